@@ -1,0 +1,391 @@
+//! Deterministic demo data: the real universities, institutes and hospitals of Nanjing by name
+//! (with generated credit codes — not their registered ones), fictitious enterprises and
+//! service bodies marked as demo, and one account per role.
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+use std::collections::HashSet;
+use zijin_domain::{
+    Coded, CreditCode, District, InstitutionDetails, InstitutionProfile, InstitutionTag,
+    InstitutionType, ResponsibleUnit, Role,
+};
+use zijin_store::{StoreError, audit, institutions, users};
+
+use crate::users::NewUserInput;
+use crate::{Actor, App, AppError, AppResult};
+
+/// The password of every demo account, printed at start-up.
+pub const DEMO_PASSWORD: &str = "Zijin-demo-2026";
+/// Fictitious enterprises per unit of `--scale`.
+pub const ENTERPRISES_PER_SCALE: usize = 200;
+const SEED: u64 = 2026_11_28;
+const BATCH: usize = 500;
+
+/// A demo account as printed at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSummary {
+    /// False when the database already held data and nothing was added.
+    pub seeded: bool,
+    pub institutions: usize,
+    pub accounts: Vec<DemoAccount>,
+}
+
+use District::*;
+use InstitutionType::*;
+
+/// Real institutions of Nanjing: name, type, district.
+const REAL_INSTITUTIONS: &[(&str, InstitutionType, District)] = &[
+    ("南京大学", University, Gulou),
+    ("东南大学", University, Xuanwu),
+    ("南京航空航天大学", University, Qinhuai),
+    ("南京理工大学", University, Xuanwu),
+    ("河海大学", University, Gulou),
+    ("中国药科大学", University, Jiangning),
+    ("南京邮电大学", University, Qixia),
+    ("南京工业大学", University, JiangbeiNewArea),
+    ("南京信息工程大学", University, JiangbeiNewArea),
+    ("南京农业大学", University, Xuanwu),
+    ("南京医科大学", University, Jiangning),
+    ("南京林业大学", University, Xuanwu),
+    ("南京师范大学", University, Qixia),
+    ("南京中医药大学", University, Qixia),
+    ("南京财经大学", University, Qixia),
+    ("南京审计大学", University, Pukou),
+    ("南京工程学院", University, Jiangning),
+    ("南京晓庄学院", University, Jiangning),
+    ("金陵科技学院", University, Jiangning),
+    ("南京艺术学院", University, Gulou),
+    ("南京体育学院", University, Xuanwu),
+    ("三江学院", University, Yuhuatai),
+    ("江苏第二师范学院", University, Jianye),
+    ("南京工业职业技术大学", University, Qixia),
+    ("南京信息职业技术学院", University, Qixia),
+    ("南京森林警察学院", University, Qixia),
+    ("紫金山实验室", ResearchInstitute, Jiangning),
+    ("中国科学院南京土壤研究所", ResearchInstitute, Xuanwu),
+    ("中国科学院南京地理与湖泊研究所", ResearchInstitute, Xuanwu),
+    ("中国科学院紫金山天文台", ResearchInstitute, Qixia),
+    ("中国科学院南京地质古生物研究所", ResearchInstitute, Xuanwu),
+    ("江苏省农业科学院", ResearchInstitute, Xuanwu),
+    ("南京水利科学研究院", ResearchInstitute, Gulou),
+    ("中国电子科技集团公司第十四研究所", ResearchInstitute, Yuhuatai),
+    ("中国电子科技集团公司第五十五研究所", ResearchInstitute, Qinhuai),
+    ("江苏省产业技术研究院", ResearchInstitute, JiangbeiNewArea),
+    ("江苏省人民医院", MedicalInstitution, Gulou),
+    ("南京鼓楼医院", MedicalInstitution, Gulou),
+    ("东南大学附属中大医院", MedicalInstitution, Gulou),
+    ("南京市第一医院", MedicalInstitution, Qinhuai),
+    ("江苏省中医院", MedicalInstitution, Qinhuai),
+];
+
+/// Fictitious service, finance and new R&D bodies (marked as demo).
+const DEMO_BODIES: &[(&str, InstitutionType, District)] = &[
+    ("南京紫金技术转移服务有限公司", ServiceOrganization, Xuanwu),
+    ("南京石城知识产权运营有限公司", ServiceOrganization, Jianye),
+    ("南京江北科技成果评估中心有限公司", ServiceOrganization, JiangbeiNewArea),
+    ("南京钟山科创投资基金管理有限公司", FinancialInstitution, Jianye),
+    ("南京秦淮科技融资担保有限公司", FinancialInstitution, Qinhuai),
+    ("南京麒麟智能制造研究院有限公司", NewRdInstitution, Jiangning),
+    ("南京仙林生物医药研究院有限公司", NewRdInstitution, Qixia),
+];
+
+const NAME_PREFIXES: &[&str] = &[
+    "紫峰", "玄湖", "钟山", "栖霞", "秦淮", "雨花", "金陵", "石城", "龙蟠", "虎踞", "莫愁", "汤山",
+    "麒麟", "仙林", "方山", "青龙", "牛首", "星河", "启明", "云锦", "宁远", "长江", "浦江", "弘毅",
+    "博远", "晨曦", "聚芯", "智行", "衡正", "鼎新",
+];
+const NAME_MIDDLES: &[&str] = &["瑞", "华", "泰", "达", "创", "恒", "航", "科", "源", "晟", "微", "睿"];
+const INDUSTRIES: &[&str] = &[
+    "生物科技", "医药科技", "通信技术", "微电子", "半导体", "智算科技", "软件技术", "信息技术",
+    "电力科技", "智能装备", "精密机械", "新材料科技", "新能源科技", "环保科技", "农业科技", "光电科技",
+];
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "朱", "马"];
+
+/// The six-digit division code used in generated credit codes.
+fn division_code(district: District) -> &'static str {
+    match district {
+        Xuanwu => "320102",
+        Qinhuai => "320104",
+        Jianye => "320105",
+        Gulou => "320106",
+        Pukou => "320111",
+        Qixia => "320113",
+        Yuhuatai => "320114",
+        Jiangning => "320115",
+        Luhe => "320116",
+        Lishui => "320117",
+        Gaochun => "320118",
+        JiangbeiNewArea => "320100",
+    }
+}
+
+struct Generator {
+    rng: ChaCha8Rng,
+    codes: HashSet<String>,
+}
+
+impl Generator {
+    fn below(&mut self, n: usize) -> usize {
+        (self.rng.next_u64() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.rng.next_u64() % 100 < percent
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    /// A valid, unique credit code: `12` for public institutions, `91` for companies.
+    fn credit_code(&mut self, kind: InstitutionType, district: District) -> CreditCode {
+        let prefix = match kind {
+            University | ResearchInstitute | MedicalInstitution => "12",
+            _ => "91",
+        };
+        loop {
+            let body: String = (0..9).map(|_| CreditCode::alphabet_character(self.below(31))).collect();
+            let first = format!("{prefix}{}{body}", division_code(district));
+            if let Some(code) = CreditCode::complete(&first)
+                && self.codes.insert(code.as_str().to_string())
+            {
+                return code;
+            }
+        }
+    }
+
+    fn phone(&mut self) -> String {
+        format!("025-{}", 52_000_000 + self.below(30_000_000))
+    }
+
+    fn enterprise(&mut self, index: usize) -> InstitutionDetails {
+        let combinations = NAME_PREFIXES.len() * NAME_MIDDLES.len() * INDUSTRIES.len();
+        let prefix = NAME_PREFIXES[index % NAME_PREFIXES.len()];
+        let middle = NAME_MIDDLES[(index / NAME_PREFIXES.len()) % NAME_MIDDLES.len()];
+        let industry = INDUSTRIES[(index / (NAME_PREFIXES.len() * NAME_MIDDLES.len())) % INDUSTRIES.len()];
+        let round = index / combinations;
+        let suffix = if self.chance(20) { "股份有限公司" } else { "有限公司" };
+        let name = if round == 0 {
+            format!("南京{prefix}{middle}{industry}{suffix}")
+        } else {
+            format!("南京{prefix}{middle}{industry}{}号{suffix}", round + 1)
+        };
+        let district = *self.pick(District::ALL);
+        let mut tags = Vec::new();
+        for (tag, percent) in [
+            (InstitutionTag::HighTechEnterprise, 35),
+            (InstitutionTag::SpecialisedInnovative, 15),
+            (InstitutionTag::AboveDesignatedSize, 25),
+            (InstitutionTag::TechSme, 45),
+        ] {
+            if self.chance(percent) {
+                tags.push(tag);
+            }
+        }
+        tags.sort();
+        let contact = format!("{}{}", self.pick(SURNAMES), ["经理", "工程师", "主任"][self.below(3)]);
+        InstitutionDetails {
+            credit_code: self.credit_code(Enterprise, district),
+            kind: Enterprise,
+            district,
+            tags,
+            profile: InstitutionProfile {
+                address: format!("南京市{}{}路{}号", district.label(), self.pick(NAME_PREFIXES), 1 + self.below(300)),
+                contact_name: contact,
+                contact_phone: self.phone(),
+                description: format!("（演示数据）一家从事{industry}研发与产业化的企业。"),
+            },
+            name,
+        }
+    }
+}
+
+/// Fills an empty database; does nothing when it already holds institutions or users.
+pub async fn seed(app: &App, scale: usize, progress: &(dyn Fn(usize, usize) + Sync)) -> AppResult<DemoSummary> {
+    let pool = app.store.pool();
+    let existing = users::count(pool).await? + institutions::list(pool, &Default::default(), 1, 1).await?.total;
+    if existing > 0 {
+        return Ok(DemoSummary {
+            seeded: false,
+            institutions: 0,
+            accounts: existing_demo_accounts(app).await?,
+        });
+    }
+    let mut generator = Generator {
+        rng: ChaCha8Rng::seed_from_u64(SEED),
+        codes: HashSet::new(),
+    };
+    let mut all = Vec::new();
+    for (name, kind, district) in REAL_INSTITUTIONS {
+        let mut tags = Vec::new();
+        if matches!(kind, University | ResearchInstitute | MedicalInstitution) && generator.chance(30) {
+            tags.push(InstitutionTag::EmpowermentPilot);
+        }
+        all.push((
+            InstitutionDetails {
+                name: name.to_string(),
+                kind: *kind,
+                credit_code: generator.credit_code(*kind, *district),
+                district: *district,
+                tags,
+                profile: InstitutionProfile {
+                    address: String::new(),
+                    contact_name: String::new(),
+                    contact_phone: String::new(),
+                    description: String::new(),
+                },
+            },
+            false,
+        ));
+    }
+    for (name, kind, district) in DEMO_BODIES {
+        all.push((
+            InstitutionDetails {
+                name: name.to_string(),
+                kind: *kind,
+                credit_code: generator.credit_code(*kind, *district),
+                district: *district,
+                tags: vec![],
+                profile: InstitutionProfile {
+                    address: format!("南京市{}", district.label()),
+                    contact_name: format!("{}主任", generator.pick(SURNAMES)),
+                    contact_phone: generator.phone(),
+                    description: "（演示数据）虚构的服务机构。".into(),
+                },
+            },
+            true,
+        ));
+    }
+    let enterprises = ENTERPRISES_PER_SCALE * scale.max(1);
+    for index in 0..enterprises {
+        all.push((generator.enterprise(index), true));
+    }
+
+    let actor = Actor::System("demo");
+    let total = all.len();
+    let mut ids = Vec::with_capacity(total);
+    for (batch_index, batch) in all.chunks(BATCH).enumerate() {
+        let now = app.now();
+        let mut tx = app.store.begin_write().await?;
+        for (details, is_demo) in batch {
+            let id = institutions::insert(&mut tx, details, *is_demo, now).await?;
+            let stored = institutions::get(&mut *tx, id).await?.ok_or(AppError::NotFound("机构"))?;
+            audit::append(
+                &mut tx,
+                now,
+                audit::Change {
+                    actor: actor.audit_name(),
+                    action: "institution.create",
+                    entity: "institution",
+                    entity_id: id.to_string(),
+                    before: None,
+                    after: Some(crate::institutions::audit_snapshot(&stored)),
+                },
+            )
+            .await?;
+            ids.push(id);
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        progress((batch_index * BATCH + batch.len()).min(total), total);
+    }
+
+    let university_id = ids[0];
+    let enterprise_id = ids[REAL_INSTITUTIONS.len() + DEMO_BODIES.len()];
+    let accounts = [
+        ("admin", "市科技局 管理员", Role::Admin, "", "", None, "平台管理员（市科技局）".to_string()),
+        (
+            "reviewer",
+            "审核员（市科技局）",
+            Role::Reviewer,
+            ResponsibleUnit::ScienceTechnologyBureau.code(),
+            "",
+            None,
+            "审核员，责任单位：市科技局".to_string(),
+        ),
+        (
+            "district",
+            "江宁区 区级管理员",
+            Role::DistrictOfficer,
+            "",
+            Jiangning.code(),
+            None,
+            "区级管理员，所辖区：江宁区".to_string(),
+        ),
+        (
+            "university",
+            "南京大学 技术转移中心",
+            Role::InstitutionUser,
+            "",
+            "",
+            Some(university_id),
+            format!("机构用户，所属机构：{}", REAL_INSTITUTIONS[0].0),
+        ),
+        (
+            "enterprise",
+            "企业联系人",
+            Role::InstitutionUser,
+            "",
+            "",
+            Some(enterprise_id),
+            format!("机构用户，所属机构：{}", all[REAL_INSTITUTIONS.len() + DEMO_BODIES.len()].0.name),
+        ),
+    ];
+    let mut created = Vec::new();
+    for (username, display_name, role, unit, district, institution_id, description) in accounts {
+        crate::users::create_unchecked(
+            app,
+            &actor,
+            &NewUserInput {
+                username,
+                display_name,
+                password: DEMO_PASSWORD,
+                role: role.code(),
+                responsible_unit: unit,
+                district,
+                institution_id,
+            },
+            true,
+        )
+        .await?;
+        created.push(DemoAccount {
+            username: username.to_string(),
+            password: DEMO_PASSWORD.to_string(),
+            role,
+            description,
+        });
+    }
+    Ok(DemoSummary {
+        seeded: true,
+        institutions: total,
+        accounts: created,
+    })
+}
+
+/// The demo accounts of an already seeded database (their password may have been changed).
+async fn existing_demo_accounts(app: &App) -> AppResult<Vec<DemoAccount>> {
+    let listed = users::list(app.store.pool(), 1, 100).await?;
+    Ok(listed
+        .items
+        .into_iter()
+        .filter(|user| user.is_demo)
+        .map(|user| DemoAccount {
+            description: user.display_name.clone(),
+            username: user.username,
+            password: DEMO_PASSWORD.to_string(),
+            role: user.role.role(),
+        })
+        .collect())
+}
+
+/// How many real institutions the demo data names.
+pub fn real_institution_count() -> usize {
+    REAL_INSTITUTIONS.len()
+}

@@ -1,0 +1,87 @@
+//! Use cases of the Zijin platform.
+//!
+//! Each public function takes the acting user (an [`Actor`]), checks what that actor may do,
+//! validates input into domain types, writes through one transaction and appends the audit
+//! entry in that same transaction, so a change and its audit record land together or not at all.
+
+pub mod audit;
+pub mod auth;
+mod clock;
+pub mod demo;
+mod error;
+pub mod institutions;
+pub mod users;
+
+use std::sync::Arc;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{AppError, AppResult};
+pub use zijin_store::{Backend, Paged, Store};
+
+use zijin_domain::{Role, User, UserRole};
+
+/// The application: its store and clock. Cheap to clone; holds no other state, so several
+/// processes can serve one database.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}
+
+/// Who is acting: a signed-in user, or an anonymous visitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    Anonymous,
+    User(User),
+    /// The platform itself (demo generator, command line).
+    System(&'static str),
+}
+
+impl Actor {
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Actor::User(user) => Some(user),
+            _ => None,
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.user().map(|user| user.role.role())
+    }
+
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Actor::System(_))
+            || matches!(self.user().map(|u| u.role), Some(UserRole::Admin))
+    }
+
+    /// How the audit log names this actor.
+    pub fn audit_name(&self) -> String {
+        match self {
+            Actor::Anonymous => "anonymous".into(),
+            Actor::User(user) => format!("user:{}:{}", user.id, user.username),
+            Actor::System(what) => format!("system:{what}"),
+        }
+    }
+
+    fn require_admin(&self) -> AppResult<()> {
+        match self {
+            _ if self.is_admin() => Ok(()),
+            Actor::Anonymous => Err(AppError::Unauthenticated),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+}

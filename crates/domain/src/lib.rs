@@ -1,0 +1,44 @@
+//! Entities and value types of the Zijin platform.
+//!
+//! Every type here is built through a `parse` (or `from_code`) that refuses invalid input, so the
+//! rest of the platform can hold a `CreditCode` or a `District` without checking it again.
+//! No IO, no HTTP, no SQL: this crate must stay cheap to test and impossible to misuse.
+
+pub mod audit;
+pub mod credit_code;
+pub mod district;
+pub mod institution;
+pub mod role;
+pub mod validation;
+
+pub use audit::{AuditRecord, GENESIS_HASH};
+pub use credit_code::{CreditCode, CreditCodeError};
+pub use district::District;
+pub use institution::{
+    Institution,
+    InstitutionDetails, InstitutionInput, InstitutionTag, InstitutionType, MAX_NAME_CHARS, InstitutionProfile,
+};
+pub use role::{Password, ResponsibleUnit, Role, User, UserRole, Username};
+pub use validation::{FieldError, FieldErrors};
+
+/// A closed list of values stored by a stable English code and shown by a Chinese label.
+///
+/// Implemented by the enums that users choose from (districts, institution types, roles …) so
+/// pages, the API and storage all speak the same codes.
+pub trait Coded: Sized + Copy + 'static {
+    /// Every value, in display order.
+    const ALL: &'static [Self];
+    /// The stable code stored in the database and used in the API.
+    fn code(self) -> &'static str;
+    /// The label users read.
+    fn label(self) -> &'static str;
+
+    /// Finds a value by its code or its Chinese label.
+    fn from_code(input: &str) -> Option<Self> {
+        let input = input.trim();
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|value| value.code() == input || value.label() == input)
+    }
+}

@@ -1,0 +1,237 @@
+//! The append-only, hash-chained audit log.
+//!
+//! Each entry records who changed which record, when, and the record before and after, and
+//! carries the hash of the entry before it. `audit_head` holds the last sequence number and
+//! hash; appending updates it first, which serialises concurrent writers on both backends
+//! (a row lock on PostgreSQL, the write lock on SQLite). Triggers refuse UPDATE and DELETE.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value as Json;
+use sqlx::{Any, AssertSqlSafe, Executor, Row};
+use zijin_domain::{AuditRecord, GENESIS_HASH};
+
+use crate::query::{Filter, Value, like_pattern};
+use crate::{Paged, StoreResult, WriteTx, timestamp};
+
+/// A change to record in the log.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub actor: String,
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub entity_id: String,
+    pub before: Option<Json>,
+    pub after: Option<Json>,
+}
+
+/// A stored entry with its chain hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub record: AuditRecord,
+    pub previous_hash: String,
+    pub hash: String,
+}
+
+/// Appends one change inside the caller's transaction and returns its sequence number.
+pub async fn append(tx: &mut WriteTx, at: DateTime<Utc>, change: Change) -> StoreResult<i64> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **tx)
+        .await?;
+    let seq: i64 = head.try_get("seq")?;
+    let previous_hash: String = head.try_get("hash")?;
+    let record = AuditRecord {
+        seq,
+        at: timestamp(at),
+        actor: change.actor,
+        action: change.action.to_string(),
+        entity: change.entity.to_string(),
+        entity_id: change.entity_id,
+        before: change.before.map(|json| json.to_string()),
+        after: change.after.map(|json| json.to_string()),
+    };
+    let hash = record.chain_hash(&previous_hash);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before_json, after_json, previous_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(record.seq)
+    .bind(record.at)
+    .bind(record.actor)
+    .bind(record.action)
+    .bind(record.entity)
+    .bind(record.entity_id)
+    .bind(record.before)
+    .bind(record.after)
+    .bind(&previous_hash)
+    .bind(&hash)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(seq)
+}
+
+/// What the admin page filters the log by.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub actor: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub action: Option<String>,
+    /// Inclusive lower bound, an RFC 3339 prefix such as `2026-11-01`.
+    pub from: Option<String>,
+    /// Exclusive upper bound, an RFC 3339 prefix.
+    pub until: Option<String>,
+}
+
+/// Lists entries, newest first.
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any> + Copy,
+    filter: &ListFilter,
+    page: i64,
+    per_page: i64,
+) -> StoreResult<Paged<Entry>> {
+    let mut where_ = Filter::default();
+    if let Some(actor) = &filter.actor {
+        where_.add("actor LIKE {} ESCAPE '\\'", vec![Value::Text(like_pattern(actor))]);
+    }
+    if let Some(entity) = &filter.entity {
+        where_.add("entity = {}", vec![Value::Text(entity.clone())]);
+    }
+    if let Some(entity_id) = &filter.entity_id {
+        where_.add("entity_id = {}", vec![Value::Text(entity_id.clone())]);
+    }
+    if let Some(action) = &filter.action {
+        where_.add("action LIKE {} ESCAPE '\\'", vec![Value::Text(like_pattern(action))]);
+    }
+    if let Some(from) = &filter.from {
+        where_.add("at >= {}", vec![Value::Text(from.clone())]);
+    }
+    if let Some(until) = &filter.until {
+        where_.add("at < {}", vec![Value::Text(until.clone())]);
+    }
+    let count_sql = format!("SELECT COUNT(*) AS n FROM audit_log{}", where_.where_clause());
+    let total: i64 = sqlx::query_with(AssertSqlSafe(count_sql), where_.arguments(&[]))
+        .fetch_one(db)
+        .await?
+        .try_get("n")?;
+    let next = where_.next_parameter();
+    let sql = format!(
+        "SELECT * FROM audit_log{} ORDER BY seq DESC LIMIT ${} OFFSET ${}",
+        where_.where_clause(),
+        next,
+        next + 1
+    );
+    let rows = sqlx::query_with(
+        AssertSqlSafe(sql),
+        where_.arguments(&[Value::Int(per_page), Value::Int((page - 1) * per_page)]),
+    )
+    .fetch_all(db)
+    .await?;
+    let items = rows.iter().map(entry_from_row).collect::<StoreResult<Vec<_>>>()?;
+    Ok(Paged {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}
+
+fn entry_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Entry> {
+    Ok(Entry {
+        record: AuditRecord {
+            seq: row.try_get("seq")?,
+            at: row.try_get("at")?,
+            actor: row.try_get("actor")?,
+            action: row.try_get("action")?,
+            entity: row.try_get("entity")?,
+            entity_id: row.try_get("entity_id")?,
+            before: row.try_get("before_json")?,
+            after: row.try_get("after_json")?,
+        },
+        previous_hash: row.try_get("previous_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// The first entry that breaks the chain, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Breach {
+    pub seq: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub entries_checked: i64,
+    pub first_breach: Option<Breach>,
+}
+
+/// Walks the whole chain in order and reports the first entry that was modified, removed or
+/// inserted out of order.
+pub async fn verify<'e>(db: impl Executor<'e, Database = Any> + Copy) -> StoreResult<Verification> {
+    const BATCH: i64 = 2000;
+    let mut expected_seq = 1;
+    let mut previous_hash = GENESIS_HASH.to_string();
+    let mut checked = 0;
+    loop {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
+            .bind(expected_seq)
+            .bind(BATCH)
+            .fetch_all(db)
+            .await?;
+        let batch_len = rows.len() as i64;
+        for row in &rows {
+            let entry = entry_from_row(row)?;
+            let breach = |reason: String| Verification {
+                entries_checked: checked,
+                first_breach: Some(Breach {
+                    seq: expected_seq,
+                    reason,
+                }),
+            };
+            if entry.record.seq != expected_seq {
+                return Ok(breach(format!(
+                    "第{expected_seq}条记录缺失（下一条是第{}条），审计记录被删除",
+                    entry.record.seq
+                )));
+            }
+            if entry.previous_hash != previous_hash {
+                return Ok(breach(
+                    "记录中的前一哈希与上一条记录不符，链条被改动".to_string(),
+                ));
+            }
+            if entry.record.chain_hash(&previous_hash) != entry.hash {
+                return Ok(breach("记录内容与其哈希不符，记录被修改".to_string()));
+            }
+            previous_hash = entry.hash;
+            expected_seq += 1;
+            checked += 1;
+        }
+        if batch_len < BATCH {
+            break;
+        }
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(db)
+        .await?;
+    let head_seq: i64 = head.try_get("seq")?;
+    let head_hash: String = head.try_get("hash")?;
+    if head_seq != checked || head_hash != previous_hash {
+        return Ok(Verification {
+            entries_checked: checked,
+            first_breach: Some(Breach {
+                seq: checked + 1,
+                reason: format!(
+                    "审计链头记录共{head_seq}条，实际只找到{checked}条完整记录，末尾的记录被删除或改动"
+                ),
+            }),
+        });
+    }
+    Ok(Verification {
+        entries_checked: checked,
+        first_breach: None,
+    })
+}

@@ -1,0 +1,91 @@
+//! Dynamic WHERE clauses with numbered `$n` parameters, which both backends accept.
+//! (sqlx's QueryBuilder writes `?` for the `any` driver, which PostgreSQL refuses.)
+
+use sqlx::any::AnyArguments;
+use sqlx::Arguments;
+
+/// One page of a listing and the total number of matching rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Paged<T> {
+    pub fn page_count(&self) -> i64 {
+        if self.total == 0 {
+            1
+        } else {
+            (self.total + self.per_page - 1) / self.per_page
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) enum Value {
+    Text(String),
+    Int(i64),
+}
+
+/// Conditions joined with AND, and the values they bind.
+#[derive(Default, Clone)]
+pub(crate) struct Filter {
+    conditions: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Filter {
+    /// Adds a condition; each `{}` in it is replaced by the next parameter.
+    pub fn add(&mut self, condition: &str, values: Vec<Value>) {
+        let mut text = String::new();
+        let mut parts = condition.split("{}");
+        text.push_str(parts.next().unwrap_or_default());
+        for (part, value) in parts.zip(values) {
+            self.values.push(value);
+            text.push_str(&format!("${}", self.values.len()));
+            text.push_str(part);
+        }
+        self.conditions.push(text);
+    }
+
+    pub fn where_clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+
+    /// The number the next parameter gets.
+    pub fn next_parameter(&self) -> usize {
+        self.values.len() + 1
+    }
+
+    pub fn arguments(&self, extra: &[Value]) -> AnyArguments {
+        let mut arguments = AnyArguments::default();
+        for value in self.values.iter().chain(extra) {
+            // Adding a text or an integer cannot fail.
+            let _ = match value {
+                Value::Text(text) => arguments.add(text.clone()),
+                Value::Int(number) => arguments.add(*number),
+            };
+        }
+        arguments
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+

@@ -1,0 +1,185 @@
+//! Accounts: insert, look up, list, and the failed-login counter.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+use zijin_domain::{Coded, District, ResponsibleUnit, Role, User, UserRole};
+
+use crate::{Paged, StoreError, StoreResult, WriteTx, timestamp};
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: UserRole,
+    pub is_demo: bool,
+}
+
+pub async fn insert(tx: &mut WriteTx, user: &NewUser<'_>, at: DateTime<Utc>) -> StoreResult<i64> {
+    let (unit, district, institution) = role_columns(user.role);
+    let row = sqlx::query(
+        "INSERT INTO users (username, display_name, password_hash, role, responsible_unit, district, \
+         institution_id, is_demo, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+    )
+    .bind(user.username)
+    .bind(user.display_name)
+    .bind(user.password_hash)
+    .bind(user.role.role().code())
+    .bind(unit)
+    .bind(district)
+    .bind(institution)
+    .bind(i64::from(user.is_demo))
+    .bind(timestamp(at))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+fn role_columns(role: UserRole) -> (Option<&'static str>, Option<&'static str>, Option<i64>) {
+    match role {
+        UserRole::Admin => (None, None, None),
+        UserRole::Reviewer(unit) => (Some(unit.code()), None, None),
+        UserRole::DistrictOfficer(district) => (None, Some(district.code()), None),
+        UserRole::InstitutionUser(id) => (None, None, Some(id)),
+    }
+}
+
+pub async fn get<'e>(db: impl Executor<'e, Database = Any>, id: i64) -> StoreResult<Option<User>> {
+    sqlx::query("SELECT * FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// The account and its password hash, for login.
+pub async fn get_with_password_hash<'e>(
+    db: impl Executor<'e, Database = Any>,
+    username: &str,
+) -> StoreResult<Option<(User, String)>> {
+    let row = sqlx::query("SELECT * FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(db)
+        .await?;
+    match row {
+        Some(row) => Ok(Some((from_row(&row)?, row.try_get("password_hash")?))),
+        None => Ok(None),
+    }
+}
+
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any> + Copy,
+    page: i64,
+    per_page: i64,
+) -> StoreResult<Paged<User>> {
+    let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
+        .fetch_one(db)
+        .await?
+        .try_get("n")?;
+    let rows = sqlx::query("SELECT * FROM users ORDER BY id LIMIT $1 OFFSET $2")
+        .bind(per_page)
+        .bind((page - 1) * per_page)
+        .fetch_all(db)
+        .await?;
+    Ok(Paged {
+        items: rows.iter().map(from_row).collect::<StoreResult<_>>()?,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// The accounts of one institution.
+pub async fn list_for_institution<'e>(
+    db: impl Executor<'e, Database = Any>,
+    institution_id: i64,
+) -> StoreResult<Vec<User>> {
+    let rows = sqlx::query("SELECT * FROM users WHERE institution_id = $1 ORDER BY id")
+        .bind(institution_id)
+        .fetch_all(db)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Stores the failed-login counter and lock after a login attempt.
+pub async fn set_login_failures(
+    tx: &mut WriteTx,
+    id: i64,
+    failed_logins: i64,
+    locked_until: Option<&str>,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2, updated_at = $3 WHERE id = $4")
+        .bind(failed_logins)
+        .bind(locked_until)
+        .bind(timestamp(at))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_password_hash(
+    tx: &mut WriteTx,
+    id: i64,
+    password_hash: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(password_hash)
+        .bind(timestamp(at))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn count<'e>(db: impl Executor<'e, Database = Any>) -> StoreResult<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
+        .fetch_one(db)
+        .await?
+        .try_get("n")?)
+}
+
+pub(crate) fn from_row(row: &AnyRow) -> StoreResult<User> {
+    let role_code: String = row.try_get("role")?;
+    let corrupt = |what: &str| StoreError::Corrupt(format!("用户{what}无效"));
+    let role = match Role::from_code(&role_code).ok_or_else(|| corrupt("角色"))? {
+        Role::Admin => UserRole::Admin,
+        Role::Reviewer => {
+            let unit: Option<String> = row.try_get("responsible_unit")?;
+            UserRole::Reviewer(
+                unit.as_deref()
+                    .and_then(ResponsibleUnit::from_code)
+                    .ok_or_else(|| corrupt("责任单位"))?,
+            )
+        }
+        Role::DistrictOfficer => {
+            let district: Option<String> = row.try_get("district")?;
+            UserRole::DistrictOfficer(
+                district
+                    .as_deref()
+                    .and_then(District::from_code)
+                    .ok_or_else(|| corrupt("所在区"))?,
+            )
+        }
+        Role::InstitutionUser => {
+            let institution: Option<i64> = row.try_get("institution_id")?;
+            UserRole::InstitutionUser(institution.ok_or_else(|| corrupt("所属机构"))?)
+        }
+    };
+    let is_demo: i64 = row.try_get("is_demo")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        role,
+        failed_logins: row.try_get("failed_logins")?,
+        locked_until: row.try_get("locked_until")?,
+        is_demo: is_demo != 0,
+        created_at: row.try_get("created_at")?,
+    })
+}

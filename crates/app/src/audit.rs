@@ -12,7 +12,13 @@ pub async fn list(
     per_page: i64,
 ) -> AppResult<Paged<Entry>> {
     actor.require_admin()?;
-    Ok(audit::list(app.store.pool(), filter, page.max(1), per_page.clamp(1, 500)).await?)
+    Ok(audit::list(
+        app.store.pool(),
+        filter,
+        page.max(1),
+        per_page.clamp(1, 500),
+    )
+    .await?)
 }
 
 /// Recomputes the whole hash chain.

@@ -49,8 +49,9 @@ pub async fn hash_password(password: &str) -> AppResult<String> {
 async fn verify_password(password: &str, stored_hash: &str) -> AppResult<bool> {
     let (password, stored_hash) = (password.to_owned(), stored_hash.to_owned());
     tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&stored_hash)
-            .map_err(|error| AppError::Internal(format!("stored password hash invalid: {error}")))?;
+        let parsed = PasswordHash::new(&stored_hash).map_err(|error| {
+            AppError::Internal(format!("stored password hash invalid: {error}"))
+        })?;
         Ok(Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok())
@@ -123,8 +124,15 @@ pub async fn login(app: &App, username: &str, password: &str) -> AppResult<NewSe
     }
     let token = random_token();
     let csrf_token = random_token();
-    sessions::create(&mut *tx, &token_hash(&token), user.id, &csrf_token, now, now + SESSION_DURATION)
-        .await?;
+    sessions::create(
+        &mut *tx,
+        &token_hash(&token),
+        user.id,
+        &csrf_token,
+        now,
+        now + SESSION_DURATION,
+    )
+    .await?;
     audit::append(
         &mut tx,
         now,
@@ -152,9 +160,11 @@ pub async fn login(app: &App, username: &str, password: &str) -> AppResult<NewSe
 
 /// The session behind a cookie's token, if it is valid.
 pub async fn session(app: &App, token: &str) -> AppResult<Option<Session>> {
-    Ok(sessions::find(app.store.pool(), &token_hash(token), app.now())
-        .await?
-        .map(|(user, csrf_token)| Session { user, csrf_token }))
+    Ok(
+        sessions::find(app.store.pool(), &token_hash(token), app.now())
+            .await?
+            .map(|(user, csrf_token)| Session { user, csrf_token }),
+    )
 }
 
 pub async fn logout(app: &App, token: &str, actor: &Actor) -> AppResult<()> {
@@ -185,7 +195,9 @@ pub fn display_time(stored: &str) -> String {
     match parse_timestamp(stored) {
         Ok(at) => {
             let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-            at.with_timezone(&beijing).format("%Y-%m-%d %H:%M").to_string()
+            at.with_timezone(&beijing)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
         }
         Err(_) => stored.to_string(),
     }

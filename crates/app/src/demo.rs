@@ -76,8 +76,16 @@ const REAL_INSTITUTIONS: &[(&str, InstitutionType, District)] = &[
     ("中国科学院南京地质古生物研究所", ResearchInstitute, Xuanwu),
     ("江苏省农业科学院", ResearchInstitute, Xuanwu),
     ("南京水利科学研究院", ResearchInstitute, Gulou),
-    ("中国电子科技集团公司第十四研究所", ResearchInstitute, Yuhuatai),
-    ("中国电子科技集团公司第五十五研究所", ResearchInstitute, Qinhuai),
+    (
+        "中国电子科技集团公司第十四研究所",
+        ResearchInstitute,
+        Yuhuatai,
+    ),
+    (
+        "中国电子科技集团公司第五十五研究所",
+        ResearchInstitute,
+        Qinhuai,
+    ),
     ("江苏省产业技术研究院", ResearchInstitute, JiangbeiNewArea),
     ("江苏省人民医院", MedicalInstitution, Gulou),
     ("南京鼓楼医院", MedicalInstitution, Gulou),
@@ -90,10 +98,26 @@ const REAL_INSTITUTIONS: &[(&str, InstitutionType, District)] = &[
 const DEMO_BODIES: &[(&str, InstitutionType, District)] = &[
     ("南京紫金技术转移服务有限公司", ServiceOrganization, Xuanwu),
     ("南京石城知识产权运营有限公司", ServiceOrganization, Jianye),
-    ("南京江北科技成果评估中心有限公司", ServiceOrganization, JiangbeiNewArea),
-    ("南京钟山科创投资基金管理有限公司", FinancialInstitution, Jianye),
-    ("南京秦淮科技融资担保有限公司", FinancialInstitution, Qinhuai),
-    ("南京麒麟智能制造研究院有限公司", NewRdInstitution, Jiangning),
+    (
+        "南京江北科技成果评估中心有限公司",
+        ServiceOrganization,
+        JiangbeiNewArea,
+    ),
+    (
+        "南京钟山科创投资基金管理有限公司",
+        FinancialInstitution,
+        Jianye,
+    ),
+    (
+        "南京秦淮科技融资担保有限公司",
+        FinancialInstitution,
+        Qinhuai,
+    ),
+    (
+        "南京麒麟智能制造研究院有限公司",
+        NewRdInstitution,
+        Jiangning,
+    ),
     ("南京仙林生物医药研究院有限公司", NewRdInstitution, Qixia),
 ];
 
@@ -102,12 +126,30 @@ const NAME_PREFIXES: &[&str] = &[
     "麒麟", "仙林", "方山", "青龙", "牛首", "星河", "启明", "云锦", "宁远", "长江", "浦江", "弘毅",
     "博远", "晨曦", "聚芯", "智行", "衡正", "鼎新",
 ];
-const NAME_MIDDLES: &[&str] = &["瑞", "华", "泰", "达", "创", "恒", "航", "科", "源", "晟", "微", "睿"];
-const INDUSTRIES: &[&str] = &[
-    "生物科技", "医药科技", "通信技术", "微电子", "半导体", "智算科技", "软件技术", "信息技术",
-    "电力科技", "智能装备", "精密机械", "新材料科技", "新能源科技", "环保科技", "农业科技", "光电科技",
+const NAME_MIDDLES: &[&str] = &[
+    "瑞", "华", "泰", "达", "创", "恒", "航", "科", "源", "晟", "微", "睿",
 ];
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "朱", "马"];
+const INDUSTRIES: &[&str] = &[
+    "生物科技",
+    "医药科技",
+    "通信技术",
+    "微电子",
+    "半导体",
+    "智算科技",
+    "软件技术",
+    "信息技术",
+    "电力科技",
+    "智能装备",
+    "精密机械",
+    "新材料科技",
+    "新能源科技",
+    "环保科技",
+    "农业科技",
+    "光电科技",
+];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "朱", "马",
+];
 
 /// The six-digit division code used in generated credit codes.
 fn division_code(district: District) -> &'static str {
@@ -152,7 +194,9 @@ impl Generator {
             _ => "91",
         };
         loop {
-            let body: String = (0..9).map(|_| CreditCode::alphabet_character(self.below(31))).collect();
+            let body: String = (0..9)
+                .map(|_| CreditCode::alphabet_character(self.below(31)))
+                .collect();
             let first = format!("{prefix}{}{body}", division_code(district));
             if let Some(code) = CreditCode::complete(&first)
                 && self.codes.insert(code.as_str().to_string())
@@ -170,9 +214,14 @@ impl Generator {
         let combinations = NAME_PREFIXES.len() * NAME_MIDDLES.len() * INDUSTRIES.len();
         let prefix = NAME_PREFIXES[index % NAME_PREFIXES.len()];
         let middle = NAME_MIDDLES[(index / NAME_PREFIXES.len()) % NAME_MIDDLES.len()];
-        let industry = INDUSTRIES[(index / (NAME_PREFIXES.len() * NAME_MIDDLES.len())) % INDUSTRIES.len()];
+        let industry =
+            INDUSTRIES[(index / (NAME_PREFIXES.len() * NAME_MIDDLES.len())) % INDUSTRIES.len()];
         let round = index / combinations;
-        let suffix = if self.chance(20) { "股份有限公司" } else { "有限公司" };
+        let suffix = if self.chance(20) {
+            "股份有限公司"
+        } else {
+            "有限公司"
+        };
         let name = if round == 0 {
             format!("南京{prefix}{middle}{industry}{suffix}")
         } else {
@@ -191,14 +240,23 @@ impl Generator {
             }
         }
         tags.sort();
-        let contact = format!("{}{}", self.pick(SURNAMES), ["经理", "工程师", "主任"][self.below(3)]);
+        let contact = format!(
+            "{}{}",
+            self.pick(SURNAMES),
+            ["经理", "工程师", "主任"][self.below(3)]
+        );
         InstitutionDetails {
             credit_code: self.credit_code(Enterprise, district),
             kind: Enterprise,
             district,
             tags,
             profile: InstitutionProfile {
-                address: format!("南京市{}{}路{}号", district.label(), self.pick(NAME_PREFIXES), 1 + self.below(300)),
+                address: format!(
+                    "南京市{}{}路{}号",
+                    district.label(),
+                    self.pick(NAME_PREFIXES),
+                    1 + self.below(300)
+                ),
                 contact_name: contact,
                 contact_phone: self.phone(),
                 description: format!("（演示数据）一家从事{industry}研发与产业化的企业。"),
@@ -209,9 +267,16 @@ impl Generator {
 }
 
 /// Fills an empty database; does nothing when it already holds institutions or users.
-pub async fn seed(app: &App, scale: usize, progress: &(dyn Fn(usize, usize) + Sync)) -> AppResult<DemoSummary> {
+pub async fn seed(
+    app: &App,
+    scale: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> AppResult<DemoSummary> {
     let pool = app.store.pool();
-    let existing = users::count(pool).await? + institutions::list(pool, &Default::default(), 1, 1).await?.total;
+    let existing = users::count(pool).await?
+        + institutions::list(pool, &Default::default(), 1, 1)
+            .await?
+            .total;
     if existing > 0 {
         return Ok(DemoSummary {
             seeded: false,
@@ -226,7 +291,9 @@ pub async fn seed(app: &App, scale: usize, progress: &(dyn Fn(usize, usize) + Sy
     let mut all = Vec::new();
     for (name, kind, district) in REAL_INSTITUTIONS {
         let mut tags = Vec::new();
-        if matches!(kind, University | ResearchInstitute | MedicalInstitution) && generator.chance(30) {
+        if matches!(kind, University | ResearchInstitute | MedicalInstitution)
+            && generator.chance(30)
+        {
             tags.push(InstitutionTag::EmpowermentPilot);
         }
         all.push((
@@ -277,7 +344,9 @@ pub async fn seed(app: &App, scale: usize, progress: &(dyn Fn(usize, usize) + Sy
         let mut tx = app.store.begin_write().await?;
         for (details, is_demo) in batch {
             let id = institutions::insert(&mut tx, details, *is_demo, now).await?;
-            let stored = institutions::get(&mut *tx, id).await?.ok_or(AppError::NotFound("机构"))?;
+            let stored = institutions::get(&mut *tx, id)
+                .await?
+                .ok_or(AppError::NotFound("机构"))?;
             audit::append(
                 &mut tx,
                 now,
@@ -300,7 +369,15 @@ pub async fn seed(app: &App, scale: usize, progress: &(dyn Fn(usize, usize) + Sy
     let university_id = ids[0];
     let enterprise_id = ids[REAL_INSTITUTIONS.len() + DEMO_BODIES.len()];
     let accounts = [
-        ("admin", "市科技局 管理员", Role::Admin, "", "", None, "平台管理员（市科技局）".to_string()),
+        (
+            "admin",
+            "市科技局 管理员",
+            Role::Admin,
+            "",
+            "",
+            None,
+            "平台管理员（市科技局）".to_string(),
+        ),
         (
             "reviewer",
             "审核员（市科技局）",
@@ -335,7 +412,10 @@ pub async fn seed(app: &App, scale: usize, progress: &(dyn Fn(usize, usize) + Sy
             "",
             "",
             Some(enterprise_id),
-            format!("机构用户，所属机构：{}", all[REAL_INSTITUTIONS.len() + DEMO_BODIES.len()].0.name),
+            format!(
+                "机构用户，所属机构：{}",
+                all[REAL_INSTITUTIONS.len() + DEMO_BODIES.len()].0.name
+            ),
         ),
     ];
     let mut created = Vec::new();

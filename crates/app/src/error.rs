@@ -7,6 +7,9 @@ use zijin_store::StoreError;
 pub enum AppError {
     #[error("输入有误：{0}")]
     Validation(FieldErrors),
+    /// A unique value (credit code, user name) is already taken.
+    #[error("重复登记：{0}")]
+    Duplicate(FieldErrors),
     #[error("请先登录")]
     Unauthenticated,
     #[error("您没有权限执行此操作")]
@@ -35,6 +38,15 @@ impl AppError {
         let mut errors = FieldErrors::new();
         errors.add(field, message);
         AppError::Validation(errors)
+    }
+}
+
+impl AppError {
+    /// A duplicate on one field.
+    pub fn duplicate(field: &'static str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        AppError::Duplicate(errors)
     }
 }
 

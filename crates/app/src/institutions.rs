@@ -46,7 +46,11 @@ pub fn can_edit_profile(actor: &Actor, institution: &Institution) -> bool {
         || matches!(actor.user().map(|u| u.role), Some(UserRole::InstitutionUser(id)) if id == institution.id)
 }
 
-pub async fn create(app: &App, actor: &Actor, input: &InstitutionInput<'_>) -> AppResult<Institution> {
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    input: &InstitutionInput<'_>,
+) -> AppResult<Institution> {
     actor.require_admin()?;
     let details = InstitutionDetails::parse(input)?;
     insert(app, actor, &details, false).await
@@ -169,8 +173,19 @@ pub async fn get(app: &App, id: i64) -> AppResult<Institution> {
 
 /// The public directory: every institution, with public fields only (callers hide the rest
 /// unless [`can_see_details`]).
-pub async fn list(app: &App, filter: &ListFilter, page: i64, per_page: i64) -> AppResult<Paged<Institution>> {
-    Ok(institutions::list(app.store.pool(), filter, page.max(1), per_page.clamp(1, 200)).await?)
+pub async fn list(
+    app: &App,
+    filter: &ListFilter,
+    page: i64,
+    per_page: i64,
+) -> AppResult<Paged<Institution>> {
+    Ok(institutions::list(
+        app.store.pool(),
+        filter,
+        page.max(1),
+        per_page.clamp(1, 200),
+    )
+    .await?)
 }
 
 /// The management listing: admins and reviewers see all, a district officer only their
@@ -195,10 +210,12 @@ pub async fn list_managed(
 
 fn duplicate_to_field_error(error: StoreError) -> AppError {
     match error {
-        StoreError::Duplicate { constraint } if constraint == UNIQUE_CREDIT_CODE => AppError::field(
-            "credit_code",
-            "该统一社会信用代码已被其他机构使用，不能重复登记",
-        ),
+        StoreError::Duplicate { constraint } if constraint == UNIQUE_CREDIT_CODE => {
+            AppError::duplicate(
+                "credit_code",
+                "该统一社会信用代码已被其他机构使用，不能重复登记",
+            )
+        }
         other => other.into(),
     }
 }

@@ -54,7 +54,11 @@ pub(crate) async fn create_unchecked(
     let username = Username::parse(input.username, &mut errors);
     let password = Password::parse_new(input.password, &mut errors);
     let display_name = input.display_name.trim();
-    let display_name = if display_name.is_empty() { username.as_str() } else { display_name };
+    let display_name = if display_name.is_empty() {
+        username.as_str()
+    } else {
+        display_name
+    };
     if display_name.chars().count() > 50 {
         errors.add("display_name", "姓名不能超过50个字符");
     }
@@ -101,11 +105,15 @@ pub(crate) async fn create_unchecked(
         role,
         is_demo,
     };
-    let id = users::insert(&mut tx, &new_user, now).await.map_err(|error| match error {
-        StoreError::Duplicate { .. } => AppError::field("username", "该用户名已被使用"),
-        other => other.into(),
-    })?;
-    let user = users::get(&mut *tx, id).await?.ok_or(AppError::NotFound("用户"))?;
+    let id = users::insert(&mut tx, &new_user, now)
+        .await
+        .map_err(|error| match error {
+            StoreError::Duplicate { .. } => AppError::duplicate("username", "该用户名已被使用"),
+            other => other.into(),
+        })?;
+    let user = users::get(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound("用户"))?;
     audit::append(
         &mut tx,
         now,
@@ -145,9 +153,13 @@ pub async fn unlock(app: &App, actor: &Actor, id: i64) -> AppResult<User> {
     actor.require_admin()?;
     let now = app.now();
     let mut tx = app.store.begin_write().await?;
-    let before = users::get(&mut *tx, id).await?.ok_or(AppError::NotFound("用户"))?;
+    let before = users::get(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound("用户"))?;
     users::set_login_failures(&mut tx, id, 0, None, now).await?;
-    let after = users::get(&mut *tx, id).await?.ok_or(AppError::NotFound("用户"))?;
+    let after = users::get(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound("用户"))?;
     audit::append(
         &mut tx,
         now,

@@ -6,7 +6,9 @@
 use std::fmt;
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// A valid unified social credit code, stored in upper case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -16,9 +18,13 @@ pub struct CreditCode(String);
 pub enum CreditCodeError {
     #[error("统一社会信用代码应为18位，当前为{0}位")]
     WrongLength(usize),
-    #[error("统一社会信用代码第{position}位“{character}”不是允许的字符（只能是数字和除 I、O、Z、S、V 以外的大写字母）")]
+    #[error(
+        "统一社会信用代码第{position}位“{character}”不是允许的字符（只能是数字和除 I、O、Z、S、V 以外的大写字母）"
+    )]
     InvalidCharacter { position: usize, character: char },
-    #[error("统一社会信用代码校验位错误：按 GB 32100-2015 计算第18位应为“{expected}”，填写的是“{found}”")]
+    #[error(
+        "统一社会信用代码校验位错误：按 GB 32100-2015 计算第18位应为“{expected}”，填写的是“{found}”"
+    )]
     CheckCharacterMismatch { expected: char, found: char },
 }
 
@@ -91,8 +97,15 @@ mod tests {
     #[test]
     fn accepts_published_codes() {
         // Codes printed on public business licences.
-        for code in ["91350100M000100Y43", "911100001000013730", "12100000400000624D"] {
-            assert_eq!(CreditCode::parse(code).map(|c| c.to_string()), Ok(code.to_string()));
+        for code in [
+            "91350100M000100Y43",
+            "911100001000013730",
+            "12100000400000624D",
+        ] {
+            assert_eq!(
+                CreditCode::parse(code).map(|c| c.to_string()),
+                Ok(code.to_string())
+            );
         }
     }
 
@@ -108,7 +121,10 @@ mod tests {
     fn rejects_a_wrong_check_character() {
         assert_eq!(
             CreditCode::parse("91350100M000100Y44"),
-            Err(CreditCodeError::CheckCharacterMismatch { expected: '3', found: '4' })
+            Err(CreditCodeError::CheckCharacterMismatch {
+                expected: '3',
+                found: '4'
+            })
         );
     }
 
@@ -116,10 +132,19 @@ mod tests {
     fn rejects_letters_outside_the_alphabet_and_wrong_lengths() {
         assert_eq!(
             CreditCode::parse("91350100M0001O0Y43"),
-            Err(CreditCodeError::InvalidCharacter { position: 14, character: 'O' })
+            Err(CreditCodeError::InvalidCharacter {
+                position: 14,
+                character: 'O'
+            })
         );
-        assert_eq!(CreditCode::parse("9135"), Err(CreditCodeError::WrongLength(4)));
-        assert_eq!(CreditCode::parse("统一社会信用代码"), Err(CreditCodeError::WrongLength(8)));
+        assert_eq!(
+            CreditCode::parse("9135"),
+            Err(CreditCodeError::WrongLength(4))
+        );
+        assert_eq!(
+            CreditCode::parse("统一社会信用代码"),
+            Err(CreditCodeError::WrongLength(8))
+        );
     }
 
     #[test]
@@ -140,7 +165,10 @@ mod tests {
                 }
                 chars[position] = replacement;
                 let mutated: String = chars.into_iter().collect();
-                assert!(CreditCode::parse(&mutated).is_err(), "{mutated} should be rejected");
+                assert!(
+                    CreditCode::parse(&mutated).is_err(),
+                    "{mutated} should be rejected"
+                );
             }
         }
     }

@@ -205,8 +205,13 @@ impl InstitutionProfile {
         description: &str,
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let draft =
-            Self::parse_into(&mut errors, address, contact_name, contact_phone, description);
+        let draft = Self::parse_into(
+            &mut errors,
+            address,
+            contact_name,
+            contact_phone,
+            description,
+        );
         errors.into_result(|| draft)
     }
 
@@ -217,7 +222,13 @@ impl InstitutionProfile {
         contact_phone: &str,
         description: &str,
     ) -> Self {
-        let contact_phone = optional_text(errors, "contact_phone", "联系电话", contact_phone, MAX_PHONE_CHARS);
+        let contact_phone = optional_text(
+            errors,
+            "contact_phone",
+            "联系电话",
+            contact_phone,
+            MAX_PHONE_CHARS,
+        );
         if !contact_phone
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')'))
@@ -226,9 +237,21 @@ impl InstitutionProfile {
         }
         Self {
             address: optional_text(errors, "address", "地址", address, MAX_ADDRESS_CHARS),
-            contact_name: optional_text(errors, "contact_name", "联系人", contact_name, MAX_CONTACT_CHARS),
+            contact_name: optional_text(
+                errors,
+                "contact_name",
+                "联系人",
+                contact_name,
+                MAX_CONTACT_CHARS,
+            ),
             contact_phone,
-            description: optional_text(errors, "description", "机构简介", description, MAX_DESCRIPTION_CHARS),
+            description: optional_text(
+                errors,
+                "description",
+                "机构简介",
+                description,
+                MAX_DESCRIPTION_CHARS,
+            ),
         }
     }
 }
@@ -250,12 +273,21 @@ mod tests {
 
     #[test]
     fn a_complete_form_parses_with_labels_or_codes() {
-        let tags = vec!["专精特新".to_string(), "high-tech".to_string(), "专精特新".to_string()];
-        let draft = InstitutionDetails::parse(&input("南京某科技有限公司", "91350100M000100Y43", &tags)).unwrap();
+        let tags = vec![
+            "专精特新".to_string(),
+            "high-tech".to_string(),
+            "专精特新".to_string(),
+        ];
+        let draft =
+            InstitutionDetails::parse(&input("南京某科技有限公司", "91350100M000100Y43", &tags))
+                .unwrap();
         assert_eq!(draft.district, District::Jiangning);
         assert_eq!(
             draft.tags,
-            vec![InstitutionTag::HighTechEnterprise, InstitutionTag::SpecialisedInnovative]
+            vec![
+                InstitutionTag::HighTechEnterprise,
+                InstitutionTag::SpecialisedInnovative
+            ]
         );
     }
 
@@ -268,7 +300,10 @@ mod tests {
         raw.district = "朝阳区";
         let errors = InstitutionDetails::parse(&raw).unwrap_err();
         for field in ["name", "kind", "credit_code", "district", "tags"] {
-            assert!(errors.get(field).is_some(), "{field} should be rejected: {errors}");
+            assert!(
+                errors.get(field).is_some(),
+                "{field} should be rejected: {errors}"
+            );
         }
         assert!(errors.get("credit_code").unwrap().contains("校验位"));
         assert!(errors.get("name").unwrap().contains("100"));

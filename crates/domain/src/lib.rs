@@ -15,8 +15,8 @@ pub use audit::{AuditRecord, GENESIS_HASH};
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use district::District;
 pub use institution::{
-    Institution,
-    InstitutionDetails, InstitutionInput, InstitutionTag, InstitutionType, MAX_NAME_CHARS, InstitutionProfile,
+    Institution, InstitutionDetails, InstitutionInput, InstitutionProfile, InstitutionTag,
+    InstitutionType, MAX_NAME_CHARS,
 };
 pub use role::{Password, ResponsibleUnit, Role, User, UserRole, Username};
 pub use validation::{FieldError, FieldErrors};

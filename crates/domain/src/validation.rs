@@ -43,7 +43,11 @@ impl FieldErrors {
 
     /// `Ok(value)` when nothing was rejected.
     pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
-        if self.is_empty() { Ok(value()) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -104,7 +108,10 @@ fn check_length(
             format!("{label}不能超过{max_chars}个字符（当前{chars}个）"),
         );
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         errors.add(field, format!("{label}含有不可见的控制字符"));
     }
 }

@@ -95,7 +95,10 @@ pub async fn list<'e>(
 ) -> StoreResult<Paged<Entry>> {
     let mut where_ = Filter::default();
     if let Some(actor) = &filter.actor {
-        where_.add("actor LIKE {} ESCAPE '\\'", vec![Value::Text(like_pattern(actor))]);
+        where_.add(
+            "actor LIKE {} ESCAPE '\\'",
+            vec![Value::Text(like_pattern(actor))],
+        );
     }
     if let Some(entity) = &filter.entity {
         where_.add("entity = {}", vec![Value::Text(entity.clone())]);
@@ -104,7 +107,10 @@ pub async fn list<'e>(
         where_.add("entity_id = {}", vec![Value::Text(entity_id.clone())]);
     }
     if let Some(action) = &filter.action {
-        where_.add("action LIKE {} ESCAPE '\\'", vec![Value::Text(like_pattern(action))]);
+        where_.add(
+            "action LIKE {} ESCAPE '\\'",
+            vec![Value::Text(like_pattern(action))],
+        );
     }
     if let Some(from) = &filter.from {
         where_.add("at >= {}", vec![Value::Text(from.clone())]);
@@ -112,7 +118,10 @@ pub async fn list<'e>(
     if let Some(until) = &filter.until {
         where_.add("at < {}", vec![Value::Text(until.clone())]);
     }
-    let count_sql = format!("SELECT COUNT(*) AS n FROM audit_log{}", where_.where_clause());
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM audit_log{}",
+        where_.where_clause()
+    );
     let total: i64 = sqlx::query_with(AssertSqlSafe(count_sql), where_.arguments(&[]))
         .fetch_one(db)
         .await?
@@ -130,7 +139,10 @@ pub async fn list<'e>(
     )
     .fetch_all(db)
     .await?;
-    let items = rows.iter().map(entry_from_row).collect::<StoreResult<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(entry_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok(Paged {
         items,
         total,

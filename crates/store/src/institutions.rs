@@ -92,7 +92,10 @@ pub async fn update_profile(
     Ok(())
 }
 
-pub async fn get<'e>(db: impl Executor<'e, Database = Any>, id: i64) -> StoreResult<Option<Institution>> {
+pub async fn get<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> StoreResult<Option<Institution>> {
     sqlx::query("SELECT * FROM institutions WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
@@ -144,10 +147,21 @@ pub async fn list<'e>(
             vec![Value::Text(like_pattern(&format!("\"{}\"", tag.code())))],
         );
     }
-    if let Some(name) = filter.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        where_.add("name LIKE {} ESCAPE '\\'", vec![Value::Text(like_pattern(name))]);
+    if let Some(name) = filter
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        where_.add(
+            "name LIKE {} ESCAPE '\\'",
+            vec![Value::Text(like_pattern(name))],
+        );
     }
-    let count_sql = format!("SELECT COUNT(*) AS n FROM institutions{}", where_.where_clause());
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM institutions{}",
+        where_.where_clause()
+    );
     let total: i64 = sqlx::query_with(AssertSqlSafe(count_sql), where_.arguments(&[]))
         .fetch_one(db)
         .await?
@@ -212,8 +226,7 @@ fn from_row(row: &AnyRow) -> StoreResult<Institution> {
     let district: String = row.try_get("district")?;
     let credit_code: String = row.try_get("credit_code")?;
     let tags: String = row.try_get("tags")?;
-    let tag_codes: Vec<String> =
-        serde_json::from_str(&tags).map_err(|_| corrupt("标签", &tags))?;
+    let tag_codes: Vec<String> = serde_json::from_str(&tags).map_err(|_| corrupt("标签", &tags))?;
     let is_demo: i64 = row.try_get("is_demo")?;
     Ok(Institution {
         id: row.try_get("id")?,

@@ -1,8 +1,8 @@
 //! Dynamic WHERE clauses with numbered `$n` parameters, which both backends accept.
 //! (sqlx's QueryBuilder writes `?` for the `any` driver, which PostgreSQL refuses.)
 
-use sqlx::any::AnyArguments;
 use sqlx::Arguments;
+use sqlx::any::AnyArguments;
 
 /// One page of a listing and the total number of matching rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,4 +88,3 @@ pub(crate) fn like_pattern(text: &str) -> String {
     pattern.push('%');
     pattern
 }
-

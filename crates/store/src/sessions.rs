@@ -50,7 +50,10 @@ pub async fn find<'e>(
     Ok(Some((users::from_row(&row)?, row.try_get("session_csrf")?)))
 }
 
-pub async fn delete<'e>(db: impl Executor<'e, Database = Any>, token_hash: &str) -> StoreResult<()> {
+pub async fn delete<'e>(
+    db: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+) -> StoreResult<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .execute(db)

@@ -112,13 +112,15 @@ pub async fn set_login_failures(
     locked_until: Option<&str>,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2, updated_at = $3 WHERE id = $4")
-        .bind(failed_logins)
-        .bind(locked_until)
-        .bind(timestamp(at))
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET failed_logins = $1, locked_until = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(failed_logins)
+    .bind(locked_until)
+    .bind(timestamp(at))
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

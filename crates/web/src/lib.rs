@@ -1,1 +1,71 @@
+//! The HTTP face of Zijin: server-rendered zh-CN pages, the JSON API under `/api/v1` with its
+//! OpenAPI document, sessions and CSRF. The only crate that knows axum; the one place where
+//! errors become HTTP responses (`error.rs`).
 
+pub mod api;
+mod error;
+mod pages;
+mod session;
+mod templates;
+mod views;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use zijin_app::App;
+use zijin_app::demo::DemoAccount;
+
+pub use error::{ErrorKind, PageError};
+pub use session::{ANON_CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE};
+
+/// Settings of the web layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Shown on the home page when the server runs with `--demo`.
+    pub demo_accounts: Vec<DemoAccount>,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub config: Arc<WebConfig>,
+}
+
+/// The whole site: pages, API, static assets, and the Chinese 404 for everything else.
+pub fn router(app: App, config: WebConfig) -> Router {
+    let state = AppState {
+        app,
+        config: Arc::new(config),
+    };
+    Router::new()
+        .merge(pages::router())
+        .nest("/api/v1", api::router())
+        .fallback(pages::not_found)
+        .layer(axum::middleware::map_response(security_headers))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        .with_state(state)
+}
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'"),
+    );
+    response
+}

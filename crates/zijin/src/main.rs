@@ -1,1 +1,417 @@
-fn main() {}
+//! `zijin`: the command line of the Zijin platform. Reads the environment and arguments, wires
+//! the crates together, starts and stops the server. Errors end here as `anyhow`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use zijin_app::demo::{self, DemoSummary};
+use zijin_app::{Actor, App, AppError, Store, SystemClock};
+use zijin_domain::InstitutionInput;
+
+#[derive(Parser)]
+#[command(
+    name = "zijin",
+    version,
+    about = "紫金科技成果转化服务平台 (Zijin technology-transfer platform)"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct GlobalArgs {
+    /// Database: `sqlite:PATH` or `postgres://…`. Default: an SQLite file in the data directory.
+    #[arg(long, env = "ZIJIN_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Directory for the SQLite file, uploaded files and indexes.
+    #[arg(
+        long,
+        env = "ZIJIN_DATA_DIR",
+        global = true,
+        default_value = "./zijin-data"
+    )]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        /// Address to listen on (port 0 picks a free port and prints it).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Fill an empty database with demo data and show the demo accounts.
+        #[arg(long)]
+        demo: bool,
+        /// Multiply the generated demo volume (with --demo).
+        #[arg(long, default_value_t = 1)]
+        scale: usize,
+        /// Mark cookies Secure (when served over HTTPS).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Fill an empty database with demo data.
+    Demo {
+        #[arg(long, default_value_t = 1)]
+        scale: usize,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage institutions.
+    #[command(subcommand)]
+    Institution(InstitutionCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Print the OpenAPI document of the JSON API.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        /// admin, reviewer, district or institution.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// For reviewers: the responsible unit (code or name, e.g. 市科技局).
+        #[arg(long, default_value = "")]
+        responsible_unit: String,
+        /// For district officers: the district (code or name, e.g. 江宁区).
+        #[arg(long, default_value = "")]
+        district: String,
+        /// For institution users: the institution's credit code.
+        #[arg(long, default_value = "")]
+        institution_credit_code: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum InstitutionCommand {
+    /// Register an institution.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Type code or name, e.g. university or 高校.
+        #[arg(long = "type")]
+        kind: String,
+        #[arg(long)]
+        credit_code: String,
+        /// District code or name, e.g. jiangning or 江宁区.
+        #[arg(long)]
+        district: String,
+        /// Tags, comma-separated codes or names.
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exits non-zero and names the first bad entry.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ZIJIN_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("无法启动运行时：{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            match error.downcast_ref::<AppError>() {
+                Some(AppError::Validation(fields)) | Some(AppError::Duplicate(fields)) => {
+                    for field in fields.iter() {
+                        eprintln!("错误：{}（{}）", field.message, field.field);
+                    }
+                }
+                _ => eprintln!("错误：{error:#}"),
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn open(global: &GlobalArgs) -> Result<App> {
+    let url = match &global.database_url {
+        Some(url) => url.clone(),
+        None => {
+            std::fs::create_dir_all(&global.data_dir)
+                .with_context(|| format!("无法创建数据目录 {}", global.data_dir.display()))?;
+            format!("sqlite:{}", global.data_dir.join("zijin.db").display())
+        }
+    };
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("无法连接数据库 {}", redact(&url)))?;
+    store.migrate().await.context("数据库迁移失败")?;
+    Ok(App::new(store, Arc::new(SystemClock)))
+}
+
+/// Hides a password in a database URL before printing it.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve {
+            addr,
+            demo,
+            scale,
+            secure_cookies,
+        } => {
+            serve(&cli.global, &addr, demo, scale, secure_cookies).await?;
+        }
+        Command::Demo { scale } => {
+            let app = open(&cli.global).await?;
+            let summary = seed_demo(&app, scale).await?;
+            print_demo(&summary);
+        }
+        Command::Migrate => {
+            open(&cli.global).await?;
+            println!("数据库迁移完成");
+        }
+        Command::User(UserCommand::Add {
+            role,
+            username,
+            password_stdin: _,
+            display_name,
+            responsible_unit,
+            district,
+            institution_credit_code,
+        }) => {
+            let app = open(&cli.global).await?;
+            let password = read_password()?;
+            let institution_id = if institution_credit_code.is_empty() {
+                None
+            } else {
+                let code = zijin_domain::CreditCode::parse(&institution_credit_code)?;
+                zijin_store::institutions::get_by_credit_code(app.store().pool(), &code)
+                    .await?
+                    .map(|institution| institution.id)
+            };
+            let input = zijin_app::users::NewUserInput {
+                username: &username,
+                display_name: &display_name,
+                password: &password,
+                role: &role,
+                responsible_unit: &responsible_unit,
+                district: &district,
+                institution_id,
+            };
+            let user = zijin_app::users::create(&app, &Actor::System("cli"), &input).await?;
+            println!(
+                "已创建用户 {}（{}），编号 {}",
+                user.username,
+                zijin_domain::Coded::label(user.role.role()),
+                user.id
+            );
+        }
+        Command::Institution(InstitutionCommand::Add {
+            name,
+            kind,
+            credit_code,
+            district,
+            tags,
+        }) => {
+            let app = open(&cli.global).await?;
+            let input = InstitutionInput {
+                name: &name,
+                kind: &kind,
+                credit_code: &credit_code,
+                district: &district,
+                tags: &tags,
+                ..Default::default()
+            };
+            let institution =
+                zijin_app::institutions::create(&app, &Actor::System("cli"), &input).await?;
+            println!(
+                "已登记机构 {}，编号 {}",
+                institution.details.name, institution.id
+            );
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let app = open(&cli.global).await?;
+            let verification = zijin_app::audit::verify(&app).await?;
+            return Ok(match verification.first_breach {
+                None => {
+                    println!(
+                        "审计链完整：共 {} 条记录，哈希全部吻合",
+                        verification.entries_checked
+                    );
+                    ExitCode::SUCCESS
+                }
+                Some(breach) => {
+                    println!(
+                        "审计链被破坏：第 {} 条记录有问题：{}",
+                        breach.seq, breach.reason
+                    );
+                    println!("（此前 {} 条记录完好）", verification.entries_checked);
+                    ExitCode::FAILURE
+                }
+            });
+        }
+        Command::Openapi => println!("{}", zijin_web::api::openapi_document()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_password() -> Result<String> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("无法从标准输入读取密码")?;
+    let password = input.lines().next().unwrap_or("").to_string();
+    anyhow::ensure!(!password.is_empty(), "标准输入中没有密码");
+    Ok(password)
+}
+
+async fn seed_demo(app: &App, scale: usize) -> Result<DemoSummary> {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "生成演示数据 {bar:40.magenta/white} {pos}/{len} 家机构 {elapsed}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let summary = demo::seed(app, scale, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await?;
+    bar.finish_and_clear();
+    Ok(summary)
+}
+
+fn print_demo(summary: &DemoSummary) {
+    if summary.seeded {
+        println!("已生成演示数据：{} 家机构", summary.institutions);
+    } else {
+        println!("数据库中已有数据，未再生成演示数据");
+    }
+    if !summary.accounts.is_empty() {
+        println!("演示账号（密码均为 {}）：", demo::DEMO_PASSWORD);
+        for account in &summary.accounts {
+            println!(
+                "  {:<12} {:<20} {}",
+                account.username, account.password, account.description
+            );
+        }
+    }
+}
+
+async fn serve(
+    global: &GlobalArgs,
+    addr: &str,
+    demo: bool,
+    scale: usize,
+    secure_cookies: bool,
+) -> Result<()> {
+    let app = open(global).await?;
+    let mut config = zijin_web::WebConfig {
+        secure_cookies,
+        ..Default::default()
+    };
+    if demo {
+        let summary = seed_demo(&app, scale).await?;
+        print_demo(&summary);
+        config.demo_accounts = summary.accounts;
+    }
+    ensure_data_dir(&global.data_dir)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("无法监听 {addr}"))?;
+    let local = listener.local_addr()?;
+    println!("紫金平台已启动：http://{local}");
+    spawn_session_cleanup(app.clone());
+    let router = zijin_web::router(app.clone(), config);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("服务器异常退出")?;
+    app.store().close().await;
+    println!("紫金平台已停止");
+    Ok(())
+}
+
+fn ensure_data_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("无法创建数据目录 {}", dir.display()))
+}
+
+/// Removes expired sessions every hour; any process may do it, the database arbitrates.
+fn spawn_session_cleanup(app: App) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            interval.tick().await;
+            if let Err(error) =
+                zijin_store::sessions::delete_expired(app.store().pool(), app.now()).await
+            {
+                tracing::warn!(%error, "could not remove expired sessions");
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,78 @@
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_extra::extract::CookieJar;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use zijin_app::{AppError, auth as app_auth};
+
+use super::{ApiJson, Caller};
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+use crate::session::{expired_session_cookie, session_cookie};
+use crate::views::UserView;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/me", get(me))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send this in the `X-CSRF-Token` header of every request that changes something.
+    pub csrf_token: String,
+    pub user: UserView,
+}
+
+/// Log in; sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = Problem, description = "login_failed"), (status = 423, body = Problem, description = "account_locked")))]
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let session = app_auth::login(&state.app, &request.username, &request.password).await?;
+    let body = LoginResponse {
+        csrf_token: session.csrf_token,
+        user: UserView::new(&state.app, &session.user).await,
+    };
+    Ok((
+        jar.add(session_cookie(session.token, state.config.secure_cookies)),
+        Json(body),
+    )
+        .into_response())
+}
+
+/// Log out; ends the session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    jar: CookieJar,
+) -> Result<Response, ApiError> {
+    if let Some(token) = &caller.session_token {
+        app_auth::logout(&state.app, token, &caller.actor).await?;
+    }
+    Ok((
+        jar.add(expired_session_cookie()),
+        axum::http::StatusCode::NO_CONTENT,
+    )
+        .into_response())
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = UserView), (status = 401, body = Problem)))]
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<UserView>, ApiError> {
+    let user = caller.actor.user().ok_or(AppError::Unauthenticated)?;
+    Ok(Json(UserView::new(&state.app, user).await))
+}

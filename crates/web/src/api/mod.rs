@@ -1,0 +1,151 @@
+//! The JSON API under `/api/v1`, documented by an OpenAPI 3 document generated from these
+//! handlers (`/api/v1/openapi.json`). Errors are `application/problem+json`.
+//!
+//! Authentication is the same session cookie as the pages (get one from `POST /auth/login`);
+//! every request that changes something must also send the session's CSRF token in the
+//! `X-CSRF-Token` header.
+
+mod auth;
+mod institutions;
+mod reference;
+mod users;
+
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::Method;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+use zijin_app::{Actor, auth as app_auth};
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorKind, Failure};
+use crate::session::{CSRF_HEADER, SESSION_COOKIE, tokens_match};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(institutions::router())
+        .merge(users::router())
+        .merge(reference::router())
+        .route("/openapi.json", get(openapi_json))
+        .fallback(|| async { ApiError(Failure::new(ErrorKind::NotFound, "没有这个接口")) })
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "紫金科技成果转化服务平台 API", version = "1", description = "Zijin technology-transfer platform. Errors are application/problem+json with a stable `code`."),
+    paths(
+        auth::login, auth::logout, auth::me,
+        institutions::list, institutions::get_one, institutions::create, institutions::update, institutions::update_profile,
+        users::list, users::create,
+        reference::reference, reference::audit_log,
+    ),
+    components(schemas(crate::error::Problem, crate::error::ProblemField)),
+    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI 3 document of this API.
+pub fn openapi_document() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".into())
+}
+
+async fn openapi_json() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_document(),
+    )
+        .into_response()
+}
+
+/// The caller of an API request. For methods that change something, the CSRF header must match
+/// the session's token.
+pub struct Caller {
+    pub actor: Actor,
+    pub session_token: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let jar = axum_extra::extract::CookieJar::from_headers(&parts.headers);
+        let mut caller = Caller {
+            actor: Actor::Anonymous,
+            session_token: None,
+        };
+        let mut csrf = None;
+        if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string())
+            && let Some(session) = app_auth::session(&state.app, &token).await?
+        {
+            caller = Caller {
+                actor: Actor::User(session.user),
+                session_token: Some(token),
+            };
+            csrf = Some(session.csrf_token);
+        }
+        let changes_something =
+            !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if changes_something && let Some(expected) = csrf {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !tokens_match(&expected, sent) {
+                return Err(ApiError(Failure::new(
+                    ErrorKind::CsrfFailed,
+                    "缺少或错误的 X-CSRF-Token 请求头（登录接口返回的 csrf_token）",
+                )));
+            }
+        }
+        Ok(caller)
+    }
+}
+
+/// A JSON body whose rejection is a problem document, not axum's plain text.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError(json_failure(&rejection))),
+        }
+    }
+}
+
+fn json_failure(rejection: &JsonRejection) -> Failure {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => Failure::new(
+            ErrorKind::UnsupportedMediaType,
+            "请求体须为 JSON，并带有 Content-Type: application/json",
+        ),
+        JsonRejection::JsonSyntaxError(error) => Failure::new(
+            ErrorKind::InvalidJson,
+            format!("JSON 语法错误：{}", error.body_text()),
+        ),
+        JsonRejection::JsonDataError(error) => Failure::new(
+            ErrorKind::InvalidJson,
+            format!("JSON 字段缺失或类型不符：{}", error.body_text()),
+        ),
+        JsonRejection::BytesRejection(_) => {
+            Failure::new(ErrorKind::PayloadTooLarge, "请求体无法读取或超过大小限制")
+        }
+        other => Failure::new(ErrorKind::InvalidJson, other.body_text()),
+    }
+}
+
+/// The id in a path, or a 404 problem.
+pub fn path_id(raw: &str, what: &'static str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::from(zijin_app::AppError::NotFound(what)))
+}

@@ -1,0 +1,124 @@
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zijin_app::audit;
+use zijin_domain::{District, InstitutionTag, InstitutionType, ResponsibleUnit, Role};
+
+use super::Caller;
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+use crate::views::{CodeLabel, options, page_number};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/reference", get(reference))
+        .route("/audit", get(audit_log))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Reference {
+    pub districts: Vec<CodeLabel>,
+    pub institution_types: Vec<CodeLabel>,
+    pub institution_tags: Vec<CodeLabel>,
+    pub roles: Vec<CodeLabel>,
+    pub responsible_units: Vec<CodeLabel>,
+}
+
+/// The closed lists the API accepts, with their Chinese labels.
+#[utoipa::path(get, path = "/api/v1/reference", tag = "reference", responses((status = 200, body = Reference)))]
+pub async fn reference() -> Json<Reference> {
+    Json(Reference {
+        districts: options::<District>(),
+        institution_types: options::<InstitutionType>(),
+        institution_tags: options::<InstitutionTag>(),
+        roles: options::<Role>(),
+        responsible_units: options::<ResponsibleUnit>(),
+    })
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(default)]
+pub struct AuditParams {
+    pub actor: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub action: Option<String>,
+    /// Inclusive lower bound, e.g. `2026-11-01`.
+    pub from: Option<String>,
+    /// Exclusive upper bound.
+    pub until: Option<String>,
+    pub page: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryView {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    /// The record before the change, as JSON text.
+    pub before: Option<String>,
+    /// The record after the change, as JSON text.
+    pub after: Option<String>,
+    pub previous_hash: String,
+    pub hash: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntryView>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// The audit log, newest first (admins).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "reference", params(AuditParams),
+    responses((status = 200, body = AuditPage), (status = 403, body = Problem)))]
+pub async fn audit_log(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<AuditParams>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let filter = zijin_store::audit::ListFilter {
+        actor: params.actor,
+        entity: params.entity,
+        entity_id: params.entity_id,
+        action: params.action,
+        from: params.from,
+        until: params.until,
+    };
+    let paged = audit::list(
+        &state.app,
+        &caller.actor,
+        &filter,
+        page_number(params.page.as_deref()),
+        100,
+    )
+    .await?;
+    Ok(Json(AuditPage {
+        items: paged
+            .items
+            .into_iter()
+            .map(|entry| AuditEntryView {
+                seq: entry.record.seq,
+                at: entry.record.at,
+                actor: entry.record.actor,
+                action: entry.record.action,
+                entity: entry.record.entity,
+                entity_id: entry.record.entity_id,
+                before: entry.record.before,
+                after: entry.record.after,
+                previous_hash: entry.previous_hash,
+                hash: entry.hash,
+            })
+            .collect(),
+        total: paged.total,
+        page: paged.page,
+        per_page: paged.per_page,
+    }))
+}

@@ -1,0 +1,236 @@
+//! The one table from error to HTTP status, stable error code and Chinese title, and the two
+//! renderings: a Chinese HTML page and `application/problem+json`.
+//! Internal errors are logged with their detail and shown without it.
+
+use std::any::Any;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+use zijin_app::AppError;
+use zijin_domain::FieldErrors;
+
+use crate::templates;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Validation,
+    Duplicate,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    LoginFailed,
+    AccountLocked,
+    CsrfFailed,
+    InvalidJson,
+    UnsupportedMediaType,
+    InvalidForm,
+    PayloadTooLarge,
+    Internal,
+}
+
+impl ErrorKind {
+    /// Status, stable code (for scripts) and Chinese title (for people).
+    pub fn spec(self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            Self::Validation => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "输入有误",
+            ),
+            Self::Duplicate => (StatusCode::CONFLICT, "duplicate", "重复登记"),
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录"),
+            Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "没有权限"),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "页面或记录不存在"),
+            Self::LoginFailed => (StatusCode::UNAUTHORIZED, "login_failed", "用户名或密码错误"),
+            Self::AccountLocked => (StatusCode::LOCKED, "account_locked", "账号已锁定"),
+            Self::CsrfFailed => (StatusCode::FORBIDDEN, "csrf_failed", "请求来源校验失败"),
+            Self::InvalidJson => (
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                "请求体不是有效的 JSON",
+            ),
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请求体格式不受支持",
+            ),
+            Self::InvalidForm => (StatusCode::BAD_REQUEST, "invalid_form", "表单内容无效"),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "提交的内容过大",
+            ),
+            Self::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "系统内部错误",
+            ),
+        }
+    }
+}
+
+/// An error with everything needed to show it.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub kind: ErrorKind,
+    pub detail: String,
+    pub fields: FieldErrors,
+}
+
+impl Failure {
+    pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+            fields: FieldErrors::new(),
+        }
+    }
+
+    pub fn csrf() -> Self {
+        Self::new(
+            ErrorKind::CsrfFailed,
+            "表单已过期或来源无法确认（CSRF 校验失败），请刷新页面后重新提交。",
+        )
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(error: AppError) -> Self {
+        let (kind, fields) = match &error {
+            AppError::Validation(fields) => (ErrorKind::Validation, fields.clone()),
+            AppError::Duplicate(fields) => (ErrorKind::Duplicate, fields.clone()),
+            AppError::Unauthenticated => (ErrorKind::Unauthenticated, FieldErrors::new()),
+            AppError::Forbidden => (ErrorKind::Forbidden, FieldErrors::new()),
+            AppError::NotFound(_) => (ErrorKind::NotFound, FieldErrors::new()),
+            AppError::LoginFailed => (ErrorKind::LoginFailed, FieldErrors::new()),
+            AppError::AccountLocked { .. } => (ErrorKind::AccountLocked, FieldErrors::new()),
+            AppError::Store(_) | AppError::Internal(_) => {
+                tracing::error!(error = %error, "request failed");
+                return Self::new(
+                    ErrorKind::Internal,
+                    "系统暂时无法处理该请求，请稍后再试。如持续出现，请联系平台管理员。",
+                );
+            }
+        };
+        let detail = match &error {
+            AppError::Validation(fields) | AppError::Duplicate(fields) => fields
+                .iter()
+                .map(|error| error.message.clone())
+                .collect::<Vec<_>>()
+                .join("；"),
+            other => other.to_string(),
+        };
+        Self {
+            kind,
+            detail,
+            fields,
+        }
+    }
+}
+
+/// An error shown as a Chinese HTML page.
+#[derive(Debug)]
+pub struct PageError(pub Failure);
+
+impl<E: Into<Failure>> From<E> for PageError {
+    fn from(error: E) -> Self {
+        PageError(error.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if self.0.kind == ErrorKind::Unauthenticated {
+            return Redirect::to("/login").into_response();
+        }
+        error_page(self.0.kind, &self.0.detail)
+    }
+}
+
+pub fn error_page(kind: ErrorKind, detail: &str) -> Response {
+    let (status, _, title) = kind.spec();
+    let html = templates::render_error(status.as_u16(), title, detail);
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
+}
+
+/// An error in the API, as RFC 9457 `application/problem+json`.
+#[derive(Debug)]
+pub struct ApiError(pub Failure);
+
+impl<E: Into<Failure>> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        ApiError(error.into())
+    }
+}
+
+/// The problem document of every API error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short Chinese title of the kind of problem.
+    pub title: String,
+    pub status: u16,
+    /// What went wrong, in Chinese.
+    pub detail: String,
+    /// Stable error code for scripts, e.g. `validation_failed`.
+    pub code: String,
+    /// Rejected fields, when the input was at fault.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProblemField {
+    pub field: String,
+    pub message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, title) = self.0.kind.spec();
+        let problem = Problem {
+            type_: format!("/api/v1/problems/{code}"),
+            title: title.to_string(),
+            status: status.as_u16(),
+            detail: self.0.detail,
+            code: code.to_string(),
+            errors: self
+                .0
+                .fields
+                .iter()
+                .map(|error| ProblemField {
+                    field: error.field.to_string(),
+                    message: error.message.clone(),
+                })
+                .collect(),
+        };
+        let mut response = (status, axum::Json(problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+/// A panic in a handler becomes a plain Chinese 500 page; the panic is logged, not shown.
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = message, "handler panicked");
+    error_page(
+        ErrorKind::Internal,
+        "系统暂时无法处理该请求，请稍后再试。如持续出现，请联系平台管理员。",
+    )
+}

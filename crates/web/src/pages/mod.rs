@@ -1,0 +1,67 @@
+//! Server-rendered pages, one module per feature.
+
+mod audit;
+mod auth;
+mod home;
+mod institutions;
+mod users;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use minijinja::Value;
+use zijin_domain::FieldErrors;
+
+use crate::AppState;
+use crate::error::{ErrorKind, error_page};
+use crate::templates::{STYLESHEET, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(home::router())
+        .merge(auth::router())
+        .merge(institutions::router())
+        .merge(users::router())
+        .merge(audit::router())
+        .route("/static/app.css", get(stylesheet))
+        .route("/healthz", get(|| async { "ok" }))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> Response {
+    error_page(
+        ErrorKind::NotFound,
+        "您访问的页面不存在，可能已被移除或地址有误。",
+    )
+}
+
+fn html(status: StatusCode, template: &str, context: Value) -> Response {
+    (status, Html(render(template, context))).into_response()
+}
+
+/// Field errors as a map (for messages beside fields) and a list (for the summary on top).
+fn error_context(
+    errors: &FieldErrors,
+) -> (
+    std::collections::BTreeMap<&'static str, String>,
+    Vec<String>,
+) {
+    (
+        errors
+            .iter()
+            .map(|e| (e.field, e.message.clone()))
+            .collect(),
+        errors.iter().map(|e| e.message.clone()).collect(),
+    )
+}

@@ -1,0 +1,107 @@
+//! Who is asking: the session cookie, and the CSRF token every form and every mutating API
+//! request must carry.
+//!
+//! Signed-in users get a per-session CSRF token stored with the session. Anonymous visitors
+//! (the login form) get a random token in a `SameSite=Strict` cookie that the form echoes.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use subtle::ConstantTimeEq;
+use zijin_app::{Actor, auth};
+
+use crate::AppState;
+use crate::error::{Failure, PageError};
+
+pub const SESSION_COOKIE: &str = "zijin_session";
+pub const ANON_CSRF_COOKIE: &str = "zijin_csrf";
+/// The header that carries the CSRF token on mutating API requests.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub actor: Actor,
+    /// The token forms must echo.
+    pub csrf: String,
+    pub session_token: Option<String>,
+    /// The path asked for, to highlight the navigation.
+    pub path: String,
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let path = parts.uri.path().to_string();
+        if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string())
+            && let Some(session) = auth::session(&state.app, &token).await?
+        {
+            return Ok(Visitor {
+                actor: Actor::User(session.user),
+                csrf: session.csrf_token,
+                session_token: Some(token),
+                path,
+            });
+        }
+        let csrf = jar
+            .get(ANON_CSRF_COOKIE)
+            .map(|c| c.value().to_string())
+            .filter(|value| value.len() == 64)
+            .unwrap_or_else(auth::random_token);
+        Ok(Visitor {
+            actor: Actor::Anonymous,
+            csrf,
+            session_token: None,
+            path,
+        })
+    }
+}
+
+impl Visitor {
+    /// Refuses a form whose `_csrf` field does not match.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), Failure> {
+        if tokens_match(&self.csrf, submitted) {
+            Ok(())
+        } else {
+            Err(Failure::csrf())
+        }
+    }
+
+    /// The cookie that keeps an anonymous visitor's CSRF token.
+    pub fn anonymous_csrf_cookie(&self, secure: bool) -> Cookie<'static> {
+        Cookie::build((ANON_CSRF_COOKIE, self.csrf.clone()))
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Strict)
+            .build()
+    }
+}
+
+pub fn tokens_match(expected: &str, submitted: &str) -> bool {
+    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+}
+
+pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(time_duration(auth::SESSION_DURATION.num_seconds()))
+        .build()
+}
+
+pub fn expired_session_cookie() -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, ""))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time_duration(0))
+        .build()
+}
+
+fn time_duration(seconds: i64) -> cookie::time::Duration {
+    cookie::time::Duration::seconds(seconds)
+}

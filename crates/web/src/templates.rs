@@ -1,0 +1,81 @@
+//! Templates are compiled into the binary, so the server runs from any directory.
+
+use std::sync::OnceLock;
+
+use minijinja::{Environment, Value, context};
+
+/// Changes whenever the stylesheet changes, so browsers fetch the new one.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const STYLESHEET: &str = include_str!("../static/app.css");
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    (
+        "institutions.html",
+        include_str!("../templates/institutions.html"),
+    ),
+    (
+        "institution_detail.html",
+        include_str!("../templates/institution_detail.html"),
+    ),
+    (
+        "institution_form.html",
+        include_str!("../templates/institution_form.html"),
+    ),
+    ("users.html", include_str!("../templates/users.html")),
+    (
+        "user_form.html",
+        include_str!("../templates/user_form.html"),
+    ),
+    ("audit.html", include_str!("../templates/audit.html")),
+];
+
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let mut environment = Environment::new();
+        for (name, source) in TEMPLATES {
+            environment
+                .add_template(name, source)
+                .unwrap_or_else(|error| panic!("template {name} does not compile: {error}"));
+        }
+        environment
+    })
+}
+
+/// Renders a page; a template error is a bug and becomes a 500 through the panic handler.
+pub fn render(name: &str, context: Value) -> String {
+    let template = environment()
+        .get_template(name)
+        .unwrap_or_else(|error| panic!("no template {name}: {error}"));
+    template
+        .render(context)
+        .unwrap_or_else(|error| panic!("template {name} failed: {error:#}"))
+}
+
+/// The error page, rendered without the visitor's session (errors may happen before it is known).
+pub fn render_error(status: u16, title: &str, message: &str) -> String {
+    render(
+        "error.html",
+        context! {
+            title, status, message,
+            nav => vec![context!{ href => "/", label => "首页" }, context!{ href => "/institutions", label => "机构名录" }],
+            asset_version => ASSET_VERSION,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_compiles() {
+        assert_eq!(
+            super::environment().templates().count(),
+            super::TEMPLATES.len()
+        );
+    }
+}

@@ -1,1 +1,181 @@
+//! Test support. Every storage test runs on both backends: [`BACKENDS`] lists them, and
+//! [`TestDatabase::new`] makes a fresh, migrated database of either kind — a temporary SQLite
+//! file, or a new PostgreSQL database on the server named by `ZIJIN_TEST_POSTGRES_URL`
+//! (default `postgres://postgres@127.0.0.1:5432/test`), dropped again afterwards.
 
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use sqlx::{Connection, Executor};
+use zijin_app::{App, ManualClock};
+use zijin_store::{Backend, Store};
+
+pub use zijin_store::Backend::{Postgres, Sqlite};
+
+/// Both backends, for `for backend in BACKENDS` loops.
+pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("ZIJIN_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// A prefix every throw-away PostgreSQL database carries, so leftovers can be found.
+pub const POSTGRES_TEST_PREFIX: &str = "zijin_test_";
+
+/// A fresh, migrated database that disappears when dropped.
+pub struct TestDatabase {
+    pub store: Store,
+    pub url: String,
+    pub backend: Backend,
+    _directory: Option<tempfile::TempDir>,
+    postgres_name: Option<String>,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let directory = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite:{}", directory.path().join("test.db").display());
+                let store = Store::connect(&url).await.expect("SQLite opens");
+                store.migrate().await.expect("SQLite migrations apply");
+                Self {
+                    store,
+                    url,
+                    backend,
+                    _directory: Some(directory),
+                    postgres_name: None,
+                }
+            }
+            Backend::Postgres => {
+                let mut bytes = [0u8; 6];
+                getrandom::fill(&mut bytes).expect("random bytes");
+                let name = format!("{POSTGRES_TEST_PREFIX}{}", hex::encode(bytes));
+                let admin_url = postgres_admin_url();
+                let mut admin = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|error| {
+                        panic!("PostgreSQL at {admin_url} is needed for tests: {error}")
+                    });
+                admin
+                    .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await
+                    .expect("create test database");
+                let url = replace_database(&admin_url, &name);
+                let store = Store::connect(&url).await.expect("PostgreSQL opens");
+                store.migrate().await.expect("PostgreSQL migrations apply");
+                Self {
+                    store,
+                    url,
+                    backend,
+                    _directory: None,
+                    postgres_name: Some(name),
+                }
+            }
+        }
+    }
+}
+
+fn replace_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let prefix = base
+        .rsplit_once('/')
+        .map(|(prefix, _)| prefix)
+        .unwrap_or(base);
+    format!("{prefix}/{database}{query}")
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_name.take() else {
+            return;
+        };
+        // Drop may run on the test's only runtime thread, so a helper thread with its own runtime
+        // does the cleanup; FORCE ends the pool's connections from the server side (closing the
+        // pool here would wait for the blocked runtime).
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                    let _ = admin
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .await;
+                }
+            });
+            Ok::<(), std::io::Error>(())
+        })
+        .join();
+    }
+}
+
+/// When tests start: a fixed, readable moment.
+pub fn test_start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+/// An application over a fresh database, with a clock the test controls.
+pub struct TestContext {
+    pub database: TestDatabase,
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+}
+
+impl TestContext {
+    pub async fn new(backend: Backend) -> Self {
+        let database = TestDatabase::new(backend).await;
+        let clock = Arc::new(ManualClock::new(test_start_time()));
+        let app = App::new(database.store.clone(), clock.clone());
+        Self {
+            database,
+            app,
+            clock,
+        }
+    }
+}
+
+/// The real web application, serving on a free port of 127.0.0.1.
+pub struct TestServer {
+    pub context: TestContext,
+    pub address: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestServer {
+    let context = TestContext::new(backend).await;
+    let router = zijin_web::router(context.app.clone(), zijin_web::WebConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
+    let address = format!("http://{}", listener.local_addr().expect("local address"));
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    TestServer {
+        context,
+        address,
+        server,
+    }
+}

@@ -1,0 +1,476 @@
+//! Storage tests. Each runs the same steps on SQLite and on PostgreSQL.
+
+use chrono::Duration;
+use serde_json::json;
+use sqlx::{Executor, Row};
+use zijin_domain::{
+    Coded, CreditCode, District, InstitutionDetails, InstitutionProfile, InstitutionTag,
+    InstitutionType, UserRole,
+};
+use zijin_store::institutions::{self, ListFilter, UNIQUE_CREDIT_CODE};
+use zijin_store::{Backend, Store, StoreError, audit, sessions, users};
+use zijin_testkit::{BACKENDS, TestDatabase, test_start_time};
+
+fn details(
+    name: &str,
+    code: &str,
+    kind: InstitutionType,
+    district: District,
+) -> InstitutionDetails {
+    InstitutionDetails {
+        name: name.to_string(),
+        kind,
+        credit_code: CreditCode::complete(code).expect("17 valid characters"),
+        district,
+        tags: vec![InstitutionTag::HighTechEnterprise],
+        profile: InstitutionProfile {
+            address: "南京市江宁区".into(),
+            contact_name: "王工".into(),
+            contact_phone: "025-52000000".into(),
+            description: String::new(),
+        },
+    }
+}
+
+async fn insert_with_audit(store: &Store, details: &InstitutionDetails) -> i64 {
+    let mut tx = store.begin_write().await.unwrap();
+    let id = institutions::insert(&mut tx, details, false, test_start_time())
+        .await
+        .unwrap();
+    audit::append(
+        &mut tx,
+        test_start_time(),
+        audit::Change {
+            actor: "test".into(),
+            action: "institution.create",
+            entity: "institution",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(json!({"name": details.name})),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    assert_eq!(
+        database.store.sqlite_pragma("journal_mode").await.unwrap(),
+        "wal"
+    );
+    assert_eq!(
+        database.store.sqlite_pragma("foreign_keys").await.unwrap(),
+        "1"
+    );
+}
+
+#[tokio::test]
+async fn foreign_keys_refuse_a_user_of_a_missing_institution() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let mut tx = database.store.begin_write().await.unwrap();
+        let result = users::insert(
+            &mut tx,
+            &users::NewUser {
+                username: "ghost",
+                display_name: "ghost",
+                password_hash: "x",
+                role: UserRole::InstitutionUser(999),
+                is_demo: false,
+            },
+            test_start_time(),
+        )
+        .await;
+        assert!(
+            matches!(result, Err(StoreError::Database(_))),
+            "{backend:?}: {result:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn institutions_round_trip_filter_and_refuse_duplicate_credit_codes() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let store = &database.store;
+        let a = insert_with_audit(
+            store,
+            &details(
+                "南京甲科技有限公司",
+                "91320115MA1AAAAA0",
+                InstitutionType::Enterprise,
+                District::Jiangning,
+            ),
+        )
+        .await;
+        insert_with_audit(
+            store,
+            &details(
+                "南京乙大学",
+                "12320102MB1BBBBB0",
+                InstitutionType::University,
+                District::Xuanwu,
+            ),
+        )
+        .await;
+        insert_with_audit(
+            store,
+            &details(
+                "南京丙_100%研究所",
+                "12320102MB1CCCCC0",
+                InstitutionType::ResearchInstitute,
+                District::Xuanwu,
+            ),
+        )
+        .await;
+
+        let stored = institutions::get(store.pool(), a).await.unwrap().unwrap();
+        assert_eq!(stored.details.name, "南京甲科技有限公司");
+        assert_eq!(
+            stored.details.tags,
+            vec![InstitutionTag::HighTechEnterprise]
+        );
+        assert_eq!(stored.created_at, "2026-11-28T09:00:00.000Z");
+
+        let filter = ListFilter {
+            district: Some(District::Xuanwu),
+            ..Default::default()
+        };
+        let page = institutions::list(store.pool(), &filter, 1, 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            (page.total, page.items.len(), page.page_count()),
+            (2, 1, 2),
+            "{backend:?}"
+        );
+
+        // LIKE wildcards in a search are taken literally.
+        let filter = ListFilter {
+            name: Some("_100%".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            institutions::list(store.pool(), &filter, 1, 20)
+                .await
+                .unwrap()
+                .total,
+            1
+        );
+        let filter = ListFilter {
+            name: Some("%".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            institutions::list(store.pool(), &filter, 1, 20)
+                .await
+                .unwrap()
+                .total,
+            1
+        );
+        let filter = ListFilter {
+            tag: Some(InstitutionTag::HighTechEnterprise),
+            ..Default::default()
+        };
+        assert_eq!(
+            institutions::list(store.pool(), &filter, 1, 20)
+                .await
+                .unwrap()
+                .total,
+            3
+        );
+
+        let mut tx = store.begin_write().await.unwrap();
+        let duplicate = details(
+            "另一家",
+            "91320115MA1AAAAA0",
+            InstitutionType::Enterprise,
+            District::Gulou,
+        );
+        let result = institutions::insert(&mut tx, &duplicate, false, test_start_time()).await;
+        match result {
+            Err(StoreError::Duplicate { constraint }) => assert_eq!(constraint, UNIQUE_CREDIT_CODE),
+            other => panic!("{backend:?}: expected a duplicate, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_refuses_update_and_delete() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        insert_with_audit(
+            &database.store,
+            &details(
+                "甲",
+                "91320115MA1AAAAA0",
+                InstitutionType::Enterprise,
+                District::Jiangning,
+            ),
+        )
+        .await;
+        let pool = database.store.pool();
+        assert!(
+            pool.execute("UPDATE audit_log SET actor = 'mallory'")
+                .await
+                .is_err(),
+            "{backend:?}"
+        );
+        assert!(
+            pool.execute("DELETE FROM audit_log").await.is_err(),
+            "{backend:?}"
+        );
+        assert_eq!(audit::verify(pool).await.unwrap().first_breach, None);
+    }
+}
+
+/// Removes the append-only triggers, as someone with direct database access could.
+async fn disable_audit_protection(store: &Store) {
+    let sql = match store.backend() {
+        Backend::Sqlite => "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+        Backend::Postgres => "DROP TRIGGER audit_log_no_update ON audit_log;",
+    };
+    store.pool().execute(sql).await.unwrap();
+}
+
+async fn store_with_five_entries(backend: Backend) -> TestDatabase {
+    let database = TestDatabase::new(backend).await;
+    for (index, code) in [
+        "91320115MA1AAAAA1",
+        "91320115MA1AAAAA2",
+        "91320115MA1AAAAA3",
+        "91320115MA1AAAAA4",
+        "91320115MA1AAAAA5",
+    ]
+    .iter()
+    .enumerate()
+    {
+        insert_with_audit(
+            &database.store,
+            &details(
+                &format!("机构{index}"),
+                code,
+                InstitutionType::Enterprise,
+                District::Luhe,
+            ),
+        )
+        .await;
+    }
+    database
+}
+
+#[tokio::test]
+async fn verify_names_the_first_modified_or_deleted_entry() {
+    for backend in BACKENDS {
+        let database = store_with_five_entries(backend).await;
+        let verification = audit::verify(database.store.pool()).await.unwrap();
+        assert_eq!(
+            (verification.entries_checked, verification.first_breach),
+            (5, None)
+        );
+        disable_audit_protection(&database.store).await;
+        database
+            .store
+            .pool()
+            .execute("UPDATE audit_log SET after_json = '{\"name\":\"篡改\"}' WHERE seq = 3")
+            .await
+            .unwrap();
+        let breach = audit::verify(database.store.pool())
+            .await
+            .unwrap()
+            .first_breach
+            .unwrap();
+        assert_eq!(breach.seq, 3, "{backend:?}");
+        assert!(breach.reason.contains("修改"), "{}", breach.reason);
+
+        let database = store_with_five_entries(backend).await;
+        disable_audit_protection(&database.store).await;
+        database
+            .store
+            .pool()
+            .execute("DELETE FROM audit_log WHERE seq = 2")
+            .await
+            .unwrap();
+        let breach = audit::verify(database.store.pool())
+            .await
+            .unwrap()
+            .first_breach
+            .unwrap();
+        assert_eq!(breach.seq, 2, "{backend:?}");
+        assert!(breach.reason.contains("删除"), "{}", breach.reason);
+
+        let database = store_with_five_entries(backend).await;
+        disable_audit_protection(&database.store).await;
+        database
+            .store
+            .pool()
+            .execute("DELETE FROM audit_log WHERE seq = 5")
+            .await
+            .unwrap();
+        let breach = audit::verify(database.store.pool())
+            .await
+            .unwrap()
+            .first_breach
+            .unwrap();
+        assert_eq!(
+            breach.seq, 5,
+            "{backend:?}: deleting the newest entry is caught too"
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_writers_extend_one_unbroken_chain() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let mut tasks = Vec::new();
+        for index in 0..16 {
+            let store = database.store.clone();
+            tasks.push(tokio::spawn(async move {
+                let code = format!("91320115MA1AB{:04}", index);
+                insert_with_audit(
+                    &store,
+                    &details(
+                        &format!("并发{index}"),
+                        &code,
+                        InstitutionType::Enterprise,
+                        District::Gaochun,
+                    ),
+                )
+                .await
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let verification = audit::verify(database.store.pool()).await.unwrap();
+        assert_eq!(
+            (verification.entries_checked, verification.first_breach),
+            (16, None),
+            "{backend:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sessions_expire() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let pool = database.store.pool();
+        let mut tx = database.store.begin_write().await.unwrap();
+        let user = users::insert(
+            &mut tx,
+            &users::NewUser {
+                username: "admin",
+                display_name: "管理员",
+                password_hash: "x",
+                role: UserRole::Admin,
+                is_demo: false,
+            },
+            test_start_time(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let now = test_start_time();
+        sessions::create(pool, "hash", user, "csrf", now, now + Duration::hours(1))
+            .await
+            .unwrap();
+        let (found, csrf) = sessions::find(pool, "hash", now).await.unwrap().unwrap();
+        assert_eq!((found.username.as_str(), csrf.as_str()), ("admin", "csrf"));
+        assert!(
+            sessions::find(pool, "hash", now + Duration::hours(2))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(sessions::find(pool, "other", now).await.unwrap().is_none());
+        assert_eq!(
+            sessions::delete_expired(pool, now + Duration::hours(2))
+                .await
+                .unwrap(),
+            1
+        );
+    }
+}
+
+/// The same scenario on both backends gives the same observable results.
+#[tokio::test]
+async fn both_backends_agree_on_the_same_scenario() {
+    async fn scenario(backend: Backend) -> Vec<String> {
+        let database = TestDatabase::new(backend).await;
+        let store = &database.store;
+        let mut observed = Vec::new();
+        for (index, district) in District::ALL.iter().enumerate() {
+            let code = format!("91320115MA1AC{:04}", index);
+            let kind = InstitutionType::ALL[index % InstitutionType::ALL.len()];
+            insert_with_audit(
+                store,
+                &details(&format!("机构{index:02}"), &code, kind, *district),
+            )
+            .await;
+        }
+        for district in [District::Jiangning, District::Xuanwu] {
+            let page = institutions::list(
+                store.pool(),
+                &ListFilter {
+                    district: Some(district),
+                    ..Default::default()
+                },
+                1,
+                5,
+            )
+            .await
+            .unwrap();
+            observed.push(format!(
+                "{:?}",
+                page.items
+                    .iter()
+                    .map(|i| (&i.details.name, i.details.credit_code.as_str()))
+                    .collect::<Vec<_>>()
+            ));
+        }
+        let all = institutions::list(store.pool(), &ListFilter::default(), 2, 5)
+            .await
+            .unwrap();
+        observed.push(format!(
+            "{} {:?}",
+            all.total,
+            all.items.iter().map(|i| i.id).collect::<Vec<_>>()
+        ));
+        observed.push(format!(
+            "{:?}",
+            institutions::count_by_kind(store.pool()).await.unwrap()
+        ));
+        let entries = audit::list(
+            store.pool(),
+            &audit::ListFilter {
+                entity_id: Some("3".into()),
+                ..Default::default()
+            },
+            1,
+            10,
+        )
+        .await
+        .unwrap();
+        observed.push(format!("{:?}", entries.items));
+        let row = sqlx::query("SELECT seq, hash FROM audit_head")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        observed.push(format!(
+            "{} {}",
+            row.get::<i64, _>("seq"),
+            row.get::<String, _>("hash")
+        ));
+        observed
+    }
+    let sqlite = scenario(Backend::Sqlite).await;
+    let postgres = scenario(Backend::Postgres).await;
+    assert_eq!(sqlite, postgres);
+    assert!(sqlite[0].contains("机构07"), "{}", sqlite[0]);
+}

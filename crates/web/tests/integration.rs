@@ -1,0 +1,672 @@
+//! HTTP tests against the real router on a free port, on both database backends.
+
+use reqwest::header::{CONTENT_TYPE, SET_COOKIE};
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use zijin_app::users;
+use zijin_store::Backend;
+use zijin_testkit::{BACKENDS, TestServer, spawn_app};
+
+const VALID_CODE: &str = "91350100M000100Y43";
+
+/// A second valid credit code.
+fn other_code() -> String {
+    zijin_domain::CreditCode::complete("91320102MA1BBBBB0")
+        .unwrap()
+        .to_string()
+}
+
+fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the first hidden `_csrf` field of a page.
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("the page has a CSRF field") + marker.len();
+    html[start..start + 64].to_string()
+}
+
+async fn count(server: &TestServer, table: &'static str) -> i64 {
+    let sql = match table {
+        "institutions" => "SELECT COUNT(*) FROM institutions",
+        "audit_log" => "SELECT COUNT(*) FROM audit_log",
+        _ => "SELECT COUNT(*) FROM users",
+    };
+    let row: (i64,) = sqlx::query_as(sql)
+        .fetch_one(server.context.app.store().pool())
+        .await
+        .unwrap();
+    row.0
+}
+
+async fn add_user(
+    server: &TestServer,
+    username: &str,
+    role: &str,
+    unit: &str,
+    district: &str,
+    institution_id: Option<i64>,
+) {
+    let admin = zijin_app::Actor::System("test");
+    let input = users::NewUserInput {
+        username,
+        display_name: username,
+        password: "Secret-pass-1",
+        role,
+        responsible_unit: unit,
+        district,
+        institution_id,
+    };
+    users::create(&server.context.app, &admin, &input)
+        .await
+        .unwrap();
+}
+
+/// Logs in through the login form; returns the client and the session's CSRF token.
+async fn log_in(server: &TestServer, username: &str) -> (Client, String) {
+    let client = client();
+    let page = client
+        .get(server.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = [
+        ("_csrf", csrf_of(&page)),
+        ("username", username.into()),
+        ("password", "Secret-pass-1".into()),
+        ("next", "/".into()),
+    ];
+    let response = client
+        .post(server.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "login of {username}"
+    );
+    let home = client
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&home);
+    (client, csrf)
+}
+
+fn institution_form(csrf: &str, name: &str, code: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("_csrf", csrf.to_string()),
+        ("name", name.to_string()),
+        ("kind", "enterprise".into()),
+        ("credit_code", code.to_string()),
+        ("district", "jiangning".into()),
+        ("tags", "high-tech".into()),
+        ("tags", "specialised-innovative".into()),
+        ("contact_phone", "025-52000000".into()),
+    ]
+}
+
+#[tokio::test]
+async fn public_pages_speak_chinese_and_errors_hide_internals() {
+    let server = spawn_app(Backend::Sqlite).await;
+    let client = client();
+    let home = client.get(server.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    assert_eq!(home.headers()["x-frame-options"], "DENY");
+    let html = home.text().await.unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("name=\"viewport\""));
+    assert!(html.contains("科技成果转化服务平台"));
+    let css = client
+        .get(server.url("/static/app.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.headers()[CONTENT_TYPE], "text/css; charset=utf-8");
+
+    let missing = client
+        .get(server.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains("页面或记录不存在"));
+    let missing_institution = client
+        .get(server.url("/institutions/999999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing_institution.status(), StatusCode::NOT_FOUND);
+
+    // With the database gone, pages fail with a Chinese 500 that names no internals.
+    server.context.app.store().close().await;
+    let broken = client
+        .get(server.url("/institutions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let text = broken.text().await.unwrap();
+    assert!(text.contains("系统内部错误"), "{text}");
+    for internal in ["sqlx", "pool", "PoolClosed", "sqlite", "panicked"] {
+        assert!(
+            !text.to_lowercase().contains(&internal.to_lowercase()),
+            "500 page leaks {internal}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn login_sets_a_safe_cookie_and_needs_the_form_token() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        add_user(&server, "admin", "admin", "", "", None).await;
+        let client = client();
+        let page = client
+            .get(server.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let forged = [
+            ("_csrf", "0".repeat(64)),
+            ("username", "admin".into()),
+            ("password", "Secret-pass-1".into()),
+        ];
+        let refused = client
+            .post(server.url("/login"))
+            .form(&forged)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{backend:?}");
+        assert!(refused.text().await.unwrap().contains("CSRF"));
+
+        let wrong = [
+            ("_csrf", csrf_of(&page)),
+            ("username", "admin".into()),
+            ("password", "nope-nope-1".into()),
+        ];
+        let response = client
+            .post(server.url("/login"))
+            .form(&wrong)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.text().await.unwrap().contains("用户名或密码错误"));
+
+        let right = [
+            ("_csrf", csrf_of(&page)),
+            ("username", "admin".into()),
+            ("password", "Secret-pass-1".into()),
+            ("next", "//evil.example".into()),
+        ];
+        let response = client
+            .post(server.url("/login"))
+            .form(&right)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            response.headers()["location"],
+            "/",
+            "foreign redirects are not followed"
+        );
+        let cookie = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with("zijin_session="))
+            .unwrap();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+
+        let home = client
+            .get(server.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            home.contains("用户管理") && home.contains("审计日志"),
+            "admin navigation"
+        );
+        let logout = client
+            .post(server.url("/logout"))
+            .form(&[("_csrf", csrf_of(&home))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(logout.status(), StatusCode::SEE_OTHER);
+        let after = client.get(server.url("/admin/users")).send().await.unwrap();
+        assert_eq!(
+            after.status(),
+            StatusCode::SEE_OTHER,
+            "logged out: sent to the login page"
+        );
+    }
+}
+
+#[tokio::test]
+async fn admins_register_institutions_and_bad_forms_write_nothing() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        add_user(&server, "admin", "admin", "", "", None).await;
+        let (client, csrf) = log_in(&server, "admin").await;
+
+        let created = client
+            .post(server.url("/admin/institutions"))
+            .form(&institution_form(&csrf, "南京紫峰科技有限公司", VALID_CODE))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::SEE_OTHER, "{backend:?}");
+        let location = created.headers()["location"].to_str().unwrap().to_string();
+        let detail = client
+            .get(server.url(&location))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            detail.contains("南京紫峰科技有限公司")
+                && detail.contains("高新技术企业")
+                && detail.contains("专精特新")
+        );
+        let (institutions, audit) = (
+            count(&server, "institutions").await,
+            count(&server, "audit_log").await,
+        );
+
+        let long_name = "名".repeat(101);
+        let bad_forms = [
+            (
+                institution_form(&csrf, "南京乙公司", "91350100M000100Y44"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "校验位错误",
+            ),
+            (
+                institution_form(&csrf, "南京乙公司", VALID_CODE),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "已被其他机构使用",
+            ),
+            (
+                institution_form(&csrf, &long_name, &other_code()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "不能超过100个字符",
+            ),
+            (
+                institution_form("", "南京乙公司", &other_code()),
+                StatusCode::FORBIDDEN,
+                "CSRF",
+            ),
+            (
+                institution_form(&"f".repeat(64), "南京乙公司", &other_code()),
+                StatusCode::FORBIDDEN,
+                "CSRF",
+            ),
+        ];
+        for (form, status, message) in bad_forms {
+            let response = client
+                .post(server.url("/admin/institutions"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), status, "{backend:?}: {message}");
+            let html = response.text().await.unwrap();
+            assert!(html.contains(message), "{backend:?}: expected {message}");
+        }
+        assert_eq!(
+            count(&server, "institutions").await,
+            institutions,
+            "{backend:?}: nothing written"
+        );
+        assert_eq!(
+            count(&server, "audit_log").await,
+            audit,
+            "{backend:?}: nothing audited"
+        );
+
+        // Editing is audited with before and after.
+        let id = location
+            .trim_start_matches("/institutions/")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        let edited = client
+            .post(server.url(&format!("/admin/institutions/{id}")))
+            .form(&institution_form(
+                &csrf,
+                "南京紫峰科技股份有限公司",
+                VALID_CODE,
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(edited.status(), StatusCode::SEE_OTHER);
+        let audit_page = client
+            .get(server.url(&format!("/admin/audit?entity=institution&entity_id={id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            audit_page.contains("institution.update")
+                && audit_page.contains("南京紫峰科技有限公司 → 南京紫峰科技股份有限公司"),
+            "{backend:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn roles_that_may_not_act_are_refused() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        add_user(&server, "admin", "admin", "", "", None).await;
+        let (admin, admin_csrf) = log_in(&server, "admin").await;
+        for (name, code, district) in [
+            ("江宁企业", VALID_CODE.to_string(), "jiangning"),
+            ("玄武企业", other_code(), "xuanwu"),
+        ] {
+            let mut form = institution_form(&admin_csrf, name, &code);
+            form[4].1 = district.to_string();
+            assert_eq!(
+                admin
+                    .post(server.url("/admin/institutions"))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+                StatusCode::SEE_OTHER
+            );
+        }
+        add_user(&server, "reviewer", "reviewer", "市科技局", "", None).await;
+        add_user(&server, "officer", "district", "", "江宁区", None).await;
+        add_user(&server, "member", "institution", "", "", Some(1)).await;
+
+        let before = count(&server, "institutions").await;
+        for username in ["reviewer", "officer", "member"] {
+            let (client, csrf) = log_in(&server, username).await;
+            let response = client
+                .post(server.url("/admin/institutions"))
+                .form(&institution_form(&csrf, "越权机构", "91320106MA1CCCCC0"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::FORBIDDEN,
+                "{backend:?} {username}"
+            );
+            assert!(response.text().await.unwrap().contains("没有权限"));
+            assert_eq!(
+                client
+                    .get(server.url("/admin/audit"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+                StatusCode::FORBIDDEN
+            );
+            assert_eq!(
+                client
+                    .get(server.url("/admin/users"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+                StatusCode::FORBIDDEN
+            );
+        }
+        assert_eq!(count(&server, "institutions").await, before);
+
+        // The district officer's list holds only their district, with contacts.
+        let (officer, _) = log_in(&server, "officer").await;
+        let list = officer
+            .get(server.url("/manage/institutions?district=xuanwu"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            list.contains("江宁企业") && !list.contains("玄武企业"),
+            "{backend:?}"
+        );
+        // Anonymous visitors see the directory without contacts.
+        let public = client()
+            .get(server.url("/institutions/2"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(public.contains("玄武企业") && !public.contains("025-52000000"));
+
+        // The member edits its own profile only.
+        let (member, member_csrf) = log_in(&server, "member").await;
+        let profile = [
+            ("_csrf", member_csrf.clone()),
+            ("contact_name", "赵工".into()),
+            ("contact_phone", "13900000000".into()),
+        ];
+        assert_eq!(
+            member
+                .post(server.url("/my/institution"))
+                .form(&profile)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+        let own = member
+            .get(server.url("/institutions/1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(own.contains("赵工"));
+        let other = member
+            .get(server.url("/institutions/2"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !other.contains("025-52000000"),
+            "another institution's contacts stay hidden"
+        );
+    }
+}
+
+async fn api_login(server: &TestServer, username: &str) -> (Client, String) {
+    let client = client();
+    let response = client
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": "Secret-pass-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    (client, body["csrf_token"].as_str().unwrap().to_string())
+}
+
+async fn problem(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    assert_eq!(response.headers()[CONTENT_TYPE], "application/problem+json");
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_api_answers_bad_input_with_problem_documents() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        add_user(&server, "admin", "admin", "", "", None).await;
+        add_user(&server, "reviewer", "reviewer", "市科技局", "", None).await;
+        let (client, csrf) = api_login(&server, "admin").await;
+        let body = json!({"name": "南京紫峰科技有限公司", "kind": "enterprise", "credit_code": VALID_CODE, "district": "江宁区", "tags": ["高新技术企业"]});
+        let created = client
+            .post(server.url("/api/v1/institutions"))
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED, "{backend:?}");
+        let created: Value = created.json().await.unwrap();
+        assert_eq!(created["tag_codes"], json!(["high-tech"]));
+        let (reviewer, reviewer_csrf) = api_login(&server, "reviewer").await;
+        let (institutions, audit) = (
+            count(&server, "institutions").await,
+            count(&server, "audit_log").await,
+        );
+
+        let post = |body: String, csrf: Option<&str>, content_type: &str| {
+            let mut request = client
+                .post(server.url("/api/v1/institutions"))
+                .header(CONTENT_TYPE, content_type.to_string())
+                .body(body);
+            if let Some(csrf) = csrf {
+                request = request.header("x-csrf-token", csrf.to_string());
+            }
+            request.send()
+        };
+        let cases: Vec<(reqwest::Response, StatusCode, &str)> = vec![
+            (post(body.to_string(), Some(&csrf), "application/json").await.unwrap(), StatusCode::CONFLICT, "duplicate"),
+            (post("{\"name\": ".into(), Some(&csrf), "application/json").await.unwrap(), StatusCode::BAD_REQUEST, "invalid_json"),
+            (post("{\"name\": 5}".into(), Some(&csrf), "application/json").await.unwrap(), StatusCode::BAD_REQUEST, "invalid_json"),
+            (post(body.to_string(), Some(&csrf), "text/plain").await.unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            (post(body.to_string(), None, "application/json").await.unwrap(), StatusCode::FORBIDDEN, "csrf_failed"),
+            (post(body.to_string(), Some("forged"), "application/json").await.unwrap(), StatusCode::FORBIDDEN, "csrf_failed"),
+            (post(json!({"name": "乙", "kind": "enterprise", "credit_code": "91350100M000100Y44", "district": "江宁区"}).to_string(), Some(&csrf), "application/json").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            (post(json!({"name": "名".repeat(101), "kind": "enterprise", "credit_code": &other_code(), "district": "江宁区"}).to_string(), Some(&csrf), "application/json").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        ];
+        for (response, status, code) in cases {
+            let (got, document) = problem(response).await;
+            assert_eq!(
+                (got, document["code"].as_str().unwrap()),
+                (status, code),
+                "{backend:?}: {document}"
+            );
+            assert!(!document["detail"].as_str().unwrap().is_empty());
+            assert_eq!(document["status"], status.as_u16());
+        }
+        let (_, document) = problem(post(json!({"name": "乙", "kind": "enterprise", "credit_code": "bad", "district": "江宁区"}).to_string(), Some(&csrf), "application/json").await.unwrap()).await;
+        assert_eq!(document["errors"][0]["field"], "credit_code");
+        assert!(
+            document["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("18位")
+        );
+
+        // A reviewer may read but not register.
+        let refused = reviewer.post(server.url("/api/v1/institutions")).header("x-csrf-token", reviewer_csrf).json(&json!({"name": "乙", "kind": "enterprise", "credit_code": &other_code(), "district": "江宁区"})).send().await.unwrap();
+        let (status, document) = problem(refused).await;
+        assert_eq!(
+            (status, document["code"].as_str().unwrap()),
+            (StatusCode::FORBIDDEN, "forbidden")
+        );
+        let anonymous = self::client()
+            .post(server.url("/api/v1/institutions"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(problem(anonymous).await.0, StatusCode::UNAUTHORIZED);
+
+        assert_eq!(
+            count(&server, "institutions").await,
+            institutions,
+            "{backend:?}: nothing written"
+        );
+        assert_eq!(
+            count(&server, "audit_log").await,
+            audit,
+            "{backend:?}: nothing audited"
+        );
+
+        let listed: Value = self::client()
+            .get(server.url("/api/v1/institutions?district=jiangning"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["total"], 1);
+        assert_eq!(
+            listed["items"][0]["contact_phone"],
+            Value::Null,
+            "contacts are not public"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_api() {
+    let server = spawn_app(Backend::Sqlite).await;
+    let document: Value = client()
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/institutions",
+        "/api/v1/institutions/{id}",
+        "/api/v1/auth/login",
+        "/api/v1/users",
+        "/api/v1/audit",
+    ] {
+        assert!(document["paths"][path].is_object(), "{path} is documented");
+    }
+    assert!(document["components"]["schemas"]["Problem"].is_object());
+    let unknown = client()
+        .get(server.url("/api/v1/nothing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(unknown).await.1["code"], "not_found");
+}

@@ -1,0 +1,270 @@
+//! The `zijin` binary as scripts use it, on both backends.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sqlx::Executor;
+use zijin_store::Backend;
+use zijin_testkit::{BACKENDS, TestDatabase};
+
+fn zijin(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zijin"))
+        .args(args)
+        .arg("--database-url")
+        .arg(&database.url)
+        .arg("--data-dir")
+        .arg(data.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn institutions_and_users_are_added_from_scripts() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let add = zijin(
+            &database,
+            &[
+                "institution",
+                "add",
+                "--name",
+                "南京紫峰科技有限公司",
+                "--type",
+                "企业",
+                "--credit-code",
+                "91350100M000100Y43",
+                "--district",
+                "江宁区",
+                "--tags",
+                "high-tech,专精特新",
+            ],
+            "",
+        );
+        assert!(add.status.success(), "{backend:?}: {}", text(&add.stderr));
+        assert!(text(&add.stdout).contains("已登记机构"));
+
+        let wrong = zijin(
+            &database,
+            &[
+                "institution",
+                "add",
+                "--name",
+                "乙",
+                "--type",
+                "enterprise",
+                "--credit-code",
+                "91350100M000100Y44",
+                "--district",
+                "jiangning",
+            ],
+            "",
+        );
+        assert_eq!(wrong.status.code(), Some(2));
+        assert!(
+            text(&wrong.stderr).contains("校验位错误")
+                && text(&wrong.stderr).contains("credit_code"),
+            "{}",
+            text(&wrong.stderr)
+        );
+        let duplicate = zijin(
+            &database,
+            &[
+                "institution",
+                "add",
+                "--name",
+                "乙",
+                "--type",
+                "enterprise",
+                "--credit-code",
+                "91350100M000100Y43",
+                "--district",
+                "jiangning",
+            ],
+            "",
+        );
+        assert_eq!(duplicate.status.code(), Some(2));
+        assert!(text(&duplicate.stderr).contains("已被其他机构使用"));
+
+        let admin = zijin(
+            &database,
+            &[
+                "user",
+                "add",
+                "--role",
+                "admin",
+                "--username",
+                "chief",
+                "--password-stdin",
+            ],
+            "Chief-pass-2026\n",
+        );
+        assert!(admin.status.success(), "{}", text(&admin.stderr));
+        let weak = zijin(
+            &database,
+            &[
+                "user",
+                "add",
+                "--role",
+                "admin",
+                "--username",
+                "weak",
+                "--password-stdin",
+            ],
+            "123\n",
+        );
+        assert_eq!(weak.status.code(), Some(2));
+        assert!(text(&weak.stderr).contains("密码"));
+
+        // Global options may also come before the subcommand.
+        let output = Command::new(env!("CARGO_BIN_EXE_zijin"))
+            .args(["--database-url", &database.url, "audit", "verify"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        assert!(
+            text(&output.stdout).contains("共 2 条记录"),
+            "{}",
+            text(&output.stdout)
+        );
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_tampered_entry() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        for (index, code) in [
+            "91320115MA1AAAAA1",
+            "91320115MA1AAAAA2",
+            "91320115MA1AAAAA3",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let code = zijin_domain::CreditCode::complete(code).unwrap();
+            let name = format!("机构{index}");
+            let add = zijin(
+                &database,
+                &[
+                    "institution",
+                    "add",
+                    "--name",
+                    &name,
+                    "--type",
+                    "enterprise",
+                    "--credit-code",
+                    code.as_str(),
+                    "--district",
+                    "luhe",
+                ],
+                "",
+            );
+            assert!(add.status.success(), "{}", text(&add.stderr));
+        }
+        assert!(zijin(&database, &["audit", "verify"], "").status.success());
+        let drop_protection = match backend {
+            Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
+            Backend::Postgres => "DROP TRIGGER audit_log_no_update ON audit_log",
+        };
+        database
+            .store
+            .pool()
+            .execute(drop_protection)
+            .await
+            .unwrap();
+        database
+            .store
+            .pool()
+            .execute("UPDATE audit_log SET actor = 'system:someone-else' WHERE seq = 2")
+            .await
+            .unwrap();
+        let verify = zijin(&database, &["audit", "verify"], "");
+        assert_eq!(verify.status.code(), Some(1), "{backend:?}");
+        assert!(
+            text(&verify.stdout).contains("第 2 条记录"),
+            "{}",
+            text(&verify.stdout)
+        );
+    }
+}
+
+#[tokio::test]
+async fn serve_starts_with_demo_data_and_stops_on_sigterm() {
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zijin"))
+        .args([
+            "serve",
+            "--demo",
+            "--addr",
+            "127.0.0.1:0",
+            "--database-url",
+            &database.url,
+            "--data-dir",
+        ])
+        .arg(data.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    let address = loop {
+        let line = lines.next().expect("server prints its address").unwrap();
+        printed.push(line.clone());
+        if let Some(address) = line.strip_prefix("紫金平台已启动：") {
+            break address.to_string();
+        }
+    };
+    let printed = printed.join("\n");
+    for username in ["admin", "reviewer", "district", "university", "enterprise"] {
+        assert!(
+            printed.contains(username),
+            "demo account {username} printed: {printed}"
+        );
+    }
+    let home = reqwest::get(&address).await.unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("演示账号"));
+    let directory = reqwest::get(format!("{address}/institutions?q=南京大学"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(directory.contains("南京大学"));
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

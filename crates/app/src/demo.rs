@@ -18,7 +18,7 @@ use crate::{Actor, App, AppError, AppResult};
 pub const DEMO_PASSWORD: &str = "Zijin-demo-2026";
 /// Fictitious enterprises per unit of `--scale`.
 pub const ENTERPRISES_PER_SCALE: usize = 200;
-const SEED: u64 = 2026_11_28;
+const SEED: u64 = 20_261_128;
 const BATCH: usize = 500;
 
 /// A demo account as printed at start-up.

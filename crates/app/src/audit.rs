@@ -1,6 +1,7 @@
 //! Reading and verifying the audit log (appending happens inside each use case).
 
-use zijin_store::audit::{self, Entry, ListFilter, Verification};
+use zijin_store::audit;
+pub use zijin_store::audit::{Entry, ListFilter, Verification};
 
 use crate::{Actor, App, AppResult, Paged};
 

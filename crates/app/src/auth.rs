@@ -116,6 +116,19 @@ pub async fn login(app: &App, username: &str, password: &str) -> AppResult<NewSe
             });
         }
         users::set_login_failures(&mut tx, user.id, failures, None, now).await?;
+        audit::append(
+            &mut tx,
+            now,
+            audit::Change {
+                actor: Actor::Anonymous.audit_name(),
+                action: "user.login-failed",
+                entity: "user",
+                entity_id: user.id.to_string(),
+                before: Some(json!({"failed_logins": user.failed_logins})),
+                after: Some(json!({"failed_logins": failures})),
+            },
+        )
+        .await?;
         tx.commit().await.map_err(zijin_store::StoreError::from)?;
         return Err(AppError::LoginFailed);
     }
@@ -188,6 +201,11 @@ pub async fn logout(app: &App, token: &str, actor: &Actor) -> AppResult<()> {
     }
     tx.commit().await.map_err(zijin_store::StoreError::from)?;
     Ok(())
+}
+
+/// Removes expired sessions; returns how many. Any process may run it.
+pub async fn delete_expired_sessions(app: &App) -> AppResult<u64> {
+    Ok(sessions::delete_expired(app.store.pool(), app.now()).await?)
 }
 
 /// Shows a stored timestamp in Beijing time, as users read it.

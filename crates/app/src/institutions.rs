@@ -3,9 +3,11 @@
 
 use serde_json::{Value as Json, json};
 use zijin_domain::{
-    Coded, Institution, InstitutionDetails, InstitutionInput, InstitutionProfile, UserRole,
+    Coded, CreditCode, Institution, InstitutionDetails, InstitutionInput, InstitutionProfile,
+    InstitutionType, UserRole,
 };
-use zijin_store::institutions::{self, ListFilter, UNIQUE_CREDIT_CODE};
+pub use zijin_store::institutions::ListFilter;
+use zijin_store::institutions::{self, UNIQUE_CREDIT_CODE};
 use zijin_store::{StoreError, audit};
 
 use crate::{Actor, App, AppError, AppResult, Paged};
@@ -206,6 +208,16 @@ pub async fn list_managed(
         None | Some(UserRole::Admin) => return Err(AppError::Unauthenticated),
     }
     list(app, &filter, page, per_page).await
+}
+
+/// How many institutions there are of each type (home page statistics).
+pub async fn count_by_kind(app: &App) -> AppResult<Vec<(InstitutionType, i64)>> {
+    Ok(institutions::count_by_kind(app.store.pool()).await?)
+}
+
+/// The institution registered under a credit code, if any.
+pub async fn find_by_credit_code(app: &App, code: &CreditCode) -> AppResult<Option<Institution>> {
+    Ok(institutions::get_by_credit_code(app.store.pool(), code).await?)
 }
 
 fn duplicate_to_field_error(error: StoreError) -> AppError {

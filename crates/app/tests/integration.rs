@@ -112,7 +112,13 @@ async fn five_failed_logins_lock_the_account_for_fifteen_minutes() {
 
 #[tokio::test]
 async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
-    let context = TestContext::new(zijin_testkit::Sqlite).await;
+    for backend in BACKENDS {
+        same_answer(backend).await;
+    }
+}
+
+async fn same_answer(backend: zijin_app::Backend) {
+    let context = TestContext::new(backend).await;
     admin(&context).await;
     let unknown = auth::login(&context.app, "nobody", "whatever-1")
         .await
@@ -125,7 +131,13 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
 
 #[tokio::test]
 async fn sessions_end_at_logout_and_after_twelve_hours() {
-    let context = TestContext::new(zijin_testkit::Postgres).await;
+    for backend in BACKENDS {
+        sessions_end(backend).await;
+    }
+}
+
+async fn sessions_end(backend: zijin_app::Backend) {
+    let context = TestContext::new(backend).await;
     admin(&context).await;
     let first = auth::login(&context.app, "admin", "Admin-pass-1")
         .await
@@ -341,7 +353,13 @@ async fn bad_institution_input_is_refused_and_writes_nothing() {
 
 #[tokio::test]
 async fn accounts_need_a_binding_that_fits_their_role() {
-    let context = TestContext::new(zijin_testkit::Sqlite).await;
+    for backend in BACKENDS {
+        accounts_need_a_binding(backend).await;
+    }
+}
+
+async fn accounts_need_a_binding(backend: zijin_app::Backend) {
+    let context = TestContext::new(backend).await;
     let admin = admin(&context).await;
     let cases = [
         ("reviewer", "", "", None, "responsible_unit"),
@@ -466,7 +484,13 @@ async fn demo_data_is_deterministic_and_complete() {
 
 #[tokio::test]
 async fn scale_multiplies_the_enterprises() {
-    let context = TestContext::new(zijin_testkit::Sqlite).await;
+    for backend in BACKENDS {
+        scale_multiplies(backend).await;
+    }
+}
+
+async fn scale_multiplies(backend: zijin_app::Backend) {
+    let context = TestContext::new(backend).await;
     let reports = std::sync::Mutex::new(Vec::new());
     let summary = demo::seed(&context.app, 3, &|done, total| {
         reports.lock().unwrap().push((done, total))

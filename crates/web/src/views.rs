@@ -116,7 +116,7 @@ impl UserView {
         let locked_until = user
             .locked_until
             .as_ref()
-            .filter(|until| zijin_store_time_after(until, app))
+            .filter(|until| is_after_now(until, app))
             .map(|until| auth::display_time(until));
         Self {
             id: user.id,
@@ -135,7 +135,7 @@ impl UserView {
     }
 }
 
-fn zijin_store_time_after(stored: &str, app: &App) -> bool {
+fn is_after_now(stored: &str, app: &App) -> bool {
     chrono::DateTime::parse_from_rfc3339(stored)
         .map(|at| at > app.now())
         .unwrap_or(false)

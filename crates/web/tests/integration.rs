@@ -4,8 +4,8 @@ use reqwest::header::{CONTENT_TYPE, SET_COOKIE};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
+use zijin_app::Backend;
 use zijin_app::users;
-use zijin_store::Backend;
 use zijin_testkit::{BACKENDS, TestServer, spawn_app};
 
 const VALID_CODE: &str = "91350100M000100Y43";
@@ -123,7 +123,13 @@ fn institution_form(csrf: &str, name: &str, code: &str) -> Vec<(&'static str, St
 
 #[tokio::test]
 async fn public_pages_speak_chinese_and_errors_hide_internals() {
-    let server = spawn_app(Backend::Sqlite).await;
+    for backend in BACKENDS {
+        public_pages_and_errors(backend).await;
+    }
+}
+
+async fn public_pages_and_errors(backend: Backend) {
+    let server = spawn_app(backend).await;
     let client = client();
     let home = client.get(server.url("/")).send().await.unwrap();
     assert_eq!(home.status(), StatusCode::OK);
@@ -669,4 +675,190 @@ async fn the_openapi_document_describes_the_api() {
         .await
         .unwrap();
     assert_eq!(problem(unknown).await.1["code"], "not_found");
+}
+
+#[tokio::test]
+async fn admins_create_accounts_and_lift_locks_in_the_ui() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        add_user(&server, "admin", "admin", "", "", None).await;
+        let (admin, csrf) = log_in(&server, "admin").await;
+        let created = admin
+            .post(server.url("/admin/institutions"))
+            .form(&institution_form(&csrf, "南京甲公司", VALID_CODE))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::SEE_OTHER);
+
+        let user_form = |username: &str, role: &str, district: &str, credit_code: &str| {
+            vec![
+                ("_csrf", csrf.clone()),
+                ("username", username.to_string()),
+                ("display_name", format!("{username} 同志")),
+                ("password", "Secret-pass-1".to_string()),
+                ("role", role.to_string()),
+                ("district", district.to_string()),
+                ("institution_credit_code", credit_code.to_string()),
+            ]
+        };
+        let users_before = count(&server, "users").await;
+        let refused = admin
+            .post(server.url("/admin/users"))
+            .form(&user_form(
+                "orphan",
+                "institution",
+                "",
+                "91350100M000100Y44",
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("机构用户须选择一个已登记的机构")
+        );
+        let refused = admin
+            .post(server.url("/admin/users"))
+            .form(&user_form("officer", "district", "", ""))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("区级管理员须选择所辖区")
+        );
+        assert_eq!(
+            count(&server, "users").await,
+            users_before,
+            "{backend:?}: nothing written"
+        );
+
+        for form in [
+            user_form("officer", "district", "gaochun", ""),
+            user_form("member", "institution", "", VALID_CODE),
+        ] {
+            let response = admin
+                .post(server.url("/admin/users"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::SEE_OTHER, "{backend:?}");
+        }
+        let list = admin
+            .get(server.url("/admin/users"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            list.contains("高淳区") && list.contains("南京甲公司"),
+            "{backend:?}: bindings shown"
+        );
+        let (member, _) = log_in(&server, "member").await;
+        let home = member
+            .get(server.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            home.contains("本机构资料") && !home.contains("用户管理"),
+            "institution navigation"
+        );
+
+        // Five wrong passwords lock the account; the admin lifts the lock.
+        let client = client();
+        for _ in 0..5 {
+            let page = client
+                .get(server.url("/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let form = [
+                ("_csrf", csrf_of(&page)),
+                ("username", "officer".into()),
+                ("password", "wrong-pass-1".into()),
+            ];
+            client
+                .post(server.url("/login"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+        }
+        let page = client
+            .get(server.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let form = [
+            ("_csrf", csrf_of(&page)),
+            ("username", "officer".into()),
+            ("password", "Secret-pass-1".into()),
+        ];
+        let locked = client
+            .post(server.url("/login"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(locked.status(), StatusCode::LOCKED, "{backend:?}");
+        assert!(locked.text().await.unwrap().contains("已被锁定"));
+        let list = admin
+            .get(server.url("/admin/users"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(list.contains("解除锁定"));
+        let officer_id: (i64,) = sqlx::query_as("SELECT id FROM users WHERE username = 'officer'")
+            .fetch_one(server.context.app.store().pool())
+            .await
+            .unwrap();
+        let unlocked = admin
+            .post(server.url(&format!("/admin/users/{}/unlock", officer_id.0)))
+            .form(&[("_csrf", csrf.clone())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unlocked.status(), StatusCode::SEE_OTHER);
+        log_in(&server, "officer").await;
+        let audit = admin
+            .get(server.url("/admin/audit?action=user."))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for action in [
+            "user.create",
+            "user.login-failed",
+            "user.lock",
+            "user.unlock",
+        ] {
+            assert!(audit.contains(action), "{backend:?}: {action} audited");
+        }
+    }
 }

@@ -227,7 +227,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 None
             } else {
                 let code = zijin_domain::CreditCode::parse(&institution_credit_code)?;
-                zijin_store::institutions::get_by_credit_code(app.store().pool(), &code)
+                zijin_app::institutions::find_by_credit_code(&app, &code)
                     .await?
                     .map(|institution| institution.id)
             };
@@ -385,9 +385,7 @@ fn spawn_session_cleanup(app: App) {
         let mut interval = tokio::time::interval(Duration::from_secs(3600));
         loop {
             interval.tick().await;
-            if let Err(error) =
-                zijin_store::sessions::delete_expired(app.store().pool(), app.now()).await
-            {
+            if let Err(error) = zijin_app::auth::delete_expired_sessions(&app).await {
                 tracing::warn!(%error, "could not remove expired sessions");
             }
         }

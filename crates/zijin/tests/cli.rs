@@ -5,7 +5,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use sqlx::Executor;
-use zijin_store::Backend;
+use zijin_app::Backend;
 use zijin_testkit::{BACKENDS, TestDatabase};
 
 fn zijin(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
@@ -206,7 +206,13 @@ async fn audit_verify_names_the_tampered_entry() {
 
 #[tokio::test]
 async fn serve_starts_with_demo_data_and_stops_on_sigterm() {
-    let database = TestDatabase::new(Backend::Sqlite).await;
+    for backend in BACKENDS {
+        serve_and_stop(backend).await;
+    }
+}
+
+async fn serve_and_stop(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_zijin"))
         .args([

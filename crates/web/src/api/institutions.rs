@@ -5,9 +5,8 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zijin_app::institutions::{self as use_cases, can_see_details};
+use zijin_app::institutions::{self as use_cases, ListFilter, can_see_details};
 use zijin_domain::{Coded, District, InstitutionInput, InstitutionTag, InstitutionType};
-use zijin_store::institutions::ListFilter;
 
 use super::{ApiJson, Caller, path_id};
 use crate::AppState;

@@ -84,7 +84,7 @@ pub async fn audit_log(
     caller: Caller,
     Query(params): Query<AuditParams>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let filter = zijin_store::audit::ListFilter {
+    let filter = audit::ListFilter {
         actor: params.actor,
         entity: params.entity,
         entity_id: params.entity_id,

@@ -9,8 +9,8 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use zijin_app::audit;
+use zijin_app::audit::{Entry, ListFilter};
 use zijin_app::auth::display_time;
-use zijin_store::audit::{Entry, ListFilter};
 
 use super::html;
 use crate::AppState;

@@ -5,7 +5,6 @@ use axum::response::Response;
 use axum::routing::get;
 use minijinja::context;
 use zijin_domain::Coded;
-use zijin_store::institutions::count_by_kind;
 
 use super::html;
 use crate::AppState;
@@ -18,9 +17,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn home(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
-    let counts = count_by_kind(state.app.store().pool())
-        .await
-        .map_err(zijin_app::AppError::from)?;
+    let counts = zijin_app::institutions::count_by_kind(&state.app).await?;
     let stats: Vec<_> = counts
         .iter()
         .map(|(kind, count)| context! { code => kind.code(), label => kind.label(), count })

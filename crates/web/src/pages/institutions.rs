@@ -6,13 +6,12 @@ use axum::routing::get;
 use axum_extra::extract::Form;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
-use zijin_app::institutions::{self, can_edit_profile, can_see_details};
+use zijin_app::institutions::{self, ListFilter, can_edit_profile, can_see_details};
 use zijin_app::{Actor, AppError};
 use zijin_domain::{
     Coded, District, FieldErrors, Institution, InstitutionInput, InstitutionTag, InstitutionType,
     UserRole,
 };
-use zijin_store::institutions::ListFilter;
 
 use super::{error_context, html};
 use crate::AppState;

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use zijin_app::users::{self, NewUserInput};
 use zijin_app::{Actor, AppError};
 use zijin_domain::{CreditCode, District, FieldErrors, ResponsibleUnit, Role};
-use zijin_store::institutions::get_by_credit_code;
 
 use super::{error_context, html};
 use crate::AppState;
@@ -124,9 +123,8 @@ async fn create(
     require_admin(&visitor.actor)?;
     // Institution users are bound by credit code: admins know it, not the internal id.
     let institution_id = match CreditCode::parse(&form.institution_credit_code) {
-        Ok(code) => get_by_credit_code(state.app.store().pool(), &code)
-            .await
-            .map_err(AppError::from)?
+        Ok(code) => zijin_app::institutions::find_by_credit_code(&state.app, &code)
+            .await?
             .map(|institution| institution.id),
         Err(_) => None,
     };

@@ -77,7 +77,8 @@ impl Actor {
         }
     }
 
-    fn require_admin(&self) -> AppResult<()> {
+    /// Refuses anyone but admins (and the platform itself).
+    pub fn require_admin(&self) -> AppResult<()> {
         match self {
             _ if self.is_admin() => Ok(()),
             Actor::Anonymous => Err(AppError::Unauthenticated),

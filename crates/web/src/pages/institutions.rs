@@ -246,14 +246,6 @@ async fn render_form(
     )
 }
 
-fn require_admin(actor: &Actor) -> Result<(), PageError> {
-    match actor {
-        Actor::Anonymous => Err(AppError::Unauthenticated.into()),
-        _ if actor.is_admin() => Ok(()),
-        _ => Err(AppError::Forbidden.into()),
-    }
-}
-
 /// Re-shows the form for input errors; any other error becomes an error page.
 async fn form_result(
     state: &AppState,
@@ -279,7 +271,7 @@ async fn form_result(
 }
 
 async fn new_form(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
-    require_admin(&visitor.actor)?;
+    visitor.actor.require_admin()?;
     let page = FormPage {
         title: "新增机构",
         action: "/admin/institutions".into(),
@@ -319,7 +311,7 @@ async fn edit_form(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    require_admin(&visitor.actor)?;
+    visitor.actor.require_admin()?;
     let id = parse_id(&id)?;
     let institution = institutions::get(&state.app, id).await?;
     let page = FormPage {

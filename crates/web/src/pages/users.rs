@@ -6,8 +6,8 @@ use axum::routing::{get, post};
 use axum_extra::extract::Form;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
+use zijin_app::AppError;
 use zijin_app::users::{self, NewUserInput};
-use zijin_app::{Actor, AppError};
 use zijin_domain::{CreditCode, District, FieldErrors, ResponsibleUnit, Role};
 
 use super::{error_context, html};
@@ -28,14 +28,6 @@ pub fn router() -> Router<AppState> {
 struct ListQuery {
     page: Option<String>,
     saved: Option<String>,
-}
-
-fn require_admin(actor: &Actor) -> Result<(), PageError> {
-    match actor {
-        Actor::Anonymous => Err(AppError::Unauthenticated.into()),
-        _ if actor.is_admin() => Ok(()),
-        _ => Err(AppError::Forbidden.into()),
-    }
 }
 
 async fn list(
@@ -103,7 +95,7 @@ async fn render_form(
 }
 
 async fn new_form(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
-    require_admin(&visitor.actor)?;
+    visitor.actor.require_admin()?;
     Ok(render_form(
         &state,
         &visitor,
@@ -120,7 +112,7 @@ async fn create(
     Form(form): Form<UserForm>,
 ) -> Result<Response, PageError> {
     visitor.check_csrf(&form.csrf)?;
-    require_admin(&visitor.actor)?;
+    visitor.actor.require_admin()?;
     // Institution users are bound by credit code: admins know it, not the internal id.
     let institution_id = match CreditCode::parse(&form.institution_credit_code) {
         Ok(code) => zijin_app::institutions::find_by_credit_code(&state.app, &code)

@@ -8,6 +8,9 @@ pub mod audit;
 pub mod credit_code;
 pub mod district;
 pub mod institution;
+pub mod money;
+pub mod patent;
+pub mod record;
 pub mod role;
 pub mod validation;
 
@@ -17,6 +20,13 @@ pub use district::District;
 pub use institution::{
     Institution, InstitutionDetails, InstitutionInput, InstitutionProfile, InstitutionTag,
     InstitutionType, MAX_NAME_CHARS,
+};
+pub use money::{Money, MoneyError};
+pub use patent::{PatentNumber, PatentNumberError};
+pub use record::{
+    AchievementDetails, AchievementInput, CloseReason, DemandDetails, DemandInput, IpItem, Price,
+    RecordStatus, SourceFlag, Stage, TechnicalField, TransferMode, Transition, TransitionError,
+    Trl, mask_phone, split_list,
 };
 pub use role::{Password, ResponsibleUnit, Role, User, UserRole, Username};
 pub use validation::{FieldError, FieldErrors};

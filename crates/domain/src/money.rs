@@ -1,0 +1,152 @@
+//! Money in yuan: exact decimals with at most two places (fen), never negative, never floats.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+/// An amount of yuan, exact to the fen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Money(Decimal);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("金额“{0}”不是有效的数字（例如 1200000 或 1,200,000.00）")]
+    NotANumber(String),
+    #[error("金额不能为负数：{0}")]
+    Negative(String),
+    #[error("金额最多保留两位小数（到分）：{0}")]
+    TooPrecise(String),
+    #[error("金额过大：{0}")]
+    TooLarge(String),
+}
+
+/// A trillion yuan: far beyond any amount the platform handles, and safe in an i64 of fen.
+const MAX_YUAN: i64 = 1_000_000_000_000;
+
+impl Money {
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    /// Parses yuan as written by people: `1200000`, `1,200,000.00`, `１２００` (full-width digits),
+    /// optionally followed by 元.
+    pub fn parse(input: &str) -> Result<Self, MoneyError> {
+        let original = input.trim();
+        let normalised: String = original
+            .trim_end_matches('元')
+            .chars()
+            .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
+            .map(|c| match c {
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+                '．' => '.',
+                '－' => '-',
+                other => other,
+            })
+            .collect();
+        let valid_shape = !normalised.is_empty()
+            && normalised
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+            && normalised.matches('.').count() <= 1;
+        let value = if valid_shape {
+            Decimal::from_str(&normalised).ok()
+        } else {
+            None
+        }
+        .ok_or_else(|| MoneyError::NotANumber(original.to_string()))?;
+        Self::from_decimal(value).map_err(|error| match error {
+            MoneyError::NotANumber(_) => MoneyError::NotANumber(original.to_string()),
+            other => other,
+        })
+    }
+
+    pub fn from_decimal(value: Decimal) -> Result<Self, MoneyError> {
+        if value.is_sign_negative() && !value.is_zero() {
+            return Err(MoneyError::Negative(value.to_string()));
+        }
+        if value.normalize().scale() > 2 {
+            return Err(MoneyError::TooPrecise(value.to_string()));
+        }
+        if value > Decimal::from(MAX_YUAN) {
+            return Err(MoneyError::TooLarge(value.to_string()));
+        }
+        Ok(Money(value.abs().round_dp(2)))
+    }
+
+    /// The amount in fen, for storage as an integer.
+    pub fn fen(self) -> i64 {
+        (self.0 * Decimal::from(100)).trunc().mantissa() as i64
+    }
+
+    pub fn from_fen(fen: i64) -> Result<Self, MoneyError> {
+        Self::from_decimal(Decimal::new(fen, 2))
+    }
+
+    pub fn decimal(self) -> Decimal {
+        self.0
+    }
+}
+
+impl fmt::Display for Money {
+    /// Yuan with two places, e.g. `1200000.00`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.2}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_what_people_write() {
+        for (input, shown, fen) in [
+            ("1200000", "1200000.00", 120_000_000),
+            ("1,200,000.5", "1200000.50", 120_000_050),
+            ("１２００元", "1200.00", 120_000),
+            ("0", "0.00", 0),
+            ("0.01", "0.01", 1),
+        ] {
+            let money = Money::parse(input).unwrap();
+            assert_eq!(
+                (money.to_string(), money.fen()),
+                (shown.to_string(), fen),
+                "{input}"
+            );
+            assert_eq!(Money::from_fen(fen).unwrap(), money);
+        }
+    }
+
+    #[test]
+    fn refuses_negative_imprecise_and_non_numbers() {
+        assert!(matches!(Money::parse("-5"), Err(MoneyError::Negative(_))));
+        assert!(matches!(
+            Money::parse("1.005"),
+            Err(MoneyError::TooPrecise(_))
+        ));
+        assert!(matches!(
+            Money::parse("12万"),
+            Err(MoneyError::NotANumber(_))
+        ));
+        assert!(matches!(
+            Money::parse("1e5"),
+            Err(MoneyError::NotANumber(_))
+        ));
+        assert!(matches!(Money::parse(""), Err(MoneyError::NotANumber(_))));
+        assert!(matches!(
+            Money::parse("1.2.3"),
+            Err(MoneyError::NotANumber(_))
+        ));
+        assert!(matches!(
+            Money::parse("9999999999999"),
+            Err(MoneyError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn large_amounts_stay_exact() {
+        // Floats lose the fen here; decimals do not.
+        let money = Money::parse("98765432109.87").unwrap();
+        assert_eq!(money.to_string(), "98765432109.87");
+        assert_eq!(money.fen(), 9_876_543_210_987);
+    }
+}

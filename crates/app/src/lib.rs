@@ -10,6 +10,8 @@ mod clock;
 pub mod demo;
 mod error;
 pub mod institutions;
+pub mod lists;
+pub mod records;
 pub mod users;
 
 use std::sync::Arc;

@@ -521,3 +521,6 @@ async fn scale_multiplies(backend: zijin_app::Backend) {
         600 + demo::real_institution_count() as i64 + 7
     );
 }
+
+#[path = "integration/two_lists.rs"]
+mod two_lists;

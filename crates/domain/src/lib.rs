@@ -24,9 +24,9 @@ pub use institution::{
 pub use money::{Money, MoneyError};
 pub use patent::{PatentNumber, PatentNumberError};
 pub use record::{
-    AchievementDetails, AchievementInput, CloseReason, DemandDetails, DemandInput, IpItem, Price,
-    RecordStatus, SourceFlag, Stage, TechnicalField, TransferMode, Transition, TransitionError,
-    Trl, mask_phone, split_list,
+    Achievement, AchievementDetails, AchievementInput, CloseReason, Demand, DemandDetails,
+    DemandInput, IpItem, ListIssue, Price, RecordKind, RecordStatus, SourceFlag, Stage,
+    TechnicalField, TransferMode, Transition, TransitionError, Trl, mask_phone, split_list,
 };
 pub use role::{Password, ResponsibleUnit, Role, User, UserRole, Username};
 pub use validation::{FieldError, FieldErrors};

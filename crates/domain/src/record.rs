@@ -878,3 +878,69 @@ mod tests {
         );
     }
 }
+
+/// A stored achievement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Achievement {
+    pub id: i64,
+    /// The owning institution.
+    pub institution_id: i64,
+    pub status: RecordStatus,
+    pub details: AchievementDetails,
+    /// The reviewer's comment when the record was returned.
+    pub review_comment: Option<String>,
+    /// Marked by an admin: 优先推荐列入省重点研发项目 / 省1650产业体系协同攻关项目.
+    pub priority: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A stored demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Demand {
+    pub id: i64,
+    /// The enterprise that needs the technology.
+    pub institution_id: i64,
+    pub status: RecordStatus,
+    pub details: DemandDetails,
+    pub review_comment: Option<String>,
+    pub priority: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Which of the two lists a record belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    Achievement,
+    Demand,
+}
+
+impl Coded for RecordKind {
+    const ALL: &'static [Self] = &[Self::Achievement, Self::Demand];
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::Achievement => "achievement",
+            Self::Demand => "demand",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Achievement => "科技成果",
+            Self::Demand => "技术需求",
+        }
+    }
+}
+
+/// A list issue (两项清单的一期), e.g. "2026年第4期".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListIssue {
+    pub id: i64,
+    pub title: String,
+    /// Published issues are frozen.
+    pub published: bool,
+    pub opened_at: String,
+    pub published_at: Option<String>,
+}

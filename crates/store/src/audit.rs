@@ -73,6 +73,79 @@ pub async fn append(tx: &mut WriteTx, at: DateTime<Utc>, change: Change) -> Stor
     Ok(seq)
 }
 
+/// Appends many changes at once (bulk imports, publishing an issue): the chain is computed here
+/// and written with multi-row inserts, one head update at the end.
+pub async fn append_many(
+    tx: &mut WriteTx,
+    at: DateTime<Utc>,
+    changes: Vec<Change>,
+) -> StoreResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let count = changes.len() as i64;
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(count)
+        .fetch_one(&mut **tx)
+        .await?;
+    let last_seq: i64 = head.try_get("seq")?;
+    let mut previous_hash: String = head.try_get("hash")?;
+    let at = timestamp(at);
+    let mut rows = Vec::with_capacity(changes.len());
+    for (offset, change) in changes.into_iter().enumerate() {
+        let record = AuditRecord {
+            seq: last_seq - count + 1 + offset as i64,
+            at: at.clone(),
+            actor: change.actor,
+            action: change.action.to_string(),
+            entity: change.entity.to_string(),
+            entity_id: change.entity_id,
+            before: change.before.map(|json| json.to_string()),
+            after: change.after.map(|json| json.to_string()),
+        };
+        let hash = record.chain_hash(&previous_hash);
+        rows.push((
+            record,
+            std::mem::replace(&mut previous_hash, hash.clone()),
+            hash,
+        ));
+    }
+    // Ten parameters a row; 500 rows stay below both backends' parameter limits.
+    for batch in rows.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before_json, after_json, previous_hash, hash) VALUES ",
+        );
+        for index in 0..batch.len() {
+            if index > 0 {
+                sql.push_str(", ");
+            }
+            let placeholders: Vec<String> =
+                (1..=10).map(|n| format!("${}", index * 10 + n)).collect();
+            sql.push_str(&format!("({})", placeholders.join(", ")));
+        }
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (record, previous, hash) in batch {
+            query = query
+                .bind(record.seq)
+                .bind(record.at.clone())
+                .bind(record.actor.clone())
+                .bind(record.action.clone())
+                .bind(record.entity.clone())
+                .bind(record.entity_id.clone())
+                .bind(record.before.clone())
+                .bind(record.after.clone())
+                .bind(previous.clone())
+                .bind(hash.clone());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&previous_hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// What the admin page filters the log by.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {

@@ -252,3 +252,11 @@ fn from_row(row: &AnyRow) -> StoreResult<Institution> {
         updated_at: row.try_get("updated_at")?,
     })
 }
+
+/// Every institution (for building list issues, where each record names its institution).
+pub async fn all<'e>(db: impl Executor<'e, Database = Any>) -> StoreResult<Vec<Institution>> {
+    let rows = sqlx::query("SELECT * FROM institutions ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    rows.iter().map(from_row).collect()
+}

@@ -7,7 +7,9 @@
 
 pub mod audit;
 pub mod institutions;
+pub mod lists;
 mod query;
+pub mod records;
 pub mod sessions;
 pub mod users;
 

@@ -1,0 +1,303 @@
+//! List issues (两项清单, art. 2): an admin opens an issue, previews it, and publishes it. A
+//! published issue holds a frozen snapshot of every listed record — what the public saw then —
+//! and later edits to a record never change it.
+
+use std::collections::HashMap;
+
+use serde_json::{Value as Json, json};
+use sha2::{Digest, Sha256};
+use zijin_domain::{
+    Achievement, Coded, Demand, Institution, ListIssue, RecordKind, RecordStatus, mask_phone,
+};
+use zijin_store::lists::{self, Difference, Entry, EntryFilter, UNIQUE_ISSUE_TITLE};
+use zijin_store::{StoreError, audit, institutions, records};
+
+use crate::records::{achievement_snapshot, demand_snapshot};
+use crate::{Actor, App, AppError, AppResult, Paged};
+
+pub use zijin_store::lists::{
+    Difference as IssueDifference, Entry as IssueEntry, EntryFilter as IssueFilter,
+};
+
+/// What publishing an issue would include now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub achievements: usize,
+    pub demands: usize,
+    /// Records that are approved but were not in any issue yet.
+    pub newly_approved: usize,
+}
+
+pub async fn open_issue(app: &App, actor: &Actor, title: &str) -> AppResult<ListIssue> {
+    actor.require_admin()?;
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 50 {
+        return Err(AppError::field(
+            "title",
+            "请填写期次名称（如“2026年第4期”），不超过50个字符",
+        ));
+    }
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    let id = lists::open_issue(&mut tx, title, now)
+        .await
+        .map_err(|error| match error {
+            StoreError::Duplicate { constraint } if constraint == UNIQUE_ISSUE_TITLE => {
+                AppError::duplicate("title", format!("已有名为“{title}”的一期清单"))
+            }
+            other => other.into(),
+        })?;
+    audit::append(
+        &mut tx,
+        now,
+        audit::Change {
+            actor: actor.audit_name(),
+            action: "list-issue.open",
+            entity: "list-issue",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(json!({"title": title})),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    issue(app, id).await
+}
+
+pub async fn issue(app: &App, id: i64) -> AppResult<ListIssue> {
+    lists::get_issue(app.store.pool(), id)
+        .await?
+        .ok_or(AppError::NotFound("清单期次"))
+}
+
+/// Every issue, newest first; only admins see the ones not yet published.
+pub async fn issues(app: &App, actor: &Actor) -> AppResult<Vec<ListIssue>> {
+    let all = lists::issues(app.store.pool()).await?;
+    Ok(if actor.is_admin() {
+        all
+    } else {
+        all.into_iter().filter(|issue| issue.published).collect()
+    })
+}
+
+pub async fn preview(app: &App, actor: &Actor) -> AppResult<Preview> {
+    actor.require_admin()?;
+    let pool = app.store.pool();
+    let achievements = records::listed_achievements(pool).await?;
+    let demands = records::listed_demands(pool).await?;
+    let newly_approved = achievements
+        .iter()
+        .filter(|a| a.status == RecordStatus::Approved)
+        .count()
+        + demands
+            .iter()
+            .filter(|d| d.status == RecordStatus::Approved)
+            .count();
+    Ok(Preview {
+        achievements: achievements.len(),
+        demands: demands.len(),
+        newly_approved,
+    })
+}
+
+fn institution_json(institution: Option<&Institution>) -> Json {
+    match institution {
+        Some(i) => {
+            json!({"id": i.id, "name": i.details.name, "kind": i.details.kind.code(), "district": i.details.district.code()})
+        }
+        None => Json::Null,
+    }
+}
+
+/// The public view of a record as frozen in an issue: contacts are masked.
+fn public_snapshot(mut snapshot: Json, institution: Option<&Institution>) -> Json {
+    if let Some(phone) = snapshot["contact_phone"].as_str() {
+        snapshot["contact_phone"] = json!(mask_phone(phone));
+    }
+    if let Some(object) = snapshot.as_object_mut() {
+        object.remove("review_comment");
+        object.remove("status");
+    }
+    snapshot["institution"] = institution_json(institution);
+    snapshot
+}
+
+/// The frozen text of a record and its hash (to find what changed between issues).
+fn freeze(snapshot: Json, institution: Option<&Institution>) -> (String, String) {
+    let text = public_snapshot(snapshot, institution).to_string();
+    let hash = hex::encode(Sha256::digest(text.as_bytes()));
+    (text, hash)
+}
+
+/// District and institution type codes of a record's institution.
+fn location(institution: Option<&Institution>) -> (String, String) {
+    institution
+        .map(|i| {
+            (
+                i.details.district.code().to_string(),
+                i.details.kind.code().to_string(),
+            )
+        })
+        .unwrap_or_default()
+}
+
+fn achievement_entry(a: &Achievement, institutions: &HashMap<i64, Institution>) -> Entry {
+    let institution = institutions.get(&a.institution_id);
+    let (snapshot, snapshot_hash) = freeze(achievement_snapshot(a), institution);
+    let (district, institution_kind) = location(institution);
+    Entry {
+        kind: RecordKind::Achievement,
+        record_id: a.id,
+        title: a.details.title.clone(),
+        field: a.details.field.clone(),
+        district,
+        institution_kind,
+        trl: Some(i64::from(a.details.trl.level())),
+        modes: a
+            .details
+            .transfer_modes
+            .iter()
+            .map(|m| m.code().to_string())
+            .collect(),
+        priority: a.priority,
+        snapshot,
+        snapshot_hash,
+    }
+}
+
+fn demand_entry(d: &Demand, institutions: &HashMap<i64, Institution>) -> Entry {
+    let institution = institutions.get(&d.institution_id);
+    let (snapshot, snapshot_hash) = freeze(demand_snapshot(d), institution);
+    let (district, institution_kind) = location(institution);
+    Entry {
+        kind: RecordKind::Demand,
+        record_id: d.id,
+        title: d.details.title.clone(),
+        field: d.details.field.clone(),
+        district,
+        institution_kind,
+        trl: None,
+        modes: d
+            .details
+            .cooperation_modes
+            .iter()
+            .map(|m| m.code().to_string())
+            .collect(),
+        priority: d.priority,
+        snapshot,
+        snapshot_hash,
+    }
+}
+
+/// Publishes an open issue: freezes every approved or published record into it, and moves
+/// the approved ones to published. One transaction; all or nothing.
+pub async fn publish(app: &App, actor: &Actor, issue_id: i64) -> AppResult<ListIssue> {
+    actor.require_admin()?;
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    let issue = lists::get_issue(&mut *tx, issue_id)
+        .await?
+        .ok_or(AppError::NotFound("清单期次"))?;
+    if issue.published {
+        return Err(AppError::field(
+            "issue",
+            format!("“{}”已经发布，内容已冻结，不能再次发布", issue.title),
+        ));
+    }
+    let institutions: HashMap<i64, Institution> = institutions::all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+    let achievements = records::listed_achievements(&mut *tx).await?;
+    let demands = records::listed_demands(&mut *tx).await?;
+    let mut entries: Vec<Entry> = achievements
+        .iter()
+        .map(|a| achievement_entry(a, &institutions))
+        .collect();
+    entries.extend(demands.iter().map(|d| demand_entry(d, &institutions)));
+    lists::insert_entries(&mut tx, issue_id, &entries).await?;
+
+    let mut changes = Vec::new();
+    let published = |kind: RecordKind, id: i64| audit::Change {
+        actor: actor.audit_name(),
+        action: match kind {
+            RecordKind::Achievement => "achievement.publish",
+            RecordKind::Demand => "demand.publish",
+        },
+        entity: kind.code(),
+        entity_id: id.to_string(),
+        before: Some(json!({"status": "approved"})),
+        after: Some(json!({"status": "published", "list_issue": issue_id})),
+    };
+    changes.extend(
+        achievements
+            .iter()
+            .filter(|a| a.status == RecordStatus::Approved)
+            .map(|a| published(RecordKind::Achievement, a.id)),
+    );
+    changes.extend(
+        demands
+            .iter()
+            .filter(|d| d.status == RecordStatus::Approved)
+            .map(|d| published(RecordKind::Demand, d.id)),
+    );
+    records::publish_all_approved(&mut tx, RecordKind::Achievement, now).await?;
+    records::publish_all_approved(&mut tx, RecordKind::Demand, now).await?;
+    lists::mark_published(&mut tx, issue_id, now).await?;
+    changes.push(audit::Change {
+        actor: actor.audit_name(),
+        action: "list-issue.publish",
+        entity: "list-issue",
+        entity_id: issue_id.to_string(),
+        before: Some(json!({"title": issue.title, "published": false})),
+        after: Some(json!({"title": issue.title, "published": true, "achievements": achievements.len(), "demands": demands.len()})),
+    });
+    audit::append_many(&mut tx, now, changes).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    self::issue(app, issue_id).await
+}
+
+/// One page of an issue's list. Unpublished issues are visible to admins only.
+pub async fn entries(
+    app: &App,
+    actor: &Actor,
+    issue_id: i64,
+    kind: RecordKind,
+    filter: &EntryFilter,
+    page: i64,
+    per_page: i64,
+) -> AppResult<Paged<Entry>> {
+    let issue = issue(app, issue_id).await?;
+    if !issue.published && !actor.is_admin() {
+        return Err(AppError::NotFound("清单期次"));
+    }
+    Ok(lists::entries(
+        app.store.pool(),
+        issue_id,
+        kind,
+        filter,
+        page.max(1),
+        per_page.clamp(1, 200),
+    )
+    .await?)
+}
+
+/// How an issue differs from the published issue before it (everything is new in the first).
+pub async fn difference(
+    app: &App,
+    issue_id: i64,
+    kind: RecordKind,
+) -> AppResult<(Option<ListIssue>, Difference)> {
+    let pool = app.store.pool();
+    let issue = issue(app, issue_id).await?;
+    if !issue.published {
+        return Err(AppError::NotFound("清单期次"));
+    }
+    let previous = lists::previous_published(pool, issue_id).await?;
+    let difference = match &previous {
+        Some(previous) => lists::difference(pool, issue_id, previous.id, kind).await?,
+        None => lists::difference(pool, issue_id, -1, kind).await?,
+    };
+    Ok((previous, difference))
+}

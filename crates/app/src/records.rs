@@ -1,0 +1,489 @@
+//! Achievements and demands: their owners draft and submit them, reviewers approve or return
+//! them, and every step is audited. Publication happens through list issues (`lists`).
+
+use serde_json::{Value as Json, json};
+use zijin_domain::{
+    Achievement, AchievementDetails, AchievementInput, CloseReason, Coded, Demand, DemandDetails,
+    DemandInput, InstitutionType, IpItem, RecordKind, RecordStatus, TechnicalField, Transition,
+    UserRole,
+};
+use zijin_store::records::{self, RecordFilter};
+use zijin_store::{StoreError, audit, institutions};
+
+use crate::{Actor, App, AppError, AppResult, Paged};
+
+pub async fn technical_fields(app: &App) -> AppResult<Vec<TechnicalField>> {
+    Ok(records::technical_fields(app.store.pool()).await?)
+}
+
+/// The institution a user acts for, if they are an institution user.
+fn own_institution(actor: &Actor) -> AppResult<i64> {
+    match actor.user().map(|user| user.role) {
+        Some(UserRole::InstitutionUser(id)) => Ok(id),
+        None if matches!(actor, Actor::Anonymous) => Err(AppError::Unauthenticated),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// Reviewers (of any responsible unit) and admins review records.
+fn require_reviewer(actor: &Actor) -> AppResult<()> {
+    match actor.user().map(|user| user.role) {
+        _ if actor.is_admin() => Ok(()),
+        Some(UserRole::Reviewer(_)) => Ok(()),
+        None => Err(AppError::Unauthenticated),
+        Some(_) => Err(AppError::Forbidden),
+    }
+}
+
+pub fn achievement_snapshot(achievement: &Achievement) -> Json {
+    let details = &achievement.details;
+    json!({
+        "status": achievement.status.code(),
+        "title": details.title,
+        "summary": details.summary,
+        "field": details.field,
+        "keywords": details.keywords,
+        "trl": details.trl.level(),
+        "ip_items": details.ip_items.iter().map(IpItem::written).collect::<Vec<_>>(),
+        "transfer_modes": details.transfer_modes.iter().map(|m| m.code()).collect::<Vec<_>>(),
+        "price": match details.price { zijin_domain::Price::Negotiable => "面议".to_string(), zijin_domain::Price::Amount(m) => m.to_string() },
+        "contact_name": details.contact_name,
+        "contact_phone": details.contact_phone,
+        "source_flags": details.source_flags.iter().map(|f| f.code()).collect::<Vec<_>>(),
+        "review_comment": achievement.review_comment,
+        "priority": achievement.priority,
+    })
+}
+
+pub fn demand_snapshot(demand: &Demand) -> Json {
+    let details = &demand.details;
+    json!({
+        "status": demand.status.code(),
+        "title": details.title,
+        "description": details.description,
+        "field": details.field,
+        "keywords": details.keywords,
+        "cooperation_modes": details.cooperation_modes.iter().map(|m| m.code()).collect::<Vec<_>>(),
+        "budget_min": details.budget_min.map(|m| m.to_string()),
+        "budget_max": details.budget_max.map(|m| m.to_string()),
+        "deadline": details.deadline.map(|d| d.to_string()),
+        "contact_name": details.contact_name,
+        "contact_phone": details.contact_phone,
+        "review_comment": demand.review_comment,
+        "priority": demand.priority,
+    })
+}
+
+fn change(
+    actor: &Actor,
+    action: &'static str,
+    kind: RecordKind,
+    id: i64,
+    before: Option<Json>,
+    after: Option<Json>,
+) -> audit::Change {
+    audit::Change {
+        actor: actor.audit_name(),
+        action,
+        entity: kind.code(),
+        entity_id: id.to_string(),
+        before,
+        after,
+    }
+}
+
+/// An institution's user drafts an achievement for their institution.
+pub async fn create_achievement(
+    app: &App,
+    actor: &Actor,
+    input: &AchievementInput<'_>,
+) -> AppResult<Achievement> {
+    let institution_id = own_institution(actor)?;
+    let fields = technical_fields(app).await?;
+    let details = AchievementDetails::parse(input, &fields)?;
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    let id =
+        records::insert_achievement(&mut tx, institution_id, RecordStatus::Draft, &details, now)
+            .await?;
+    let created = records::get_achievement(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound("科技成果"))?;
+    audit::append(
+        &mut tx,
+        now,
+        change(
+            actor,
+            "achievement.create",
+            RecordKind::Achievement,
+            id,
+            None,
+            Some(achievement_snapshot(&created)),
+        ),
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(created)
+}
+
+/// An enterprise's user drafts a demand.
+pub async fn create_demand(app: &App, actor: &Actor, input: &DemandInput<'_>) -> AppResult<Demand> {
+    let institution_id = own_institution(actor)?;
+    let institution = institutions::get(app.store.pool(), institution_id)
+        .await?
+        .ok_or(AppError::NotFound("机构"))?;
+    if !matches!(
+        institution.details.kind,
+        InstitutionType::Enterprise | InstitutionType::NewRdInstitution
+    ) {
+        return Err(AppError::field(
+            "institution",
+            "技术需求由企业（或新型研发机构）发布",
+        ));
+    }
+    let fields = technical_fields(app).await?;
+    let details = DemandDetails::parse(input, &fields, app.now().date_naive())?;
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    let id =
+        records::insert_demand(&mut tx, institution_id, RecordStatus::Draft, &details, now).await?;
+    let created = records::get_demand(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound("技术需求"))?;
+    audit::append(
+        &mut tx,
+        now,
+        change(
+            actor,
+            "demand.create",
+            RecordKind::Demand,
+            id,
+            None,
+            Some(demand_snapshot(&created)),
+        ),
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(created)
+}
+
+/// May the actor read this record? Owners see everything of theirs; reviewers and admins see
+/// all but drafts; everyone sees what is published.
+pub fn can_read(actor: &Actor, institution_id: i64, status: RecordStatus) -> bool {
+    let owner = matches!(actor.user().map(|u| u.role), Some(UserRole::InstitutionUser(id)) if id == institution_id);
+    let reviewer =
+        actor.is_admin() || matches!(actor.user().map(|u| u.role), Some(UserRole::Reviewer(_)));
+    owner || (reviewer && status != RecordStatus::Draft) || status == RecordStatus::Published
+}
+
+pub async fn get_achievement(app: &App, actor: &Actor, id: i64) -> AppResult<Achievement> {
+    let achievement = records::get_achievement(app.store.pool(), id)
+        .await?
+        .ok_or(AppError::NotFound("科技成果"))?;
+    // Records one may not read are reported as missing, so their existence is not revealed.
+    if !can_read(actor, achievement.institution_id, achievement.status) {
+        return Err(AppError::NotFound("科技成果"));
+    }
+    Ok(achievement)
+}
+
+pub async fn get_demand(app: &App, actor: &Actor, id: i64) -> AppResult<Demand> {
+    let demand = records::get_demand(app.store.pool(), id)
+        .await?
+        .ok_or(AppError::NotFound("技术需求"))?;
+    if !can_read(actor, demand.institution_id, demand.status) {
+        return Err(AppError::NotFound("技术需求"));
+    }
+    Ok(demand)
+}
+
+fn check_owner_can_edit(actor: &Actor, institution_id: i64, status: RecordStatus) -> AppResult<()> {
+    if own_institution(actor)? != institution_id {
+        return Err(AppError::Forbidden);
+    }
+    if !status.is_editable() {
+        return Err(AppError::field(
+            "status",
+            format!(
+                "记录状态为“{}”，只有草稿或被退回的记录可以修改",
+                status.label()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn update_achievement(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    input: &AchievementInput<'_>,
+) -> AppResult<Achievement> {
+    let fields = technical_fields(app).await?;
+    let details = AchievementDetails::parse(input, &fields)?;
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    let before = records::get_achievement(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound("科技成果"))?;
+    check_owner_can_edit(actor, before.institution_id, before.status)?;
+    records::update_achievement(&mut tx, id, &details, now).await?;
+    let after = records::get_achievement(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound("科技成果"))?;
+    audit::append(
+        &mut tx,
+        now,
+        change(
+            actor,
+            "achievement.update",
+            RecordKind::Achievement,
+            id,
+            Some(achievement_snapshot(&before)),
+            Some(achievement_snapshot(&after)),
+        ),
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(after)
+}
+
+pub async fn update_demand(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    input: &DemandInput<'_>,
+) -> AppResult<Demand> {
+    let fields = technical_fields(app).await?;
+    let details = DemandDetails::parse(input, &fields, app.now().date_naive())?;
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    let before = records::get_demand(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound("技术需求"))?;
+    check_owner_can_edit(actor, before.institution_id, before.status)?;
+    records::update_demand(&mut tx, id, &details, now).await?;
+    let after = records::get_demand(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound("技术需求"))?;
+    audit::append(
+        &mut tx,
+        now,
+        change(
+            actor,
+            "demand.update",
+            RecordKind::Demand,
+            id,
+            Some(demand_snapshot(&before)),
+            Some(demand_snapshot(&after)),
+        ),
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(after)
+}
+
+/// A step in a record's life, by whoever may take it: owners submit and withdraw, reviewers
+/// approve and return (a return needs a comment), owners and admins mark a deal or expiry.
+pub async fn transition(
+    app: &App,
+    actor: &Actor,
+    kind: RecordKind,
+    id: i64,
+    step: Transition,
+    comment: &str,
+) -> AppResult<RecordStatus> {
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    let (institution_id, status, before) = match kind {
+        RecordKind::Achievement => {
+            let record = records::get_achievement(&mut *tx, id)
+                .await?
+                .ok_or(AppError::NotFound("科技成果"))?;
+            (
+                record.institution_id,
+                record.status,
+                achievement_snapshot(&record),
+            )
+        }
+        RecordKind::Demand => {
+            let record = records::get_demand(&mut *tx, id)
+                .await?
+                .ok_or(AppError::NotFound("技术需求"))?;
+            (
+                record.institution_id,
+                record.status,
+                demand_snapshot(&record),
+            )
+        }
+    };
+    if !can_read(actor, institution_id, status) {
+        return Err(AppError::NotFound(match kind {
+            RecordKind::Achievement => "科技成果",
+            RecordKind::Demand => "技术需求",
+        }));
+    }
+    let is_owner = matches!(actor.user().map(|u| u.role), Some(UserRole::InstitutionUser(owner)) if owner == institution_id);
+    let allowed = match step {
+        Transition::Submit | Transition::Close(CloseReason::Withdrawn) => is_owner,
+        Transition::Approve | Transition::Return => require_reviewer(actor).is_ok(),
+        Transition::Close(_) => is_owner || actor.is_admin(),
+        // Publication happens only through a list issue.
+        Transition::Publish => false,
+    };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let comment = comment.trim();
+    if step == Transition::Return && comment.is_empty() {
+        return Err(AppError::field(
+            "comment",
+            "退回时请填写审核意见，告诉申报单位需要修改什么",
+        ));
+    }
+    if comment.chars().count() > 1000 {
+        return Err(AppError::field("comment", "审核意见不能超过1000个字符"));
+    }
+    let next = status
+        .apply(step)
+        .map_err(|error| AppError::field("status", error.to_string()))?;
+    let kept_comment = match step {
+        Transition::Return => Some(comment),
+        Transition::Approve if !comment.is_empty() => Some(comment),
+        _ => None,
+    };
+    records::set_status(&mut tx, kind, id, next, kept_comment, now).await?;
+    let action = match (kind, step) {
+        (RecordKind::Achievement, Transition::Submit) => "achievement.submit",
+        (RecordKind::Achievement, Transition::Approve) => "achievement.approve",
+        (RecordKind::Achievement, Transition::Return) => "achievement.return",
+        (RecordKind::Achievement, Transition::Publish) => "achievement.publish",
+        (RecordKind::Achievement, Transition::Close(_)) => "achievement.close",
+        (RecordKind::Demand, Transition::Submit) => "demand.submit",
+        (RecordKind::Demand, Transition::Approve) => "demand.approve",
+        (RecordKind::Demand, Transition::Return) => "demand.return",
+        (RecordKind::Demand, Transition::Publish) => "demand.publish",
+        (RecordKind::Demand, Transition::Close(_)) => "demand.close",
+    };
+    let mut after = before.clone();
+    after["status"] = json!(next.code());
+    after["review_comment"] = json!(kept_comment);
+    audit::append(
+        &mut tx,
+        now,
+        change(actor, action, kind, id, Some(before), Some(after)),
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(next)
+}
+
+/// An admin marks (or unmarks) a record for priority recommendation to provincial programmes.
+pub async fn set_priority(
+    app: &App,
+    actor: &Actor,
+    kind: RecordKind,
+    id: i64,
+    priority: bool,
+) -> AppResult<()> {
+    actor.require_admin()?;
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    let exists = match kind {
+        RecordKind::Achievement => records::get_achievement(&mut *tx, id).await?.is_some(),
+        RecordKind::Demand => records::get_demand(&mut *tx, id).await?.is_some(),
+    };
+    if !exists {
+        return Err(AppError::NotFound("记录"));
+    }
+    records::set_priority(&mut tx, kind, id, priority, now).await?;
+    let action = if priority {
+        "record.priority-mark"
+    } else {
+        "record.priority-unmark"
+    };
+    audit::append(
+        &mut tx,
+        now,
+        change(
+            actor,
+            action,
+            kind,
+            id,
+            Some(json!({"priority": !priority})),
+            Some(json!({"priority": priority})),
+        ),
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// The actor's own records (institution users), or the review queue (reviewers and admins).
+pub fn visible_filter(actor: &Actor, statuses: Vec<RecordStatus>) -> AppResult<RecordFilter> {
+    match actor.user().map(|u| u.role) {
+        Some(UserRole::InstitutionUser(id)) => Ok(RecordFilter {
+            institution_id: Some(id),
+            statuses,
+            ..Default::default()
+        }),
+        _ if actor.is_admin() => Ok(RecordFilter {
+            statuses,
+            ..Default::default()
+        }),
+        Some(UserRole::Reviewer(_)) => {
+            let statuses = if statuses.is_empty() {
+                RecordStatus::CODES
+                    .iter()
+                    .filter_map(|c| RecordStatus::from_code(c))
+                    .filter(|s| *s != RecordStatus::Draft)
+                    .collect()
+            } else {
+                statuses
+                    .into_iter()
+                    .filter(|s| *s != RecordStatus::Draft)
+                    .collect()
+            };
+            Ok(RecordFilter {
+                statuses,
+                ..Default::default()
+            })
+        }
+        None => Err(AppError::Unauthenticated),
+        Some(_) => Err(AppError::Forbidden),
+    }
+}
+
+pub async fn list_achievements(
+    app: &App,
+    actor: &Actor,
+    statuses: Vec<RecordStatus>,
+    page: i64,
+    per_page: i64,
+) -> AppResult<Paged<Achievement>> {
+    let filter = visible_filter(actor, statuses)?;
+    Ok(records::list_achievements(
+        app.store.pool(),
+        &filter,
+        page.max(1),
+        per_page.clamp(1, 200),
+    )
+    .await?)
+}
+
+pub async fn list_demands(
+    app: &App,
+    actor: &Actor,
+    statuses: Vec<RecordStatus>,
+    page: i64,
+    per_page: i64,
+) -> AppResult<Paged<Demand>> {
+    let filter = visible_filter(actor, statuses)?;
+    Ok(records::list_demands(
+        app.store.pool(),
+        &filter,
+        page.max(1),
+        per_page.clamp(1, 200),
+    )
+    .await?)
+}

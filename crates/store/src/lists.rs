@@ -1,0 +1,309 @@
+//! List issues (两项清单) and their frozen entries.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Executor, Row};
+use zijin_domain::{Coded, ListIssue, RecordKind};
+
+use crate::query::{Filter, Value, like_pattern};
+use crate::{Paged, StoreError, StoreResult, WriteTx, timestamp};
+
+/// The constraint that refuses two issues with the same title.
+pub const UNIQUE_ISSUE_TITLE: &str = "list_issues.title";
+
+/// One record as frozen in an issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: RecordKind,
+    pub record_id: i64,
+    pub title: String,
+    pub field: String,
+    pub district: String,
+    pub institution_kind: String,
+    pub trl: Option<i64>,
+    /// Transfer or cooperation mode codes.
+    pub modes: Vec<String>,
+    pub priority: bool,
+    /// JSON of what was published.
+    pub snapshot: String,
+    pub snapshot_hash: String,
+}
+
+pub async fn open_issue(tx: &mut WriteTx, title: &str, at: DateTime<Utc>) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO list_issues (title, status, opened_at) VALUES ($1, 'open', $2) RETURNING id",
+    )
+    .bind(title)
+    .bind(timestamp(at))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|error| match StoreError::from(error) {
+        StoreError::Duplicate { .. } => StoreError::Duplicate {
+            constraint: UNIQUE_ISSUE_TITLE.into(),
+        },
+        other => other,
+    })?;
+    Ok(row.try_get("id")?)
+}
+
+fn issue_from_row(row: &AnyRow) -> StoreResult<ListIssue> {
+    let status: String = row.try_get("status")?;
+    Ok(ListIssue {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        published: status == "published",
+        opened_at: row.try_get("opened_at")?,
+        published_at: row.try_get("published_at")?,
+    })
+}
+
+pub async fn get_issue<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> StoreResult<Option<ListIssue>> {
+    sqlx::query("SELECT * FROM list_issues WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(issue_from_row)
+        .transpose()
+}
+
+/// Every issue, newest first.
+pub async fn issues<'e>(db: impl Executor<'e, Database = Any>) -> StoreResult<Vec<ListIssue>> {
+    let rows = sqlx::query("SELECT * FROM list_issues ORDER BY id DESC")
+        .fetch_all(db)
+        .await?;
+    rows.iter().map(issue_from_row).collect()
+}
+
+/// The published issue before `issue_id` (by publication order), if any.
+pub async fn previous_published<'e>(
+    db: impl Executor<'e, Database = Any>,
+    issue_id: i64,
+) -> StoreResult<Option<ListIssue>> {
+    // Publication order; issues published in the same millisecond fall back to their ids.
+    sqlx::query(
+        "SELECT * FROM list_issues WHERE status = 'published' AND id <> $1 AND \
+         (published_at < (SELECT published_at FROM list_issues WHERE id = $1) \
+          OR (published_at = (SELECT published_at FROM list_issues WHERE id = $1) AND id < $1)) \
+         ORDER BY published_at DESC, id DESC LIMIT 1",
+    )
+    .bind(issue_id)
+    .fetch_optional(db)
+    .await?
+    .as_ref()
+    .map(issue_from_row)
+    .transpose()
+}
+
+/// Rows per INSERT statement: 12 parameters each stays far below both backends' limits.
+const INSERT_BATCH: usize = 400;
+
+pub async fn insert_entries(tx: &mut WriteTx, issue_id: i64, entries: &[Entry]) -> StoreResult<()> {
+    for batch in entries.chunks(INSERT_BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO list_entries (issue_id, kind, record_id, title, field, district, institution_kind, trl, \
+             modes, priority, snapshot, snapshot_hash) VALUES ",
+        );
+        for index in 0..batch.len() {
+            let base = index * 12;
+            if index > 0 {
+                sql.push_str(", ");
+            }
+            let placeholders: Vec<String> = (1..=12).map(|n| format!("${}", base + n)).collect();
+            sql.push_str(&format!("({})", placeholders.join(", ")));
+        }
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for entry in batch {
+            query = query
+                .bind(issue_id)
+                .bind(entry.kind.code())
+                .bind(entry.record_id)
+                .bind(entry.title.clone())
+                .bind(entry.field.clone())
+                .bind(entry.district.clone())
+                .bind(entry.institution_kind.clone())
+                .bind(entry.trl)
+                .bind(serde_json::to_string(&entry.modes).unwrap_or_else(|_| "[]".into()))
+                .bind(i64::from(entry.priority))
+                .bind(entry.snapshot.clone())
+                .bind(entry.snapshot_hash.clone());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+pub async fn mark_published(tx: &mut WriteTx, issue_id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query("UPDATE list_issues SET status = 'published', published_at = $1 WHERE id = $2")
+        .bind(timestamp(at))
+        .bind(issue_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// What the public lists filter by.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    pub field: Option<String>,
+    pub district: Option<String>,
+    /// Inclusive TRL range (a maturity stage).
+    pub trl_range: Option<(i64, i64)>,
+    pub mode: Option<String>,
+    pub institution_kind: Option<String>,
+    pub title: Option<String>,
+    pub priority_only: bool,
+}
+
+pub async fn entries<'e>(
+    db: impl Executor<'e, Database = Any> + Copy,
+    issue_id: i64,
+    kind: RecordKind,
+    filter: &EntryFilter,
+    page: i64,
+    per_page: i64,
+) -> StoreResult<Paged<Entry>> {
+    let mut where_ = Filter::default();
+    where_.add("issue_id = {}", vec![Value::Int(issue_id)]);
+    where_.add("kind = {}", vec![Value::Text(kind.code().into())]);
+    if let Some(field) = &filter.field {
+        where_.add("field = {}", vec![Value::Text(field.clone())]);
+    }
+    if let Some(district) = &filter.district {
+        where_.add("district = {}", vec![Value::Text(district.clone())]);
+    }
+    if let Some((low, high)) = filter.trl_range {
+        where_.add(
+            "trl BETWEEN {} AND {}",
+            vec![Value::Int(low), Value::Int(high)],
+        );
+    }
+    if let Some(mode) = &filter.mode {
+        where_.add(
+            "modes LIKE {} ESCAPE '\\'",
+            vec![Value::Text(like_pattern(&format!("\"{mode}\"")))],
+        );
+    }
+    if let Some(institution_kind) = &filter.institution_kind {
+        where_.add(
+            "institution_kind = {}",
+            vec![Value::Text(institution_kind.clone())],
+        );
+    }
+    if let Some(title) = filter
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        where_.add(
+            "title LIKE {} ESCAPE '\\'",
+            vec![Value::Text(like_pattern(title))],
+        );
+    }
+    if filter.priority_only {
+        where_.add("priority = 1", vec![]);
+    }
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM list_entries{}",
+        where_.where_clause()
+    );
+    let total: i64 = sqlx::query_with(AssertSqlSafe(count_sql), where_.arguments(&[]))
+        .fetch_one(db)
+        .await?
+        .try_get("n")?;
+    let next = where_.next_parameter();
+    let sql = format!(
+        "SELECT * FROM list_entries{} ORDER BY record_id LIMIT ${} OFFSET ${}",
+        where_.where_clause(),
+        next,
+        next + 1
+    );
+    let rows = sqlx::query_with(
+        AssertSqlSafe(sql),
+        where_.arguments(&[Value::Int(per_page), Value::Int((page - 1) * per_page)]),
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(Paged {
+        items: rows
+            .iter()
+            .map(entry_from_row)
+            .collect::<StoreResult<_>>()?,
+        total,
+        page,
+        per_page,
+    })
+}
+
+fn entry_from_row(row: &AnyRow) -> StoreResult<Entry> {
+    let kind: String = row.try_get("kind")?;
+    let modes: String = row.try_get("modes")?;
+    let priority: i64 = row.try_get("priority")?;
+    Ok(Entry {
+        kind: RecordKind::from_code(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("清单条目类型 {kind}")))?,
+        record_id: row.try_get("record_id")?,
+        title: row.try_get("title")?,
+        field: row.try_get("field")?,
+        district: row.try_get("district")?,
+        institution_kind: row.try_get("institution_kind")?,
+        trl: row.try_get("trl")?,
+        modes: serde_json::from_str(&modes)
+            .map_err(|_| StoreError::Corrupt(format!("清单条目方式 {modes}")))?,
+        priority: priority != 0,
+        snapshot: row.try_get("snapshot")?,
+        snapshot_hash: row.try_get("snapshot_hash")?,
+    })
+}
+
+/// How an issue differs from an earlier one, per kind: record ids that are new, changed, or
+/// withdrawn (in the earlier issue, not in this one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Difference {
+    pub new: Vec<i64>,
+    pub changed: Vec<i64>,
+    pub withdrawn: Vec<i64>,
+}
+
+pub async fn difference<'e>(
+    db: impl Executor<'e, Database = Any> + Copy,
+    issue_id: i64,
+    earlier_id: i64,
+    kind: RecordKind,
+) -> StoreResult<Difference> {
+    let ids = |sql: &'static str| async move {
+        let rows = sqlx::query(sql)
+            .bind(issue_id)
+            .bind(earlier_id)
+            .bind(kind.code())
+            .fetch_all(db)
+            .await?;
+        rows.iter()
+            .map(|row| row.try_get::<i64, _>("record_id").map_err(StoreError::from))
+            .collect::<StoreResult<Vec<i64>>>()
+    };
+    Ok(Difference {
+        new: ids(
+            "SELECT cur.record_id FROM list_entries cur LEFT JOIN list_entries earlier \
+             ON earlier.issue_id = $2 AND earlier.kind = cur.kind AND earlier.record_id = cur.record_id \
+             WHERE cur.issue_id = $1 AND cur.kind = $3 AND earlier.record_id IS NULL ORDER BY cur.record_id",
+        )
+        .await?,
+        changed: ids(
+            "SELECT cur.record_id FROM list_entries cur JOIN list_entries earlier \
+             ON earlier.issue_id = $2 AND earlier.kind = cur.kind AND earlier.record_id = cur.record_id \
+             WHERE cur.issue_id = $1 AND cur.kind = $3 AND earlier.snapshot_hash <> cur.snapshot_hash ORDER BY cur.record_id",
+        )
+        .await?,
+        withdrawn: ids(
+            "SELECT earlier.record_id FROM list_entries earlier LEFT JOIN list_entries cur \
+             ON cur.issue_id = $1 AND cur.kind = earlier.kind AND cur.record_id = earlier.record_id \
+             WHERE earlier.issue_id = $2 AND earlier.kind = $3 AND cur.record_id IS NULL ORDER BY earlier.record_id",
+        )
+        .await?,
+    })
+}

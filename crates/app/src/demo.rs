@@ -9,7 +9,7 @@ use zijin_domain::{
     Coded, CreditCode, District, InstitutionDetails, InstitutionProfile, InstitutionTag,
     InstitutionType, ResponsibleUnit, Role,
 };
-use zijin_store::{StoreError, audit, institutions, users};
+use zijin_store::{StoreError, audit, institutions, records, users};
 
 use crate::users::NewUserInput;
 use crate::{Actor, App, AppError, AppResult};
@@ -442,11 +442,303 @@ pub async fn seed(
             description,
         });
     }
+    let owners: Vec<i64> = ids[..REAL_INSTITUTIONS.len() - 5].to_vec();
+    let enterprises: Vec<i64> = ids[REAL_INSTITUTIONS.len() + DEMO_BODIES.len()..].to_vec();
+    seed_records(app, &mut generator, scale, &owners, &enterprises, &actor).await?;
     Ok(DemoSummary {
         seeded: true,
         institutions: total,
         accounts: created,
     })
+}
+
+/// Technologies the demo achievements and demands are about: field, achievement title,
+/// keywords, and the demand an enterprise would write for it. Written for the demo; not real
+/// results of the institutions they are attached to.
+const TOPICS: &[(&str, &str, &str, &str)] = &[
+    (
+        "biomedicine",
+        "靶向肿瘤的双特异性抗体制备技术",
+        "双特异性抗体、肿瘤、生物药",
+        "寻求肿瘤免疫治疗候选药物合作开发",
+    ),
+    (
+        "biomedicine",
+        "中药有效成分高效提取与纯化工艺",
+        "中药、提取、纯化",
+        "中药饮片企业提取工艺升级",
+    ),
+    (
+        "information-communication",
+        "面向工业互联网的5G专网切片技术",
+        "5G、网络切片、工业互联网",
+        "工厂5G专网低时延改造",
+    ),
+    (
+        "information-communication",
+        "可见光通信室内定位系统",
+        "可见光通信、室内定位",
+        "仓储物流室内高精度定位",
+    ),
+    (
+        "integrated-circuits",
+        "低功耗物联网芯片射频前端设计",
+        "芯片、射频、低功耗",
+        "物联网模组射频性能提升",
+    ),
+    (
+        "integrated-circuits",
+        "碳化硅功率器件封装可靠性技术",
+        "碳化硅、功率器件、封装",
+        "新能源汽车电驱功率模块国产化",
+    ),
+    (
+        "intelligent-computing",
+        "大模型推理加速与算力调度平台",
+        "大模型、推理加速、算力调度",
+        "企业私有化大模型部署降本",
+    ),
+    (
+        "intelligent-computing",
+        "异构计算集群能效优化方法",
+        "异构计算、能效、集群",
+        "数据中心算力能耗优化",
+    ),
+    (
+        "software",
+        "工业软件三维几何建模内核",
+        "工业软件、几何内核、CAD",
+        "自主可控三维设计软件替代",
+    ),
+    (
+        "software",
+        "政务数据共享隐私计算平台",
+        "隐私计算、数据共享",
+        "多方数据联合分析合规方案",
+    ),
+    (
+        "new-power",
+        "配电网故障快速定位与自愈技术",
+        "配电网、故障定位、自愈",
+        "园区配电网可靠性提升",
+    ),
+    (
+        "new-power",
+        "虚拟电厂负荷聚合调控系统",
+        "虚拟电厂、负荷调控",
+        "工业用户需求响应与电费优化",
+    ),
+    (
+        "high-end-equipment",
+        "高精度五轴数控机床误差补偿技术",
+        "数控机床、误差补偿、五轴",
+        "精密零部件加工精度提升",
+    ),
+    (
+        "high-end-equipment",
+        "协作机器人柔性装配系统",
+        "协作机器人、柔性装配",
+        "电子产品装配线自动化",
+    ),
+    (
+        "new-materials",
+        "高性能碳纤维复合材料成型工艺",
+        "碳纤维、复合材料",
+        "轻量化结构件材料替代",
+    ),
+    (
+        "new-materials",
+        "石墨烯导热膜规模化制备技术",
+        "石墨烯、导热膜",
+        "消费电子散热方案升级",
+    ),
+    (
+        "new-energy",
+        "宽温域锂离子电池电解液",
+        "锂电池、电解液、低温",
+        "冬季电动车续航提升",
+    ),
+    (
+        "new-energy",
+        "钙钛矿叠层太阳能电池制备技术",
+        "钙钛矿、光伏、叠层电池",
+        "光伏组件转换效率提升",
+    ),
+    (
+        "energy-saving",
+        "工业废水零排放膜分离技术",
+        "废水处理、膜分离、零排放",
+        "化工园区废水达标排放",
+    ),
+    (
+        "energy-saving",
+        "余热回收有机朗肯循环发电系统",
+        "余热回收、节能",
+        "钢铁企业余热利用",
+    ),
+    (
+        "modern-agriculture",
+        "水稻抗病分子育种技术",
+        "水稻、分子育种、抗病",
+        "优质稻品种选育合作",
+    ),
+    (
+        "modern-agriculture",
+        "设施农业智能水肥一体化系统",
+        "智能灌溉、水肥一体化",
+        "蔬菜大棚节水增产",
+    ),
+    (
+        "future-industries",
+        "量子点显示材料合成技术",
+        "量子点、显示材料",
+        "新型显示面板材料开发",
+    ),
+    (
+        "future-industries",
+        "固态激光雷达光学相控阵技术",
+        "激光雷达、光学相控阵",
+        "自动驾驶感知系统降本",
+    ),
+    (
+        "other",
+        "城市地下管网数字孪生监测技术",
+        "数字孪生、地下管网",
+        "城市管网运维数字化",
+    ),
+    (
+        "other",
+        "文物数字化三维重建技术",
+        "文物数字化、三维重建",
+        "文旅数字展陈方案",
+    ),
+];
+
+/// How many achievements and demands the demo data holds per unit of `--scale`.
+pub const ACHIEVEMENTS_PER_SCALE: usize = 120;
+pub const DEMANDS_PER_SCALE: usize = 80;
+
+/// Achievements for the real universities and institutes, demands for the demo enterprises,
+/// most approved and published in a first list issue; a few left in review and in draft.
+async fn seed_records(
+    app: &App,
+    generator: &mut Generator,
+    scale: usize,
+    owners: &[i64],
+    enterprises: &[i64],
+    actor: &Actor,
+) -> AppResult<()> {
+    use zijin_domain::{
+        AchievementDetails, DemandDetails, IpItem, Money, PatentNumber, Price, RecordStatus,
+        SourceFlag, TransferMode, Trl,
+    };
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    let mut changes = Vec::new();
+    for index in 0..ACHIEVEMENTS_PER_SCALE * scale.max(1) {
+        let (field, title, keywords, _) = TOPICS[index % TOPICS.len()];
+        let round = index / TOPICS.len();
+        let owner = owners[index % owners.len()];
+        let serial = 100_000 + generator.below(900_000);
+        let digits = format!("2024{}0{serial:06}", 1 + generator.below(2));
+        let digits = &digits[..12];
+        let check = zijin_domain::patent::application_check_digit(digits);
+        let mut modes: Vec<TransferMode> = vec![
+            *generator.pick(TransferMode::ALL),
+            *generator.pick(TransferMode::ALL),
+        ];
+        modes.sort();
+        modes.dedup();
+        let details = AchievementDetails {
+            title: if round == 0 {
+                title.to_string()
+            } else {
+                format!(
+                    "{title}（{}）",
+                    ["改进型", "第二代", "规模化", "低成本", "模块化"][round % 5]
+                )
+            },
+            summary: format!(
+                "（演示数据）{title}。该成果面向{}需求，已完成原理验证和样机测试，可与企业合作推进工程化和产业化。",
+                keywords.split('、').next().unwrap_or("产业")
+            ),
+            field: field.to_string(),
+            keywords: keywords.split('、').map(str::to_string).collect(),
+            trl: Trl::new(3 + generator.below(7) as u8)
+                .unwrap_or(Trl::new(5).expect("valid level")),
+            ip_items: PatentNumber::parse(&format!("ZL{digits}.{check}"))
+                .map(IpItem::Patent)
+                .into_iter()
+                .collect(),
+            transfer_modes: modes,
+            price: if generator.chance(30) {
+                Price::Negotiable
+            } else {
+                Price::Amount(
+                    Money::from_fen((50 + generator.below(950)) as i64 * 1_000_000)
+                        .unwrap_or(Money::ZERO),
+                )
+            },
+            contact_name: format!("{}老师", generator.pick(SURNAMES)),
+            contact_phone: format!("138{:08}", generator.below(100_000_000)),
+            source_flags: vec![SourceFlag::UniversityInstitute],
+        };
+        let status = match index % 20 {
+            0 => RecordStatus::Submitted,
+            1 => RecordStatus::Draft,
+            _ => RecordStatus::Approved,
+        };
+        let id = records::insert_achievement(&mut tx, owner, status, &details, now).await?;
+        changes.push(audit::Change {
+            actor: actor.audit_name(),
+            action: "achievement.create",
+            entity: "achievement",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"title": details.title, "status": status.code()})),
+        });
+    }
+    for index in 0..DEMANDS_PER_SCALE * scale.max(1) {
+        let (field, _, keywords, need) = TOPICS[(index * 7) % TOPICS.len()];
+        let owner = enterprises[index % enterprises.len()];
+        let min = (20 + generator.below(80)) as i64 * 1_000_000;
+        let mut modes = vec![*generator.pick(TransferMode::ALL)];
+        modes.sort();
+        let details = DemandDetails {
+            title: need.to_string(),
+            description: format!(
+                "（演示数据）我公司希望在{}方面寻找高校院所合作，解决生产中的实际问题，欢迎有相关成果的团队联系。",
+                keywords.split('、').next().unwrap_or("相关技术")
+            ),
+            field: field.to_string(),
+            keywords: keywords.split('、').map(str::to_string).collect(),
+            cooperation_modes: modes,
+            budget_min: Money::from_fen(min).ok(),
+            budget_max: Money::from_fen(min * 3).ok(),
+            deadline: chrono::NaiveDate::from_ymd_opt(2027, 1 + (index % 12) as u32, 28),
+            contact_name: format!("{}经理", generator.pick(SURNAMES)),
+            contact_phone: format!("139{:08}", generator.below(100_000_000)),
+        };
+        let status = if index % 16 == 0 {
+            RecordStatus::Submitted
+        } else {
+            RecordStatus::Approved
+        };
+        let id = records::insert_demand(&mut tx, owner, status, &details, now).await?;
+        changes.push(audit::Change {
+            actor: actor.audit_name(),
+            action: "demand.create",
+            entity: "demand",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"title": details.title, "status": status.code()})),
+        });
+    }
+    audit::append_many(&mut tx, now, changes).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    let issue = crate::lists::open_issue(app, actor, "2026年第3期").await?;
+    crate::lists::publish(app, actor, issue.id).await?;
+    Ok(())
 }
 
 /// The demo accounts of an already seeded database (their password may have been changed).

@@ -301,3 +301,20 @@ pub async fn difference(
     };
     Ok((previous, difference))
 }
+
+/// One record as frozen in a published issue.
+pub async fn entry(
+    app: &App,
+    actor: &Actor,
+    issue_id: i64,
+    kind: RecordKind,
+    record_id: i64,
+) -> AppResult<Entry> {
+    let issue = issue(app, issue_id).await?;
+    if !issue.published && !actor.is_admin() {
+        return Err(AppError::NotFound("清单期次"));
+    }
+    lists::get_entry(app.store.pool(), issue_id, kind, record_id)
+        .await?
+        .ok_or(AppError::NotFound("清单条目"))
+}

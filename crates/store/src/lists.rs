@@ -307,3 +307,20 @@ pub async fn difference<'e>(
         .await?,
     })
 }
+
+pub async fn get_entry<'e>(
+    db: impl Executor<'e, Database = Any>,
+    issue_id: i64,
+    kind: RecordKind,
+    record_id: i64,
+) -> StoreResult<Option<Entry>> {
+    sqlx::query("SELECT * FROM list_entries WHERE issue_id = $1 AND kind = $2 AND record_id = $3")
+        .bind(issue_id)
+        .bind(kind.code())
+        .bind(record_id)
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(entry_from_row)
+        .transpose()
+}

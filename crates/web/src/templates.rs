@@ -32,6 +32,29 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/user_form.html"),
     ),
     ("audit.html", include_str!("../templates/audit.html")),
+    ("records.html", include_str!("../templates/records.html")),
+    ("review.html", include_str!("../templates/review.html")),
+    (
+        "record_detail.html",
+        include_str!("../templates/record_detail.html"),
+    ),
+    (
+        "record_form.html",
+        include_str!("../templates/record_form.html"),
+    ),
+    ("lists.html", include_str!("../templates/lists.html")),
+    (
+        "list_issue.html",
+        include_str!("../templates/list_issue.html"),
+    ),
+    (
+        "list_entry.html",
+        include_str!("../templates/list_entry.html"),
+    ),
+    (
+        "list_diff.html",
+        include_str!("../templates/list_diff.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {

@@ -150,16 +150,28 @@ pub struct NavItem {
 /// The navigation each role sees.
 pub fn nav_for(actor: &Actor) -> Vec<NavItem> {
     let item = |href, label| NavItem { href, label };
-    let mut nav = vec![item("/", "首页"), item("/institutions", "机构名录")];
+    let mut nav = vec![
+        item("/", "首页"),
+        item("/lists", "两项清单"),
+        item("/institutions", "机构名录"),
+    ];
     match actor.user().map(|user| user.role) {
         Some(UserRole::Admin) => nav.extend([
+            item("/review", "待审核"),
             item("/manage/institutions", "机构管理"),
             item("/admin/users", "用户管理"),
             item("/admin/audit", "审计日志"),
         ]),
-        Some(UserRole::Reviewer(_)) => nav.push(item("/manage/institutions", "机构查询")),
+        Some(UserRole::Reviewer(_)) => nav.extend([
+            item("/review", "待审核"),
+            item("/manage/institutions", "机构查询"),
+        ]),
         Some(UserRole::DistrictOfficer(_)) => nav.push(item("/manage/institutions", "本区机构")),
-        Some(UserRole::InstitutionUser(_)) => nav.push(item("/my/institution", "本机构资料")),
+        Some(UserRole::InstitutionUser(_)) => nav.extend([
+            item("/my/achievements", "我的成果"),
+            item("/my/demands", "我的需求"),
+            item("/my/institution", "本机构资料"),
+        ]),
         None => {}
     }
     nav
@@ -209,17 +221,21 @@ pub fn page_number(raw: Option<&str>) -> i64 {
 pub fn query_prefix(path: &str, pairs: &[(&str, &str)]) -> String {
     let mut text = format!("{path}?");
     for (key, value) in pairs.iter().filter(|(_, value)| !value.is_empty()) {
-        text.push_str(key);
-        text.push('=');
-        for byte in value.bytes() {
-            match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    text.push(byte as char)
-                }
-                _ => text.push_str(&format!("%{byte:02X}")),
+        text.push_str(&format!("{key}={}&", percent_encode(value)));
+    }
+    text
+}
+
+/// Encodes a value for a query string.
+pub fn percent_encode(value: &str) -> String {
+    let mut text = String::new();
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                text.push(byte as char)
             }
+            _ => text.push_str(&format!("%{byte:02X}")),
         }
-        text.push('&');
     }
     text
 }
@@ -227,4 +243,154 @@ pub fn query_prefix(path: &str, pairs: &[(&str, &str)]) -> String {
 /// Any serialisable value, for a template context.
 pub fn ser<T: Serialize>(value: T) -> Value {
     Value::from(minijinja::value::Serde(value))
+}
+
+/// An achievement or demand as shown on pages: labels resolved, contacts masked unless allowed.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordView {
+    pub id: i64,
+    /// `achievement` or `demand`.
+    pub kind: String,
+    pub kind_label: String,
+    pub status: String,
+    pub status_label: String,
+    pub editable: bool,
+    pub title: String,
+    /// Summary of an achievement, description of a demand.
+    pub text: String,
+    pub field: String,
+    pub field_label: String,
+    pub keywords: Vec<String>,
+    pub trl: Option<u8>,
+    pub trl_label: Option<String>,
+    pub ip_items: Vec<String>,
+    /// Transfer modes (achievements) or wanted cooperation modes (demands), in Chinese.
+    pub modes: Vec<String>,
+    pub mode_codes: Vec<String>,
+    /// Reference price (achievements) or budget range (demands), in Chinese.
+    pub money: String,
+    pub deadline: Option<String>,
+    pub source_flags: Vec<String>,
+    pub source_flag_codes: Vec<String>,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub review_comment: Option<String>,
+    pub priority: bool,
+    pub updated_at: String,
+}
+
+fn field_label(fields: &[zijin_domain::TechnicalField], code: &str) -> String {
+    fields
+        .iter()
+        .find(|f| f.code == code)
+        .map(|f| f.label.clone())
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn labels<T: Coded>(values: &[T]) -> (Vec<String>, Vec<String>) {
+    (
+        values.iter().map(|v| v.label().to_string()).collect(),
+        values.iter().map(|v| v.code().to_string()).collect(),
+    )
+}
+
+impl RecordView {
+    pub fn achievement(
+        a: &zijin_domain::Achievement,
+        fields: &[zijin_domain::TechnicalField],
+        institution_name: &str,
+        full_contacts: bool,
+    ) -> Self {
+        let d = &a.details;
+        let (modes, mode_codes) = labels(&d.transfer_modes);
+        let (source_flags, source_flag_codes) = labels(&d.source_flags);
+        Self {
+            id: a.id,
+            kind: "achievement".into(),
+            kind_label: "科技成果".into(),
+            status: a.status.code().into(),
+            status_label: a.status.label().into(),
+            editable: a.status.is_editable(),
+            title: d.title.clone(),
+            text: d.summary.clone(),
+            field: d.field.clone(),
+            field_label: field_label(fields, &d.field),
+            keywords: d.keywords.clone(),
+            trl: Some(d.trl.level()),
+            trl_label: Some(d.trl.label()),
+            ip_items: d
+                .ip_items
+                .iter()
+                .map(zijin_domain::IpItem::written)
+                .collect(),
+            modes,
+            mode_codes,
+            money: d.price.label(),
+            deadline: None,
+            source_flags,
+            source_flag_codes,
+            contact_name: d.contact_name.clone(),
+            contact_phone: if full_contacts {
+                d.contact_phone.clone()
+            } else {
+                zijin_domain::mask_phone(&d.contact_phone)
+            },
+            institution_id: a.institution_id,
+            institution_name: institution_name.to_string(),
+            review_comment: a.review_comment.clone(),
+            priority: a.priority,
+            updated_at: auth::display_time(&a.updated_at),
+        }
+    }
+
+    pub fn demand(
+        d: &zijin_domain::Demand,
+        fields: &[zijin_domain::TechnicalField],
+        institution_name: &str,
+        full_contacts: bool,
+    ) -> Self {
+        let details = &d.details;
+        let (modes, mode_codes) = labels(&details.cooperation_modes);
+        let money = match (details.budget_min, details.budget_max) {
+            (Some(min), Some(max)) => format!("{min} – {max} 元"),
+            (Some(min), None) => format!("{min} 元以上"),
+            (None, Some(max)) => format!("{max} 元以内"),
+            (None, None) => "面议".into(),
+        };
+        Self {
+            id: d.id,
+            kind: "demand".into(),
+            kind_label: "技术需求".into(),
+            status: d.status.code().into(),
+            status_label: d.status.label().into(),
+            editable: d.status.is_editable(),
+            title: details.title.clone(),
+            text: details.description.clone(),
+            field: details.field.clone(),
+            field_label: field_label(fields, &details.field),
+            keywords: details.keywords.clone(),
+            trl: None,
+            trl_label: None,
+            ip_items: vec![],
+            modes,
+            mode_codes,
+            money,
+            deadline: details.deadline.map(|date| date.to_string()),
+            source_flags: vec![],
+            source_flag_codes: vec![],
+            contact_name: details.contact_name.clone(),
+            contact_phone: if full_contacts {
+                details.contact_phone.clone()
+            } else {
+                zijin_domain::mask_phone(&details.contact_phone)
+            },
+            institution_id: d.institution_id,
+            institution_name: institution_name.to_string(),
+            review_comment: d.review_comment.clone(),
+            priority: d.priority,
+            updated_at: auth::display_time(&d.updated_at),
+        }
+    }
 }

@@ -862,3 +862,302 @@ async fn admins_create_accounts_and_lift_locks_in_the_ui() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_two_lists_flow_through_pages() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        let system = zijin_app::Actor::System("test");
+        let mut ids = Vec::new();
+        for (name, kind, code) in [
+            ("南京测试大学", "university", VALID_CODE.to_string()),
+            ("南京测试科技有限公司", "enterprise", other_code()),
+        ] {
+            let input = zijin_domain::InstitutionInput {
+                name,
+                kind,
+                credit_code: &code,
+                district: "鼓楼区",
+                ..Default::default()
+            };
+            ids.push(
+                zijin_app::institutions::create(&server.context.app, &system, &input)
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        add_user(&server, "admin", "admin", "", "", None).await;
+        add_user(&server, "reviewer", "reviewer", "市科技局", "", None).await;
+        add_user(&server, "university", "institution", "", "", Some(ids[0])).await;
+        add_user(&server, "enterprise", "institution", "", "", Some(ids[1])).await;
+
+        let (university, u_csrf) = log_in(&server, "university").await;
+        let bad = [
+            ("_csrf", u_csrf.clone()),
+            ("title", "低温电解液".into()),
+            ("summary", "简介".into()),
+            ("field", "new-energy".into()),
+            ("trl", "6".into()),
+            ("ip_items", "ZL202110123456.8".into()),
+            ("transfer_modes", "assignment".into()),
+            ("price", "-5".into()),
+            ("contact_name", "王老师".into()),
+            ("contact_phone", "13812345678".into()),
+        ];
+        let refused = university
+            .post(server.url("/my/achievements"))
+            .form(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}"
+        );
+        let page = refused.text().await.unwrap();
+        assert!(
+            page.contains("校验位错误") && page.contains("负数"),
+            "{backend:?}"
+        );
+        let mut good = bad.to_vec();
+        good[5].1 = "ZL202110123456.7".into();
+        good[7].1 = "1500000".into();
+        let created = university
+            .post(server.url("/my/achievements"))
+            .form(&good)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::SEE_OTHER, "{backend:?}");
+        let record = created.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            client()
+                .get(server.url(&record))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND,
+            "drafts are private"
+        );
+        assert_eq!(
+            university
+                .post(server.url(&format!("{record}/submit")))
+                .form(&[("_csrf", u_csrf.clone())])
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+
+        let (enterprise, e_csrf) = log_in(&server, "enterprise").await;
+        let demand = [
+            ("_csrf", e_csrf.clone()),
+            ("title", "冬季电动车续航提升".into()),
+            ("description", "低温续航下降".into()),
+            ("field", "新能源".into()),
+            ("cooperation_modes", "joint-development".into()),
+            ("budget_min", "300000".into()),
+            ("budget_max", "1000000".into()),
+            ("contact_name", "李经理".into()),
+            ("contact_phone", "025-52000000".into()),
+        ];
+        let created = enterprise
+            .post(server.url("/my/demands"))
+            .form(&demand)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::SEE_OTHER);
+        let demand_record = created.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        enterprise
+            .post(server.url(&format!("{demand_record}/submit")))
+            .form(&[("_csrf", e_csrf.clone())])
+            .send()
+            .await
+            .unwrap();
+
+        // The reviewer returns the achievement with a comment, then approves the corrected one.
+        let (reviewer, r_csrf) = log_in(&server, "reviewer").await;
+        let queue = reviewer
+            .get(server.url("/review"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(queue.contains("低温电解液") && queue.contains("冬季电动车续航提升"));
+        let no_comment = reviewer
+            .post(server.url(&format!("{record}/return")))
+            .form(&[("_csrf", r_csrf.clone()), ("comment", String::new())])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            no_comment.headers()["location"]
+                .to_str()
+                .unwrap()
+                .contains("error=")
+        );
+        reviewer
+            .post(server.url(&format!("{record}/return")))
+            .form(&[
+                ("_csrf", r_csrf.clone()),
+                ("comment", "请补充专利权属说明".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let returned = university
+            .get(server.url(&record))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(returned.contains("已退回") && returned.contains("请补充专利权属说明"));
+        let id = record.rsplit('/').next().unwrap();
+        good[1].1 = "低温电解液（专利已授权）".into();
+        assert_eq!(
+            university
+                .post(server.url(&format!("/my/achievements/{id}")))
+                .form(&good)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+        university
+            .post(server.url(&format!("{record}/submit")))
+            .form(&[("_csrf", u_csrf.clone())])
+            .send()
+            .await
+            .unwrap();
+        for path in [&record, &demand_record] {
+            let approved = reviewer
+                .post(server.url(&format!("{path}/approve")))
+                .form(&[("_csrf", r_csrf.clone()), ("comment", String::new())])
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                approved.headers()["location"]
+                    .to_str()
+                    .unwrap()
+                    .ends_with("saved=1"),
+                "{backend:?}"
+            );
+        }
+        let forbidden = university
+            .post(server.url("/admin/lists"))
+            .form(&[("_csrf", u_csrf.clone()), ("title", "2026年第4期".into())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+
+        let (admin, a_csrf) = log_in(&server, "admin").await;
+        let lists = admin
+            .get(server.url("/lists"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            lists.contains("id=\"preview-achievements\">1<")
+                && lists.contains("id=\"preview-demands\">1<"),
+            "{backend:?}: preview"
+        );
+        admin
+            .post(server.url("/admin/lists"))
+            .form(&[("_csrf", a_csrf.clone()), ("title", "2026年第4期".into())])
+            .send()
+            .await
+            .unwrap();
+        let duplicate = admin
+            .post(server.url("/admin/lists"))
+            .form(&[("_csrf", a_csrf.clone()), ("title", "2026年第4期".into())])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            duplicate.headers()["location"]
+                .to_str()
+                .unwrap()
+                .contains("error=")
+        );
+        let published = admin
+            .post(server.url("/admin/lists/1/publish"))
+            .form(&[("_csrf", a_csrf.clone())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(published.headers()["location"], "/lists/1?published=1");
+
+        // Anyone finds both in the public lists, with the phone masked.
+        let public = client();
+        let achievements = public
+            .get(
+                server
+                    .url("/lists/1?kind=achievement&field=new-energy&institution_kind=university"),
+            )
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            achievements.contains("低温电解液（专利已授权）")
+                && achievements.contains("南京测试大学"),
+            "{backend:?}"
+        );
+        let demands = public
+            .get(server.url("/lists/1?kind=demand&mode=joint-development"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(demands.contains("冬季电动车续航提升"));
+        let entry = public
+            .get(server.url(&format!("/lists/1/achievement/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(entry.contains("138****5678") && !entry.contains("13812345678"));
+        let diff = public
+            .get(server.url("/lists/1/diff"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(diff.contains("id=\"count-new\">1<"));
+    }
+}

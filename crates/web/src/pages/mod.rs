@@ -4,6 +4,8 @@ mod audit;
 mod auth;
 mod home;
 mod institutions;
+mod lists;
+mod records;
 mod users;
 
 use axum::Router;
@@ -22,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .merge(home::router())
         .merge(auth::router())
         .merge(institutions::router())
+        .merge(records::router())
+        .merge(lists::router())
         .merge(users::router())
         .merge(audit::router())
         .route("/static/app.css", get(stylesheet))

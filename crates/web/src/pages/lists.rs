@@ -1,0 +1,370 @@
+//! The two lists (两项清单) in public, and their publication by admins.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::Form;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use zijin_app::lists::{self, IssueEntry, IssueFilter};
+use zijin_app::{AppError, records};
+use zijin_domain::{
+    Coded, District, InstitutionType, RecordKind, Stage, TechnicalField, TransferMode, Trl,
+};
+
+use super::html;
+use crate::AppState;
+use crate::error::PageError;
+use crate::session::Visitor;
+use crate::views::{options, page_context, page_number, percent_encode, query_prefix, ser};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/lists", get(index))
+        .route("/lists/{id}", get(issue_page))
+        .route("/lists/{id}/diff", get(diff_page))
+        .route("/lists/{id}/{kind}/{record_id}", get(entry_page))
+        .route("/admin/lists", post(open_issue))
+        .route("/admin/lists/{id}/publish", post(publish))
+}
+
+fn parse_id(raw: &str) -> Result<i64, PageError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound("清单期次").into())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IndexQuery {
+    error: Option<String>,
+    saved: Option<String>,
+}
+
+async fn index(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<IndexQuery>,
+) -> Result<Response, PageError> {
+    let issues = lists::issues(&state.app, &visitor.actor).await?;
+    let preview = if visitor.actor.is_admin() {
+        Some(lists::preview(&state.app, &visitor.actor).await?)
+    } else {
+        None
+    };
+    let items: Vec<_> = issues
+        .iter()
+        .map(|i| context! { id => i.id, title => i.title.clone(), published => i.published, published_at => i.published_at.as_deref().map(zijin_app::auth::display_time) })
+        .collect();
+    let base = page_context(&state.app, &visitor, "两项清单").await;
+    Ok(html(
+        StatusCode::OK,
+        "lists.html",
+        context! {
+            issues => items,
+            preview => preview.map(|p| context! { achievements => p.achievements, demands => p.demands, newly_approved => p.newly_approved }),
+            error => query.error, saved => query.saved.is_some(),
+            ..base
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OpenForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    title: String,
+}
+
+fn back_with_error(path: &str, error: AppError) -> Result<Response, PageError> {
+    match error {
+        AppError::Validation(fields) | AppError::Duplicate(fields) => {
+            let message: Vec<String> = fields.iter().map(|e| e.message.clone()).collect();
+            Ok(Redirect::to(&format!(
+                "{path}?error={}",
+                percent_encode(&message.join("；"))
+            ))
+            .into_response())
+        }
+        other => Err(other.into()),
+    }
+}
+
+async fn open_issue(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<OpenForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    match lists::open_issue(&state.app, &visitor.actor, &form.title).await {
+        Ok(_) => Ok(Redirect::to("/lists?saved=1").into_response()),
+        Err(error) => back_with_error("/lists", error),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    let id = parse_id(&id)?;
+    match lists::publish(&state.app, &visitor.actor, id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/lists/{id}?published=1")).into_response()),
+        Err(error) => back_with_error("/lists", error),
+    }
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+struct IssueQuery {
+    kind: String,
+    q: String,
+    field: String,
+    district: String,
+    stage: String,
+    mode: String,
+    institution_kind: String,
+    priority: String,
+    page: Option<String>,
+    published: Option<String>,
+}
+
+impl IssueQuery {
+    fn kind(&self) -> RecordKind {
+        RecordKind::from_code(&self.kind).unwrap_or(RecordKind::Achievement)
+    }
+
+    fn filter(&self) -> IssueFilter {
+        let some = |v: &String| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        let trl_range = Stage::from_code(&self.stage).map(|stage| {
+            let levels: Vec<i64> = (1..=9)
+                .filter_map(Trl::new)
+                .filter(|t| t.stage() == stage)
+                .map(|t| i64::from(t.level()))
+                .collect();
+            (levels[0], levels[levels.len() - 1])
+        });
+        IssueFilter {
+            field: some(&self.field),
+            district: District::from_code(&self.district).map(|d| d.code().to_string()),
+            trl_range,
+            mode: TransferMode::from_code(&self.mode).map(|m| m.code().to_string()),
+            institution_kind: InstitutionType::from_code(&self.institution_kind)
+                .map(|k| k.code().to_string()),
+            title: some(&self.q),
+            priority_only: self.priority == "1",
+        }
+    }
+}
+
+/// What a list row shows of a frozen entry.
+#[derive(Serialize)]
+struct EntryView {
+    record_id: i64,
+    kind: &'static str,
+    title: String,
+    field_label: String,
+    trl_label: Option<String>,
+    modes: Vec<String>,
+    money: String,
+    deadline: Option<String>,
+    institution_name: String,
+    institution_kind_label: String,
+    district_label: String,
+    priority: bool,
+    snapshot: Json,
+}
+
+impl EntryView {
+    fn new(entry: &IssueEntry, fields: &[TechnicalField]) -> Self {
+        let snapshot: Json = serde_json::from_str(&entry.snapshot).unwrap_or(Json::Null);
+        let money = match entry.kind {
+            RecordKind::Achievement => match snapshot["price"].as_str() {
+                Some("面议") | None => "面议".to_string(),
+                Some(price) => format!("{price} 元"),
+            },
+            RecordKind::Demand => match (
+                snapshot["budget_min"].as_str(),
+                snapshot["budget_max"].as_str(),
+            ) {
+                (Some(min), Some(max)) => format!("{min} – {max} 元"),
+                (Some(min), None) => format!("{min} 元以上"),
+                (None, Some(max)) => format!("{max} 元以内"),
+                (None, None) => "面议".to_string(),
+            },
+        };
+        Self {
+            record_id: entry.record_id,
+            kind: entry.kind.code(),
+            title: entry.title.clone(),
+            field_label: fields
+                .iter()
+                .find(|f| f.code == entry.field)
+                .map(|f| f.label.clone())
+                .unwrap_or_else(|| entry.field.clone()),
+            trl_label: entry
+                .trl
+                .and_then(|t| u8::try_from(t).ok())
+                .and_then(Trl::new)
+                .map(|t| t.label()),
+            modes: entry
+                .modes
+                .iter()
+                .filter_map(|m| TransferMode::from_code(m))
+                .map(|m| m.label().to_string())
+                .collect(),
+            money,
+            deadline: snapshot["deadline"].as_str().map(str::to_string),
+            institution_name: snapshot["institution"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            institution_kind_label: InstitutionType::from_code(&entry.institution_kind)
+                .map(|k| k.label().to_string())
+                .unwrap_or_default(),
+            district_label: District::from_code(&entry.district)
+                .map(|d| d.label().to_string())
+                .unwrap_or_default(),
+            priority: entry.priority,
+            snapshot,
+        }
+    }
+}
+
+async fn issue_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(query): Query<IssueQuery>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let issue = lists::issue(&state.app, id).await?;
+    let kind = query.kind();
+    let page = page_number(query.page.as_deref());
+    let paged = lists::entries(
+        &state.app,
+        &visitor.actor,
+        id,
+        kind,
+        &query.filter(),
+        page,
+        20,
+    )
+    .await?;
+    let fields = records::technical_fields(&state.app).await?;
+    let items: Vec<EntryView> = paged
+        .items
+        .iter()
+        .map(|e| EntryView::new(e, &fields))
+        .collect();
+    let pager_base = query_prefix(
+        &format!("/lists/{id}"),
+        &[
+            ("kind", kind.code()),
+            ("q", &query.q),
+            ("field", &query.field),
+            ("district", &query.district),
+            ("stage", &query.stage),
+            ("mode", &query.mode),
+            ("institution_kind", &query.institution_kind),
+            ("priority", &query.priority),
+        ],
+    );
+    let base = page_context(&state.app, &visitor, &format!("两项清单 · {}", issue.title)).await;
+    Ok(html(
+        StatusCode::OK,
+        "list_issue.html",
+        context! {
+            issue => context! { id => issue.id, title => issue.title.clone(), published => issue.published, published_at => issue.published_at.as_deref().map(zijin_app::auth::display_time) },
+            kind => kind.code(), kind_label => kind.label(),
+            items => ser(&items),
+            paged => context! { page => paged.page, page_count => paged.page_count(), total => paged.total },
+            pager_base, filter => ser(&query), just_published => query.published.is_some(),
+            fields => ser(fields.iter().map(|f| context! { code => f.code.clone(), label => f.label.clone() }).collect::<Vec<_>>()),
+            districts => ser(options::<District>()), stages => ser(options::<Stage>()), modes => ser(options::<TransferMode>()),
+            institution_kinds => ser(options::<InstitutionType>()),
+            ..base
+        },
+    ))
+}
+
+async fn entry_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, kind, record_id)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let kind = RecordKind::from_code(&kind).ok_or(AppError::NotFound("清单条目"))?;
+    let record_id: i64 = record_id
+        .parse()
+        .map_err(|_| PageError::from(AppError::NotFound("清单条目")))?;
+    let issue = lists::issue(&state.app, id).await?;
+    let entry = lists::entry(&state.app, &visitor.actor, id, kind, record_id).await?;
+    let fields = records::technical_fields(&state.app).await?;
+    let view = EntryView::new(&entry, &fields);
+    let base = page_context(&state.app, &visitor, &entry.title).await;
+    Ok(html(
+        StatusCode::OK,
+        "list_entry.html",
+        context! { issue_title => issue.title.clone(), issue_id => id, e => ser(&view), ..base },
+    ))
+}
+
+async fn diff_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(query): Query<IssueQuery>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let issue = lists::issue(&state.app, id).await?;
+    let kind = query.kind();
+    let (previous, difference) = lists::difference(&state.app, id, kind).await?;
+    // Titles: new and changed from this issue, withdrawn from the previous one.
+    let titled = |issue_id: i64, ids: &[i64]| {
+        let state = state.clone();
+        let visitor = visitor.clone();
+        let ids = ids.to_vec();
+        async move {
+            let mut rows = Vec::new();
+            for record_id in ids.iter().take(500) {
+                if let Ok(entry) =
+                    lists::entry(&state.app, &visitor.actor, issue_id, kind, *record_id).await
+                {
+                    rows.push(context! { record_id, title => entry.title, issue_id });
+                }
+            }
+            rows
+        }
+    };
+    let new = titled(id, &difference.new).await;
+    let changed = titled(id, &difference.changed).await;
+    let withdrawn = match &previous {
+        Some(previous) => titled(previous.id, &difference.withdrawn).await,
+        None => vec![],
+    };
+    let base = page_context(&state.app, &visitor, &format!("{} 与上期对比", issue.title)).await;
+    Ok(html(
+        StatusCode::OK,
+        "list_diff.html",
+        context! {
+            issue_id => id, issue_title => issue.title.clone(), previous_title => previous.map(|p| p.title),
+            kind => kind.code(), kind_label => kind.label(),
+            new, changed, withdrawn,
+            counts => context! { new => difference.new.len(), changed => difference.changed.len(), withdrawn => difference.withdrawn.len() },
+            ..base
+        },
+    ))
+}

@@ -1,0 +1,582 @@
+//! Achievements and demands: owners draft, edit and submit them; reviewers approve or return
+//! them; everyone reads what is published.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::Form;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use zijin_app::{Actor, AppError, institutions, records};
+use zijin_domain::{
+    AchievementInput, CloseReason, Coded, DemandInput, FieldErrors, RecordKind, RecordStatus,
+    SourceFlag, TechnicalField, TransferMode, Transition, Trl, UserRole,
+};
+
+use super::{error_context, html};
+use crate::AppState;
+use crate::error::PageError;
+use crate::session::Visitor;
+use crate::views::{RecordView, options, page_context, page_number, percent_encode, ser};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/my/{kinds}", get(mine).post(create))
+        .route("/my/{kinds}/new", get(new_form))
+        .route("/my/{kinds}/{id}/edit", get(edit_form))
+        .route("/my/{kinds}/{id}", post(update))
+        .route("/records/{kind}/{id}", get(detail))
+        .route("/records/{kind}/{id}/{step}", post(step))
+        .route("/review", get(review_queue))
+}
+
+/// `achievements` / `achievement` → the kind.
+fn kind_of(segment: &str) -> Result<RecordKind, PageError> {
+    match segment {
+        "achievements" | "achievement" => Ok(RecordKind::Achievement),
+        "demands" | "demand" => Ok(RecordKind::Demand),
+        _ => Err(AppError::NotFound("页面").into()),
+    }
+}
+
+fn plural(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Achievement => "achievements",
+        RecordKind::Demand => "demands",
+    }
+}
+
+fn parse_id(raw: &str) -> Result<i64, PageError> {
+    raw.parse().map_err(|_| AppError::NotFound("记录").into())
+}
+
+async fn institution_name(state: &AppState, id: i64) -> String {
+    institutions::get(&state.app, id)
+        .await
+        .map(|i| i.details.name)
+        .unwrap_or_else(|_| format!("机构 #{id}"))
+}
+
+/// Owners, reviewers and admins see full contacts; others the masked ones.
+fn full_contacts(actor: &Actor, institution_id: i64) -> bool {
+    actor.is_admin()
+        || matches!(actor.user().map(|u| u.role), Some(UserRole::Reviewer(_)))
+        || matches!(actor.user().map(|u| u.role), Some(UserRole::InstitutionUser(id)) if id == institution_id)
+}
+
+async fn load_view(
+    state: &AppState,
+    actor: &Actor,
+    kind: RecordKind,
+    id: i64,
+) -> Result<RecordView, PageError> {
+    let fields = records::technical_fields(&state.app).await?;
+    Ok(match kind {
+        RecordKind::Achievement => {
+            let a = records::get_achievement(&state.app, actor, id).await?;
+            RecordView::achievement(
+                &a,
+                &fields,
+                &institution_name(state, a.institution_id).await,
+                full_contacts(actor, a.institution_id),
+            )
+        }
+        RecordKind::Demand => {
+            let d = records::get_demand(&state.app, actor, id).await?;
+            RecordView::demand(
+                &d,
+                &fields,
+                &institution_name(state, d.institution_id).await,
+                full_contacts(actor, d.institution_id),
+            )
+        }
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    page: Option<String>,
+    saved: Option<String>,
+}
+
+async fn record_list(
+    state: &AppState,
+    actor: &Actor,
+    kind: RecordKind,
+    statuses: Vec<RecordStatus>,
+    page: i64,
+) -> Result<(Vec<RecordView>, i64, i64), PageError> {
+    let fields = records::technical_fields(&state.app).await?;
+    let mut views = Vec::new();
+    let (total, pages) = match kind {
+        RecordKind::Achievement => {
+            let paged = records::list_achievements(&state.app, actor, statuses, page, 20).await?;
+            for a in &paged.items {
+                views.push(RecordView::achievement(
+                    a,
+                    &fields,
+                    &institution_name(state, a.institution_id).await,
+                    true,
+                ));
+            }
+            (paged.total, paged.page_count())
+        }
+        RecordKind::Demand => {
+            let paged = records::list_demands(&state.app, actor, statuses, page, 20).await?;
+            for d in &paged.items {
+                views.push(RecordView::demand(
+                    d,
+                    &fields,
+                    &institution_name(state, d.institution_id).await,
+                    true,
+                ));
+            }
+            (paged.total, paged.page_count())
+        }
+    };
+    Ok((views, total, pages))
+}
+
+async fn mine(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(kinds): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let kind = kind_of(&kinds)?;
+    if !matches!(
+        visitor.actor.user().map(|u| u.role),
+        Some(UserRole::InstitutionUser(_))
+    ) {
+        return Err(if visitor.actor.user().is_none() {
+            AppError::Unauthenticated
+        } else {
+            AppError::Forbidden
+        }
+        .into());
+    }
+    let page = page_number(query.page.as_deref());
+    let (items, total, page_count) =
+        record_list(&state, &visitor.actor, kind, vec![], page).await?;
+    let title = format!("本机构的{}", kind.label());
+    let base = page_context(&state.app, &visitor, &title).await;
+    Ok(html(
+        StatusCode::OK,
+        "records.html",
+        context! {
+            items => ser(&items), kind => kind.code(), kinds => plural(kind), kind_label => kind.label(),
+            paged => context! { page, page_count, total }, pager_base => format!("/my/{}?", plural(kind)),
+            can_create => true, saved => query.saved.is_some(), ..base
+        },
+    ))
+}
+
+async fn review_queue(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
+    let reviewer = visitor.actor.is_admin()
+        || matches!(
+            visitor.actor.user().map(|u| u.role),
+            Some(UserRole::Reviewer(_))
+        );
+    if !reviewer {
+        return Err(if visitor.actor.user().is_none() {
+            AppError::Unauthenticated
+        } else {
+            AppError::Forbidden
+        }
+        .into());
+    }
+    let (achievements, _, _) = record_list(
+        &state,
+        &visitor.actor,
+        RecordKind::Achievement,
+        vec![RecordStatus::Submitted],
+        1,
+    )
+    .await?;
+    let (demands, _, _) = record_list(
+        &state,
+        &visitor.actor,
+        RecordKind::Demand,
+        vec![RecordStatus::Submitted],
+        1,
+    )
+    .await?;
+    let base = page_context(&state.app, &visitor, "待审核").await;
+    Ok(html(
+        StatusCode::OK,
+        "review.html",
+        context! { achievements => ser(&achievements), demands => ser(&demands), ..base },
+    ))
+}
+
+/// The achievement and demand form as submitted (and as re-shown after an error).
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+struct RecordForm {
+    #[serde(rename = "_csrf", skip_serializing)]
+    csrf: String,
+    title: String,
+    summary: String,
+    description: String,
+    field: String,
+    keywords: String,
+    trl: String,
+    /// One item per line.
+    ip_items: String,
+    transfer_modes: Vec<String>,
+    price: String,
+    source_flags: Vec<String>,
+    cooperation_modes: Vec<String>,
+    budget_min: String,
+    budget_max: String,
+    deadline: String,
+    contact_name: String,
+    contact_phone: String,
+}
+
+impl RecordForm {
+    fn from_view(view: &RecordView) -> Self {
+        let achievement = view.kind == "achievement";
+        Self {
+            title: view.title.clone(),
+            summary: if achievement {
+                view.text.clone()
+            } else {
+                String::new()
+            },
+            description: if achievement {
+                String::new()
+            } else {
+                view.text.clone()
+            },
+            field: view.field.clone(),
+            keywords: view.keywords.join("、"),
+            trl: view.trl.map(|t| t.to_string()).unwrap_or_default(),
+            ip_items: view.ip_items.join("\n"),
+            transfer_modes: if achievement {
+                view.mode_codes.clone()
+            } else {
+                vec![]
+            },
+            price: if view.money == "面议" {
+                String::new()
+            } else {
+                view.money.trim_end_matches(" 元").to_string()
+            },
+            source_flags: view.source_flag_codes.clone(),
+            cooperation_modes: if achievement {
+                vec![]
+            } else {
+                view.mode_codes.clone()
+            },
+            deadline: view.deadline.clone().unwrap_or_default(),
+            contact_name: view.contact_name.clone(),
+            contact_phone: view.contact_phone.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+async fn render_form(
+    state: &AppState,
+    visitor: &Visitor,
+    kind: RecordKind,
+    action: String,
+    form: &RecordForm,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let fields: Vec<TechnicalField> = records::technical_fields(&state.app).await?;
+    let (errors_map, error_list) = error_context(errors);
+    let trls: Vec<_> = (1..=9)
+        .filter_map(Trl::new)
+        .map(|t| context! { code => t.level().to_string(), label => t.label() })
+        .collect();
+    let title = format!(
+        "{}{}",
+        if action.ends_with(plural(kind)) {
+            "新增"
+        } else {
+            "修改"
+        },
+        kind.label()
+    );
+    let base = page_context(&state.app, visitor, &title).await;
+    Ok(html(
+        status,
+        "record_form.html",
+        context! {
+            kind => kind.code(), action, form => ser(form), errors => ser(&errors_map), error_list,
+            fields => ser(fields.iter().map(|f| context! { code => f.code.clone(), label => f.label.clone() }).collect::<Vec<_>>()),
+            trls, modes => ser(options::<TransferMode>()), source_flags => ser(options::<SourceFlag>()),
+            ..base
+        },
+    ))
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(kinds): Path<String>,
+) -> Result<Response, PageError> {
+    let kind = kind_of(&kinds)?;
+    if !matches!(
+        visitor.actor.user().map(|u| u.role),
+        Some(UserRole::InstitutionUser(_))
+    ) {
+        return Err(if visitor.actor.user().is_none() {
+            AppError::Unauthenticated
+        } else {
+            AppError::Forbidden
+        }
+        .into());
+    }
+    render_form(
+        &state,
+        &visitor,
+        kind,
+        format!("/my/{}", plural(kind)),
+        &RecordForm::default(),
+        &FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((kinds, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let kind = kind_of(&kinds)?;
+    let id = parse_id(&id)?;
+    let view = load_view(&state, &visitor.actor, kind, id).await?;
+    let form = RecordForm::from_view(&view);
+    render_form(
+        &state,
+        &visitor,
+        kind,
+        format!("/my/{}/{id}", plural(kind)),
+        &form,
+        &FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+fn achievement_input<'a>(form: &'a RecordForm, ip_items: &'a [String]) -> AchievementInput<'a> {
+    AchievementInput {
+        title: &form.title,
+        summary: &form.summary,
+        field: &form.field,
+        keywords: &form.keywords,
+        trl: &form.trl,
+        ip_items,
+        transfer_modes: &form.transfer_modes,
+        price: &form.price,
+        contact_name: &form.contact_name,
+        contact_phone: &form.contact_phone,
+        source_flags: &form.source_flags,
+    }
+}
+
+fn demand_input(form: &RecordForm) -> DemandInput<'_> {
+    DemandInput {
+        title: &form.title,
+        description: &form.description,
+        field: &form.field,
+        keywords: &form.keywords,
+        cooperation_modes: &form.cooperation_modes,
+        budget_min: &form.budget_min,
+        budget_max: &form.budget_max,
+        deadline: &form.deadline,
+        contact_name: &form.contact_name,
+        contact_phone: &form.contact_phone,
+    }
+}
+
+async fn save(
+    state: &AppState,
+    visitor: &Visitor,
+    kind: RecordKind,
+    id: Option<i64>,
+    form: &RecordForm,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    let ip_items: Vec<String> = form.ip_items.lines().map(str::to_string).collect();
+    let result = match (kind, id) {
+        (RecordKind::Achievement, None) => records::create_achievement(
+            &state.app,
+            &visitor.actor,
+            &achievement_input(form, &ip_items),
+        )
+        .await
+        .map(|a| a.id),
+        (RecordKind::Achievement, Some(id)) => records::update_achievement(
+            &state.app,
+            &visitor.actor,
+            id,
+            &achievement_input(form, &ip_items),
+        )
+        .await
+        .map(|a| a.id),
+        (RecordKind::Demand, None) => {
+            records::create_demand(&state.app, &visitor.actor, &demand_input(form))
+                .await
+                .map(|d| d.id)
+        }
+        (RecordKind::Demand, Some(id)) => {
+            records::update_demand(&state.app, &visitor.actor, id, &demand_input(form))
+                .await
+                .map(|d| d.id)
+        }
+    };
+    let action = match id {
+        Some(id) => format!("/my/{}/{id}", plural(kind)),
+        None => format!("/my/{}", plural(kind)),
+    };
+    match result {
+        Ok(id) => {
+            Ok(Redirect::to(&format!("/records/{}/{id}?saved=1", kind.code())).into_response())
+        }
+        Err(AppError::Validation(errors)) | Err(AppError::Duplicate(errors)) => {
+            render_form(
+                state,
+                visitor,
+                kind,
+                action,
+                form,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(kinds): Path<String>,
+    Form(form): Form<RecordForm>,
+) -> Result<Response, PageError> {
+    save(&state, &visitor, kind_of(&kinds)?, None, &form).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((kinds, id)): Path<(String, String)>,
+    Form(form): Form<RecordForm>,
+) -> Result<Response, PageError> {
+    save(
+        &state,
+        &visitor,
+        kind_of(&kinds)?,
+        Some(parse_id(&id)?),
+        &form,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DetailQuery {
+    saved: Option<String>,
+    error: Option<String>,
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((kind, id)): Path<(String, String)>,
+    Query(query): Query<DetailQuery>,
+) -> Result<Response, PageError> {
+    let kind = kind_of(&kind)?;
+    let view = load_view(&state, &visitor.actor, kind, parse_id(&id)?).await?;
+    let role = visitor.actor.user().map(|u| u.role);
+    let owner = matches!(role, Some(UserRole::InstitutionUser(id)) if id == view.institution_id);
+    let reviewer = visitor.actor.is_admin() || matches!(role, Some(UserRole::Reviewer(_)));
+    let status = RecordStatus::from_code(&view.status).unwrap_or(RecordStatus::Draft);
+    let can = |step: Transition| status.apply(step).is_ok();
+    let actions = context! {
+        edit => owner && status.is_editable(),
+        submit => owner && can(Transition::Submit),
+        withdraw => owner && can(Transition::Close(CloseReason::Withdrawn)),
+        deal => (owner || visitor.actor.is_admin()) && can(Transition::Close(CloseReason::Deal)),
+        review => reviewer && status == RecordStatus::Submitted,
+        priority => visitor.actor.is_admin() && status.is_listed(),
+    };
+    let base = page_context(&state.app, &visitor, &view.title).await;
+    Ok(html(
+        StatusCode::OK,
+        "record_detail.html",
+        context! { r => ser(&view), actions, saved => query.saved.is_some(), error => query.error, kinds => plural(kind), ..base },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StepForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    comment: String,
+}
+
+async fn step(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((kind, id, step)): Path<(String, String, String)>,
+    Form(form): Form<StepForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    let kind = kind_of(&kind)?;
+    let id = parse_id(&id)?;
+    let back = format!("/records/{}/{id}", kind.code());
+    let result = match step.as_str() {
+        "priority" | "unpriority" => {
+            records::set_priority(&state.app, &visitor.actor, kind, id, step == "priority")
+                .await
+                .map(|_| ())
+        }
+        _ => {
+            let transition = match step.as_str() {
+                "submit" => Transition::Submit,
+                "approve" => Transition::Approve,
+                "return" => Transition::Return,
+                "withdraw" => Transition::Close(CloseReason::Withdrawn),
+                "deal" => Transition::Close(CloseReason::Deal),
+                _ => return Err(AppError::NotFound("操作").into()),
+            };
+            records::transition(
+                &state.app,
+                &visitor.actor,
+                kind,
+                id,
+                transition,
+                &form.comment,
+            )
+            .await
+            .map(|_| ())
+        }
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("{back}?saved=1")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            let message: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+            Ok(Redirect::to(&format!(
+                "{back}?error={}",
+                percent_encode(&message.join("；"))
+            ))
+            .into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}

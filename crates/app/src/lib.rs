@@ -9,6 +9,7 @@ pub mod auth;
 mod clock;
 pub mod demo;
 mod error;
+pub mod exchange;
 pub mod institutions;
 pub mod lists;
 pub mod records;

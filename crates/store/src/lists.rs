@@ -324,3 +324,19 @@ pub async fn get_entry<'e>(
         .map(entry_from_row)
         .transpose()
 }
+
+/// Every entry of one list of an issue, in record order (for exports).
+pub async fn all_entries<'e>(
+    db: impl Executor<'e, Database = Any>,
+    issue_id: i64,
+    kind: RecordKind,
+) -> StoreResult<Vec<Entry>> {
+    let rows = sqlx::query(
+        "SELECT * FROM list_entries WHERE issue_id = $1 AND kind = $2 ORDER BY record_id",
+    )
+    .bind(issue_id)
+    .bind(kind.code())
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(entry_from_row).collect()
+}

@@ -43,6 +43,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/record_form.html"),
     ),
     ("lists.html", include_str!("../templates/lists.html")),
+    ("import.html", include_str!("../templates/import.html")),
     (
         "list_issue.html",
         include_str!("../templates/list_issue.html"),

@@ -1161,3 +1161,113 @@ async fn the_two_lists_flow_through_pages() {
         assert!(diff.contains("id=\"count-new\">1<"));
     }
 }
+
+#[tokio::test]
+async fn spreadsheets_download_and_oversized_uploads_are_refused() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        add_user(&server, "admin", "admin", "", "", None).await;
+        let template = client()
+            .get(server.url("/templates/achievements.xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(template.status(), StatusCode::OK);
+        assert!(
+            template.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("filename*=UTF-8''")
+        );
+        let bytes = template.bytes().await.unwrap();
+        assert_eq!(
+            zijin_app::exchange::read_table(&bytes).unwrap().headers[0],
+            "成果名称"
+        );
+
+        let (admin, csrf) = log_in(&server, "admin").await;
+        let page = admin.get(server.url("/import")).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let audit_before = count(&server, "audit_log").await;
+        let huge = vec![b'a'; 50 * 1024 * 1024];
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .text("kind", "achievement")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(huge).file_name("big.xlsx"),
+            );
+        let response = admin
+            .post(server.url("/import"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{backend:?}"
+        );
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("文件不能超过 20 MB")
+        );
+
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .text("kind", "achievement")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"this is not a spreadsheet".to_vec())
+                    .file_name("fake.xlsx"),
+            );
+        let response = admin
+            .post(server.url("/import"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("缺少列") || html.contains("不是 .xlsx"),
+            "{backend:?}"
+        );
+        assert_eq!(
+            count(&server, "audit_log").await,
+            audit_before,
+            "nothing written"
+        );
+
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", "forged".to_string())
+            .text("kind", "achievement")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("t.xlsx"),
+            );
+        assert_eq!(
+            admin
+                .post(server.url("/import"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            client()
+                .get(server.url("/import"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::SEE_OTHER,
+            "anonymous visitors are sent to log in"
+        );
+    }
+}

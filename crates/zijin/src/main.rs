@@ -77,6 +77,31 @@ enum Command {
     Audit(AuditCommand),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+    /// Import achievements or demands from an .xlsx or .csv file (all rows or none).
+    Import {
+        /// achievements or demands.
+        #[arg(value_parser = ["achievements", "demands"])]
+        kind: String,
+        file: PathBuf,
+        /// Approve the imported records and publish them in a new list issue.
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Write the import template of achievements or demands.
+    Template {
+        #[arg(value_parser = ["achievements", "demands"])]
+        kind: String,
+        /// Where to write the .xlsx file.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Export a list issue to .xlsx.
+    Export {
+        /// The issue's number (its id).
+        issue: i64,
+        #[arg(long, short)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -293,8 +318,82 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             });
         }
         Command::Openapi => println!("{}", zijin_web::api::openapi_document()),
+        Command::Import {
+            kind,
+            file,
+            publish,
+        } => {
+            let app = open(&cli.global).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let kind = record_kind(&kind);
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "校验并导入 {bar:40.magenta/white} {pos}/{len} 行 {elapsed}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let outcome = zijin_app::exchange::import(
+                &app,
+                &Actor::System("cli"),
+                kind,
+                &bytes,
+                publish,
+                &|done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                },
+            )
+            .await?;
+            bar.finish_and_clear();
+            match outcome {
+                zijin_app::exchange::Outcome::Imported { count, issue } => {
+                    println!("已导入 {count} 条{}", zijin_domain::Coded::label(kind));
+                    if let Some(issue) = issue {
+                        println!(
+                            "已审核通过并发布为清单“{}”（编号 {}）",
+                            issue.title, issue.id
+                        );
+                    }
+                }
+                zijin_app::exchange::Outcome::Refused(report) => {
+                    eprintln!(
+                        "导入未执行：发现 {} 个问题，未写入任何记录。",
+                        report.problem_count
+                    );
+                    for line in report.lines() {
+                        eprintln!("  {line}");
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Command::Template { kind, output } => {
+            let app = open(&cli.global).await?;
+            let fields = zijin_app::records::technical_fields(&app).await?;
+            let bytes = zijin_app::exchange::template(record_kind(&kind), &fields)?;
+            std::fs::write(&output, bytes)
+                .with_context(|| format!("无法写入 {}", output.display()))?;
+            println!("已写入模板 {}", output.display());
+        }
+        Command::Export { issue, output } => {
+            let app = open(&cli.global).await?;
+            let bytes =
+                zijin_app::exchange::export_issue_xlsx(&app, &Actor::System("cli"), issue).await?;
+            std::fs::write(&output, bytes)
+                .with_context(|| format!("无法写入 {}", output.display()))?;
+            println!("已导出 {}", output.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn record_kind(kind: &str) -> zijin_domain::RecordKind {
+    match kind {
+        "demands" => zijin_domain::RecordKind::Demand,
+        _ => zijin_domain::RecordKind::Achievement,
+    }
 }
 
 fn read_password() -> Result<String> {

@@ -274,3 +274,70 @@ async fn serve_and_stop(backend: Backend) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[tokio::test]
+async fn import_checks_every_row_and_publishes_on_request() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let add = zijin(
+            &database,
+            &[
+                "institution",
+                "add",
+                "--name",
+                "南京紫峰科技有限公司",
+                "--type",
+                "企业",
+                "--credit-code",
+                "91350100M000100Y43",
+                "--district",
+                "江宁区",
+            ],
+            "",
+        );
+        assert!(add.status.success());
+        let directory = tempfile::tempdir().unwrap();
+        let file = directory.path().join("demands.csv");
+        let header = "需求名称,需求描述,技术领域,关键词,合作方式,预算下限,预算上限,截止日期,需求单位统一社会信用代码,联系人,联系电话";
+        let good = "冬季续航提升,低温下续航下降,新能源,续航,合作开发,300000,1000000,2099-06-30,91350100M000100Y43,李经理,13800000000";
+        let bad = "预算倒挂,描述,新能源,续航,合作开发,900000,100000,2099-06-30,91350100M000100Y43,李经理,13800000000";
+        std::fs::write(&file, format!("{header}\n{good}\n{bad}\n")).unwrap();
+        let refused = zijin(
+            &database,
+            &["import", "demands", file.to_str().unwrap(), "--publish"],
+            "",
+        );
+        assert_eq!(refused.status.code(), Some(2), "{backend:?}");
+        assert!(
+            text(&refused.stderr).contains("第3行【预算上限】"),
+            "{}",
+            text(&refused.stderr)
+        );
+
+        std::fs::write(&file, format!("{header}\n{good}\n")).unwrap();
+        let imported = zijin(
+            &database,
+            &["import", "demands", file.to_str().unwrap(), "--publish"],
+            "",
+        );
+        assert!(imported.status.success(), "{}", text(&imported.stderr));
+        assert!(
+            text(&imported.stdout).contains("已导入 1 条技术需求")
+                && text(&imported.stdout).contains("发布为清单"),
+            "{}",
+            text(&imported.stdout)
+        );
+        let output = directory.path().join("issue.xlsx");
+        let exported = zijin(
+            &database,
+            &["export", "1", "--output", output.to_str().unwrap()],
+            "",
+        );
+        assert!(exported.status.success(), "{}", text(&exported.stderr));
+        let table = zijin_app::exchange::read_table(&std::fs::read(&output).unwrap()).unwrap();
+        assert_eq!(
+            table.headers[1], "成果名称",
+            "the first sheet is the achievements list"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+mod exchange;
 mod home;
 mod institutions;
 mod lists;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(institutions::router())
         .merge(records::router())
         .merge(lists::router())
+        .merge(exchange::router())
         .merge(users::router())
         .merge(audit::router())
         .route("/static/app.css", get(stylesheet))

@@ -1,0 +1,760 @@
+//! Spreadsheets in and out: templates, bulk import of achievements and demands from .xlsx or
+//! .csv (every row validated first; all rows land or none), and export of a list issue.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+use serde_json::json;
+use zijin_domain::{
+    AchievementDetails, AchievementInput, Coded, CreditCode, DemandDetails, DemandInput,
+    FieldErrors, InstitutionType, ListIssue, RecordKind, RecordStatus, UserRole,
+};
+use zijin_store::{StoreError, audit, institutions, records};
+
+use crate::{Actor, App, AppError, AppResult};
+
+/// The largest file accepted.
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+/// A spreadsheet may unpack to at most this much (a zip bomb unpacks to far more).
+const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+/// Rows per import.
+pub const MAX_ROWS: usize = 200_000;
+/// Problems listed in a report (all are counted).
+const MAX_LISTED_PROBLEMS: usize = 200;
+
+pub const ACHIEVEMENT_COLUMNS: [&str; 11] = [
+    "成果名称",
+    "成果简介",
+    "技术领域",
+    "关键词",
+    "技术成熟度",
+    "知识产权",
+    "转化方式",
+    "参考价格",
+    "完成单位统一社会信用代码",
+    "联系人",
+    "联系电话",
+];
+pub const DEMAND_COLUMNS: [&str; 11] = [
+    "需求名称",
+    "需求描述",
+    "技术领域",
+    "关键词",
+    "合作方式",
+    "预算下限",
+    "预算上限",
+    "截止日期",
+    "需求单位统一社会信用代码",
+    "联系人",
+    "联系电话",
+];
+
+pub fn columns(kind: RecordKind) -> &'static [&'static str; 11] {
+    match kind {
+        RecordKind::Achievement => &ACHIEVEMENT_COLUMNS,
+        RecordKind::Demand => &DEMAND_COLUMNS,
+    }
+}
+
+/// One problem of an import: the spreadsheet row (1 is the header row; 0 the whole file),
+/// the column, and why, in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub row: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+/// Why an import was refused. Nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Report {
+    pub rows: usize,
+    pub problem_count: usize,
+    /// The first problems, in row order.
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    fn file(reason: impl Into<String>) -> Self {
+        Report {
+            rows: 0,
+            problem_count: 1,
+            problems: vec![Problem {
+                row: 0,
+                column: String::new(),
+                reason: reason.into(),
+            }],
+        }
+    }
+
+    fn push(&mut self, row: usize, column: &str, reason: impl Into<String>) {
+        self.problem_count += 1;
+        if self.problems.len() < MAX_LISTED_PROBLEMS {
+            self.problems.push(Problem {
+                row,
+                column: column.to_string(),
+                reason: reason.into(),
+            });
+        }
+    }
+
+    /// The report as lines: `第5000行【知识产权】专利申请号…校验位错误…`.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .problems
+            .iter()
+            .map(|p| match (p.row, p.column.is_empty()) {
+                (0, _) => p.reason.clone(),
+                (row, true) => format!("第{row}行：{}", p.reason),
+                (row, false) => format!("第{row}行【{}】{}", p.column, p.reason),
+            })
+            .collect();
+        if self.problem_count > self.problems.len() {
+            lines.push(format!(
+                "……另有{}个问题未列出",
+                self.problem_count - self.problems.len()
+            ));
+        }
+        lines
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Imported {
+        count: usize,
+        issue: Option<ListIssue>,
+    },
+    Refused(Report),
+}
+
+/// A table read from a file: header cells, and each data row with its spreadsheet row number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+/// Reads an .xlsx or .csv file, recognised by its content, not its name.
+pub fn read_table(bytes: &[u8]) -> Result<Table, Report> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(Report::file(format!(
+            "文件大小为{:.1} MB，超过上限{} MB",
+            bytes.len() as f64 / 1_048_576.0,
+            MAX_FILE_BYTES / 1_048_576
+        )));
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return read_xlsx(bytes);
+    }
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(
+        |_| {
+            Report::file("文件不是 .xlsx 表格，也不是 UTF-8 编码的 .csv 文件，请使用下载的模板填写")
+        },
+    )?;
+    read_csv(text)
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table, Report> {
+    let not_a_spreadsheet =
+        || Report::file("文件无法作为 .xlsx 表格打开（可能已损坏，或只是改了扩展名）");
+    // Refuse archives that unpack to far more than any real spreadsheet before reading them.
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| not_a_spreadsheet())?;
+    let mut unpacked: u64 = 0;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|_| not_a_spreadsheet())?;
+        unpacked = unpacked.saturating_add(entry.size());
+    }
+    if unpacked > MAX_UNPACKED_BYTES {
+        return Err(Report::file(format!(
+            "表格解压后超过{} MB，疑似压缩炸弹，已拒绝",
+            MAX_UNPACKED_BYTES / 1_048_576
+        )));
+    }
+    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|_| not_a_spreadsheet())?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| Report::file("表格中没有工作表"))?
+        .map_err(|_| not_a_spreadsheet())?;
+    let mut rows = range.rows().enumerate();
+    let headers: Vec<String> = match rows.next() {
+        Some((_, cells)) => cells.iter().map(cell_text).collect(),
+        None => return Err(Report::file("表格是空的：第1行应为列名")),
+    };
+    let start = range.start().map(|(row, _)| row as usize).unwrap_or(0);
+    let mut table = Table {
+        headers,
+        rows: Vec::new(),
+    };
+    for (index, cells) in rows {
+        let values: Vec<String> = cells.iter().map(cell_text).collect();
+        if values.iter().all(|v| v.is_empty()) {
+            continue;
+        }
+        if table.rows.len() >= MAX_ROWS {
+            return Err(Report::file(format!("一次最多导入{MAX_ROWS}行")));
+        }
+        table.rows.push((start + index + 1, values));
+    }
+    Ok(table)
+}
+
+/// The text of a cell as a person typed it: whole numbers without `.0`, dates as YYYY-MM-DD.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(text) => text.trim().to_string(),
+        Data::Int(number) => number.to_string(),
+        Data::Float(number) if number.fract() == 0.0 && number.abs() < 1e15 => {
+            format!("{}", *number as i64)
+        }
+        Data::Float(number) => format!("{number}"),
+        Data::Bool(value) => {
+            if *value {
+                "是".into()
+            } else {
+                "否".into()
+            }
+        }
+        Data::DateTime(date) => {
+            let days = date.as_f64().floor() as i64;
+            chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+                .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(days)))
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        }
+        Data::DateTimeIso(text) | Data::DurationIso(text) => text.chars().take(10).collect(),
+        Data::Error(error) => format!("#错误:{error}"),
+    }
+}
+
+fn read_csv(text: &str) -> Result<Table, Report> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut table = Table {
+        headers: Vec::new(),
+        rows: Vec::new(),
+    };
+    for (index, record) in reader.records().enumerate() {
+        let record = record
+            .map_err(|error| Report::file(format!("第{}行无法按 CSV 读取：{error}", index + 1)))?;
+        let values: Vec<String> = record.iter().map(|v| v.trim().to_string()).collect();
+        if index == 0 {
+            table.headers = values;
+        } else if !values.iter().all(|v| v.is_empty()) {
+            if table.rows.len() >= MAX_ROWS {
+                return Err(Report::file(format!("一次最多导入{MAX_ROWS}行")));
+            }
+            table.rows.push((index + 1, values));
+        }
+    }
+    if table.headers.is_empty() {
+        return Err(Report::file("表格是空的：第1行应为列名"));
+    }
+    Ok(table)
+}
+
+/// Where each template column is in the file; reports missing columns.
+fn locate_columns(table: &Table, kind: RecordKind) -> Result<HashMap<&'static str, usize>, Report> {
+    let mut positions = HashMap::new();
+    let mut report = Report::default();
+    for column in columns(kind) {
+        match table.headers.iter().position(|h| h.trim() == *column) {
+            Some(position) => {
+                positions.insert(*column, position);
+            }
+            None => report.push(
+                1,
+                column,
+                format!(
+                    "缺少列“{column}”，请使用下载的模板（第1行应为：{}）",
+                    columns(kind).join("、")
+                ),
+            ),
+        }
+    }
+    if report.problem_count > 0 {
+        Err(report)
+    } else {
+        Ok(positions)
+    }
+}
+
+/// The template column of a domain field, for reports.
+fn column_of(kind: RecordKind, field: &str) -> &'static str {
+    let columns = columns(kind);
+    match (kind, field) {
+        (_, "title") => columns[0],
+        (RecordKind::Achievement, "summary") | (RecordKind::Demand, "description") => columns[1],
+        (_, "field") => columns[2],
+        (_, "keywords") => columns[3],
+        (RecordKind::Achievement, "trl") => columns[4],
+        (RecordKind::Achievement, "ip_items") => columns[5],
+        (RecordKind::Achievement, "transfer_modes") | (RecordKind::Demand, "cooperation_modes") => {
+            match kind {
+                RecordKind::Achievement => columns[6],
+                RecordKind::Demand => columns[4],
+            }
+        }
+        (RecordKind::Achievement, "price") => columns[7],
+        (RecordKind::Demand, "budget_min") => columns[5],
+        (RecordKind::Demand, "budget_max") => columns[6],
+        (RecordKind::Demand, "deadline") => columns[7],
+        (_, "contact_name") => columns[9],
+        (_, "contact_phone") => columns[10],
+        _ => columns[8],
+    }
+}
+
+enum Parsed {
+    Achievement(i64, AchievementDetails),
+    Demand(i64, DemandDetails),
+}
+
+/// Validates every row, then writes all of them in one transaction — or nothing.
+/// Admins (and the command line) import for any registered institution; an institution's user
+/// only rows of their own institution. With `publish`, the records are approved and published
+/// at once in a new list issue.
+pub async fn import(
+    app: &App,
+    actor: &Actor,
+    kind: RecordKind,
+    bytes: &[u8],
+    publish: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> AppResult<Outcome> {
+    let own = match actor.user().map(|u| u.role) {
+        _ if actor.is_admin() => None,
+        Some(UserRole::InstitutionUser(id)) if !publish => Some(id),
+        None => return Err(AppError::Unauthenticated),
+        Some(_) => return Err(AppError::Forbidden),
+    };
+    let table = match read_table(bytes) {
+        Ok(table) => table,
+        Err(report) => return Ok(Outcome::Refused(report)),
+    };
+    let positions = match locate_columns(&table, kind) {
+        Ok(positions) => positions,
+        Err(report) => return Ok(Outcome::Refused(report)),
+    };
+    if table.rows.is_empty() {
+        return Ok(Outcome::Refused(Report::file("表格中除列名外没有数据行")));
+    }
+    let fields = records::technical_fields(app.store.pool()).await?;
+    let by_code: HashMap<String, (i64, InstitutionType)> = institutions::all(app.store.pool())
+        .await?
+        .into_iter()
+        .map(|i| (i.details.credit_code.to_string(), (i.id, i.details.kind)))
+        .collect();
+    let today = app.now().date_naive();
+    let mut report = Report {
+        rows: table.rows.len(),
+        ..Default::default()
+    };
+    let mut parsed = Vec::with_capacity(table.rows.len());
+    let total = table.rows.len();
+    for (done, (row, values)) in table.rows.iter().enumerate() {
+        let cell = |column: &str| {
+            positions
+                .get(column)
+                .and_then(|p| values.get(*p))
+                .map(String::as_str)
+                .unwrap_or("")
+        };
+        let columns = columns(kind);
+        let owner_column = columns[8];
+        let owner = match CreditCode::parse(cell(owner_column)) {
+            Err(error) => {
+                report.push(*row, owner_column, error.to_string());
+                None
+            }
+            Ok(code) => match by_code.get(code.as_str()) {
+                None => {
+                    report.push(
+                        *row,
+                        owner_column,
+                        format!("统一社会信用代码 {code} 对应的机构尚未在平台登记"),
+                    );
+                    None
+                }
+                Some((id, _)) if own.is_some_and(|own| own != *id) => {
+                    report.push(*row, owner_column, "只能导入本机构的记录");
+                    None
+                }
+                Some((_, institution_kind))
+                    if kind == RecordKind::Demand
+                        && !matches!(
+                            institution_kind,
+                            InstitutionType::Enterprise | InstitutionType::NewRdInstitution
+                        ) =>
+                {
+                    report.push(*row, owner_column, "技术需求由企业（或新型研发机构）发布");
+                    None
+                }
+                Some((id, _)) => Some(*id),
+            },
+        };
+        let record: Result<Parsed, FieldErrors> = match kind {
+            RecordKind::Achievement => {
+                let ip_items = vec![cell(columns[5]).to_string()];
+                let modes = vec![cell(columns[6]).to_string()];
+                let input = AchievementInput {
+                    title: cell(columns[0]),
+                    summary: cell(columns[1]),
+                    field: cell(columns[2]),
+                    keywords: cell(columns[3]),
+                    trl: cell(columns[4]),
+                    ip_items: &ip_items,
+                    transfer_modes: &modes,
+                    price: cell(columns[7]),
+                    contact_name: cell(columns[9]),
+                    contact_phone: cell(columns[10]),
+                    source_flags: &[],
+                };
+                AchievementDetails::parse(&input, &fields)
+                    .map(|d| Parsed::Achievement(owner.unwrap_or_default(), d))
+            }
+            RecordKind::Demand => {
+                let modes = vec![cell(columns[4]).to_string()];
+                let input = DemandInput {
+                    title: cell(columns[0]),
+                    description: cell(columns[1]),
+                    field: cell(columns[2]),
+                    keywords: cell(columns[3]),
+                    cooperation_modes: &modes,
+                    budget_min: cell(columns[5]),
+                    budget_max: cell(columns[6]),
+                    deadline: cell(columns[7]),
+                    contact_name: cell(columns[9]),
+                    contact_phone: cell(columns[10]),
+                };
+                DemandDetails::parse(&input, &fields, today)
+                    .map(|d| Parsed::Demand(owner.unwrap_or_default(), d))
+            }
+        };
+        match record {
+            Ok(record) if owner.is_some() => parsed.push(record),
+            Ok(_) => {}
+            Err(errors) => {
+                for error in errors.iter() {
+                    report.push(*row, column_of(kind, error.field), error.message.clone());
+                }
+            }
+        }
+        if done % 1000 == 0 {
+            progress(done, total);
+        }
+    }
+    if report.problem_count > 0 {
+        return Ok(Outcome::Refused(report));
+    }
+
+    let status = if publish {
+        RecordStatus::Approved
+    } else {
+        RecordStatus::Submitted
+    };
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    let mut changes = Vec::with_capacity(parsed.len());
+    for (index, record) in parsed.iter().enumerate() {
+        let (id, entity, title) = match record {
+            Parsed::Achievement(owner, details) => (
+                records::insert_achievement(&mut tx, *owner, status, details, now).await?,
+                "achievement",
+                &details.title,
+            ),
+            Parsed::Demand(owner, details) => (
+                records::insert_demand(&mut tx, *owner, status, details, now).await?,
+                "demand",
+                &details.title,
+            ),
+        };
+        changes.push(audit::Change {
+            actor: actor.audit_name(),
+            action: match kind {
+                RecordKind::Achievement => "achievement.import",
+                RecordKind::Demand => "demand.import",
+            },
+            entity,
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(json!({"title": title, "status": status.code()})),
+        });
+        if index % 1000 == 0 {
+            progress(index, parsed.len());
+        }
+    }
+    audit::append_many(&mut tx, now, changes).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    progress(parsed.len(), parsed.len());
+    let issue = if publish {
+        let year = app.now().format("%Y").to_string();
+        let issues = crate::lists::issues(app, actor).await?;
+        let prefix = format!("{year}年第");
+        let last = issues
+            .iter()
+            .filter_map(|i| {
+                i.title
+                    .strip_prefix(&prefix)?
+                    .strip_suffix('期')?
+                    .parse::<u32>()
+                    .ok()
+            })
+            .max()
+            .unwrap_or(0);
+        let title = format!("{year}年第{}期", last + 1);
+        let issue = crate::lists::open_issue(app, actor, &title).await?;
+        Some(crate::lists::publish(app, actor, issue.id).await?)
+    } else {
+        None
+    };
+    Ok(Outcome::Imported {
+        count: parsed.len(),
+        issue,
+    })
+}
+
+fn xlsx_error(error: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::Internal(format!("xlsx: {error}"))
+}
+
+/// The import template: the column headers, one example row, and a sheet of notes.
+pub fn template(kind: RecordKind, fields: &[zijin_domain::TechnicalField]) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold().set_background_color("E9DDF3");
+    let sheet = workbook
+        .add_worksheet()
+        .set_name(kind.label())
+        .map_err(xlsx_error)?;
+    let example: [&str; 11] = match kind {
+        RecordKind::Achievement => [
+            "宽温域锂离子电池电解液",
+            "可在零下40摄氏度稳定工作的电解液配方……",
+            "新能源",
+            "锂电池、电解液、低温",
+            "6",
+            "ZL202110123456.7；CN114081026A",
+            "转让、许可",
+            "1500000",
+            "12320000XXXXXXXXXX",
+            "王老师",
+            "025-83590000",
+        ],
+        RecordKind::Demand => [
+            "冬季电动车续航提升",
+            "低温下电池续航下降明显，希望……",
+            "新能源",
+            "续航、低温电池",
+            "合作开发",
+            "300000",
+            "1000000",
+            "2027-06-30",
+            "91320100XXXXXXXXXX",
+            "李经理",
+            "13800000000",
+        ],
+    };
+    for (column, header) in columns(kind).iter().enumerate() {
+        sheet
+            .write_string_with_format(0, column as u16, *header, &bold)
+            .map_err(xlsx_error)?;
+        sheet
+            .write_string(1, column as u16, example[column])
+            .map_err(xlsx_error)?;
+        sheet
+            .set_column_width(column as u16, if column < 2 { 30 } else { 18 })
+            .map_err(xlsx_error)?;
+    }
+    let notes = workbook
+        .add_worksheet()
+        .set_name("填写说明")
+        .map_err(xlsx_error)?;
+    let field_labels: Vec<&str> = fields.iter().map(|f| f.label.as_str()).collect();
+    let lines = [
+        "第1行为列名，请勿修改；从第2行起每行一条记录（示例行请删除或替换）。".to_string(),
+        format!("技术领域可选：{}", field_labels.join("、")),
+        "技术成熟度填写1至9，或 实验室、小试、中试、产业化。".to_string(),
+        "知识产权多项用分号分隔：专利申请号（如 ZL202110123456.7）或公开号（如 CN114081026A）、软著:2021SR0123456、其他:说明。".to_string(),
+        "转化方式 / 合作方式可选：转让、许可、作价投资、合作开发、技术服务，多项用顿号分隔。".to_string(),
+        "金额以元为单位，最多两位小数；参考价格留空表示面议。截止日期写作 2027-06-30。".to_string(),
+        "统一社会信用代码须为已在平台登记的机构。全部行校验通过才会导入，否则一行也不导入。".to_string(),
+    ];
+    for (row, line) in lines.iter().enumerate() {
+        notes
+            .write_string(row as u32, 0, line)
+            .map_err(xlsx_error)?;
+    }
+    notes.set_column_width(0, 120).map_err(xlsx_error)?;
+    workbook.save_to_buffer().map_err(xlsx_error)
+}
+
+/// A published issue (or, for admins, an unpublished one) as an .xlsx workbook with one sheet
+/// per list, Chinese headers, contacts masked as published.
+pub async fn export_issue_xlsx(app: &App, actor: &Actor, issue_id: i64) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    use zijin_domain::{District, TransferMode, Trl};
+    let issue = crate::lists::issue(app, issue_id).await?;
+    if !issue.published && !actor.is_admin() {
+        return Err(AppError::NotFound("清单期次"));
+    }
+    let fields = records::technical_fields(app.store.pool()).await?;
+    let field_label = |code: &str| {
+        fields
+            .iter()
+            .find(|f| f.code == code)
+            .map(|f| f.label.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let mut workbook = Workbook::new();
+    let bold = Format::new()
+        .set_bold()
+        .set_background_color("E9DDF3")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    for kind in [RecordKind::Achievement, RecordKind::Demand] {
+        let entries = zijin_store::lists::all_entries(app.store.pool(), issue_id, kind).await?;
+        let sheet = workbook
+            .add_worksheet()
+            .set_name(format!("{}清单", kind.label()))
+            .map_err(xlsx_error)?;
+        let headers: &[&str] = match kind {
+            RecordKind::Achievement => &[
+                "序号",
+                "成果名称",
+                "技术领域",
+                "关键词",
+                "技术成熟度",
+                "知识产权",
+                "转化方式",
+                "参考价格（元）",
+                "完成单位",
+                "单位类型",
+                "所在区",
+                "联系人",
+                "联系电话",
+                "优先推荐",
+            ],
+            RecordKind::Demand => &[
+                "序号",
+                "需求名称",
+                "技术领域",
+                "关键词",
+                "合作方式",
+                "预算下限（元）",
+                "预算上限（元）",
+                "截止日期",
+                "需求单位",
+                "单位类型",
+                "所在区",
+                "联系人",
+                "联系电话",
+                "优先推荐",
+            ],
+        };
+        for (column, header) in headers.iter().enumerate() {
+            sheet
+                .write_string_with_format(0, column as u16, *header, &bold)
+                .map_err(xlsx_error)?;
+            sheet
+                .set_column_width(column as u16, if column == 1 { 36 } else { 14 })
+                .map_err(xlsx_error)?;
+        }
+        for (index, entry) in entries.iter().enumerate() {
+            let s: serde_json::Value = serde_json::from_str(&entry.snapshot).unwrap_or_default();
+            let text = |key: &str| s[key].as_str().unwrap_or_default().to_string();
+            let list = |key: &str| {
+                s[key]
+                    .as_array()
+                    .map(|items| {
+                        items
+                            .iter()
+                            .filter_map(|v| v.as_str())
+                            .collect::<Vec<_>>()
+                            .join("；")
+                    })
+                    .unwrap_or_default()
+            };
+            let modes = entry
+                .modes
+                .iter()
+                .filter_map(|m| TransferMode::from_code(m))
+                .map(|m| m.label())
+                .collect::<Vec<_>>()
+                .join("、");
+            let institution_kind = InstitutionType::from_code(&entry.institution_kind)
+                .map(|k| k.label())
+                .unwrap_or_default();
+            let district = District::from_code(&entry.district)
+                .map(|d| d.label())
+                .unwrap_or_default();
+            let values: Vec<String> = match kind {
+                RecordKind::Achievement => vec![
+                    (index + 1).to_string(),
+                    entry.title.clone(),
+                    field_label(&entry.field),
+                    list("keywords"),
+                    entry
+                        .trl
+                        .and_then(|t| u8::try_from(t).ok())
+                        .and_then(Trl::new)
+                        .map(|t| t.label())
+                        .unwrap_or_default(),
+                    list("ip_items"),
+                    modes,
+                    text("price"),
+                    s["institution"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    institution_kind.to_string(),
+                    district.to_string(),
+                    text("contact_name"),
+                    text("contact_phone"),
+                    if entry.priority {
+                        "是".into()
+                    } else {
+                        String::new()
+                    },
+                ],
+                RecordKind::Demand => vec![
+                    (index + 1).to_string(),
+                    entry.title.clone(),
+                    field_label(&entry.field),
+                    list("keywords"),
+                    modes,
+                    text("budget_min"),
+                    text("budget_max"),
+                    text("deadline"),
+                    s["institution"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    institution_kind.to_string(),
+                    district.to_string(),
+                    text("contact_name"),
+                    text("contact_phone"),
+                    if entry.priority {
+                        "是".into()
+                    } else {
+                        String::new()
+                    },
+                ],
+            };
+            for (column, value) in values.iter().enumerate() {
+                sheet
+                    .write_string((index + 1) as u32, column as u16, value)
+                    .map_err(xlsx_error)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    }
+    workbook.save_to_buffer().map_err(xlsx_error)
+}

@@ -1,0 +1,201 @@
+//! Spreadsheet downloads and uploads: import templates, bulk import, list issue export.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use minijinja::context;
+use zijin_app::exchange::{self, MAX_FILE_BYTES, Outcome};
+use zijin_app::{AppError, records};
+use zijin_domain::{Coded, RecordKind, UserRole};
+
+use super::html;
+use crate::AppState;
+use crate::error::PageError;
+use crate::session::Visitor;
+use crate::views::page_context;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/templates/{file}", get(template))
+        .route("/lists/{id}/export.xlsx", get(export))
+        .route(
+            "/import",
+            get(import_page)
+                .post(import)
+                .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+        )
+}
+
+fn attachment(filename: &str, bytes: Vec<u8>) -> Response {
+    let encoded = crate::views::percent_encode(filename);
+    (
+        [
+            (header::CONTENT_TYPE, XLSX.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"zijin.xlsx\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn template(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, PageError> {
+    let kind = match file.as_str() {
+        "achievements.xlsx" => RecordKind::Achievement,
+        "demands.xlsx" => RecordKind::Demand,
+        _ => return Err(AppError::NotFound("模板").into()),
+    };
+    let fields = records::technical_fields(&state.app).await?;
+    Ok(attachment(
+        &format!("{}导入模板.xlsx", kind.label()),
+        exchange::template(kind, &fields)?,
+    ))
+}
+
+async fn export(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| PageError::from(AppError::NotFound("清单期次")))?;
+    let issue = zijin_app::lists::issue(&state.app, id).await?;
+    let bytes = exchange::export_issue_xlsx(&state.app, &visitor.actor, id).await?;
+    Ok(attachment(&format!("两项清单-{}.xlsx", issue.title), bytes))
+}
+
+fn may_import(visitor: &Visitor) -> Result<(), PageError> {
+    match visitor.actor.user().map(|u| u.role) {
+        _ if visitor.actor.is_admin() => Ok(()),
+        Some(UserRole::InstitutionUser(_)) => Ok(()),
+        None => Err(AppError::Unauthenticated.into()),
+        Some(_) => Err(AppError::Forbidden.into()),
+    }
+}
+
+async fn render(
+    state: &AppState,
+    visitor: &Visitor,
+    status: StatusCode,
+    result: minijinja::Value,
+) -> Response {
+    let base = page_context(&state.app, visitor, "批量导入").await;
+    html(
+        status,
+        "import.html",
+        context! { result, max_mb => MAX_FILE_BYTES / 1_048_576, is_admin => visitor.actor.is_admin(), ..base },
+    )
+}
+
+async fn import_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
+    may_import(&visitor)?;
+    Ok(render(
+        &state,
+        &visitor,
+        StatusCode::OK,
+        minijinja::Value::UNDEFINED,
+    )
+    .await)
+}
+
+async fn import(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    may_import(&visitor)?;
+    let refused = |lines: Vec<String>| context! { ok => false, lines };
+    let mut multipart = match multipart {
+        Ok(multipart) => multipart,
+        Err(_) => {
+            return Ok(render(
+                &state,
+                &visitor,
+                StatusCode::BAD_REQUEST,
+                refused(vec!["请选择要上传的 .xlsx 或 .csv 文件".into()]),
+            )
+            .await);
+        }
+    };
+    let (mut csrf, mut kind, mut publish, mut file) = (String::new(), String::new(), false, None);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                let message = format!("上传失败：文件不能超过 {} MB", MAX_FILE_BYTES / 1_048_576);
+                return Ok(render(
+                    &state,
+                    &visitor,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    refused(vec![message]),
+                )
+                .await);
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = match field.bytes().await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                let message = format!("上传失败：文件不能超过 {} MB", MAX_FILE_BYTES / 1_048_576);
+                return Ok(render(
+                    &state,
+                    &visitor,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    refused(vec![message]),
+                )
+                .await);
+            }
+        };
+        match name.as_str() {
+            "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "kind" => kind = String::from_utf8_lossy(&bytes).into_owned(),
+            "publish" => publish = true,
+            "file" => file = Some(bytes),
+            _ => {}
+        }
+    }
+    visitor.check_csrf(&csrf)?;
+    let kind = RecordKind::from_code(&kind).unwrap_or(RecordKind::Achievement);
+    let Some(file) = file.filter(|f| !f.is_empty()) else {
+        return Ok(render(
+            &state,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refused(vec!["请选择要上传的 .xlsx 或 .csv 文件".into()]),
+        )
+        .await);
+    };
+    let outcome = exchange::import(
+        &state.app,
+        &visitor.actor,
+        kind,
+        &file,
+        publish && visitor.actor.is_admin(),
+        &|_, _| {},
+    )
+    .await?;
+    Ok(match outcome {
+        Outcome::Imported { count, issue } => {
+            let result = context! { ok => true, count, kind_label => kind.label(), issue => issue.map(|i| context! { id => i.id, title => i.title }) };
+            render(&state, &visitor, StatusCode::OK, result).await
+        }
+        Outcome::Refused(report) => {
+            let result = context! { ok => false, problem_count => report.problem_count, lines => report.lines() };
+            render(&state, &visitor, StatusCode::UNPROCESSABLE_ENTITY, result).await
+        }
+    })
+}

@@ -1271,3 +1271,138 @@ async fn spreadsheets_download_and_oversized_uploads_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_two_lists_through_the_api() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        let system = zijin_app::Actor::System("test");
+        let input = zijin_domain::InstitutionInput {
+            name: "南京测试大学",
+            kind: "university",
+            credit_code: VALID_CODE,
+            district: "栖霞区",
+            ..Default::default()
+        };
+        let university = zijin_app::institutions::create(&server.context.app, &system, &input)
+            .await
+            .unwrap()
+            .id;
+        add_user(&server, "teacher", "institution", "", "", Some(university)).await;
+        add_user(&server, "reviewer", "reviewer", "市科技局", "", None).await;
+        add_user(&server, "admin", "admin", "", "", None).await;
+
+        let (teacher, csrf) = api_login(&server, "teacher").await;
+        let body = json!({"title": "宽温域电解液", "summary": "低温可用", "field": "新能源", "keywords": ["锂电池"], "trl": "中试",
+            "ip_items": ["CN114081026A"], "transfer_modes": ["licence"], "price": "1500000.10", "contact_name": "王老师", "contact_phone": "13812345678"});
+        let created = teacher
+            .post(server.url("/api/v1/achievements"))
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED, "{backend:?}");
+        let created: Value = created.json().await.unwrap();
+        assert_eq!(
+            (created["status"].as_str(), created["money"].as_str()),
+            (Some("draft"), Some("1500000.10 元"))
+        );
+        let id = created["id"].as_i64().unwrap();
+
+        let mut bad = body.clone();
+        bad["ip_items"] = json!(["ZL202110123456.8"]);
+        let (status, document) = problem(
+            teacher
+                .post(server.url("/api/v1/achievements"))
+                .header("x-csrf-token", &csrf)
+                .json(&bad)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (status, document["errors"][0]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("ip_items"))
+        );
+        let private = client()
+            .get(server.url(&format!("/api/v1/records/achievement/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(private).await.0,
+            StatusCode::NOT_FOUND,
+            "drafts stay private"
+        );
+
+        let step = |client: &Client, csrf: &str, action: &str| {
+            client
+                .post(server.url(&format!("/api/v1/records/achievement/{id}/transitions")))
+                .header("x-csrf-token", csrf.to_string())
+                .json(&json!({"action": action}))
+                .send()
+        };
+        assert_eq!(
+            step(&teacher, &csrf, "submit").await.unwrap().status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            problem(step(&teacher, &csrf, "approve").await.unwrap())
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let (reviewer, reviewer_csrf) = api_login(&server, "reviewer").await;
+        let approved: Value = step(&reviewer, &reviewer_csrf, "approve")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(approved["status"], "approved");
+
+        let admin = zijin_app::Actor::User(account_of(&server, "admin").await);
+        let issue = zijin_app::lists::open_issue(&server.context.app, &admin, "2026年第4期")
+            .await
+            .unwrap();
+        zijin_app::lists::publish(&server.context.app, &admin, issue.id)
+            .await
+            .unwrap();
+        let issues: Value = client()
+            .get(server.url("/api/v1/lists"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(issues[0]["title"], "2026年第4期");
+        let entries: Value = client()
+            .get(server.url(&format!(
+                "/api/v1/lists/{}/achievements?field=new-energy&trl_min=6&trl_max=7",
+                issue.id
+            )))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(entries["total"], 1, "{backend:?}: {entries}");
+        assert_eq!(
+            entries["items"][0]["snapshot"]["contact_phone"],
+            "138****5678"
+        );
+        assert_eq!(entries["items"][0]["snapshot"]["price"], "1500000.10");
+    }
+}
+
+/// The stored account of a user name (logging in returns it).
+async fn account_of(server: &TestServer, username: &str) -> zijin_domain::User {
+    zijin_app::auth::login(&server.context.app, username, "Secret-pass-1")
+        .await
+        .unwrap()
+        .user
+}

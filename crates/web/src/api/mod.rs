@@ -7,6 +7,7 @@
 
 mod auth;
 mod institutions;
+mod lists;
 mod reference;
 mod users;
 
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(institutions::router())
         .merge(users::router())
         .merge(reference::router())
+        .merge(lists::router())
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { ApiError(Failure::new(ErrorKind::NotFound, "没有这个接口")) })
 }
@@ -43,9 +45,10 @@ pub fn router() -> Router<AppState> {
         institutions::list, institutions::get_one, institutions::create, institutions::update, institutions::update_profile,
         users::list, users::create,
         reference::reference, reference::audit_log,
+        lists::issues, lists::entries, lists::create_achievement, lists::create_demand, lists::record, lists::transition,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"))
+    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"))
 )]
 pub struct ApiDoc;
 

@@ -1,0 +1,361 @@
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zijin_app::lists::{self, IssueFilter};
+use zijin_app::records;
+use zijin_domain::{AchievementInput, CloseReason, DemandInput, RecordKind, Transition};
+
+use super::{ApiJson, Caller, path_id};
+use crate::AppState;
+use crate::error::{ApiError, ErrorKind, Failure, Problem};
+use crate::views::{RecordView, page_number};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/lists", get(issues))
+        .route("/lists/{id}/{kind}", get(entries))
+        .route("/achievements", post(create_achievement))
+        .route("/demands", post(create_demand))
+        .route("/records/{kind}/{id}", get(record))
+        .route("/records/{kind}/{id}/transitions", post(transition))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IssueView {
+    pub id: i64,
+    pub title: String,
+    pub published: bool,
+    pub published_at: Option<String>,
+}
+
+/// Published list issues (两项清单), newest first; admins also see unpublished ones.
+#[utoipa::path(get, path = "/api/v1/lists", tag = "lists", responses((status = 200, body = [IssueView])))]
+pub async fn issues(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<IssueView>>, ApiError> {
+    let issues = lists::issues(&state.app, &caller.actor).await?;
+    Ok(Json(
+        issues
+            .into_iter()
+            .map(|i| IssueView {
+                id: i.id,
+                title: i.title,
+                published: i.published,
+                published_at: i.published_at,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(default)]
+pub struct EntryParams {
+    /// Technical field code.
+    pub field: Option<String>,
+    /// District code.
+    pub district: Option<String>,
+    /// Lowest TRL.
+    pub trl_min: Option<i64>,
+    /// Highest TRL.
+    pub trl_max: Option<i64>,
+    /// Transfer or cooperation mode code.
+    pub mode: Option<String>,
+    pub institution_kind: Option<String>,
+    pub q: Option<String>,
+    pub priority_only: Option<bool>,
+    pub page: Option<String>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EntryView {
+    pub record_id: i64,
+    pub title: String,
+    pub field: String,
+    pub district: String,
+    pub institution_kind: String,
+    pub trl: Option<i64>,
+    pub modes: Vec<String>,
+    pub priority: bool,
+    /// The record as published (contacts masked).
+    #[schema(value_type = Object)]
+    pub snapshot: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EntryPage {
+    pub items: Vec<EntryView>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+fn kind_of(raw: &str) -> Result<RecordKind, ApiError> {
+    match raw {
+        "achievements" | "achievement" => Ok(RecordKind::Achievement),
+        "demands" | "demand" => Ok(RecordKind::Demand),
+        _ => Err(ApiError(Failure::new(
+            ErrorKind::NotFound,
+            "类型应为 achievements 或 demands",
+        ))),
+    }
+}
+
+/// One list of a published issue, with the public filters.
+#[utoipa::path(get, path = "/api/v1/lists/{id}/{kind}", tag = "lists", params(("id" = i64, Path), ("kind" = String, Path, description = "achievements or demands"), EntryParams),
+    responses((status = 200, body = EntryPage), (status = 404, body = Problem)))]
+pub async fn entries(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, kind)): Path<(String, String)>,
+    Query(params): Query<EntryParams>,
+) -> Result<Json<EntryPage>, ApiError> {
+    let id = path_id(&id, "清单期次")?;
+    let kind = kind_of(&kind)?;
+    let filter = IssueFilter {
+        field: params.field,
+        district: params.district,
+        trl_range: match (params.trl_min, params.trl_max) {
+            (None, None) => None,
+            (low, high) => Some((low.unwrap_or(1), high.unwrap_or(9))),
+        },
+        mode: params.mode,
+        institution_kind: params.institution_kind,
+        title: params.q,
+        priority_only: params.priority_only.unwrap_or(false),
+    };
+    let paged = lists::entries(
+        &state.app,
+        &caller.actor,
+        id,
+        kind,
+        &filter,
+        page_number(params.page.as_deref()),
+        params.per_page.unwrap_or(20),
+    )
+    .await?;
+    Ok(Json(EntryPage {
+        items: paged
+            .items
+            .into_iter()
+            .map(|e| EntryView {
+                record_id: e.record_id,
+                title: e.title,
+                field: e.field,
+                district: e.district,
+                institution_kind: e.institution_kind,
+                trl: e.trl,
+                modes: e.modes,
+                priority: e.priority,
+                snapshot: serde_json::from_str(&e.snapshot).unwrap_or_default(),
+            })
+            .collect(),
+        total: paged.total,
+        page: paged.page,
+        per_page: paged.per_page,
+    }))
+}
+
+/// An achievement as its institution drafts it. Lists accept codes or Chinese labels.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AchievementRequest {
+    pub title: String,
+    pub summary: String,
+    pub field: String,
+    pub keywords: Vec<String>,
+    /// 1–9 or a stage name (实验室, 小试, 中试, 产业化).
+    pub trl: String,
+    /// Patent numbers, `软著:…` or `其他:…`.
+    pub ip_items: Vec<String>,
+    pub transfer_modes: Vec<String>,
+    /// Yuan as a decimal string; empty means 面议.
+    pub price: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub source_flags: Vec<String>,
+}
+
+/// A demand as its enterprise drafts it.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DemandRequest {
+    pub title: String,
+    pub description: String,
+    pub field: String,
+    pub keywords: Vec<String>,
+    pub cooperation_modes: Vec<String>,
+    pub budget_min: String,
+    pub budget_max: String,
+    /// YYYY-MM-DD, or empty.
+    pub deadline: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+}
+
+async fn view(
+    state: &AppState,
+    caller: &Caller,
+    kind: RecordKind,
+    id: i64,
+) -> Result<RecordView, ApiError> {
+    let fields = records::technical_fields(&state.app).await?;
+    let name = |institution_id: i64| async move {
+        zijin_app::institutions::get(&state.app, institution_id)
+            .await
+            .map(|i| i.details.name)
+            .unwrap_or_default()
+    };
+    Ok(match kind {
+        RecordKind::Achievement => {
+            let a = records::get_achievement(&state.app, &caller.actor, id).await?;
+            let full = records::can_read(
+                &caller.actor,
+                a.institution_id,
+                zijin_domain::RecordStatus::Draft,
+            ) || caller.actor.is_admin();
+            RecordView::achievement(&a, &fields, &name(a.institution_id).await, full)
+        }
+        RecordKind::Demand => {
+            let d = records::get_demand(&state.app, &caller.actor, id).await?;
+            let full = records::can_read(
+                &caller.actor,
+                d.institution_id,
+                zijin_domain::RecordStatus::Draft,
+            ) || caller.actor.is_admin();
+            RecordView::demand(&d, &fields, &name(d.institution_id).await, full)
+        }
+    })
+}
+
+/// Draft an achievement for the caller's institution.
+#[utoipa::path(post, path = "/api/v1/achievements", tag = "lists", request_body = AchievementRequest,
+    responses((status = 201, body = RecordView), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn create_achievement(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<AchievementRequest>,
+) -> Result<Response, ApiError> {
+    let keywords = request.keywords.join("、");
+    let input = AchievementInput {
+        title: &request.title,
+        summary: &request.summary,
+        field: &request.field,
+        keywords: &keywords,
+        trl: &request.trl,
+        ip_items: &request.ip_items,
+        transfer_modes: &request.transfer_modes,
+        price: &request.price,
+        contact_name: &request.contact_name,
+        contact_phone: &request.contact_phone,
+        source_flags: &request.source_flags,
+    };
+    let created = records::create_achievement(&state.app, &caller.actor, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state, &caller, RecordKind::Achievement, created.id).await?),
+    )
+        .into_response())
+}
+
+/// Draft a demand for the caller's enterprise.
+#[utoipa::path(post, path = "/api/v1/demands", tag = "lists", request_body = DemandRequest,
+    responses((status = 201, body = RecordView), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn create_demand(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<DemandRequest>,
+) -> Result<Response, ApiError> {
+    let keywords = request.keywords.join("、");
+    let input = DemandInput {
+        title: &request.title,
+        description: &request.description,
+        field: &request.field,
+        keywords: &keywords,
+        cooperation_modes: &request.cooperation_modes,
+        budget_min: &request.budget_min,
+        budget_max: &request.budget_max,
+        deadline: &request.deadline,
+        contact_name: &request.contact_name,
+        contact_phone: &request.contact_phone,
+    };
+    let created = records::create_demand(&state.app, &caller.actor, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state, &caller, RecordKind::Demand, created.id).await?),
+    )
+        .into_response())
+}
+
+/// One achievement or demand, if the caller may read it (drafts only for their institution).
+#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "lists", params(("kind" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, body = RecordView), (status = 404, body = Problem)))]
+pub async fn record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<Json<RecordView>, ApiError> {
+    let kind = kind_of(&kind)?;
+    Ok(Json(
+        view(&state, &caller, kind, path_id(&id, "记录")?).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    /// submit, approve, return, withdraw or deal.
+    pub action: String,
+    /// The reviewer's comment (required to return).
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TransitionResponse {
+    pub status: String,
+    pub status_label: String,
+}
+
+/// A step in a record's life: owners submit, withdraw or mark a deal; reviewers approve or return.
+#[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/transitions", tag = "lists", params(("kind" = String, Path), ("id" = i64, Path)), request_body = TransitionRequest,
+    responses((status = 200, body = TransitionResponse), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn transition(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, id)): Path<(String, String)>,
+    ApiJson(request): ApiJson<TransitionRequest>,
+) -> Result<Json<TransitionResponse>, ApiError> {
+    let kind = kind_of(&kind)?;
+    let step = match request.action.as_str() {
+        "submit" => Transition::Submit,
+        "approve" => Transition::Approve,
+        "return" => Transition::Return,
+        "withdraw" => Transition::Close(CloseReason::Withdrawn),
+        "deal" => Transition::Close(CloseReason::Deal),
+        other => {
+            return Err(ApiError(Failure::new(
+                ErrorKind::Validation,
+                format!("未知的操作“{other}”（可用：submit、approve、return、withdraw、deal）"),
+            )));
+        }
+    };
+    let status = records::transition(
+        &state.app,
+        &caller.actor,
+        kind,
+        path_id(&id, "记录")?,
+        step,
+        &request.comment,
+    )
+    .await?;
+    Ok(Json(TransitionResponse {
+        status: status.code().into(),
+        status_label: status.label().into(),
+    }))
+}

@@ -1,0 +1,24 @@
+//! Shared helpers of the benchmarks.
+
+use std::time::Instant;
+
+/// Runs a future and returns its output with the seconds it took.
+pub async fn timed<T>(future: impl std::future::Future<Output = T>) -> (T, f64) {
+    let start = Instant::now();
+    let output = future.await;
+    (output, start.elapsed().as_secs_f64())
+}
+
+/// Real Chinese patent titles from `../shared/data/cn-patents/` (for realistic text only).
+pub fn patent_titles() -> Vec<String> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/cn-patents/patents.tsv"
+    );
+    let data = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    data.lines()
+        .skip(1)
+        .filter_map(|line| line.split('\t').nth(1))
+        .map(str::to_string)
+        .collect()
+}

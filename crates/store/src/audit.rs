@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
 use zijin_domain::{AuditRecord, GENESIS_HASH};
 
-use crate::query::{Filter, Value, like_pattern};
+use crate::query::{Filter, Value, fetch_page, like_pattern};
 use crate::{Paged, StoreResult, WriteTx, timestamp};
 
 /// A change to record in the log.
@@ -191,37 +191,16 @@ pub async fn list<'e>(
     if let Some(until) = &filter.until {
         where_.add("at < {}", vec![Value::Text(until.clone())]);
     }
-    let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM audit_log{}",
-        where_.where_clause()
-    );
-    let total: i64 = sqlx::query_with(AssertSqlSafe(count_sql), where_.arguments(&[]))
-        .fetch_one(db)
-        .await?
-        .try_get("n")?;
-    let next = where_.next_parameter();
-    let sql = format!(
-        "SELECT * FROM audit_log{} ORDER BY seq DESC LIMIT ${} OFFSET ${}",
-        where_.where_clause(),
-        next,
-        next + 1
-    );
-    let rows = sqlx::query_with(
-        AssertSqlSafe(sql),
-        where_.arguments(&[Value::Int(per_page), Value::Int((page - 1) * per_page)]),
-    )
-    .fetch_all(db)
-    .await?;
-    let items = rows
-        .iter()
-        .map(entry_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Paged {
-        items,
-        total,
+    fetch_page(
+        db,
+        "audit_log",
+        &where_,
+        "seq DESC",
         page,
         per_page,
-    })
+        entry_from_row,
+    )
+    .await
 }
 
 fn entry_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Entry> {

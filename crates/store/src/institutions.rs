@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
-use sqlx::{Any, AssertSqlSafe, Executor, Row};
+use sqlx::{Any, Executor, Row};
 use zijin_domain::{
     Coded, CreditCode, District, Institution, InstitutionDetails, InstitutionProfile,
     InstitutionTag, InstitutionType,
 };
 
-use crate::query::{Filter, Value, like_pattern};
+use crate::query::{Filter, Value, fetch_page, like_pattern};
 use crate::{Paged, StoreError, StoreResult, WriteTx, timestamp};
 
 /// The constraint that refuses a second institution with the same credit code.
@@ -158,33 +158,16 @@ pub async fn list<'e>(
             vec![Value::Text(like_pattern(name))],
         );
     }
-    let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM institutions{}",
-        where_.where_clause()
-    );
-    let total: i64 = sqlx::query_with(AssertSqlSafe(count_sql), where_.arguments(&[]))
-        .fetch_one(db)
-        .await?
-        .try_get("n")?;
-    let next = where_.next_parameter();
-    let sql = format!(
-        "SELECT * FROM institutions{} ORDER BY is_demo, id LIMIT ${} OFFSET ${}",
-        where_.where_clause(),
-        next,
-        next + 1
-    );
-    let rows = sqlx::query_with(
-        AssertSqlSafe(sql),
-        where_.arguments(&[Value::Int(per_page), Value::Int((page - 1) * per_page)]),
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(Paged {
-        items: rows.iter().map(from_row).collect::<StoreResult<_>>()?,
-        total,
+    fetch_page(
+        db,
+        "institutions",
+        &where_,
+        "is_demo, id",
         page,
         per_page,
-    })
+        from_row,
+    )
+    .await
 }
 
 /// How many institutions there are of each type, in the types' display order.

@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
 use zijin_domain::{Coded, ListIssue, RecordKind};
 
-use crate::query::{Filter, Value, like_pattern};
+use crate::query::{Filter, Value, fetch_page, like_pattern};
 use crate::{Paged, StoreError, StoreResult, WriteTx, timestamp};
 
 /// The constraint that refuses two issues with the same title.
@@ -207,36 +207,16 @@ pub async fn entries<'e>(
     if filter.priority_only {
         where_.add("priority = 1", vec![]);
     }
-    let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM list_entries{}",
-        where_.where_clause()
-    );
-    let total: i64 = sqlx::query_with(AssertSqlSafe(count_sql), where_.arguments(&[]))
-        .fetch_one(db)
-        .await?
-        .try_get("n")?;
-    let next = where_.next_parameter();
-    let sql = format!(
-        "SELECT * FROM list_entries{} ORDER BY record_id LIMIT ${} OFFSET ${}",
-        where_.where_clause(),
-        next,
-        next + 1
-    );
-    let rows = sqlx::query_with(
-        AssertSqlSafe(sql),
-        where_.arguments(&[Value::Int(per_page), Value::Int((page - 1) * per_page)]),
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(Paged {
-        items: rows
-            .iter()
-            .map(entry_from_row)
-            .collect::<StoreResult<_>>()?,
-        total,
+    fetch_page(
+        db,
+        "list_entries",
+        &where_,
+        "record_id",
         page,
         per_page,
-    })
+        entry_from_row,
+    )
+    .await
 }
 
 fn entry_from_row(row: &AnyRow) -> StoreResult<Entry> {

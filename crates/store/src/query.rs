@@ -1,7 +1,10 @@
 //! Dynamic WHERE clauses with numbered `$n` parameters, which both backends accept.
 //! (sqlx's QueryBuilder writes `?` for the `any` driver, which PostgreSQL refuses.)
 
-use sqlx::Arguments;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Arguments, AssertSqlSafe, Executor, Row};
+
+use crate::StoreResult;
 use sqlx::any::AnyArguments;
 
 /// One page of a listing and the total number of matching rows.
@@ -87,4 +90,40 @@ pub(crate) fn like_pattern(text: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+/// One page of `SELECT * FROM {from} {where} ORDER BY {order_by}`, and the total count.
+/// `from` and `order_by` are fixed text of the caller, never user input.
+pub(crate) async fn fetch_page<'e, T>(
+    db: impl Executor<'e, Database = Any> + Copy,
+    from: &'static str,
+    where_: &Filter,
+    order_by: &'static str,
+    page: i64,
+    per_page: i64,
+    map: impl Fn(&AnyRow) -> StoreResult<T>,
+) -> StoreResult<Paged<T>> {
+    let count_sql = format!("SELECT COUNT(*) AS n FROM {from}{}", where_.where_clause());
+    let total: i64 = sqlx::query_with(AssertSqlSafe(count_sql), where_.arguments(&[]))
+        .fetch_one(db)
+        .await?
+        .try_get("n")?;
+    let next = where_.next_parameter();
+    let sql = format!(
+        "SELECT * FROM {from}{} ORDER BY {order_by} LIMIT ${next} OFFSET ${}",
+        where_.where_clause(),
+        next + 1
+    );
+    let rows = sqlx::query_with(
+        AssertSqlSafe(sql),
+        where_.arguments(&[Value::Int(per_page), Value::Int((page - 1) * per_page)]),
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(Paged {
+        items: rows.iter().map(map).collect::<StoreResult<_>>()?,
+        total,
+        page,
+        per_page,
+    })
 }

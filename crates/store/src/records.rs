@@ -8,7 +8,7 @@ use zijin_domain::{
     RecordKind, RecordStatus, SourceFlag, TechnicalField, TransferMode, Trl,
 };
 
-use crate::query::{Filter, Value, like_pattern};
+use crate::query::{Filter, Value, fetch_page, like_pattern};
 use crate::{Paged, StoreError, StoreResult, WriteTx, timestamp};
 
 pub async fn technical_fields<'e>(
@@ -417,56 +417,22 @@ impl RecordFilter {
     }
 }
 
-async fn list_rows<'e>(
-    db: impl Executor<'e, Database = Any> + Copy,
-    kind: RecordKind,
-    filter: &RecordFilter,
-    page: i64,
-    per_page: i64,
-) -> StoreResult<(Vec<AnyRow>, i64)> {
-    let where_ = filter.where_();
-    let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM {}{}",
-        table(kind),
-        where_.where_clause()
-    );
-    let total: i64 = sqlx::query_with(AssertSqlSafe(count_sql), where_.arguments(&[]))
-        .fetch_one(db)
-        .await?
-        .try_get("n")?;
-    let next = where_.next_parameter();
-    let sql = format!(
-        "SELECT * FROM {}{} ORDER BY id DESC LIMIT ${} OFFSET ${}",
-        table(kind),
-        where_.where_clause(),
-        next,
-        next + 1
-    );
-    let rows = sqlx::query_with(
-        AssertSqlSafe(sql),
-        where_.arguments(&[Value::Int(per_page), Value::Int((page - 1) * per_page)]),
-    )
-    .fetch_all(db)
-    .await?;
-    Ok((rows, total))
-}
-
 pub async fn list_achievements<'e>(
     db: impl Executor<'e, Database = Any> + Copy,
     filter: &RecordFilter,
     page: i64,
     per_page: i64,
 ) -> StoreResult<Paged<Achievement>> {
-    let (rows, total) = list_rows(db, RecordKind::Achievement, filter, page, per_page).await?;
-    Ok(Paged {
-        items: rows
-            .iter()
-            .map(achievement_from_row)
-            .collect::<StoreResult<_>>()?,
-        total,
+    fetch_page(
+        db,
+        "achievements",
+        &filter.where_(),
+        "id DESC",
         page,
         per_page,
-    })
+        achievement_from_row,
+    )
+    .await
 }
 
 pub async fn list_demands<'e>(
@@ -475,16 +441,16 @@ pub async fn list_demands<'e>(
     page: i64,
     per_page: i64,
 ) -> StoreResult<Paged<Demand>> {
-    let (rows, total) = list_rows(db, RecordKind::Demand, filter, page, per_page).await?;
-    Ok(Paged {
-        items: rows
-            .iter()
-            .map(demand_from_row)
-            .collect::<StoreResult<_>>()?,
-        total,
+    fetch_page(
+        db,
+        "demands",
+        &filter.where_(),
+        "id DESC",
         page,
         per_page,
-    })
+        demand_from_row,
+    )
+    .await
 }
 
 /// Every listed (approved or published) record of a kind, oldest first, for a new list issue.

@@ -487,3 +487,65 @@ pub async fn list_demands(
     )
     .await?)
 }
+
+/// An admin adds a technical field to the list, or renames one (records keep the field's code).
+pub async fn save_technical_field(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    label: &str,
+) -> AppResult<TechnicalField> {
+    actor.require_admin()?;
+    let (code, label) = (code.trim(), label.trim());
+    let mut errors = zijin_domain::FieldErrors::new();
+    if !(2..=40).contains(&code.len())
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        errors.add(
+            "code",
+            "代码应为2至40位小写英文字母、数字或连字符，如 marine-engineering",
+        );
+    }
+    if label.is_empty() || label.chars().count() > 20 {
+        errors.add("label", "名称不能为空，且不超过20个字符");
+    }
+    let existing = records::technical_fields(app.store.pool()).await?;
+    if existing.iter().any(|f| f.label == label && f.code != code) {
+        errors.add("label", format!("已有名为“{label}”的技术领域"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let field = TechnicalField {
+        code: code.to_string(),
+        label: label.to_string(),
+    };
+    let before = existing
+        .iter()
+        .find(|f| f.code == code)
+        .map(|f| json!({"code": f.code, "label": f.label}));
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    records::save_technical_field(&mut tx, &field).await?;
+    audit::append(
+        &mut tx,
+        now,
+        audit::Change {
+            actor: actor.audit_name(),
+            action: if before.is_some() {
+                "technical-field.rename"
+            } else {
+                "technical-field.add"
+            },
+            entity: "technical-field",
+            entity_id: field.code.clone(),
+            before,
+            after: Some(json!({"code": field.code, "label": field.label})),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(field)
+}

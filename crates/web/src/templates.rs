@@ -44,6 +44,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("lists.html", include_str!("../templates/lists.html")),
     ("import.html", include_str!("../templates/import.html")),
+    ("fields.html", include_str!("../templates/fields.html")),
     (
         "list_issue.html",
         include_str!("../templates/list_issue.html"),

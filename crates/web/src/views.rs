@@ -159,6 +159,7 @@ pub fn nav_for(actor: &Actor) -> Vec<NavItem> {
         Some(UserRole::Admin) => nav.extend([
             item("/review", "待审核"),
             item("/import", "批量导入"),
+            item("/admin/fields", "技术领域"),
             item("/manage/institutions", "机构管理"),
             item("/admin/users", "用户管理"),
             item("/admin/audit", "审计日志"),

@@ -1406,3 +1406,77 @@ async fn account_of(server: &TestServer, username: &str) -> zijin_domain::User {
         .unwrap()
         .user
 }
+
+#[tokio::test]
+async fn admins_keep_the_technical_field_list() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        add_user(&server, "admin", "admin", "", "", None).await;
+        add_user(&server, "reviewer", "reviewer", "市科技局", "", None).await;
+        let (admin, csrf) = log_in(&server, "admin").await;
+        let added = admin
+            .post(server.url("/admin/fields"))
+            .form(&[
+                ("_csrf", csrf.clone()),
+                ("code", "marine-engineering".into()),
+                ("label", "海洋工程".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            added.headers()["location"],
+            "/admin/fields?saved=1",
+            "{backend:?}"
+        );
+        let renamed = admin
+            .post(server.url("/admin/fields"))
+            .form(&[
+                ("_csrf", csrf.clone()),
+                ("code", "other".into()),
+                ("label", "其他领域".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(renamed.headers()["location"], "/admin/fields?saved=1");
+        let clash = admin
+            .post(server.url("/admin/fields"))
+            .form(&[
+                ("_csrf", csrf.clone()),
+                ("code", "bio-2".into()),
+                ("label", "生物医药".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            clash.headers()["location"]
+                .to_str()
+                .unwrap()
+                .contains("error=")
+        );
+        let fields = zijin_app::records::technical_fields(&server.context.app)
+            .await
+            .unwrap();
+        assert_eq!(fields.len(), 14);
+        assert_eq!(fields.last().map(|f| f.label.as_str()), Some("海洋工程"));
+        assert!(
+            fields
+                .iter()
+                .any(|f| f.code == "other" && f.label == "其他领域")
+        );
+        let (reviewer, reviewer_csrf) = log_in(&server, "reviewer").await;
+        let refused = reviewer
+            .post(server.url("/admin/fields"))
+            .form(&[
+                ("_csrf", reviewer_csrf),
+                ("code", "x-y".into()),
+                ("label", "越权".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    }
+}

@@ -368,3 +368,53 @@ async fn diff_page(
         },
     ))
 }
+
+pub fn fields_router() -> Router<AppState> {
+    Router::new().route("/admin/fields", get(fields_page).post(save_field))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FieldsQuery {
+    error: Option<String>,
+    saved: Option<String>,
+}
+
+async fn fields_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<FieldsQuery>,
+) -> Result<Response, PageError> {
+    visitor.actor.require_admin()?;
+    let fields = records::technical_fields(&state.app).await?;
+    let base = page_context(&state.app, &visitor, "技术领域").await;
+    Ok(html(
+        StatusCode::OK,
+        "fields.html",
+        context! {
+            fields => ser(fields.iter().map(|f| context! { code => f.code.clone(), label => f.label.clone() }).collect::<Vec<_>>()),
+            error => query.error, saved => query.saved.is_some(), ..base
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FieldForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    code: String,
+    label: String,
+}
+
+async fn save_field(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<FieldForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    match records::save_technical_field(&state.app, &visitor.actor, &form.code, &form.label).await {
+        Ok(_) => Ok(Redirect::to("/admin/fields?saved=1").into_response()),
+        Err(error) => back_with_error("/admin/fields", error),
+    }
+}

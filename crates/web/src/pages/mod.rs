@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(institutions::router())
         .merge(records::router())
         .merge(lists::router())
+        .merge(lists::fields_router())
         .merge(exchange::router())
         .merge(users::router())
         .merge(audit::router())

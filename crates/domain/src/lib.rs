@@ -26,7 +26,8 @@ pub use patent::{PatentNumber, PatentNumberError};
 pub use record::{
     Achievement, AchievementDetails, AchievementInput, CloseReason, Demand, DemandDetails,
     DemandInput, IpItem, ListIssue, Price, RecordKind, RecordStatus, SourceFlag, Stage,
-    TechnicalField, TransferMode, Transition, TransitionError, Trl, mask_phone, split_list,
+    TechnicalField, TransferMode, Transition, TransitionError, Trl, mask_phone, sniff_attachment,
+    split_list,
 };
 pub use role::{Password, ResponsibleUnit, Role, User, UserRole, Username};
 pub use validation::{FieldError, FieldErrors};

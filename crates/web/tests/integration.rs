@@ -1480,3 +1480,129 @@ async fn admins_keep_the_technical_field_list() {
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn attachments_are_checked_by_content_and_stay_private_with_their_draft() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        let system = zijin_app::Actor::System("test");
+        let mut ids = Vec::new();
+        for (name, code) in [
+            ("南京测试大学", VALID_CODE.to_string()),
+            ("南京另一大学", other_code()),
+        ] {
+            let input = zijin_domain::InstitutionInput {
+                name,
+                kind: "university",
+                credit_code: &code,
+                district: "栖霞区",
+                ..Default::default()
+            };
+            ids.push(
+                zijin_app::institutions::create(&server.context.app, &system, &input)
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        add_user(&server, "teacher", "institution", "", "", Some(ids[0])).await;
+        add_user(&server, "outsider", "institution", "", "", Some(ids[1])).await;
+        let teacher_user = account_of(&server, "teacher").await;
+        let modes = vec!["licence".to_string()];
+        let input = zijin_domain::AchievementInput {
+            title: "带附件的成果",
+            summary: "简介",
+            field: "new-energy",
+            trl: "5",
+            transfer_modes: &modes,
+            contact_name: "王老师",
+            contact_phone: "13800000000",
+            ..Default::default()
+        };
+        let achievement = zijin_app::records::create_achievement(
+            &server.context.app,
+            &zijin_app::Actor::User(teacher_user),
+            &input,
+        )
+        .await
+        .unwrap();
+        let (teacher, csrf) = log_in(&server, "teacher").await;
+        let upload = |bytes: Vec<u8>, name: &'static str| {
+            let form = reqwest::multipart::Form::new()
+                .text("_csrf", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name(name),
+                );
+            teacher
+                .post(server.url(&format!(
+                    "/records/achievement/{}/attachments",
+                    achievement.id
+                )))
+                .multipart(form)
+                .send()
+        };
+        let refused = upload(b"MZ\x90\x00 an executable".to_vec(), "report.pdf")
+            .await
+            .unwrap();
+        assert!(
+            refused.headers()["location"]
+                .to_str()
+                .unwrap()
+                .contains("error="),
+            "{backend:?}: renamed files are refused"
+        );
+        let accepted = upload(b"%PDF-1.7\n% a tiny pdf\n".to_vec(), "成果说明.exe")
+            .await
+            .unwrap();
+        assert!(
+            accepted.headers()["location"]
+                .to_str()
+                .unwrap()
+                .ends_with("saved=1"),
+            "{backend:?}"
+        );
+        let detail = teacher
+            .get(server.url(&format!("/records/achievement/{}", achievement.id)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            detail.contains("成果说明.pdf"),
+            "the name gets the extension of the content"
+        );
+        let attachment_id: (i64,) = sqlx::query_as("SELECT id FROM attachments")
+            .fetch_one(server.context.app.store().pool())
+            .await
+            .unwrap();
+        let file = teacher
+            .get(server.url(&format!("/attachments/{}", attachment_id.0)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.headers()["content-type"], "application/pdf");
+        assert!(file.bytes().await.unwrap().starts_with(b"%PDF-"));
+        let (outsider, _) = log_in(&server, "outsider").await;
+        assert_eq!(
+            outsider
+                .get(server.url(&format!("/attachments/{}", attachment_id.0)))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            client()
+                .get(server.url(&format!("/attachments/{}", attachment_id.0)))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+}

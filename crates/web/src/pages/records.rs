@@ -30,6 +30,92 @@ pub fn router() -> Router<AppState> {
         .route("/records/{kind}/{id}", get(detail))
         .route("/records/{kind}/{id}/{step}", post(step))
         .route("/review", get(review_queue))
+        .route(
+            "/records/{kind}/{id}/attachments",
+            post(upload).layer(axum::extract::DefaultBodyLimit::max(
+                records::MAX_ATTACHMENT_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/attachments/{id}", get(download))
+}
+
+/// Uploads one attachment; errors come back to the record page as a message.
+async fn upload(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((kind, id)): Path<(String, String)>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    let kind = kind_of(&kind)?;
+    let id = parse_id(&id)?;
+    let back = format!("/records/{}/{id}", kind.code());
+    let too_large = || {
+        Redirect::to(&format!(
+            "{back}?error={}",
+            percent_encode(&format!(
+                "附件不能超过 {} MB",
+                records::MAX_ATTACHMENT_BYTES / 1_048_576
+            ))
+        ))
+        .into_response()
+    };
+    let Ok(mut multipart) = multipart else {
+        return Ok(too_large());
+    };
+    let (mut csrf, mut file) = (String::new(), None);
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                let filename = field.file_name().unwrap_or("附件").to_string();
+                let Ok(bytes) = field.bytes().await else {
+                    return Ok(too_large());
+                };
+                match name.as_str() {
+                    "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+                    "file" => file = Some((filename, bytes)),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return Ok(too_large()),
+        }
+    }
+    visitor.check_csrf(&csrf)?;
+    let (filename, bytes) = file.unwrap_or_default();
+    match records::add_attachment(&state.app, &visitor.actor, kind, id, &filename, &bytes).await {
+        Ok(_) => Ok(Redirect::to(&format!("{back}?saved=1")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            let message: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+            Ok(Redirect::to(&format!(
+                "{back}?error={}",
+                percent_encode(&message.join("；"))
+            ))
+            .into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn download(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let (attachment, bytes) = records::attachment(&state.app, &visitor.actor, id).await?;
+    let disposition = format!(
+        "attachment; filename=\"attachment\"; filename*=UTF-8''{}",
+        percent_encode(&attachment.filename)
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, attachment.content_type),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// `achievements` / `achievement` → the kind.
@@ -514,11 +600,17 @@ async fn detail(
         review => reviewer && status == RecordStatus::Submitted,
         priority => visitor.actor.is_admin() && status.is_listed(),
     };
+    let attachments: Vec<_> = records::attachments(&state.app, &visitor.actor, kind, view.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| context! { id => a.id, filename => a.filename, size_kb => (a.size + 1023) / 1024 })
+        .collect();
     let base = page_context(&state.app, &visitor, &view.title).await;
     Ok(html(
         StatusCode::OK,
         "record_detail.html",
-        context! { r => ser(&view), actions, saved => query.saved.is_some(), error => query.error, kinds => plural(kind), ..base },
+        context! { r => ser(&view), actions, attachments, saved => query.saved.is_some(), error => query.error, kinds => plural(kind), ..base },
     ))
 }
 

@@ -15,11 +15,11 @@ use zijin_domain::{
     Coded, District, InstitutionType, RecordKind, Stage, TechnicalField, TransferMode, Trl,
 };
 
-use super::html;
+use super::{back_with_error, html};
 use crate::AppState;
 use crate::error::PageError;
 use crate::session::Visitor;
-use crate::views::{options, page_context, page_number, percent_encode, query_prefix, ser};
+use crate::views::{options, page_context, page_number, query_prefix, ser};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -77,20 +77,6 @@ struct OpenForm {
     #[serde(rename = "_csrf")]
     csrf: String,
     title: String,
-}
-
-fn back_with_error(path: &str, error: AppError) -> Result<Response, PageError> {
-    match error {
-        AppError::Validation(fields) | AppError::Duplicate(fields) => {
-            let message: Vec<String> = fields.iter().map(|e| e.message.clone()).collect();
-            Ok(Redirect::to(&format!(
-                "{path}?error={}",
-                percent_encode(&message.join("；"))
-            ))
-            .into_response())
-        }
-        other => Err(other.into()),
-    }
 }
 
 async fn open_issue(

@@ -72,3 +72,19 @@ fn error_context(
         errors.iter().map(|e| e.message.clone()).collect(),
     )
 }
+
+/// Sends the visitor back to `path` with the input errors shown there (`?error=`); other errors
+/// become error pages.
+fn back_with_error(
+    path: &str,
+    error: zijin_app::AppError,
+) -> Result<Response, crate::error::PageError> {
+    match error {
+        zijin_app::AppError::Validation(fields) | zijin_app::AppError::Duplicate(fields) => {
+            let message: Vec<String> = fields.iter().map(|e| e.message.clone()).collect();
+            let query = crate::views::percent_encode(&message.join("；"));
+            Ok(axum::response::Redirect::to(&format!("{path}?error={query}")).into_response())
+        }
+        other => Err(other.into()),
+    }
+}

@@ -15,7 +15,7 @@ use zijin_domain::{
     SourceFlag, TechnicalField, TransferMode, Transition, Trl, UserRole,
 };
 
-use super::{error_context, html};
+use super::{back_with_error, error_context, html};
 use crate::AppState;
 use crate::error::PageError;
 use crate::session::Visitor;
@@ -85,15 +85,7 @@ async fn upload(
     let (filename, bytes) = file.unwrap_or_default();
     match records::add_attachment(&state.app, &visitor.actor, kind, id, &filename, &bytes).await {
         Ok(_) => Ok(Redirect::to(&format!("{back}?saved=1")).into_response()),
-        Err(AppError::Validation(errors)) => {
-            let message: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
-            Ok(Redirect::to(&format!(
-                "{back}?error={}",
-                percent_encode(&message.join("；"))
-            ))
-            .into_response())
-        }
-        Err(other) => Err(other.into()),
+        Err(error) => back_with_error(&back, error),
     }
 }
 
@@ -661,14 +653,6 @@ async fn step(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("{back}?saved=1")).into_response()),
-        Err(AppError::Validation(errors)) => {
-            let message: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
-            Ok(Redirect::to(&format!(
-                "{back}?error={}",
-                percent_encode(&message.join("；"))
-            ))
-            .into_response())
-        }
-        Err(other) => Err(other.into()),
+        Err(error) => back_with_error(&back, error),
     }
 }

@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
 use zijin_domain::{AuditRecord, GENESIS_HASH};
 
-use crate::query::{Filter, Value, fetch_page, like_pattern};
+use crate::query::{Filter, Value, fetch_page, like_pattern, rows_per_insert};
 use crate::{Paged, StoreResult, WriteTx, timestamp};
 
 /// A change to record in the log.
@@ -110,8 +110,8 @@ pub async fn append_many(
             hash,
         ));
     }
-    // Ten parameters a row; 500 rows stay below both backends' parameter limits.
-    for batch in rows.chunks(500) {
+    let batch_rows = rows_per_insert(tx);
+    for batch in rows.chunks(batch_rows) {
         let mut sql = String::from(
             "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before_json, after_json, previous_hash, hash) VALUES ",
         );

@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
 use zijin_domain::{Coded, ListIssue, RecordKind};
 
-use crate::query::{Filter, Value, fetch_page, like_pattern};
+use crate::query::{Filter, Value, fetch_page, like_pattern, rows_per_insert};
 use crate::{Paged, StoreError, StoreResult, WriteTx, timestamp};
 
 /// The constraint that refuses two issues with the same title.
@@ -98,11 +98,9 @@ pub async fn previous_published<'e>(
     .transpose()
 }
 
-/// Rows per INSERT statement: 12 parameters each stays far below both backends' limits.
-const INSERT_BATCH: usize = 400;
-
 pub async fn insert_entries(tx: &mut WriteTx, issue_id: i64, entries: &[Entry]) -> StoreResult<()> {
-    for batch in entries.chunks(INSERT_BATCH) {
+    let batch_rows = rows_per_insert(tx);
+    for batch in entries.chunks(batch_rows) {
         let mut sql = String::from(
             "INSERT INTO list_entries (issue_id, kind, record_id, title, field, district, institution_kind, trl, \
              modes, priority, snapshot, snapshot_hash) VALUES ",

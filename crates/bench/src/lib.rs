@@ -11,11 +11,11 @@ pub async fn timed<T>(future: impl std::future::Future<Output = T>) -> (T, f64) 
 
 /// Real Chinese patent titles from `../shared/data/cn-patents/` (for realistic text only).
 pub fn patent_titles() -> Vec<String> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/cn-patents/patents.tsv"
-    );
-    let data = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    let shared = std::env::var("ZIJIN_SHARED_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared").to_string());
+    let path = format!("{shared}/data/cn-patents/patents.tsv");
+    let data = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{path}: {error} (set ZIJIN_SHARED_DIR)"));
     data.lines()
         .skip(1)
         .filter_map(|line| line.split('\t').nth(1))

@@ -171,12 +171,13 @@ mod tests {
 
     #[test]
     fn every_real_publication_number_parses() {
-        let data = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/data/cn-patents/patents.tsv"
-        ));
-        let Ok(data) = data else {
-            panic!("the shared patent data is expected beside the repository");
+        // The shared material lies beside the repository (ZIJIN_SHARED_DIR points elsewhere).
+        let shared = std::env::var("ZIJIN_SHARED_DIR").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared").to_string()
+        });
+        let path = format!("{shared}/data/cn-patents/patents.tsv");
+        let Ok(data) = std::fs::read_to_string(&path) else {
+            panic!("the shared patent data is expected at {path} (set ZIJIN_SHARED_DIR)");
         };
         let mut count = 0;
         for line in data.lines().skip(1) {

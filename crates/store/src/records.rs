@@ -89,6 +89,45 @@ fn read_status(row: &AnyRow) -> StoreResult<RecordStatus> {
     RecordStatus::from_code(&code).ok_or_else(|| StoreError::Corrupt(format!("未知状态 {code}")))
 }
 
+/// Binds the stored columns of a record's details, in the order the statements list them
+/// (shared by insert and update, so the two cannot drift apart).
+trait BindDetails {
+    fn bind_achievement(self, details: &AchievementDetails) -> Self;
+    fn bind_demand(self, details: &DemandDetails) -> Self;
+}
+
+impl<'q> BindDetails for sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    fn bind_achievement(self, details: &AchievementDetails) -> Self {
+        self.bind(details.title.clone())
+            .bind(details.summary.clone())
+            .bind(details.field.clone())
+            .bind(json_list(&details.keywords))
+            .bind(i64::from(details.trl.level()))
+            .bind(json_list(details.ip_items.iter().map(IpItem::written)))
+            .bind(codes(&details.transfer_modes))
+            .bind(match details.price {
+                Price::Negotiable => None,
+                Price::Amount(money) => Some(money.fen()),
+            })
+            .bind(details.contact_name.clone())
+            .bind(details.contact_phone.clone())
+            .bind(codes(&details.source_flags))
+    }
+
+    fn bind_demand(self, details: &DemandDetails) -> Self {
+        self.bind(details.title.clone())
+            .bind(details.description.clone())
+            .bind(details.field.clone())
+            .bind(json_list(&details.keywords))
+            .bind(codes(&details.cooperation_modes))
+            .bind(details.budget_min.map(Money::fen))
+            .bind(details.budget_max.map(Money::fen))
+            .bind(details.deadline.map(|date| date.to_string()))
+            .bind(details.contact_name.clone())
+            .bind(details.contact_phone.clone())
+    }
+}
+
 pub async fn insert_achievement(
     tx: &mut WriteTx,
     institution_id: i64,
@@ -103,20 +142,7 @@ pub async fn insert_achievement(
     )
     .bind(institution_id)
     .bind(status.code())
-    .bind(&details.title)
-    .bind(&details.summary)
-    .bind(&details.field)
-    .bind(json_list(&details.keywords))
-    .bind(i64::from(details.trl.level()))
-    .bind(json_list(details.ip_items.iter().map(IpItem::written)))
-    .bind(codes(&details.transfer_modes))
-    .bind(match details.price {
-        Price::Negotiable => None,
-        Price::Amount(money) => Some(money.fen()),
-    })
-    .bind(&details.contact_name)
-    .bind(&details.contact_phone)
-    .bind(codes(&details.source_flags))
+    .bind_achievement(details)
     .bind(timestamp(at))
     .fetch_one(&mut **tx)
     .await?;
@@ -130,26 +156,13 @@ pub async fn update_achievement(
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
     sqlx::query(
-        "UPDATE achievements SET title = $1, summary = $2, field = $3, keywords = $4, trl = $5, ip_items = $6, \
-         transfer_modes = $7, price_fen = $8, contact_name = $9, contact_phone = $10, source_flags = $11, \
-         updated_at = $12 WHERE id = $13",
+        "UPDATE achievements SET title = $2, summary = $3, field = $4, keywords = $5, trl = $6, ip_items = $7, \
+         transfer_modes = $8, price_fen = $9, contact_name = $10, contact_phone = $11, source_flags = $12, \
+         updated_at = $13 WHERE id = $1",
     )
-    .bind(&details.title)
-    .bind(&details.summary)
-    .bind(&details.field)
-    .bind(json_list(&details.keywords))
-    .bind(i64::from(details.trl.level()))
-    .bind(json_list(details.ip_items.iter().map(IpItem::written)))
-    .bind(codes(&details.transfer_modes))
-    .bind(match details.price {
-        Price::Negotiable => None,
-        Price::Amount(money) => Some(money.fen()),
-    })
-    .bind(&details.contact_name)
-    .bind(&details.contact_phone)
-    .bind(codes(&details.source_flags))
-    .bind(timestamp(at))
     .bind(id)
+    .bind_achievement(details)
+    .bind(timestamp(at))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -217,16 +230,7 @@ pub async fn insert_demand(
     )
     .bind(institution_id)
     .bind(status.code())
-    .bind(&details.title)
-    .bind(&details.description)
-    .bind(&details.field)
-    .bind(json_list(&details.keywords))
-    .bind(codes(&details.cooperation_modes))
-    .bind(details.budget_min.map(Money::fen))
-    .bind(details.budget_max.map(Money::fen))
-    .bind(details.deadline.map(|date| date.to_string()))
-    .bind(&details.contact_name)
-    .bind(&details.contact_phone)
+    .bind_demand(details)
     .bind(timestamp(at))
     .fetch_one(&mut **tx)
     .await?;
@@ -240,22 +244,13 @@ pub async fn update_demand(
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
     sqlx::query(
-        "UPDATE demands SET title = $1, description = $2, field = $3, keywords = $4, cooperation_modes = $5, \
-         budget_min_fen = $6, budget_max_fen = $7, deadline = $8, contact_name = $9, contact_phone = $10, \
-         updated_at = $11 WHERE id = $12",
+        "UPDATE demands SET title = $2, description = $3, field = $4, keywords = $5, cooperation_modes = $6, \
+         budget_min_fen = $7, budget_max_fen = $8, deadline = $9, contact_name = $10, contact_phone = $11, \
+         updated_at = $12 WHERE id = $1",
     )
-    .bind(&details.title)
-    .bind(&details.description)
-    .bind(&details.field)
-    .bind(json_list(&details.keywords))
-    .bind(codes(&details.cooperation_modes))
-    .bind(details.budget_min.map(Money::fen))
-    .bind(details.budget_max.map(Money::fen))
-    .bind(details.deadline.map(|date| date.to_string()))
-    .bind(&details.contact_name)
-    .bind(&details.contact_phone)
-    .bind(timestamp(at))
     .bind(id)
+    .bind_demand(details)
+    .bind(timestamp(at))
     .execute(&mut **tx)
     .await?;
     Ok(())

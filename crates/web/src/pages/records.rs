@@ -119,6 +119,15 @@ fn kind_of(segment: &str) -> Result<RecordKind, PageError> {
     }
 }
 
+/// Only institutions' own users draft records.
+fn require_institution_user(actor: &Actor) -> Result<(), PageError> {
+    match actor.user().map(|u| u.role) {
+        Some(UserRole::InstitutionUser(_)) => Ok(()),
+        None => Err(AppError::Unauthenticated.into()),
+        Some(_) => Err(AppError::Forbidden.into()),
+    }
+}
+
 fn plural(kind: RecordKind) -> &'static str {
     match kind {
         RecordKind::Achievement => "achievements",
@@ -225,17 +234,7 @@ async fn mine(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let kind = kind_of(&kinds)?;
-    if !matches!(
-        visitor.actor.user().map(|u| u.role),
-        Some(UserRole::InstitutionUser(_))
-    ) {
-        return Err(if visitor.actor.user().is_none() {
-            AppError::Unauthenticated
-        } else {
-            AppError::Forbidden
-        }
-        .into());
-    }
+    require_institution_user(&visitor.actor)?;
     let page = page_number(query.page.as_deref());
     let (items, total, page_count) =
         record_list(&state, &visitor.actor, kind, vec![], page).await?;
@@ -404,17 +403,7 @@ async fn new_form(
     Path(kinds): Path<String>,
 ) -> Result<Response, PageError> {
     let kind = kind_of(&kinds)?;
-    if !matches!(
-        visitor.actor.user().map(|u| u.role),
-        Some(UserRole::InstitutionUser(_))
-    ) {
-        return Err(if visitor.actor.user().is_none() {
-            AppError::Unauthenticated
-        } else {
-            AppError::Forbidden
-        }
-        .into());
-    }
+    require_institution_user(&visitor.actor)?;
     render_form(
         &state,
         &visitor,

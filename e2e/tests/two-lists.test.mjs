@@ -1,9 +1,12 @@
 // Issue 3: an enterprise submits a demand, a university submits an achievement, a reviewer
 // returns it with a comment and approves it after the edit, the admin publishes an issue, and an
-// anonymous visitor finds both in the public lists and downloads the .xlsx, whose rows we read.
+// anonymous visitor finds both in the public lists and downloads the .xlsx, whose rows we read,
+// and the PDF, whose text we read.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { startServer, launchBrowser, screenshot } from '../harness.mjs';
 
 let server;
@@ -132,4 +135,15 @@ test('the two lists from drafting to a downloaded spreadsheet', async () => {
   assert.equal(demands.rowCount, 2);
   assert.equal(demands.getRow(2).getCell(2).value, '冬季电动车续航提升');
   assert.equal(demands.getRow(2).getCell(9).value, '南京测试新能源有限公司');
+
+  // The same issue as PDF for official publication, read back with poppler's pdftotext.
+  const [pdfDownload] = await Promise.all([visitor.waitForEvent('download'), visitor.click('#export-pdf')]);
+  assert.match(pdfDownload.suggestedFilename(), /\.pdf$/);
+  const pdfPath = await pdfDownload.path();
+  assert.equal(readFileSync(pdfPath).subarray(0, 5).toString(), '%PDF-');
+  const pdfText = execFileSync('pdftotext', [pdfPath, '-']).toString().replace(/\s+/g, '');
+  for (const expected of ['2026年第4期', '宽温域锂离子电池电解液', '1,500,000.00', '138****5678', '冬季电动车续航提升']) {
+    assert.ok(pdfText.includes(expected), `${expected} in the PDF`);
+  }
+  assert.ok(!pdfText.includes('13812345678'), 'contacts are masked in the PDF');
 });

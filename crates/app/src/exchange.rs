@@ -597,10 +597,63 @@ pub fn template(kind: RecordKind, fields: &[zijin_domain::TechnicalField]) -> Ap
     workbook.save_to_buffer().map_err(xlsx_error)
 }
 
-/// A published issue (or, for admins, an unpublished one) as an .xlsx workbook with one sheet
-/// per list, Chinese headers, contacts masked as published.
-pub async fn export_issue_xlsx(app: &App, actor: &Actor, issue_id: i64) -> AppResult<Vec<u8>> {
-    use rust_xlsxwriter::{Format, Workbook};
+/// Headers of an exported list, in order.
+pub fn export_headers(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Achievement => &[
+            "序号",
+            "成果名称",
+            "技术领域",
+            "关键词",
+            "技术成熟度",
+            "知识产权",
+            "转化方式",
+            "参考价格（元）",
+            "完成单位",
+            "单位类型",
+            "所在区",
+            "联系人",
+            "联系电话",
+            "优先推荐",
+        ],
+        RecordKind::Demand => &[
+            "序号",
+            "需求名称",
+            "技术领域",
+            "关键词",
+            "合作方式",
+            "预算下限（元）",
+            "预算上限（元）",
+            "截止日期",
+            "需求单位",
+            "单位类型",
+            "所在区",
+            "联系人",
+            "联系电话",
+            "优先推荐",
+        ],
+    }
+}
+
+/// One list of an issue as exported: each row's values under `export_headers(kind)`, taken
+/// from the frozen snapshots (contacts masked as published).
+struct ExportedList {
+    kind: RecordKind,
+    rows: Vec<Vec<String>>,
+}
+
+impl ExportedList {
+    fn column(&self, header: &str) -> Option<usize> {
+        export_headers(self.kind).iter().position(|h| *h == header)
+    }
+}
+
+/// The issue, if the actor may export it, and its two lists.
+async fn exported_lists(
+    app: &App,
+    actor: &Actor,
+    issue_id: i64,
+) -> AppResult<(ListIssue, Vec<ExportedList>)> {
     use zijin_domain::{District, TransferMode, Trl};
     let issue = crate::lists::issue(app, issue_id).await?;
     if !issue.published && !actor.is_admin() {
@@ -614,59 +667,10 @@ pub async fn export_issue_xlsx(app: &App, actor: &Actor, issue_id: i64) -> AppRe
             .map(|f| f.label.clone())
             .unwrap_or_else(|| code.to_string())
     };
-    let mut workbook = Workbook::new();
-    let bold = Format::new()
-        .set_bold()
-        .set_background_color("E9DDF3")
-        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let mut lists = Vec::new();
     for kind in [RecordKind::Achievement, RecordKind::Demand] {
         let entries = zijin_store::lists::all_entries(app.store.pool(), issue_id, kind).await?;
-        let sheet = workbook
-            .add_worksheet()
-            .set_name(format!("{}清单", kind.label()))
-            .map_err(xlsx_error)?;
-        let headers: &[&str] = match kind {
-            RecordKind::Achievement => &[
-                "序号",
-                "成果名称",
-                "技术领域",
-                "关键词",
-                "技术成熟度",
-                "知识产权",
-                "转化方式",
-                "参考价格（元）",
-                "完成单位",
-                "单位类型",
-                "所在区",
-                "联系人",
-                "联系电话",
-                "优先推荐",
-            ],
-            RecordKind::Demand => &[
-                "序号",
-                "需求名称",
-                "技术领域",
-                "关键词",
-                "合作方式",
-                "预算下限（元）",
-                "预算上限（元）",
-                "截止日期",
-                "需求单位",
-                "单位类型",
-                "所在区",
-                "联系人",
-                "联系电话",
-                "优先推荐",
-            ],
-        };
-        for (column, header) in headers.iter().enumerate() {
-            sheet
-                .write_string_with_format(0, column as u16, *header, &bold)
-                .map_err(xlsx_error)?;
-            sheet
-                .set_column_width(column as u16, if column == 1 { 36 } else { 14 })
-                .map_err(xlsx_error)?;
-        }
+        let mut rows = Vec::with_capacity(entries.len());
         for (index, entry) in entries.iter().enumerate() {
             let s: serde_json::Value = serde_json::from_str(&entry.snapshot).unwrap_or_default();
             let text = |key: &str| s[key].as_str().unwrap_or_default().to_string();
@@ -691,11 +695,18 @@ pub async fn export_issue_xlsx(app: &App, actor: &Actor, issue_id: i64) -> AppRe
                 .join("、");
             let institution_kind = InstitutionType::from_code(&entry.institution_kind)
                 .map(|k| k.label())
-                .unwrap_or_default();
+                .unwrap_or_default()
+                .to_string();
             let district = District::from_code(&entry.district)
                 .map(|d| d.label())
-                .unwrap_or_default();
-            let values: Vec<String> = match kind {
+                .unwrap_or_default()
+                .to_string();
+            let institution = s["institution"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let priority = if entry.priority { "是" } else { "" }.to_string();
+            rows.push(match kind {
                 RecordKind::Achievement => vec![
                     (index + 1).to_string(),
                     entry.title.clone(),
@@ -710,19 +721,12 @@ pub async fn export_issue_xlsx(app: &App, actor: &Actor, issue_id: i64) -> AppRe
                     list("ip_items"),
                     modes,
                     text("price"),
-                    s["institution"]["name"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                    institution_kind.to_string(),
-                    district.to_string(),
+                    institution,
+                    institution_kind,
+                    district,
                     text("contact_name"),
                     text("contact_phone"),
-                    if entry.priority {
-                        "是".into()
-                    } else {
-                        String::new()
-                    },
+                    priority,
                 ],
                 RecordKind::Demand => vec![
                     (index + 1).to_string(),
@@ -733,21 +737,44 @@ pub async fn export_issue_xlsx(app: &App, actor: &Actor, issue_id: i64) -> AppRe
                     text("budget_min"),
                     text("budget_max"),
                     text("deadline"),
-                    s["institution"]["name"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                    institution_kind.to_string(),
-                    district.to_string(),
+                    institution,
+                    institution_kind,
+                    district,
                     text("contact_name"),
                     text("contact_phone"),
-                    if entry.priority {
-                        "是".into()
-                    } else {
-                        String::new()
-                    },
+                    priority,
                 ],
-            };
+            });
+        }
+        lists.push(ExportedList { kind, rows });
+    }
+    Ok((issue, lists))
+}
+
+/// A published issue (or, for admins, an unpublished one) as an .xlsx workbook with one sheet
+/// per list, Chinese headers, contacts masked as published.
+pub async fn export_issue_xlsx(app: &App, actor: &Actor, issue_id: i64) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let (_, lists) = exported_lists(app, actor, issue_id).await?;
+    let mut workbook = Workbook::new();
+    let bold = Format::new()
+        .set_bold()
+        .set_background_color("E9DDF3")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    for list in &lists {
+        let sheet = workbook
+            .add_worksheet()
+            .set_name(format!("{}清单", list.kind.label()))
+            .map_err(xlsx_error)?;
+        for (column, header) in export_headers(list.kind).iter().enumerate() {
+            sheet
+                .write_string_with_format(0, column as u16, *header, &bold)
+                .map_err(xlsx_error)?;
+            sheet
+                .set_column_width(column as u16, if column == 1 { 36 } else { 14 })
+                .map_err(xlsx_error)?;
+        }
+        for (index, values) in list.rows.iter().enumerate() {
             for (column, value) in values.iter().enumerate() {
                 sheet
                     .write_string((index + 1) as u32, column as u16, value)
@@ -757,4 +784,169 @@ pub async fn export_issue_xlsx(app: &App, actor: &Actor, issue_id: i64) -> AppRe
         sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
     }
     workbook.save_to_buffer().map_err(xlsx_error)
+}
+
+/// The columns of the PDF, a selection of the spreadsheet's that fits A4 landscape: header,
+/// share of the width, alignment.
+fn pdf_columns(kind: RecordKind) -> &'static [(&'static str, f32, zijin_pdf::Align)] {
+    use zijin_pdf::Align::{Center, Left, Right};
+    match kind {
+        RecordKind::Achievement => &[
+            ("序号", 3.5, Center),
+            ("成果名称", 16.0, Left),
+            ("技术领域", 7.0, Center),
+            ("关键词", 10.0, Left),
+            ("技术成熟度", 8.5, Center),
+            ("知识产权", 11.5, Left),
+            ("转化方式", 8.0, Left),
+            ("参考价格（元）", 9.0, Right),
+            ("完成单位", 11.0, Left),
+            ("所在区", 5.5, Center),
+            ("联系人", 5.0, Center),
+            ("联系电话", 8.5, Center),
+        ],
+        RecordKind::Demand => &[
+            ("序号", 3.5, Center),
+            ("需求名称", 18.0, Left),
+            ("技术领域", 7.0, Center),
+            ("关键词", 10.5, Left),
+            ("合作方式", 8.5, Left),
+            ("预算下限（元）", 9.0, Right),
+            ("预算上限（元）", 9.0, Right),
+            ("截止日期", 7.5, Center),
+            ("需求单位", 11.5, Left),
+            ("所在区", 5.5, Center),
+            ("联系人", 5.0, Center),
+            ("联系电话", 8.5, Center),
+        ],
+    }
+}
+
+/// "4170000.00" → "4,170,000.00", as amounts are printed in official tables; other text
+/// (面议, empty) is left as it is.
+fn group_thousands(amount: &str) -> String {
+    let (whole, fraction) = amount.split_once('.').unwrap_or((amount, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return amount.to_string();
+    }
+    let mut grouped = String::new();
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if fraction.is_empty() {
+        grouped
+    } else {
+        format!("{grouped}.{fraction}")
+    }
+}
+
+/// A list issue as a PDF for official publication: title, basis, both lists as tables whose
+/// header repeats on every page, page numbers; Chinese drawn with the embedded font (and the
+/// system's CJK fonts for characters outside it). Runs on a blocking thread: a large issue
+/// takes seconds.
+pub async fn export_issue_pdf(app: &App, actor: &Actor, issue_id: i64) -> AppResult<Vec<u8>> {
+    let (issue, lists) = exported_lists(app, actor, issue_id).await?;
+    let published = issue
+        .published_at
+        .as_deref()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .map(|at| {
+            at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(*at.offset()))
+        });
+    let date_line = match &published {
+        Some(at) => format!("发布日期：{}", at.format("%Y年%-m月%-d日")),
+        None => "未发布（预览）".to_string(),
+    };
+    let mut tables = Vec::new();
+    for (number, list) in lists.iter().enumerate() {
+        let chosen: Vec<(usize, &(&str, f32, zijin_pdf::Align))> = pdf_columns(list.kind)
+            .iter()
+            .filter_map(|column| list.column(column.0).map(|index| (index, column)))
+            .collect();
+        let priority = list.column("优先推荐");
+        let rows = list
+            .rows
+            .iter()
+            .map(|values| {
+                chosen
+                    .iter()
+                    .map(|(index, (header, _, _))| {
+                        let value = if header.contains("（元）") {
+                            group_thousands(&values[*index])
+                        } else {
+                            values[*index].clone()
+                        };
+                        // The priority mark rides on the title, as the spreadsheet's column would
+                        // not fit the page.
+                        let marked = priority.is_some_and(|p| values[p] == "是");
+                        if marked && (*header == "成果名称" || *header == "需求名称") {
+                            format!("★{value}")
+                        } else {
+                            value
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        tables.push(zijin_pdf::Table {
+            heading: format!(
+                "{}、{}清单（共 {} 项）",
+                ["一", "二"][number.min(1)],
+                list.kind.label(),
+                list.rows.len()
+            ),
+            columns: chosen
+                .iter()
+                .map(|(_, (header, weight, align))| {
+                    zijin_pdf::Column::new(*header, *weight).aligned(*align)
+                })
+                .collect(),
+            rows,
+            empty_note: format!("本期无{}", list.kind.label()),
+        });
+    }
+    let publication = zijin_pdf::Publication {
+        title: format!("科技成果和技术需求“两项清单”（{}）", issue.title),
+        preamble: vec![
+            date_line,
+            "依据《关于加快推进科技成果转化的实施意见》第2条定期发布；联系电话已部分隐去"
+                .to_string(),
+            "★ 优先推荐列入省重点研发项目、省“1650”产业体系协同攻关项目".to_string(),
+        ],
+        tables,
+        footer: format!("紫金科技成果转化服务平台 · {}", issue.title),
+        date: published.map(|at| {
+            use chrono::Datelike;
+            (at.year() as u16, at.month() as u8, at.day() as u8)
+        }),
+    };
+    let rendered = tokio::task::spawn_blocking(move || {
+        zijin_pdf::render(&publication, zijin_pdf::FontSet::standard())
+    })
+    .await
+    .map_err(|error| AppError::Internal(format!("PDF 生成任务中断：{error}")))?
+    .map_err(|error| AppError::Internal(error.to_string()))?;
+    if !rendered.unavailable.is_empty() {
+        tracing::warn!(
+            issue = issue_id,
+            characters = %rendered.unavailable.iter().collect::<String>(),
+            "no font has these characters; they were written as code points"
+        );
+    }
+    Ok(rendered.bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn amounts_are_grouped_by_thousands() {
+        assert_eq!(super::group_thousands("4170000.00"), "4,170,000.00");
+        assert_eq!(super::group_thousands("100.00"), "100.00");
+        assert_eq!(super::group_thousands("1000"), "1,000");
+        assert_eq!(super::group_thousands("面议"), "面议");
+        assert_eq!(super::group_thousands(""), "");
+    }
 }

@@ -179,3 +179,21 @@ pub async fn spawn_app(backend: Backend) -> TestServer {
         server,
     }
 }
+
+/// The text of a PDF as poppler's `pdftotext` reads it (Debian poppler-utils, installed by
+/// `scripts/test`), with whitespace removed: extraction guesses spaces between CJK characters.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let path = directory.path().join("read.pdf");
+    std::fs::write(&path, pdf).expect("write pdf");
+    let output = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext is needed (Debian poppler-utils): {e}"));
+    assert!(output.status.success(), "pdftotext failed: {output:?}");
+    String::from_utf8_lossy(&output.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}

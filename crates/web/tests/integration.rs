@@ -1106,6 +1106,13 @@ async fn the_two_lists_flow_through_pages() {
                 .unwrap()
                 .contains("error=")
         );
+        // An issue not yet published is not anyone else's to download.
+        let early = client()
+            .get(server.url("/lists/1/export.pdf"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(early.status(), StatusCode::NOT_FOUND, "{backend:?}");
         let published = admin
             .post(server.url("/admin/lists/1/publish"))
             .form(&[("_csrf", a_csrf.clone())])
@@ -1113,6 +1120,23 @@ async fn the_two_lists_flow_through_pages() {
             .await
             .unwrap();
         assert_eq!(published.headers()["location"], "/lists/1?published=1");
+
+        // The published issue as PDF, for anyone.
+        let pdf = client()
+            .get(server.url("/lists/1/export.pdf"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.status(), StatusCode::OK);
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        let pdf_text = zijin_testkit::pdf_text(&pdf.bytes().await.unwrap());
+        assert!(
+            pdf_text.contains("低温电解液（专利已授权）")
+                && pdf_text.contains("冬季电动车续航提升")
+                && pdf_text.contains("138****5678")
+                && !pdf_text.contains("13812345678"),
+            "{backend:?}: {pdf_text}"
+        );
 
         // Anyone finds both in the public lists, with the phone masked.
         let public = client();

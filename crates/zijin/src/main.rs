@@ -40,6 +40,10 @@ struct GlobalArgs {
         default_value = "./zijin-data"
     )]
     data_dir: PathBuf,
+    /// A font file for PDF exports, tried before the embedded Noto Sans CJK SC: `PATH` or
+    /// `PATH#FACE` for a collection (.ttc).
+    #[arg(long, env = "ZIJIN_PDF_FONT", global = true)]
+    pdf_font: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -95,12 +99,15 @@ enum Command {
         #[arg(long, short)]
         output: PathBuf,
     },
-    /// Export a list issue to .xlsx.
+    /// Export a list issue to .xlsx or PDF (chosen by the output's extension, or --format).
     Export {
         /// The issue's number (its id).
         issue: i64,
         #[arg(long, short)]
         output: PathBuf,
+        /// xlsx or pdf; by default taken from the output's extension (.pdf → pdf, else xlsx).
+        #[arg(long, value_parser = ["xlsx", "pdf"])]
+        format: Option<String>,
     },
 }
 
@@ -189,6 +196,17 @@ fn main() -> ExitCode {
 }
 
 async fn open(global: &GlobalArgs) -> Result<App> {
+    if let Some(font) = &global.pdf_font {
+        let (path, face) = match font.rsplit_once('#') {
+            Some((path, face)) => (
+                path,
+                face.parse()
+                    .with_context(|| format!("--pdf-font 的字体序号无效：{face}"))?,
+            ),
+            None => (font.as_str(), 0),
+        };
+        zijin_pdf::prefer_font_file(path.into(), face);
+    }
     let url = match &global.database_url {
         Some(url) => url.clone(),
         None => {
@@ -377,10 +395,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("无法写入 {}", output.display()))?;
             println!("已写入模板 {}", output.display());
         }
-        Command::Export { issue, output } => {
+        Command::Export {
+            issue,
+            output,
+            format,
+        } => {
             let app = open(&cli.global).await?;
-            let bytes =
-                zijin_app::exchange::export_issue_xlsx(&app, &Actor::System("cli"), issue).await?;
+            let pdf = match format.as_deref() {
+                Some(format) => format == "pdf",
+                None => output
+                    .extension()
+                    .is_some_and(|extension| extension.eq_ignore_ascii_case("pdf")),
+            };
+            let actor = Actor::System("cli");
+            let bytes = if pdf {
+                zijin_app::exchange::export_issue_pdf(&app, &actor, issue).await?
+            } else {
+                zijin_app::exchange::export_issue_xlsx(&app, &actor, issue).await?
+            };
             std::fs::write(&output, bytes)
                 .with_context(|| format!("无法写入 {}", output.display()))?;
             println!("已导出 {}", output.display());

@@ -339,5 +339,28 @@ async fn import_checks_every_row_and_publishes_on_request() {
             table.headers[1], "成果名称",
             "the first sheet is the achievements list"
         );
+
+        // The same issue as PDF, chosen by the extension.
+        let output = directory.path().join("issue.pdf");
+        let exported = zijin(
+            &database,
+            &["export", "1", "--output", output.to_str().unwrap()],
+            "",
+        );
+        assert!(exported.status.success(), "{}", text(&exported.stderr));
+        let pdf_text = zijin_testkit::pdf_text(&std::fs::read(&output).unwrap());
+        for expected in [
+            "一、科技成果清单（共0项）",
+            "本期无科技成果",
+            "二、技术需求清单（共1项）",
+            "冬季续航提升",
+            "300,000.00",
+            "南京紫峰科技有限公司",
+        ] {
+            assert!(
+                pdf_text.contains(expected),
+                "{backend:?}: {expected} not in {pdf_text}"
+            );
+        }
     }
 }

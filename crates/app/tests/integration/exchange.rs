@@ -333,6 +333,26 @@ async fn csv_and_xlsx_imports_land_whole_and_export_back() {
             (first[1].as_str(), first[7].as_str(), first[12].as_str()),
             ("测试成果0", "1500000.50", "138****0000")
         );
+
+        let pdf = exchange::export_issue_pdf(&context.app, &Actor::Anonymous, issue.id)
+            .await
+            .unwrap();
+        let text = zijin_testkit::pdf_text(&pdf);
+        for expected in [
+            issue.title.as_str(),
+            "一、科技成果清单（共20项）",
+            "测试成果0",
+            "测试成果19",
+            "1,500,000.50",
+            "138****0000",
+            "本期无技术需求",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{backend:?}: {expected} not in {text}"
+            );
+        }
+        assert!(!text.contains("13800000000"), "contacts stay masked");
         assert_eq!(
             zijin_app::audit::verify(&context.app)
                 .await

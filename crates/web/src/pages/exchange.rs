@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/templates/{file}", get(template))
         .route("/lists/{id}/export.xlsx", get(export))
+        .route("/lists/{id}/export.pdf", get(export_pdf))
         .route(
             "/import",
             get(import_page)
@@ -30,14 +31,20 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// A download; the type follows the file name's extension (.pdf or .xlsx).
 fn attachment(filename: &str, bytes: Vec<u8>) -> Response {
     let encoded = crate::views::percent_encode(filename);
+    let (content_type, extension) = if filename.ends_with(".pdf") {
+        ("application/pdf", "pdf")
+    } else {
+        (XLSX, "xlsx")
+    };
     (
         [
-            (header::CONTENT_TYPE, XLSX.to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"zijin.xlsx\"; filename*=UTF-8''{encoded}"),
+                format!("attachment; filename=\"zijin.{extension}\"; filename*=UTF-8''{encoded}"),
             ),
         ],
         bytes,
@@ -66,12 +73,37 @@ async fn export(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    download_issue(&state, &visitor, &id, "xlsx").await
+}
+
+async fn export_pdf(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    download_issue(&state, &visitor, &id, "pdf").await
+}
+
+/// A list issue as a download: "xlsx" or "pdf".
+async fn download_issue(
+    state: &AppState,
+    visitor: &Visitor,
+    id: &str,
+    format: &str,
+) -> Result<Response, PageError> {
     let id: i64 = id
         .parse()
         .map_err(|_| PageError::from(AppError::NotFound("清单期次")))?;
     let issue = zijin_app::lists::issue(&state.app, id).await?;
-    let bytes = exchange::export_issue_xlsx(&state.app, &visitor.actor, id).await?;
-    Ok(attachment(&format!("两项清单-{}.xlsx", issue.title), bytes))
+    let bytes = if format == "pdf" {
+        exchange::export_issue_pdf(&state.app, &visitor.actor, id).await?
+    } else {
+        exchange::export_issue_xlsx(&state.app, &visitor.actor, id).await?
+    };
+    Ok(attachment(
+        &format!("两项清单-{}.{format}", issue.title),
+        bytes,
+    ))
 }
 
 fn may_import(visitor: &Visitor) -> Result<(), PageError> {

@@ -822,27 +822,6 @@ fn pdf_columns(kind: RecordKind) -> &'static [(&'static str, f32, zijin_pdf::Ali
     }
 }
 
-/// "4170000.00" → "4,170,000.00", as amounts are printed in official tables; other text
-/// (面议, empty) is left as it is.
-fn group_thousands(amount: &str) -> String {
-    let (whole, fraction) = amount.split_once('.').unwrap_or((amount, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
-        return amount.to_string();
-    }
-    let mut grouped = String::new();
-    for (index, digit) in whole.chars().enumerate() {
-        if index > 0 && (whole.len() - index) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    if fraction.is_empty() {
-        grouped
-    } else {
-        format!("{grouped}.{fraction}")
-    }
-}
-
 /// A list issue as a PDF for official publication: title, basis, both lists as tables whose
 /// header repeats on every page, page numbers; Chinese drawn with the embedded font (and the
 /// system's CJK fonts for characters outside it). Runs on a blocking thread: a large issue
@@ -875,7 +854,7 @@ pub async fn export_issue_pdf(app: &App, actor: &Actor, issue_id: i64) -> AppRes
                     .iter()
                     .map(|(index, (header, _, _))| {
                         let value = if header.contains("（元）") {
-                            group_thousands(&values[*index])
+                            zijin_domain::group_thousands(&values[*index])
                         } else {
                             values[*index].clone()
                         };
@@ -937,16 +916,4 @@ pub async fn export_issue_pdf(app: &App, actor: &Actor, issue_id: i64) -> AppRes
         );
     }
     Ok(rendered.bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn amounts_are_grouped_by_thousands() {
-        assert_eq!(super::group_thousands("4170000.00"), "4,170,000.00");
-        assert_eq!(super::group_thousands("100.00"), "100.00");
-        assert_eq!(super::group_thousands("1000"), "1,000");
-        assert_eq!(super::group_thousands("面议"), "面议");
-        assert_eq!(super::group_thousands(""), "");
-    }
 }

@@ -13,10 +13,11 @@ use zijin_store::lists::{self, Difference, Entry, EntryFilter, UNIQUE_ISSUE_TITL
 use zijin_store::{StoreError, audit, institutions, records};
 
 use crate::records::{achievement_snapshot, demand_snapshot};
-use crate::{Actor, App, AppError, AppResult, Paged};
+use crate::{Actor, App, AppError, AppResult};
 
 pub use zijin_store::lists::{
-    Difference as IssueDifference, Entry as IssueEntry, EntryFilter as IssueFilter,
+    COUNT_LIMIT, Difference as IssueDifference, Entry as IssueEntry, EntryFilter as IssueFilter,
+    EntryPage, PageAt,
 };
 
 /// What publishing an issue would include now.
@@ -265,9 +266,9 @@ pub async fn entries(
     issue_id: i64,
     kind: RecordKind,
     filter: &EntryFilter,
-    page: i64,
+    at: PageAt,
     per_page: i64,
-) -> AppResult<Paged<Entry>> {
+) -> AppResult<EntryPage> {
     let issue = issue(app, issue_id).await?;
     if !issue.published && !actor.is_admin() {
         return Err(AppError::NotFound("清单期次"));
@@ -277,7 +278,7 @@ pub async fn entries(
         issue_id,
         kind,
         filter,
-        page.max(1),
+        at,
         per_page.clamp(1, 200),
     )
     .await?)

@@ -21,7 +21,7 @@ pub use institution::{
     Institution, InstitutionDetails, InstitutionInput, InstitutionProfile, InstitutionTag,
     InstitutionType, MAX_NAME_CHARS,
 };
-pub use money::{Money, MoneyError};
+pub use money::{Money, MoneyError, group_thousands};
 pub use patent::{PatentNumber, PatentNumberError};
 pub use record::{
     Achievement, AchievementDetails, AchievementInput, CloseReason, Demand, DemandDetails,

@@ -93,9 +93,45 @@ impl fmt::Display for Money {
     }
 }
 
+/// Groups the digits of an amount or a count by thousands, as official tables print them:
+/// "4170000.00" → "4,170,000.00", "1000000" → "1,000,000". Anything that is not such a number
+/// (面议, empty) comes back unchanged.
+pub fn group_thousands(number: &str) -> String {
+    let (sign, unsigned) = match number.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", number),
+    };
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return number.to_string();
+    }
+    let mut grouped = String::from(sign);
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if !fraction.is_empty() {
+        grouped.push('.');
+        grouped.push_str(fraction);
+    }
+    grouped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_thousands_of_amounts_and_counts() {
+        assert_eq!(group_thousands("4170000.00"), "4,170,000.00");
+        assert_eq!(group_thousands("100.00"), "100.00");
+        assert_eq!(group_thousands("1000000"), "1,000,000");
+        assert_eq!(group_thousands("-1234"), "-1,234");
+        assert_eq!(group_thousands("面议"), "面议");
+        assert_eq!(group_thousands(""), "");
+    }
 
     #[test]
     fn parses_what_people_write() {

@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
-use zijin_domain::{Coded, ListIssue, RecordKind};
+use zijin_domain::{Coded, ListIssue, RecordKind, TransferMode};
 
-use crate::query::{Filter, Value, fetch_page, like_pattern, rows_per_insert};
-use crate::{Paged, StoreError, StoreResult, WriteTx, timestamp};
+use crate::query::{Filter, Value, like_pattern, rows_per_insert};
+use crate::{StoreError, StoreResult, WriteTx, timestamp};
 
 /// The constraint that refuses two issues with the same title.
 pub const UNIQUE_ISSUE_TITLE: &str = "list_issues.title";
@@ -134,12 +134,50 @@ pub async fn insert_entries(tx: &mut WriteTx, issue_id: i64, entries: &[Entry]) 
     Ok(())
 }
 
+/// Marks the issue published and counts its entries per public filter (`list_counts`), in
+/// the publishing transaction.
 pub async fn mark_published(tx: &mut WriteTx, issue_id: i64, at: DateTime<Utc>) -> StoreResult<()> {
     sqlx::query("UPDATE list_issues SET status = 'published', published_at = $1 WHERE id = $2")
         .bind(timestamp(at))
         .bind(issue_id)
         .execute(&mut **tx)
         .await?;
+    for kind in RecordKind::ALL {
+        sqlx::query(
+            "INSERT INTO list_counts (issue_id, kind, facet, value, n) \
+             SELECT $1, $2, 'all', '', COUNT(*) FROM list_entries WHERE issue_id = $1 AND kind = $2",
+        )
+        .bind(issue_id)
+        .bind(kind.code())
+        .execute(&mut **tx)
+        .await?;
+    }
+    let grouped: [&'static str; 5] = [
+        "INSERT INTO list_counts (issue_id, kind, facet, value, n) SELECT issue_id, kind, 'field', field, COUNT(*) \
+         FROM list_entries WHERE issue_id = $1 GROUP BY issue_id, kind, field",
+        "INSERT INTO list_counts (issue_id, kind, facet, value, n) SELECT issue_id, kind, 'district', district, COUNT(*) \
+         FROM list_entries WHERE issue_id = $1 GROUP BY issue_id, kind, district",
+        "INSERT INTO list_counts (issue_id, kind, facet, value, n) SELECT issue_id, kind, 'institution_kind', institution_kind, COUNT(*) \
+         FROM list_entries WHERE issue_id = $1 GROUP BY issue_id, kind, institution_kind",
+        "INSERT INTO list_counts (issue_id, kind, facet, value, n) SELECT issue_id, kind, 'trl', CAST(trl AS TEXT), COUNT(*) \
+         FROM list_entries WHERE issue_id = $1 AND trl IS NOT NULL GROUP BY issue_id, kind, trl",
+        "INSERT INTO list_counts (issue_id, kind, facet, value, n) SELECT issue_id, kind, 'priority', '1', COUNT(*) \
+         FROM list_entries WHERE issue_id = $1 AND priority = 1 GROUP BY issue_id, kind",
+    ];
+    for sql in grouped {
+        sqlx::query(sql).bind(issue_id).execute(&mut **tx).await?;
+    }
+    for mode in TransferMode::ALL {
+        sqlx::query(
+            "INSERT INTO list_counts (issue_id, kind, facet, value, n) SELECT issue_id, kind, 'mode', $2, COUNT(*) \
+             FROM list_entries WHERE issue_id = $1 AND modes LIKE $3 GROUP BY issue_id, kind",
+        )
+        .bind(issue_id)
+        .bind(mode.code())
+        .bind(format!("%\"{}\"%", mode.code()))
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 
@@ -156,65 +194,265 @@ pub struct EntryFilter {
     pub priority_only: bool,
 }
 
+/// Where a page of a list starts: a page number (OFFSET, for the first pages and scripts), or
+/// after / before a record id (keyset: as fast at the millionth row as at the first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAt {
+    Number(i64),
+    After(i64),
+    Before(i64),
+}
+
+/// Beyond this many matches a combination of filters not counted at publication is shown as
+/// "more than" (counting every match of a million-row list on each view costs too much).
+pub const COUNT_LIMIT: i64 = 10_000;
+
+/// One page of a list, in record order.
+#[derive(Debug, Clone)]
+pub struct EntryPage {
+    pub items: Vec<Entry>,
+    /// Entries matching the filters; a lower bound when `total_is_lower_bound`.
+    pub total: i64,
+    pub total_is_lower_bound: bool,
+    pub has_previous: bool,
+    pub has_next: bool,
+    /// The page number, when the page was asked for by number.
+    pub page: Option<i64>,
+    pub per_page: i64,
+}
+
+impl EntryPage {
+    /// Pages in all, when the total is exact.
+    pub fn page_count(&self) -> Option<i64> {
+        (!self.total_is_lower_bound)
+            .then(|| ((self.total + self.per_page - 1) / self.per_page).max(1))
+    }
+}
+
+impl EntryFilter {
+    /// The one `list_counts` facet this filter is, or None when it combines several (or
+    /// searches titles). `Some(None)` means no filter at all.
+    fn single_facet(&self) -> Option<Option<(&'static str, Vec<String>)>> {
+        let mut facets = Vec::new();
+        if let Some(field) = &self.field {
+            facets.push(("field", vec![field.clone()]));
+        }
+        if let Some(district) = &self.district {
+            facets.push(("district", vec![district.clone()]));
+        }
+        if let Some((low, high)) = self.trl_range {
+            facets.push(("trl", (low..=high).map(|t| t.to_string()).collect()));
+        }
+        if let Some(mode) = &self.mode {
+            facets.push(("mode", vec![mode.clone()]));
+        }
+        if let Some(kind) = &self.institution_kind {
+            facets.push(("institution_kind", vec![kind.clone()]));
+        }
+        if self.priority_only {
+            facets.push(("priority", vec!["1".to_string()]));
+        }
+        let searching = self.title.as_deref().is_some_and(|t| !t.trim().is_empty());
+        match (facets.len(), searching) {
+            (0, false) => Some(None),
+            (1, false) => facets.pop().map(Some),
+            _ => None,
+        }
+    }
+
+    fn conditions(&self, issue_id: i64, kind: RecordKind) -> Filter {
+        let mut where_ = Filter::default();
+        where_.add("issue_id = {}", vec![Value::Int(issue_id)]);
+        where_.add("kind = {}", vec![Value::Text(kind.code().into())]);
+        if let Some(field) = &self.field {
+            where_.add("field = {}", vec![Value::Text(field.clone())]);
+        }
+        if let Some(district) = &self.district {
+            where_.add("district = {}", vec![Value::Text(district.clone())]);
+        }
+        if let Some((low, high)) = self.trl_range {
+            where_.add(
+                "trl BETWEEN {} AND {}",
+                vec![Value::Int(low), Value::Int(high)],
+            );
+        }
+        if let Some(mode) = &self.mode {
+            where_.add(
+                "modes LIKE {} ESCAPE '\\'",
+                vec![Value::Text(like_pattern(&format!("\"{mode}\"")))],
+            );
+        }
+        if let Some(institution_kind) = &self.institution_kind {
+            where_.add(
+                "institution_kind = {}",
+                vec![Value::Text(institution_kind.clone())],
+            );
+        }
+        if let Some(title) = self
+            .title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            where_.add(
+                "title LIKE {} ESCAPE '\\'",
+                vec![Value::Text(like_pattern(title))],
+            );
+        }
+        if self.priority_only {
+            where_.add("priority = 1", vec![]);
+        }
+        where_
+    }
+}
+
+/// How many entries match: from the counts taken at publication when the filter is one of
+/// them, otherwise counted up to `COUNT_LIMIT` (the bool says the count stopped there).
+async fn count_entries<'e>(
+    db: impl Executor<'e, Database = Any> + Copy,
+    issue_id: i64,
+    kind: RecordKind,
+    filter: &EntryFilter,
+    where_: &Filter,
+) -> StoreResult<(i64, bool)> {
+    let counted: Option<i64> = sqlx::query(
+        "SELECT n FROM list_counts WHERE issue_id = $1 AND kind = $2 AND facet = 'all'",
+    )
+    .bind(issue_id)
+    .bind(kind.code())
+    .fetch_optional(db)
+    .await?
+    .map(|row| row.try_get("n"))
+    .transpose()?;
+    match (counted, filter.single_facet()) {
+        (Some(all), Some(None)) => return Ok((all, false)),
+        (Some(_), Some(Some((facet, values)))) => {
+            let mut sum = Filter::default();
+            sum.add("issue_id = {}", vec![Value::Int(issue_id)]);
+            sum.add("kind = {}", vec![Value::Text(kind.code().into())]);
+            sum.add("facet = {}", vec![Value::Text(facet.into())]);
+            let placeholders = vec!["{}"; values.len()].join(", ");
+            sum.add(
+                &format!("value IN ({placeholders})"),
+                values.into_iter().map(Value::Text).collect(),
+            );
+            let sql = format!(
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM list_counts{}",
+                sum.where_clause()
+            );
+            let row = sqlx::query_with(AssertSqlSafe(sql), sum.arguments(&[]))
+                .fetch_one(db)
+                .await?;
+            return Ok((row.try_get("n")?, false));
+        }
+        _ => {}
+    }
+    let next = where_.next_parameter();
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM list_entries{} LIMIT ${next}) AS matching",
+        where_.where_clause()
+    );
+    let n: i64 = sqlx::query_with(
+        AssertSqlSafe(sql),
+        where_.arguments(&[Value::Int(COUNT_LIMIT + 1)]),
+    )
+    .fetch_one(db)
+    .await?
+    .try_get("n")?;
+    Ok(if n > COUNT_LIMIT {
+        (COUNT_LIMIT, true)
+    } else {
+        (n, false)
+    })
+}
+
+/// Whether any entry matching `where_` lies on the given side of `record_id`.
+async fn any_beyond<'e>(
+    db: impl Executor<'e, Database = Any> + Copy,
+    where_: &Filter,
+    condition: &'static str,
+    record_id: i64,
+) -> StoreResult<bool> {
+    let next = where_.next_parameter();
+    let sql = format!(
+        "SELECT 1 AS found FROM list_entries{} AND record_id {condition} ${next} LIMIT 1",
+        where_.where_clause()
+    );
+    Ok(sqlx::query_with(
+        AssertSqlSafe(sql),
+        where_.arguments(&[Value::Int(record_id)]),
+    )
+    .fetch_optional(db)
+    .await?
+    .is_some())
+}
+
+/// One page of one list of an issue, filtered, in record order.
 pub async fn entries<'e>(
     db: impl Executor<'e, Database = Any> + Copy,
     issue_id: i64,
     kind: RecordKind,
     filter: &EntryFilter,
-    page: i64,
+    at: PageAt,
     per_page: i64,
-) -> StoreResult<Paged<Entry>> {
-    let mut where_ = Filter::default();
-    where_.add("issue_id = {}", vec![Value::Int(issue_id)]);
-    where_.add("kind = {}", vec![Value::Text(kind.code().into())]);
-    if let Some(field) = &filter.field {
-        where_.add("field = {}", vec![Value::Text(field.clone())]);
-    }
-    if let Some(district) = &filter.district {
-        where_.add("district = {}", vec![Value::Text(district.clone())]);
-    }
-    if let Some((low, high)) = filter.trl_range {
-        where_.add(
-            "trl BETWEEN {} AND {}",
-            vec![Value::Int(low), Value::Int(high)],
-        );
-    }
-    if let Some(mode) = &filter.mode {
-        where_.add(
-            "modes LIKE {} ESCAPE '\\'",
-            vec![Value::Text(like_pattern(&format!("\"{mode}\"")))],
-        );
-    }
-    if let Some(institution_kind) = &filter.institution_kind {
-        where_.add(
-            "institution_kind = {}",
-            vec![Value::Text(institution_kind.clone())],
-        );
-    }
-    if let Some(title) = filter
-        .title
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        where_.add(
-            "title LIKE {} ESCAPE '\\'",
-            vec![Value::Text(like_pattern(title))],
-        );
-    }
-    if filter.priority_only {
-        where_.add("priority = 1", vec![]);
-    }
-    fetch_page(
-        db,
-        "list_entries",
-        &where_,
-        "record_id",
+) -> StoreResult<EntryPage> {
+    let where_ = filter.conditions(issue_id, kind);
+    let (total, total_is_lower_bound) = count_entries(db, issue_id, kind, filter, &where_).await?;
+    let clause = where_.where_clause();
+    let next = where_.next_parameter();
+    // One row more than a page tells whether another page follows.
+    let (sql, extra) = match at {
+        PageAt::Number(page) => (
+            format!(
+                "SELECT * FROM list_entries{clause} ORDER BY record_id LIMIT ${next} OFFSET ${}",
+                next + 1
+            ),
+            vec![
+                Value::Int(per_page + 1),
+                Value::Int((page.max(1) - 1) * per_page),
+            ],
+        ),
+        PageAt::After(id) => (
+            format!(
+                "SELECT * FROM list_entries{clause} AND record_id > ${next} ORDER BY record_id LIMIT ${}",
+                next + 1
+            ),
+            vec![Value::Int(id), Value::Int(per_page + 1)],
+        ),
+        PageAt::Before(id) => (
+            format!(
+                "SELECT * FROM list_entries{clause} AND record_id < ${next} ORDER BY record_id DESC LIMIT ${}",
+                next + 1
+            ),
+            vec![Value::Int(id), Value::Int(per_page + 1)],
+        ),
+    };
+    let rows = sqlx::query_with(AssertSqlSafe(sql), where_.arguments(&extra))
+        .fetch_all(db)
+        .await?;
+    let mut items = rows
+        .iter()
+        .map(entry_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let more = items.len() as i64 > per_page;
+    items.truncate(per_page as usize);
+    let (has_previous, has_next, page) = match at {
+        PageAt::Number(page) => (page > 1, more, Some(page.max(1))),
+        PageAt::After(id) => (any_beyond(db, &where_, "<=", id).await?, more, None),
+        PageAt::Before(id) => {
+            items.reverse();
+            (more, any_beyond(db, &where_, ">=", id).await?, None)
+        }
+    };
+    Ok(EntryPage {
+        items,
+        total,
+        total_is_lower_bound,
+        has_previous,
+        has_next,
         page,
         per_page,
-        entry_from_row,
-    )
-    .await
+    })
 }
 
 fn entry_from_row(row: &AnyRow) -> StoreResult<Entry> {

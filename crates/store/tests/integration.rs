@@ -474,3 +474,196 @@ async fn both_backends_agree_on_the_same_scenario() {
     assert_eq!(sqlite, postgres);
     assert!(sqlite[0].contains("机构07"), "{}", sqlite[0]);
 }
+
+/// An issue of `n` entries, published; entry i has field `fields[i % 3]`, district by i % 2,
+/// TRL i % 9 + 1 and mode "licence" when i is even.
+async fn published_issue(store: &Store, n: i64) -> i64 {
+    use zijin_domain::RecordKind;
+    use zijin_store::lists::{self, Entry};
+    let fields = ["new-energy", "biomedicine", "new-materials"];
+    let mut tx = store.begin_write().await.unwrap();
+    let issue = lists::open_issue(&mut tx, "2026年第9期", test_start_time())
+        .await
+        .unwrap();
+    let entries: Vec<Entry> = (1..=n)
+        .map(|i| Entry {
+            kind: RecordKind::Achievement,
+            // Gaps in the ids, as after withdrawals.
+            record_id: i * 3,
+            title: format!("成果{i}"),
+            field: fields[(i % 3) as usize].into(),
+            district: if i % 2 == 0 { "jiangning" } else { "qixia" }.into(),
+            institution_kind: "university".into(),
+            trl: Some(i % 9 + 1),
+            modes: if i % 2 == 0 {
+                vec!["licence".into()]
+            } else {
+                vec!["assignment".into()]
+            },
+            priority: i % 10 == 0,
+            snapshot: "{}".into(),
+            snapshot_hash: format!("h{i}"),
+        })
+        .collect();
+    lists::insert_entries(&mut tx, issue, &entries)
+        .await
+        .unwrap();
+    lists::mark_published(&mut tx, issue, test_start_time())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    issue
+}
+
+#[tokio::test]
+async fn list_pages_walk_by_cursor_and_count_from_publication() {
+    use zijin_domain::RecordKind;
+    use zijin_store::lists::{self, EntryFilter, PageAt};
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let store = &database.store;
+        let issue = published_issue(store, 95).await;
+        let pool = store.pool();
+        let page = |at: PageAt, filter: EntryFilter| async move {
+            lists::entries(pool, issue, RecordKind::Achievement, &filter, at, 20)
+                .await
+                .unwrap()
+        };
+        let ids = |p: &lists::EntryPage| p.items.iter().map(|e| e.record_id).collect::<Vec<_>>();
+
+        // Forward through every page by cursor: all 95 entries once, in order.
+        let mut seen = Vec::new();
+        let mut at = PageAt::Number(1);
+        loop {
+            let current = page(at, EntryFilter::default()).await;
+            assert_eq!(current.total, 95, "{backend:?}");
+            assert!(!current.total_is_lower_bound);
+            seen.extend(ids(&current));
+            if !current.has_next {
+                break;
+            }
+            at = PageAt::After(current.items.last().unwrap().record_id);
+        }
+        assert_eq!(
+            seen,
+            (1..=95).map(|i| i * 3).collect::<Vec<_>>(),
+            "{backend:?}"
+        );
+
+        // The last page, then back one page.
+        let last = page(PageAt::Before(i64::MAX), EntryFilter::default()).await;
+        assert_eq!(ids(&last), (76..=95).map(|i| i * 3).collect::<Vec<_>>());
+        assert!(last.has_previous && !last.has_next);
+        let before_last = page(PageAt::Before(76 * 3), EntryFilter::default()).await;
+        assert_eq!(
+            ids(&before_last),
+            (56..=75).map(|i| i * 3).collect::<Vec<_>>()
+        );
+        assert!(before_last.has_previous && before_last.has_next);
+        let first = page(PageAt::Before(21 * 3), EntryFilter::default()).await;
+        assert_eq!(ids(&first), (1..=20).map(|i| i * 3).collect::<Vec<_>>());
+        assert!(!first.has_previous && first.has_next, "{backend:?}");
+        // By number, as scripts page.
+        let third = page(PageAt::Number(3), EntryFilter::default()).await;
+        assert_eq!(ids(&third), (41..=60).map(|i| i * 3).collect::<Vec<_>>());
+        assert_eq!((third.page, third.page_count()), (Some(3), Some(5)));
+
+        // One filter: the count taken at publication equals a real count.
+        let by_field = EntryFilter {
+            field: Some("biomedicine".into()),
+            ..Default::default()
+        };
+        let filtered = page(PageAt::Number(1), by_field).await;
+        assert_eq!(
+            filtered.total,
+            (1..=95).filter(|i| i % 3 == 1).count() as i64
+        );
+        assert!(filtered.items.iter().all(|e| e.field == "biomedicine"));
+        for (filter, expected) in [
+            (
+                EntryFilter {
+                    trl_range: Some((7, 9)),
+                    ..Default::default()
+                },
+                (1..=95).filter(|i| (7..=9).contains(&(i % 9 + 1))).count(),
+            ),
+            (
+                EntryFilter {
+                    mode: Some("licence".into()),
+                    ..Default::default()
+                },
+                47,
+            ),
+            (
+                EntryFilter {
+                    priority_only: true,
+                    ..Default::default()
+                },
+                9,
+            ),
+            (
+                EntryFilter {
+                    district: Some("jiangning".into()),
+                    ..Default::default()
+                },
+                47,
+            ),
+        ] {
+            let counted = page(PageAt::Number(1), filter.clone()).await;
+            assert_eq!(counted.total, expected as i64, "{backend:?}: {filter:?}");
+            assert!(!counted.total_is_lower_bound);
+        }
+        // Two filters together: counted on the spot, exactly (far below the limit).
+        let combined = EntryFilter {
+            field: Some("biomedicine".into()),
+            district: Some("jiangning".into()),
+            ..Default::default()
+        };
+        let both = page(PageAt::Number(1), combined).await;
+        assert_eq!(
+            both.total,
+            (1..=95).filter(|i| i % 3 == 1 && i % 2 == 0).count() as i64
+        );
+        assert!(!both.total_is_lower_bound);
+        // A filter with no match.
+        let none = page(
+            PageAt::Number(1),
+            EntryFilter {
+                field: Some("future-industries".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_eq!((none.total, none.items.len(), none.has_next), (0, 0, false));
+    }
+}
+
+#[tokio::test]
+async fn counts_of_uncounted_combinations_stop_at_the_limit() {
+    use zijin_domain::RecordKind;
+    use zijin_store::lists::{self, COUNT_LIMIT, EntryFilter, PageAt};
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let issue = published_issue(&database.store, COUNT_LIMIT + 50).await;
+        let searching = EntryFilter {
+            title: Some("成果".into()),
+            ..Default::default()
+        };
+        let page = lists::entries(
+            database.store.pool(),
+            issue,
+            RecordKind::Achievement,
+            &searching,
+            PageAt::Number(1),
+            20,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (page.total, page.total_is_lower_bound, page.page_count()),
+            (COUNT_LIMIT, true, None),
+            "{backend:?}"
+        );
+        assert!(page.has_next);
+    }
+}

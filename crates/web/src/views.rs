@@ -219,6 +219,24 @@ pub fn page_number(raw: Option<&str>) -> i64 {
         .unwrap_or(1)
 }
 
+/// Where a list page starts: `after` or `before` a record id (keyset), else the page number.
+pub fn page_at(
+    page: Option<&str>,
+    after: Option<&str>,
+    before: Option<&str>,
+) -> zijin_app::lists::PageAt {
+    use zijin_app::lists::PageAt;
+    let id = |raw: Option<&str>| {
+        raw.and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|v| *v >= 0)
+    };
+    match (id(after), id(before)) {
+        (Some(after), _) => PageAt::After(after),
+        (None, Some(before)) => PageAt::Before(before),
+        (None, None) => PageAt::Number(page_number(page)),
+    }
+}
+
 /// `path?key=value&…&`, ready for `page=N`; empty values are left out.
 pub fn query_prefix(path: &str, pairs: &[(&str, &str)]) -> String {
     let mut text = format!("{path}?");

@@ -1153,7 +1153,8 @@ async fn the_two_lists_flow_through_pages() {
             .unwrap();
         assert!(
             achievements.contains("低温电解液（专利已授权）")
-                && achievements.contains("南京测试大学"),
+                && achievements.contains("南京测试大学")
+                && achievements.contains("id=\"page-total\">共 1 条"),
             "{backend:?}"
         );
         let demands = public
@@ -1420,6 +1421,29 @@ async fn the_two_lists_through_the_api() {
             "138****5678"
         );
         assert_eq!(entries["items"][0]["snapshot"]["price"], "1500000.10");
+        // Two filters together are counted on the spot; one page, so no cursors.
+        assert_eq!(entries["total_is_lower_bound"], false);
+        assert_eq!(entries["page"], 1);
+        assert!(entries["next_after"].is_null() && entries["previous_before"].is_null());
+        let record_id = entries["items"][0]["record_id"].as_i64().unwrap();
+        let after: Value = client()
+            .get(server.url(&format!(
+                "/api/v1/lists/{}/achievements?after={record_id}",
+                issue.id
+            )))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(after["items"].as_array().map(Vec::len), Some(0), "{after}");
+        assert!(after["page"].is_null());
+        assert_eq!(
+            after["previous_before"],
+            Value::Null,
+            "an empty page has no first id"
+        );
     }
 }
 

@@ -315,7 +315,7 @@ async fn csv_and_xlsx_imports_land_whole_and_export_back() {
             issue.id,
             RecordKind::Achievement,
             &Default::default(),
-            1,
+            lists::PageAt::Number(1),
             50,
         )
         .await

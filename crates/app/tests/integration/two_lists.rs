@@ -291,7 +291,7 @@ async fn records_go_from_draft_through_review_into_frozen_issues() {
                     first.id,
                     RecordKind::Achievement,
                     &IssueFilter::default(),
-                    1,
+                    lists::PageAt::Number(1),
                     20
                 )
                 .await,
@@ -315,7 +315,7 @@ async fn records_go_from_draft_through_review_into_frozen_issues() {
             first.id,
             RecordKind::Achievement,
             &IssueFilter::default(),
-            1,
+            lists::PageAt::Number(1),
             20,
         )
         .await
@@ -348,7 +348,7 @@ async fn records_go_from_draft_through_review_into_frozen_issues() {
                 first.id,
                 RecordKind::Achievement,
                 &by_mode,
-                1,
+                lists::PageAt::Number(1),
                 20
             )
             .await
@@ -367,7 +367,7 @@ async fn records_go_from_draft_through_review_into_frozen_issues() {
                 first.id,
                 RecordKind::Achievement,
                 &by_stage,
-                1,
+                lists::PageAt::Number(1),
                 20
             )
             .await
@@ -388,7 +388,7 @@ async fn records_go_from_draft_through_review_into_frozen_issues() {
                 first.id,
                 RecordKind::Achievement,
                 &by_kind,
-                1,
+                lists::PageAt::Number(1),
                 20
             )
             .await
@@ -481,7 +481,7 @@ async fn records_go_from_draft_through_review_into_frozen_issues() {
             first.id,
             RecordKind::Achievement,
             &IssueFilter::default(),
-            1,
+            lists::PageAt::Number(1),
             20,
         )
         .await
@@ -494,7 +494,7 @@ async fn records_go_from_draft_through_review_into_frozen_issues() {
                 first.id,
                 RecordKind::Demand,
                 &IssueFilter::default(),
-                1,
+                lists::PageAt::Number(1),
                 20
             )
             .await
@@ -513,7 +513,7 @@ async fn records_go_from_draft_through_review_into_frozen_issues() {
                 second.id,
                 RecordKind::Achievement,
                 &marked,
-                1,
+                lists::PageAt::Number(1),
                 20
             )
             .await

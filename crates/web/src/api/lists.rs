@@ -12,7 +12,7 @@ use zijin_domain::{AchievementInput, CloseReason, DemandInput, RecordKind, Trans
 use super::{ApiJson, Caller, path_id};
 use crate::AppState;
 use crate::error::{ApiError, ErrorKind, Failure, Problem};
-use crate::views::{RecordView, page_number};
+use crate::views::{RecordView, page_at};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -68,7 +68,12 @@ pub struct EntryParams {
     pub institution_kind: Option<String>,
     pub q: Option<String>,
     pub priority_only: Option<bool>,
+    /// Page number (1 = first). Deep pages are faster with `after`/`before`.
     pub page: Option<String>,
+    /// Entries after this record id: pass the previous answer's `next_after`.
+    pub after: Option<String>,
+    /// Entries before this record id: pass `previous_before`.
+    pub before: Option<String>,
     pub per_page: Option<i64>,
 }
 
@@ -90,9 +95,17 @@ pub struct EntryView {
 #[derive(Serialize, ToSchema)]
 pub struct EntryPage {
     pub items: Vec<EntryView>,
+    /// Entries matching the filters; at least this many when `total_is_lower_bound`.
     pub total: i64,
-    pub page: i64,
+    /// True when several filters combine and counting stopped at 10,000.
+    pub total_is_lower_bound: bool,
+    /// The page number when asked by `page`; null when asked by `after`/`before`.
+    pub page: Option<i64>,
     pub per_page: i64,
+    /// `after` for the next page, when there is one.
+    pub next_after: Option<i64>,
+    /// `before` for the previous page, when there is one.
+    pub previous_before: Option<i64>,
 }
 
 fn kind_of(raw: &str) -> Result<RecordKind, ApiError> {
@@ -135,10 +148,22 @@ pub async fn entries(
         id,
         kind,
         &filter,
-        page_number(params.page.as_deref()),
+        page_at(
+            params.page.as_deref(),
+            params.after.as_deref(),
+            params.before.as_deref(),
+        ),
         params.per_page.unwrap_or(20),
     )
     .await?;
+    let next_after = paged
+        .has_next
+        .then(|| paged.items.last().map(|e| e.record_id))
+        .flatten();
+    let previous_before = paged
+        .has_previous
+        .then(|| paged.items.first().map(|e| e.record_id))
+        .flatten();
     Ok(Json(EntryPage {
         items: paged
             .items
@@ -156,8 +181,11 @@ pub async fn entries(
             })
             .collect(),
         total: paged.total,
+        total_is_lower_bound: paged.total_is_lower_bound,
         page: paged.page,
         per_page: paged.per_page,
+        next_after,
+        previous_before,
     }))
 }
 

@@ -19,7 +19,7 @@ use super::{back_with_error, html};
 use crate::AppState;
 use crate::error::PageError;
 use crate::session::Visitor;
-use crate::views::{options, page_context, page_number, query_prefix, ser};
+use crate::views::{options, page_at, page_context, query_prefix, ser};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -124,6 +124,8 @@ struct IssueQuery {
     institution_kind: String,
     priority: String,
     page: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
     published: Option<String>,
 }
 
@@ -238,14 +240,18 @@ async fn issue_page(
     let id = parse_id(&id)?;
     let issue = lists::issue(&state.app, id).await?;
     let kind = query.kind();
-    let page = page_number(query.page.as_deref());
+    let at = page_at(
+        query.page.as_deref(),
+        query.after.as_deref(),
+        query.before.as_deref(),
+    );
     let paged = lists::entries(
         &state.app,
         &visitor.actor,
         id,
         kind,
         &query.filter(),
-        page,
+        at,
         20,
     )
     .await?;
@@ -276,7 +282,14 @@ async fn issue_page(
             issue => context! { id => issue.id, title => issue.title.clone(), published => issue.published, published_at => issue.published_at.as_deref().map(zijin_app::auth::display_time) },
             kind => kind.code(), kind_label => kind.label(),
             items => ser(&items),
-            paged => context! { page => paged.page, page_count => paged.page_count(), total => paged.total },
+            paged => context! {
+                page => paged.page, page_count => paged.page_count(),
+                total => zijin_domain::group_thousands(&paged.total.to_string()), lower_bound => paged.total_is_lower_bound,
+                has_previous => paged.has_previous, has_next => paged.has_next,
+                first_id => paged.items.first().map(|e| e.record_id),
+                last_id => paged.items.last().map(|e| e.record_id),
+                end => i64::MAX,
+            },
             pager_base, filter => ser(&query), just_published => query.published.is_some(),
             fields => ser(fields.iter().map(|f| context! { code => f.code.clone(), label => f.label.clone() }).collect::<Vec<_>>()),
             districts => ser(options::<District>()), stages => ser(options::<Stage>()), modes => ser(options::<TransferMode>()),

@@ -12,6 +12,7 @@ mod error;
 pub mod exchange;
 pub mod institutions;
 pub mod lists;
+pub mod policy;
 pub mod records;
 pub mod users;
 
@@ -29,11 +30,22 @@ use zijin_domain::{Role, User, UserRole};
 pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
+    policies: Arc<zijin_policy::PolicySet>,
 }
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            policies: Arc::default(),
+        }
+    }
+
+    /// The same platform with these compiled policy files (read by the binary at start-up).
+    pub fn with_policies(mut self, policies: zijin_policy::PolicySet) -> Self {
+        self.policies = Arc::new(policies);
+        self
     }
 
     pub fn store(&self) -> &Store {

@@ -178,6 +178,13 @@ pub async fn mark_published(tx: &mut WriteTx, issue_id: i64, at: DateTime<Utc>) 
         .execute(&mut **tx)
         .await?;
     }
+    // A publication can add a million rows at once; PostgreSQL plans the public list's
+    // queries from table statistics, which would otherwise still describe the table before it.
+    if tx.as_mut().backend_name() == "PostgreSQL" {
+        sqlx::query("ANALYZE list_entries")
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 
@@ -347,18 +354,15 @@ async fn count_entries<'e>(
         }
         _ => {}
     }
-    let next = where_.next_parameter();
     let sql = format!(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM list_entries{} LIMIT ${next}) AS matching",
-        where_.where_clause()
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM list_entries{} LIMIT {}) AS matching",
+        where_.where_clause(),
+        COUNT_LIMIT + 1
     );
-    let n: i64 = sqlx::query_with(
-        AssertSqlSafe(sql),
-        where_.arguments(&[Value::Int(COUNT_LIMIT + 1)]),
-    )
-    .fetch_one(db)
-    .await?
-    .try_get("n")?;
+    let n: i64 = sqlx::query_with(AssertSqlSafe(sql), where_.arguments(&[]))
+        .fetch_one(db)
+        .await?
+        .try_get("n")?;
     Ok(if n > COUNT_LIMIT {
         (COUNT_LIMIT, true)
     } else {
@@ -374,8 +378,15 @@ async fn any_beyond<'e>(
     record_id: i64,
 ) -> StoreResult<bool> {
     let next = where_.next_parameter();
+    // Walk the index from the cursor outwards; without the order PostgreSQL may scan the
+    // table from its start to reach the far side of the cursor.
+    let order = if condition.starts_with('<') {
+        "DESC"
+    } else {
+        "ASC"
+    };
     let sql = format!(
-        "SELECT 1 AS found FROM list_entries{} AND record_id {condition} ${next} LIMIT 1",
+        "SELECT 1 AS found FROM list_entries{} AND record_id {condition} ${next} ORDER BY record_id {order} LIMIT 1",
         where_.where_clause()
     );
     Ok(sqlx::query_with(
@@ -400,31 +411,29 @@ pub async fn entries<'e>(
     let (total, total_is_lower_bound) = count_entries(db, issue_id, kind, filter, &where_).await?;
     let clause = where_.where_clause();
     let next = where_.next_parameter();
-    // One row more than a page tells whether another page follows.
+    // One row more than a page tells whether another page follows. LIMIT and OFFSET are
+    // written as numbers, not parameters: PostgreSQL's generic plan for a prepared statement
+    // does not know a parameter LIMIT is small and would sort the whole list first.
+    let limit = per_page + 1;
     let (sql, extra) = match at {
         PageAt::Number(page) => (
             format!(
-                "SELECT * FROM list_entries{clause} ORDER BY record_id LIMIT ${next} OFFSET ${}",
-                next + 1
+                "SELECT * FROM list_entries{clause} ORDER BY record_id LIMIT {limit} OFFSET {}",
+                (page.max(1) - 1) * per_page
             ),
-            vec![
-                Value::Int(per_page + 1),
-                Value::Int((page.max(1) - 1) * per_page),
-            ],
+            vec![],
         ),
         PageAt::After(id) => (
             format!(
-                "SELECT * FROM list_entries{clause} AND record_id > ${next} ORDER BY record_id LIMIT ${}",
-                next + 1
+                "SELECT * FROM list_entries{clause} AND record_id > ${next} ORDER BY record_id LIMIT {limit}"
             ),
-            vec![Value::Int(id), Value::Int(per_page + 1)],
+            vec![Value::Int(id)],
         ),
         PageAt::Before(id) => (
             format!(
-                "SELECT * FROM list_entries{clause} AND record_id < ${next} ORDER BY record_id DESC LIMIT ${}",
-                next + 1
+                "SELECT * FROM list_entries{clause} AND record_id < ${next} ORDER BY record_id DESC LIMIT {limit}"
             ),
-            vec![Value::Int(id), Value::Int(per_page + 1)],
+            vec![Value::Int(id)],
         ),
     };
     let rows = sqlx::query_with(AssertSqlSafe(sql), where_.arguments(&extra))

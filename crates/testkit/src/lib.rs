@@ -165,7 +165,8 @@ impl Drop for TestServer {
 
 pub async fn spawn_app(backend: Backend) -> TestServer {
     let context = TestContext::new(backend).await;
-    let router = zijin_web::router(context.app.clone(), zijin_web::WebConfig::default());
+    let app = context.app.clone().with_policies(shipped_policies());
+    let router = zijin_web::router(app, zijin_web::WebConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a free port");
@@ -196,4 +197,27 @@ pub fn pdf_text(pdf: &[u8]) -> String {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect()
+}
+
+/// The policy files of the repository (`policy/`), compiled.
+pub fn shipped_policies() -> zijin_policy::PolicySet {
+    let read = |directory: &std::path::Path| -> Vec<zijin_policy::SourceFile> {
+        let mut files: Vec<zijin_policy::SourceFile> = std::fs::read_dir(directory)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                    .map(|p| zijin_policy::SourceFile {
+                        name: p.display().to_string(),
+                        text: std::fs::read_to_string(&p).expect("policy file"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        files
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policy");
+    zijin_policy::PolicySet::compile(&read(&root), &read(&root.join("supplements")))
+        .unwrap_or_else(|problems| panic!("policy files: {problems:#?}"))
 }

@@ -57,6 +57,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "list_diff.html",
         include_str!("../templates/list_diff.html"),
     ),
+    ("policy.html", include_str!("../templates/policy.html")),
+    (
+        "policy_measure.html",
+        include_str!("../templates/policy_measure.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {

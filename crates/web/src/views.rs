@@ -154,6 +154,7 @@ pub fn nav_for(actor: &Actor) -> Vec<NavItem> {
         item("/", "首页"),
         item("/lists", "两项清单"),
         item("/institutions", "机构名录"),
+        item("/policy", "政策计算器"),
     ];
     match actor.user().map(|user| user.role) {
         Some(UserRole::Admin) => nav.extend([

@@ -1654,3 +1654,47 @@ async fn attachments_are_checked_by_content_and_stay_private_with_their_draft() 
         );
     }
 }
+
+#[tokio::test]
+async fn the_policy_calculator_explains_every_yuan() {
+    // Nothing here touches the database; one backend is enough.
+    let server = spawn_app(Backend::Sqlite).await;
+    let page = |path: &str| {
+        let url = server.url(path);
+        async move {
+            let response = client().get(url).send().await.unwrap();
+            let status = response.status();
+            (status, response.text().await.unwrap())
+        }
+    };
+    let (status, index) = page("/policy").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(index.contains("id=\"measure-a08-jiebang\">揭榜制项目资助"));
+    assert!(index.contains("第18条 深化职务科技成果赋权改革"));
+
+    let (status, capped) =
+        page("/policy/a08-jiebang?calculate=1&enterprise_investment=30000000&on=2026-06-01").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(capped.contains("id=\"amount\">2,000,000.00<"), "{capped}");
+    assert!(capped.contains("超过上限，取 2,000,000.00 元"));
+    assert!(capped.contains("实施意见第8条"));
+
+    let (status, negative) =
+        page("/policy/a08-jiebang?calculate=1&enterprise_investment=-1&on=2026-06-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(negative.contains("金额不能为负数"), "{negative}");
+
+    let (status, pending) = page(
+        "/policy/a03-transfer-org?calculate=1&role=seller&technology_amount=5000000&on=2026-06-01",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        pending.contains("第3条输出方分档奖励标准尚未设定"),
+        "{pending}"
+    );
+    assert!(pending.contains("尚未设定：按技术交易额分档，由实施细则确定"));
+
+    let (status, _) = page("/policy/a99-nothing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

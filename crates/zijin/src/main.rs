@@ -11,6 +11,9 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use zijin_app::demo::{self, DemoSummary};
+
+mod policy_cli;
+mod policy_files;
 use zijin_app::{Actor, App, AppError, Store, SystemClock};
 use zijin_domain::InstitutionInput;
 
@@ -99,6 +102,9 @@ enum Command {
         #[arg(long, short)]
         output: PathBuf,
     },
+    /// Policy files: check them, evaluate a measure, run their test cases.
+    #[command(subcommand)]
+    Policy(policy_cli::PolicyCommand),
     /// Export a list issue to .xlsx or PDF (chosen by the output's extension, or --format).
     Export {
         /// The issue's number (its id).
@@ -238,6 +244,7 @@ fn redact(url: &str) -> String {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Policy(command) => return policy_cli::run(command),
         Command::Serve {
             addr,
             demo,
@@ -479,7 +486,10 @@ async fn serve(
     scale: usize,
     secure_cookies: bool,
 ) -> Result<()> {
-    let app = open(global).await?;
+    // The policy files: ./policy when present (the bureau's own, with its supplements),
+    // otherwise those built into the binary.
+    let policies = policy_files::compile(&policy_files::load(None)?)?;
+    let app = open(global).await?.with_policies(policies);
     let mut config = zijin_web::WebConfig {
         secure_cookies,
         ..Default::default()

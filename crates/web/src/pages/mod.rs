@@ -6,6 +6,7 @@ mod exchange;
 mod home;
 mod institutions;
 mod lists;
+mod policy;
 mod records;
 mod users;
 
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(lists::router())
         .merge(lists::fields_router())
         .merge(exchange::router())
+        .merge(policy::router())
         .merge(users::router())
         .merge(audit::router())
         .route("/static/app.css", get(stylesheet))

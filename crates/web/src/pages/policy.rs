@@ -1,0 +1,219 @@
+//! 政策计算器: every measure of the seed with its article text, parameters and their history,
+//! and a calculator — facts in, the amount and its explained steps out. Open to everyone; a
+//! calculation writes nothing, so the form is a GET (shareable, no CSRF token needed).
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use minijinja::context;
+use zijin_app::AppError;
+use zijin_app::policy::{self, FactType, Measure};
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::session::Visitor;
+use crate::views::{page_context, ser};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/policy", get(index))
+        .route("/policy/{id}", get(measure_page))
+}
+
+async fn index(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+    let articles: Vec<minijinja::Value> = policy::articles(&state.app)
+        .iter()
+        .map(|article| {
+            let measures: Vec<minijinja::Value> = policy::measures(&state.app)
+                .iter()
+                .filter(|m| m.article == article.number)
+                .map(|m| {
+                    context! {
+                        id => m.id.clone(), name => m.name.clone(), clause => m.clause.clone(),
+                        pending => m.params.iter().any(|p| p.values.is_empty()),
+                        quota => m.quota,
+                    }
+                })
+                .collect();
+            context! {
+                number => article.number, heading => article.heading.clone(), text => article.text.clone(),
+                units => article.responsible_units.join("、"), measures => measures,
+            }
+        })
+        .collect();
+    let base = page_context(&state.app, &visitor, "政策计算器").await;
+    Ok(super::html(
+        StatusCode::OK,
+        "policy.html",
+        context! { articles => articles, ..base },
+    ))
+}
+
+fn fact_views(measure: &Measure, query: &HashMap<String, String>) -> Vec<minijinja::Value> {
+    measure
+        .facts
+        .iter()
+        .map(|fact| {
+            let (input, options): (&str, Vec<(String, String)>) = match &fact.kind {
+                FactType::Money | FactType::Number | FactType::Ratio | FactType::Count => {
+                    ("number", vec![])
+                }
+                FactType::Date => ("date", vec![]),
+                FactType::Boolean => (
+                    "select",
+                    vec![("true".into(), "是".into()), ("false".into(), "否".into())],
+                ),
+                FactType::Enum(values) => (
+                    "select",
+                    values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                ),
+                FactType::Tags(tags) => ("tags", tags.iter().map(|t| (t.clone(), t.clone())).collect()),
+            };
+            let hint = match &fact.kind {
+                FactType::Money => "元，可带两位小数",
+                FactType::Ratio => "0 至 1 之间的小数，如 0.85",
+                FactType::Count => "非负整数",
+                FactType::Tags(_) if options.is_empty() => "多项用顿号分隔",
+                FactType::Tags(_) => "多项用顿号分隔，如：高新技术企业、专精特新",
+                _ => "",
+            };
+            context! {
+                name => fact.name.clone(), label => fact.label.clone(), kind => fact.kind.label(),
+                input, hint, options => options.iter().map(|(v, l)| context! { value => v, label => l }).collect::<Vec<_>>(),
+                value => query.get(&fact.name).cloned().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// The calculator's inputs as the JSON facts the engine reads.
+fn facts_from_query(
+    measure: &Measure,
+    query: &HashMap<String, String>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut facts = serde_json::Map::new();
+    if let Some(beneficiary) = query.get("beneficiary").filter(|b| !b.trim().is_empty()) {
+        facts.insert("beneficiary".into(), beneficiary.trim().into());
+    }
+    for fact in &measure.facts {
+        let Some(raw) = query
+            .get(&fact.name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        else {
+            continue;
+        };
+        let value = match &fact.kind {
+            FactType::Boolean => serde_json::Value::Bool(raw == "true"),
+            FactType::Tags(_) => serde_json::Value::Array(
+                raw.split(['、', ',', '，', ';', '；'])
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| serde_json::Value::String(t.into()))
+                    .collect(),
+            ),
+            _ => serde_json::Value::String(raw.to_string()),
+        };
+        facts.insert(fact.name.clone(), value);
+    }
+    facts
+}
+
+async fn measure_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let measure = policy::measure(&state.app, &id)?;
+    let article = policy::articles(&state.app)
+        .iter()
+        .find(|a| a.number == measure.article)
+        .ok_or(AppError::NotFound("政策条款"))?;
+    let params: Vec<minijinja::Value> = measure
+        .params
+        .iter()
+        .map(|p| {
+            context! {
+                name => p.name.clone(), label => p.label.clone(), pending => p.pending.clone(),
+                history => p.values.iter().map(|v| context! {
+                    from => v.from.to_string(), until => v.until.map(|d| d.to_string()),
+                    value => v.value.to_string(), document => v.document.clone(),
+                }).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    let today = state.app.now().date_naive();
+    let on_text = query
+        .get("on")
+        .filter(|v| !v.is_empty())
+        .cloned()
+        .unwrap_or_else(|| today.to_string());
+    let calculate = query.contains_key("calculate");
+    let (result, error) = if calculate {
+        match chrono::NaiveDate::parse_from_str(&on_text, "%Y-%m-%d") {
+            Err(_) => (
+                None,
+                Some(format!("计算日期“{on_text}”无效，应为 YYYY-MM-DD")),
+            ),
+            Ok(on) => {
+                let facts = facts_from_query(measure, &query);
+                match policy::calculate(&state.app, &measure.id, &facts, on) {
+                    Ok(outcome) => (Some(outcome), None),
+                    Err(AppError::Validation(errors)) => (
+                        None,
+                        Some(
+                            errors
+                                .iter()
+                                .map(|e| e.message.clone())
+                                .collect::<Vec<_>>()
+                                .join("；"),
+                        ),
+                    ),
+                    Err(other) => return Err(other.into()),
+                }
+            }
+        }
+    } else {
+        (None, None)
+    };
+    let base = page_context(&state.app, &visitor, &measure.name).await;
+    Ok(super::html(
+        if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        "policy_measure.html",
+        context! {
+            m => context! {
+                id => measure.id.clone(), name => measure.name.clone(), article => measure.article,
+                clause => measure.clause.clone(), units => measure.responsible_units.join("、"),
+                applicants => measure.applicants.join("、"), amount => measure.amount.text.clone(),
+                cap_application => measure.cap_application.as_ref().map(|c| c.text.clone()),
+                cap_year => measure.cap_year.as_ref().map(|c| c.text.clone()),
+                once => measure.once, quota => measure.quota, quota_label => measure.quota_label.clone(),
+                note => measure.note.clone(), uses_ledger => measure.uses_ledger(),
+                conditions => measure.conditions.iter().map(|c| context! { when => c.text.clone(), reason => c.reason.clone() }).collect::<Vec<_>>(),
+            },
+            article => context! { number => article.number, heading => article.heading.clone(), text => article.text.clone() },
+            params, facts => fact_views(measure, &query),
+            beneficiary => query.get("beneficiary").cloned().unwrap_or_default(),
+            on => on_text, calculated => calculate, error,
+            result => result.as_ref().map(|o| context! {
+                eligible => o.eligible, amount => zijin_policy_money(o.amount), amount_plain => format!("{:.2}", o.amount),
+                reasons => o.reasons.clone(), missing => o.missing_parameters.clone(),
+                trace => ser(&o.trace),
+            }),
+            ..base
+        },
+    ))
+}
+
+fn zijin_policy_money(amount: rust_decimal::Decimal) -> String {
+    zijin_domain::group_thousands(&format!("{amount:.2}"))
+}

@@ -337,8 +337,11 @@ struct Evaluator<'a> {
 }
 
 impl Evaluator<'_> {
-    fn record(&mut self, step: &str, formula: String, value: String, source: Option<String>) {
+    /// Adds a step when a trace is wanted; `make` is not run otherwise, so an evaluation
+    /// without a trace formats nothing.
+    fn record(&mut self, step: &str, make: impl FnOnce() -> (String, String, Option<String>)) {
         if let Some(trace) = &mut self.trace {
+            let (formula, value, source) = make();
             trace.push(Step {
                 step: step.to_string(),
                 formula,
@@ -363,12 +366,13 @@ impl Evaluator<'_> {
                         Some(until) => format!("{} 至 {}", dated.from, until),
                         None => format!("自 {} 起", dated.from),
                     };
-                    self.record(
-                        "参数",
-                        format!("{}（{}）", param.name, param.label),
-                        dated.value.to_string(),
-                        Some(format!("{}；{window}", dated.document)),
-                    );
+                    self.record("参数", || {
+                        (
+                            format!("{}（{}）", param.name, param.label),
+                            dated.value.to_string(),
+                            Some(format!("{}；{window}", dated.document)),
+                        )
+                    });
                 }
                 Ok(&dated.value)
             }
@@ -416,16 +420,17 @@ impl Evaluator<'_> {
             Expr::If(condition, then, otherwise, _) => {
                 let held = matches!(self.eval(condition)?, Value::Bool(true));
                 if self.trace.is_some() {
-                    self.record(
-                        "分支",
-                        expr_text(condition),
-                        if held {
-                            "成立，适用 then 分支".into()
-                        } else {
-                            "不成立，适用 else 分支".into()
-                        },
-                        None,
-                    );
+                    self.record("分支", || {
+                        (
+                            expr_text(condition),
+                            if held {
+                                "成立，适用 then 分支".into()
+                            } else {
+                                "不成立，适用 else 分支".into()
+                            },
+                            None,
+                        )
+                    });
                 }
                 if held {
                     self.eval(then)?
@@ -560,19 +565,20 @@ impl Evaluator<'_> {
                     None => (None, Decimal::ZERO),
                 };
                 if self.trace.is_some() {
-                    self.record(
-                        "分档",
-                        format!("{}({param_name}, {})", name, expr_text(&arguments[1])),
-                        match index {
-                            Some(i) => format!(
-                                "{} 落在第{i}档，{} 元",
-                                x.normalize(),
-                                crate::money_text(amount)
-                            ),
-                            None => format!("{} 低于最低档，0.00 元", x.normalize()),
-                        },
-                        None,
-                    );
+                    self.record("分档", || {
+                        (
+                            format!("{}({param_name}, {})", name, expr_text(&arguments[1])),
+                            match index {
+                                Some(i) => format!(
+                                    "{} 落在第{i}档，{} 元",
+                                    x.normalize(),
+                                    crate::money_text(amount)
+                                ),
+                                None => format!("{} 低于最低档，0.00 元", x.normalize()),
+                            },
+                            None,
+                        )
+                    });
                 }
                 Ok(Value::Money(amount))
             }
@@ -589,12 +595,13 @@ impl Evaluator<'_> {
                 };
                 let amount = table.get(&key).copied().unwrap_or(Decimal::ZERO);
                 if self.trace.is_some() {
-                    self.record(
-                        "分档",
-                        format!("lookup({param_name}, {})", expr_text(&arguments[1])),
-                        format!("“{key}”档：{} 元", crate::money_text(amount)),
-                        None,
-                    );
+                    self.record("分档", || {
+                        (
+                            format!("lookup({param_name}, {})", expr_text(&arguments[1])),
+                            format!("“{key}”档：{} 元", crate::money_text(amount)),
+                            None,
+                        )
+                    });
                 }
                 Ok(Value::Money(amount))
             }
@@ -704,7 +711,12 @@ pub fn evaluate(
         facts,
         on,
         trace: trace.then(Vec::new),
-        source: format!("实施意见第{}条：{}", measure.article, measure.clause),
+        // Only a trace needs the citation; skip the allocation otherwise.
+        source: if trace {
+            format!("实施意见第{}条：{}", measure.article, measure.clause)
+        } else {
+            String::new()
+        },
     };
     let mut reasons = Vec::new();
     let not_set = |evaluator: &Evaluator<'_>, name: String, mut reasons: Vec<String>| {
@@ -735,12 +747,13 @@ pub fn evaluate(
         if let Some(beneficiary) = &facts.beneficiary {
             shown.insert(0, format!("受益单位 = {beneficiary}"));
         }
-        evaluator.record(
-            "事实",
-            format!("{} · {}", measure.id, measure.name),
-            format!("{}；计算日期 {on}", shown.join("；")),
-            None,
-        );
+        evaluator.record("事实", || {
+            (
+                format!("{} · {}", measure.id, measure.name),
+                format!("{}；计算日期 {on}", shown.join("；")),
+                None,
+            )
+        });
     }
     for condition in &measure.conditions {
         let held = match evaluator.eval(&condition.when) {
@@ -749,41 +762,47 @@ pub fn evaluate(
             Err(Stop::NotSet(ParameterNotSet(name))) => return not_set(&evaluator, name, reasons),
             Err(Stop::Error(error)) => return Err(error),
         };
-        evaluator.record(
-            "条件",
-            condition.text.clone(),
-            if held {
-                "成立".into()
-            } else {
-                format!("不成立：{}", condition.reason)
-            },
-            None,
-        );
+        evaluator.record("条件", || {
+            (
+                condition.text.clone(),
+                if held {
+                    "成立".into()
+                } else {
+                    format!("不成立：{}", condition.reason)
+                },
+                None,
+            )
+        });
         if !held {
             reasons.push(condition.reason.clone());
         }
     }
     let beneficiary = facts.beneficiary.as_deref().unwrap_or_default();
-    let earlier: Vec<&Grant> = ledger
-        .iter()
-        .filter(|g| g.measure == measure.id && g.date <= on)
-        .collect();
+    let earlier: Vec<&Grant> = if measure.uses_ledger() {
+        ledger
+            .iter()
+            .filter(|g| g.measure == measure.id && g.date <= on)
+            .collect()
+    } else {
+        Vec::new()
+    };
     if let Some(quota) = measure.quota {
         let mut supported: Vec<&str> = earlier.iter().map(|g| g.beneficiary.as_str()).collect();
         supported.sort_unstable();
         supported.dedup();
         let already = supported.contains(&beneficiary);
         let full = !already && supported.len() >= quota as usize;
-        evaluator.record(
-            "名额",
-            format!("已支持 {} 家，名额 {quota} 家", supported.len()),
-            if full {
-                "名额已满".into()
-            } else {
-                "有名额".into()
-            },
-            None,
-        );
+        evaluator.record("名额", || {
+            (
+                format!("已支持 {} 家，名额 {quota} 家", supported.len()),
+                if full {
+                    "名额已满".into()
+                } else {
+                    "有名额".into()
+                },
+                None,
+            )
+        });
         if full {
             reasons.push(format!(
                 "第{}条{}名额（{quota}家）已满",
@@ -799,16 +818,17 @@ pub fn evaluate(
     if measure.once
         && let Some(grant) = earlier.iter().find(|g| g.beneficiary == beneficiary)
     {
-        evaluator.record(
-            "一次性",
-            "每个受益单位限一次".into(),
-            format!(
-                "已于 {} 获得 {} 元",
-                grant.date,
-                crate::money_text(grant.amount)
-            ),
-            None,
-        );
+        evaluator.record("一次性", || {
+            (
+                "每个受益单位限一次".into(),
+                format!(
+                    "已于 {} 获得 {} 元",
+                    grant.date,
+                    crate::money_text(grant.amount)
+                ),
+                None,
+            )
+        });
         reasons.push(format!(
             "该措施为一次性资助，{beneficiary} 已于 {} 获得",
             grant.date
@@ -830,15 +850,18 @@ pub fn evaluate(
         Err(Stop::NotSet(ParameterNotSet(name))) => return not_set(&evaluator, name, reasons),
         Err(Stop::Error(error)) => return Err(error),
     };
-    evaluator.record(
-        "计算",
-        measure.amount.text.clone(),
-        format!("{} 元", crate::money_text(amount)),
-        None,
-    );
+    evaluator.record("计算", || {
+        (
+            measure.amount.text.clone(),
+            format!("{} 元", crate::money_text(amount)),
+            None,
+        )
+    });
     if amount.is_sign_negative() {
         amount = Decimal::ZERO;
-        evaluator.record("不为负", "max(金额, 0)".into(), "0.00 元".into(), None);
+        evaluator.record("不为负", || {
+            ("max(金额, 0)".into(), "0.00 元".into(), None)
+        });
     }
     if let Some(cap) = &measure.cap_application {
         let limit = match evaluator.money(&cap.expr) {
@@ -847,16 +870,17 @@ pub fn evaluate(
             Err(Stop::Error(error)) => return Err(error),
         };
         let capped = amount.min(limit);
-        evaluator.record(
-            "单项上限",
-            format!("min({} 元, {})", crate::money_text(amount), cap.text),
-            if capped < amount {
-                format!("超过上限，取 {} 元", crate::money_text(capped))
-            } else {
-                format!("未超过上限 {} 元", crate::money_text(limit))
-            },
-            None,
-        );
+        evaluator.record("单项上限", || {
+            (
+                format!("min({} 元, {})", crate::money_text(amount), cap.text),
+                if capped < amount {
+                    format!("超过上限，取 {} 元", crate::money_text(capped))
+                } else {
+                    format!("未超过上限 {} 元", crate::money_text(limit))
+                },
+                None,
+            )
+        });
         amount = capped;
     }
     if let Some(cap) = &measure.cap_year {
@@ -872,17 +896,18 @@ pub fn evaluate(
             .sum();
         let room = (limit - this_year).max(Decimal::ZERO);
         let capped = amount.min(room);
-        evaluator.record(
-            "年度上限",
-            format!(
-                "min({} 元, {} − 本年已获 {} 元)",
-                crate::money_text(amount),
-                cap.text,
-                crate::money_text(this_year)
-            ),
-            format!("{} 元", crate::money_text(capped)),
-            None,
-        );
+        evaluator.record("年度上限", || {
+            (
+                format!(
+                    "min({} 元, {} − 本年已获 {} 元)",
+                    crate::money_text(amount),
+                    cap.text,
+                    crate::money_text(this_year)
+                ),
+                format!("{} 元", crate::money_text(capped)),
+                None,
+            )
+        });
         amount = capped;
         if room.is_zero() {
             return Ok(Outcome {
@@ -901,19 +926,21 @@ pub fn evaluate(
     }
     let rounded = amount.round_dp_with_strategy(2, RoundingStrategy::ToZero);
     if rounded != amount {
-        evaluator.record(
-            "取整",
-            "向下取整到分".into(),
+        evaluator.record("取整", || {
+            (
+                "向下取整到分".into(),
+                format!("{} 元", crate::money_text(rounded)),
+                None,
+            )
+        });
+    }
+    evaluator.record("结果", || {
+        (
+            measure.id.clone(),
             format!("{} 元", crate::money_text(rounded)),
             None,
-        );
-    }
-    evaluator.record(
-        "结果",
-        measure.id.clone(),
-        format!("{} 元", crate::money_text(rounded)),
-        None,
-    );
+        )
+    });
     Ok(Outcome {
         measure: measure.id.clone(),
         eligible: true,

@@ -364,3 +364,174 @@ async fn import_checks_every_row_and_publishes_on_request() {
         }
     }
 }
+
+/// Runs `zijin policy …` from `directory` (where ./policy is looked for), with `stdin`.
+fn policy(directory: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zijin"))
+        .arg("policy")
+        .args(args)
+        .current_dir(directory)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn repository() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn policy_eval_prints_the_amount_and_its_trace_as_json() {
+    let root = repository();
+    let eval = |facts: &str, extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--measure",
+            "a08-jiebang",
+            "--facts",
+            "-",
+            "--on",
+            "2026-06-01",
+        ];
+        args.extend_from_slice(extra);
+        policy(&root, &args, facts)
+    };
+    let capped = eval(r#"{"enterprise_investment": "30000000"}"#, &[]);
+    assert!(capped.status.success(), "{}", text(&capped.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&capped.stdout).unwrap();
+    assert_eq!(json["measure"], "a08-jiebang");
+    assert_eq!(json["eligible"], true);
+    assert_eq!(json["amount"], "2000000.00");
+    let steps = json["trace"].as_array().unwrap();
+    assert!(steps.iter().all(|s| s["step"].is_string()
+        && s["formula"].is_string()
+        && s["value"].is_string()
+        && s["source"].as_str().unwrap().contains("第8条")));
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["step"] == "单项上限" && s["value"].as_str().unwrap().contains("超过上限"))
+    );
+
+    // A JSON number is read exactly.
+    let exact = eval(r#"{"enterprise_investment": 12345678.91}"#, &[]);
+    let json: serde_json::Value = serde_json::from_slice(&exact.stdout).unwrap();
+    assert_eq!(json["amount"], "1234567.89");
+
+    // Not eligible is still an evaluation: exit 0 with reasons in Chinese.
+    let zero = eval(r#"{"enterprise_investment": "0"}"#, &[]);
+    assert!(zero.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&zero.stdout).unwrap();
+    assert_eq!(
+        (json["eligible"].clone(), json["amount"].clone()),
+        (false.into(), "0.00".into())
+    );
+    assert_eq!(json["reasons"][0], "企业投入应大于零");
+
+    // Bad input: exit 2 naming the problem.
+    for (facts, expected) in [
+        (r#"{"enterprise_investment": "-1"}"#, "不能为负数"),
+        (r#"{}"#, "缺少事实“enterprise_investment”"),
+        (
+            r#"{"enterprise_investment": "abc"}"#,
+            "enterprise_investment",
+        ),
+        (r#"{"enterprise_investment": "#, "不是有效的 JSON"),
+    ] {
+        let refused = eval(facts, &[]);
+        assert_eq!(refused.status.code(), Some(2), "{facts}");
+        assert!(
+            text(&refused.stderr).contains(expected),
+            "{facts}: {}",
+            text(&refused.stderr)
+        );
+    }
+    let unknown = policy(&root, &["eval", "--measure", "a99-x", "--facts", "-"], "{}");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("没有编号为“a99-x”的措施"));
+}
+
+#[test]
+fn policy_eval_holds_the_annual_cap_across_the_ledger() {
+    let root = repository();
+    let directory = tempfile::tempdir().unwrap();
+    let ledger = directory.path().join("ledger.json");
+    std::fs::write(
+        &ledger,
+        r#"[{"beneficiary": "南京某大学", "measure": "a18-empowerment", "date": "2026-03-01", "amount": "800000.00"},
+            {"beneficiary": "南京某大学", "measure": "a18-empowerment", "date": "2025-03-01", "amount": 1000000}]"#,
+    )
+    .unwrap();
+    let output = policy(
+        &root,
+        &[
+            "eval",
+            "--measure",
+            "a18-empowerment",
+            "--facts",
+            "-",
+            "--on",
+            "2026-06-01",
+            "--ledger",
+            ledger.to_str().unwrap(),
+        ],
+        r#"{"beneficiary": "南京某大学", "pilot_unit": true, "empowered_count": 10}"#,
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // 10 × 50,000 = 500,000, but only 200,000 remain of this year's 1,000,000.
+    assert_eq!(json["amount"], "200000.00");
+}
+
+#[test]
+fn policy_check_and_test_report_problems_by_file_line_and_column() {
+    let root = repository();
+    let checked = policy(&root, &["check"], "");
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+    assert!(text(&checked.stdout).contains("21 项措施"));
+    assert!(text(&checked.stdout).contains("a10-pov-center 的 rate（建设投入资助比例）"));
+    let tested = policy(&root, &["test"], "");
+    assert!(tested.status.success(), "{}", text(&tested.stdout));
+    assert!(text(&tested.stdout).contains("0 个失败"));
+
+    // A copy of the files with a typo in a formula and a bad supplement.
+    let directory = tempfile::tempdir().unwrap();
+    let copy = directory.path().join("policy");
+    std::fs::create_dir_all(copy.join("supplements")).unwrap();
+    for entry in std::fs::read_dir(root.join("policy")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let text = text.replace(
+                "amount = \"enterprise_investment * rate\"",
+                "amount = \"enterprise_investmnet * rate\"",
+            );
+            std::fs::write(copy.join(path.file_name().unwrap()), text).unwrap();
+        }
+    }
+    std::fs::write(
+        copy.join("supplements/2026.toml"),
+        "document = \"测试\"\n[[set]]\nmeasure = \"a10-pov-center\"\nparameter = \"rate\"\nfrom = \"2026-01-01\"\nvalue = \"150%\"\n",
+    )
+    .unwrap();
+    let refused = policy(directory.path(), &["check"], "");
+    assert_eq!(refused.status.code(), Some(1));
+    let errors = text(&refused.stderr);
+    assert!(
+        errors.contains("policy/a08.toml:14:11: 未知的事实或参数“enterprise_investmnet”"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("supplements/2026.toml:2:1: 参数“rate”：比例应在 0% 到 100% 之间"),
+        "{errors}"
+    );
+}

@@ -328,30 +328,67 @@ impl From<EvalError> for Stop {
     }
 }
 
+/// A step of the explanation, recorded during evaluation and written out in Chinese only when
+/// the explanation is read: (formula, value, source when not the measure's article).
+type Deferred<'a> = Box<dyn FnOnce() -> (String, String, Option<String>) + 'a>;
+
+/// The explanation of one evaluation, recorded but not yet written out.
+pub struct Explanation<'a> {
+    measure: &'a Measure,
+    steps: Vec<(&'static str, Deferred<'a>)>,
+}
+
+impl Explanation<'_> {
+    /// The steps in Chinese, each citing its source.
+    pub fn render(self) -> Vec<Step> {
+        let source = format!(
+            "实施意见第{}条：{}",
+            self.measure.article, self.measure.clause
+        );
+        self.steps
+            .into_iter()
+            .map(|(step, make)| {
+                let (formula, value, own_source) = make();
+                Step {
+                    step: step.to_string(),
+                    formula,
+                    value,
+                    source: own_source.unwrap_or_else(|| source.clone()),
+                }
+            })
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
 struct Evaluator<'a> {
     measure: &'a Measure,
     facts: &'a Facts,
     on: NaiveDate,
-    trace: Option<Vec<Step>>,
-    source: String,
+    trace: Option<Vec<(&'static str, Deferred<'a>)>>,
 }
 
-impl Evaluator<'_> {
-    /// Adds a step when a trace is wanted; `make` is not run otherwise, so an evaluation
-    /// without a trace formats nothing.
-    fn record(&mut self, step: &str, make: impl FnOnce() -> (String, String, Option<String>)) {
+impl<'a> Evaluator<'a> {
+    /// Records a step when a trace is wanted; `make` runs only when the explanation is
+    /// written out, so evaluating formats nothing.
+    fn record(
+        &mut self,
+        step: &'static str,
+        make: impl FnOnce() -> (String, String, Option<String>) + 'a,
+    ) {
         if let Some(trace) = &mut self.trace {
-            let (formula, value, source) = make();
-            trace.push(Step {
-                step: step.to_string(),
-                formula,
-                value,
-                source: source.unwrap_or_else(|| self.source.clone()),
-            });
+            trace.push((step, Box::new(make)));
         }
     }
 
-    fn parameter(&mut self, name: &str) -> Result<&ParamValue, Stop> {
+    fn parameter(&mut self, name: &str) -> Result<&'a ParamValue, Stop> {
         let measure = self.measure;
         let Some(param) = measure.param(name) else {
             return Err(Stop::Error(EvalError::Arithmetic(
@@ -366,7 +403,7 @@ impl Evaluator<'_> {
                         Some(until) => format!("{} 至 {}", dated.from, until),
                         None => format!("自 {} 起", dated.from),
                     };
-                    self.record("参数", || {
+                    self.record("参数", move || {
                         (
                             format!("{}（{}）", param.name, param.label),
                             dated.value.to_string(),
@@ -388,7 +425,7 @@ impl Evaluator<'_> {
         Stop::Error(EvalError::Arithmetic(expr_text(expr), message.to_string()))
     }
 
-    fn eval(&mut self, expr: &Expr) -> Result<Value, Stop> {
+    fn eval(&mut self, expr: &'a Expr) -> Result<Value, Stop> {
         Ok(match expr {
             Expr::Number(n, _) => Value::Number(*n),
             Expr::Text(t, _) => Value::Text(t.clone()),
@@ -399,10 +436,9 @@ impl Evaluator<'_> {
                 } else if let Some(value) = self.facts.values.get(name) {
                     value.clone()
                 } else {
-                    let kind = self.measure.param(name).map(|p| p.kind);
-                    match (self.parameter(name)?, kind) {
-                        (ParamValue::Money(m), _) => Value::Money(*m),
-                        (ParamValue::Number(n), _) => Value::Number(*n),
+                    match self.parameter(name)? {
+                        ParamValue::Money(m) => Value::Money(*m),
+                        ParamValue::Number(n) => Value::Number(*n),
                         // Scales and tables are only used through scale() and lookup().
                         _ => return Err(self.arithmetic(expr, "分档参数只能用于 scale 或 lookup")),
                     }
@@ -420,7 +456,7 @@ impl Evaluator<'_> {
             Expr::If(condition, then, otherwise, _) => {
                 let held = matches!(self.eval(condition)?, Value::Bool(true));
                 if self.trace.is_some() {
-                    self.record("分支", || {
+                    self.record("分支", move || {
                         (
                             expr_text(condition),
                             if held {
@@ -519,7 +555,12 @@ impl Evaluator<'_> {
         })
     }
 
-    fn call(&mut self, name: &str, arguments: &[Expr], expr: &Expr) -> Result<Value, Stop> {
+    fn call(
+        &mut self,
+        name: &'a str,
+        arguments: &'a [Expr],
+        expr: &'a Expr,
+    ) -> Result<Value, Stop> {
         match name {
             "min" | "max" => {
                 let mut best: Option<Value> = None;
@@ -565,7 +606,7 @@ impl Evaluator<'_> {
                     None => (None, Decimal::ZERO),
                 };
                 if self.trace.is_some() {
-                    self.record("分档", || {
+                    self.record("分档", move || {
                         (
                             format!("{}({param_name}, {})", name, expr_text(&arguments[1])),
                             match index {
@@ -595,7 +636,7 @@ impl Evaluator<'_> {
                 };
                 let amount = table.get(&key).copied().unwrap_or(Decimal::ZERO);
                 if self.trace.is_some() {
-                    self.record("分档", || {
+                    self.record("分档", move || {
                         (
                             format!("lookup({param_name}, {})", expr_text(&arguments[1])),
                             format!("“{key}”档：{} 元", crate::money_text(amount)),
@@ -648,7 +689,7 @@ impl Evaluator<'_> {
         }
     }
 
-    fn money(&mut self, formula: &Expr) -> Result<Decimal, Stop> {
+    fn money(&mut self, formula: &'a Expr) -> Result<Decimal, Stop> {
         match self.eval(formula)? {
             Value::Money(m) => Ok(m),
             Value::Number(n) => Ok(n),
@@ -706,34 +747,75 @@ pub fn evaluate(
     ledger: &[Grant],
     trace: bool,
 ) -> Result<Outcome, EvalError> {
+    let (mut outcome, explanation) = evaluate_recording(measure, facts, on, ledger, trace)?;
+    if let Some(explanation) = explanation {
+        outcome.trace = explanation.render();
+    }
+    Ok(outcome)
+}
+
+/// Like `evaluate` with a trace, but the explanation is returned recorded, to be written out
+/// (`Explanation::render`) only if someone reads it.
+pub fn evaluate_explained<'a>(
+    measure: &'a Measure,
+    facts: &'a Facts,
+    on: NaiveDate,
+    ledger: &'a [Grant],
+) -> Result<(Outcome, Explanation<'a>), EvalError> {
+    let (outcome, explanation) = evaluate_recording(measure, facts, on, ledger, true)?;
+    Ok((
+        outcome,
+        explanation.unwrap_or(Explanation {
+            measure,
+            steps: Vec::new(),
+        }),
+    ))
+}
+
+/// The outcome (without its trace) and, when recording, the explanation.
+fn finish<'a>(evaluator: Evaluator<'a>, outcome: Outcome) -> (Outcome, Option<Explanation<'a>>) {
+    let measure = evaluator.measure;
+    (
+        outcome,
+        evaluator.trace.map(|steps| Explanation { measure, steps }),
+    )
+}
+
+/// Not eligible: no money, and why (and which standards are missing, if that is why).
+fn refused(measure: &Measure, reasons: Vec<String>, missing_parameters: Vec<String>) -> Outcome {
+    Outcome {
+        measure: measure.id.clone(),
+        eligible: false,
+        amount: Decimal::ZERO,
+        trace: Vec::new(),
+        reasons,
+        missing_parameters,
+    }
+}
+
+fn evaluate_recording<'a>(
+    measure: &'a Measure,
+    facts: &'a Facts,
+    on: NaiveDate,
+    ledger: &'a [Grant],
+    trace: bool,
+) -> Result<(Outcome, Option<Explanation<'a>>), EvalError> {
     let mut evaluator = Evaluator {
         measure,
         facts,
         on,
-        trace: trace.then(Vec::new),
-        // Only a trace needs the citation; skip the allocation otherwise.
-        source: if trace {
-            format!("实施意见第{}条：{}", measure.article, measure.clause)
-        } else {
-            String::new()
-        },
+        // Room for a typical explanation, so recording does not grow the vector step by step.
+        trace: trace.then(|| Vec::with_capacity(16)),
     };
     let mut reasons = Vec::new();
-    let not_set = |evaluator: &Evaluator<'_>, name: String, mut reasons: Vec<String>| {
+    let not_set = |evaluator: Evaluator<'a>, name: String, mut reasons: Vec<String>| {
         let param = measure.param(&name);
         if let Some(param) = param {
             reasons.push(not_set_reason(measure, param));
         }
-        Ok(Outcome {
-            measure: measure.id.clone(),
-            eligible: false,
-            amount: Decimal::ZERO,
-            trace: evaluator.trace.clone().unwrap_or_default(),
-            reasons,
-            missing_parameters: vec![name],
-        })
+        Ok(finish(evaluator, refused(measure, reasons, vec![name])))
     };
-    if trace {
+    evaluator.record("事实", move || {
         let mut shown: Vec<String> = measure
             .facts
             .iter()
@@ -747,22 +829,20 @@ pub fn evaluate(
         if let Some(beneficiary) = &facts.beneficiary {
             shown.insert(0, format!("受益单位 = {beneficiary}"));
         }
-        evaluator.record("事实", || {
-            (
-                format!("{} · {}", measure.id, measure.name),
-                format!("{}；计算日期 {on}", shown.join("；")),
-                None,
-            )
-        });
-    }
+        (
+            format!("{} · {}", measure.id, measure.name),
+            format!("{}；计算日期 {on}", shown.join("；")),
+            None,
+        )
+    });
     for condition in &measure.conditions {
         let held = match evaluator.eval(&condition.when) {
             Ok(Value::Bool(held)) => held,
             Ok(_) => false,
-            Err(Stop::NotSet(ParameterNotSet(name))) => return not_set(&evaluator, name, reasons),
+            Err(Stop::NotSet(ParameterNotSet(name))) => return not_set(evaluator, name, reasons),
             Err(Stop::Error(error)) => return Err(error),
         };
-        evaluator.record("条件", || {
+        evaluator.record("条件", move || {
             (
                 condition.text.clone(),
                 if held {
@@ -792,7 +872,7 @@ pub fn evaluate(
         supported.dedup();
         let already = supported.contains(&beneficiary);
         let full = !already && supported.len() >= quota as usize;
-        evaluator.record("名额", || {
+        evaluator.record("名额", move || {
             (
                 format!("已支持 {} 家，名额 {quota} 家", supported.len()),
                 if full {
@@ -816,9 +896,12 @@ pub fn evaluate(
         }
     }
     if measure.once
-        && let Some(grant) = earlier.iter().find(|g| g.beneficiary == beneficiary)
+        && let Some(grant) = earlier
+            .iter()
+            .copied()
+            .find(|g| g.beneficiary == beneficiary)
     {
-        evaluator.record("一次性", || {
+        evaluator.record("一次性", move || {
             (
                 "每个受益单位限一次".into(),
                 format!(
@@ -835,22 +918,15 @@ pub fn evaluate(
         ));
     }
     if !reasons.is_empty() {
-        return Ok(Outcome {
-            measure: measure.id.clone(),
-            eligible: false,
-            amount: Decimal::ZERO,
-            trace: evaluator.trace.unwrap_or_default(),
-            reasons,
-            missing_parameters: Vec::new(),
-        });
+        return Ok(finish(evaluator, refused(measure, reasons, Vec::new())));
     }
 
     let mut amount = match evaluator.money(&measure.amount.expr) {
         Ok(amount) => amount,
-        Err(Stop::NotSet(ParameterNotSet(name))) => return not_set(&evaluator, name, reasons),
+        Err(Stop::NotSet(ParameterNotSet(name))) => return not_set(evaluator, name, reasons),
         Err(Stop::Error(error)) => return Err(error),
     };
-    evaluator.record("计算", || {
+    evaluator.record("计算", move || {
         (
             measure.amount.text.clone(),
             format!("{} 元", crate::money_text(amount)),
@@ -859,18 +935,18 @@ pub fn evaluate(
     });
     if amount.is_sign_negative() {
         amount = Decimal::ZERO;
-        evaluator.record("不为负", || {
+        evaluator.record("不为负", move || {
             ("max(金额, 0)".into(), "0.00 元".into(), None)
         });
     }
     if let Some(cap) = &measure.cap_application {
         let limit = match evaluator.money(&cap.expr) {
             Ok(limit) => limit,
-            Err(Stop::NotSet(ParameterNotSet(name))) => return not_set(&evaluator, name, reasons),
+            Err(Stop::NotSet(ParameterNotSet(name))) => return not_set(evaluator, name, reasons),
             Err(Stop::Error(error)) => return Err(error),
         };
         let capped = amount.min(limit);
-        evaluator.record("单项上限", || {
+        evaluator.record("单项上限", move || {
             (
                 format!("min({} 元, {})", crate::money_text(amount), cap.text),
                 if capped < amount {
@@ -886,7 +962,7 @@ pub fn evaluate(
     if let Some(cap) = &measure.cap_year {
         let limit = match evaluator.money(&cap.expr) {
             Ok(limit) => limit,
-            Err(Stop::NotSet(ParameterNotSet(name))) => return not_set(&evaluator, name, reasons),
+            Err(Stop::NotSet(ParameterNotSet(name))) => return not_set(evaluator, name, reasons),
             Err(Stop::Error(error)) => return Err(error),
         };
         let this_year: Decimal = earlier
@@ -896,7 +972,7 @@ pub fn evaluate(
             .sum();
         let room = (limit - this_year).max(Decimal::ZERO);
         let capped = amount.min(room);
-        evaluator.record("年度上限", || {
+        evaluator.record("年度上限", move || {
             (
                 format!(
                     "min({} 元, {} − 本年已获 {} 元)",
@@ -910,23 +986,23 @@ pub fn evaluate(
         });
         amount = capped;
         if room.is_zero() {
-            return Ok(Outcome {
-                measure: measure.id.clone(),
-                eligible: false,
-                amount: Decimal::ZERO,
-                trace: evaluator.trace.unwrap_or_default(),
-                reasons: vec![format!(
-                    "{beneficiary} 本年度（{}年）已获本措施资助 {} 元，已达年度上限",
-                    on.year(),
-                    crate::money_text(this_year)
-                )],
-                missing_parameters: Vec::new(),
-            });
+            return Ok(finish(
+                evaluator,
+                refused(
+                    measure,
+                    vec![format!(
+                        "{beneficiary} 本年度（{}年）已获本措施资助 {} 元，已达年度上限",
+                        on.year(),
+                        crate::money_text(this_year)
+                    )],
+                    Vec::new(),
+                ),
+            ));
         }
     }
     let rounded = amount.round_dp_with_strategy(2, RoundingStrategy::ToZero);
     if rounded != amount {
-        evaluator.record("取整", || {
+        evaluator.record("取整", move || {
             (
                 "向下取整到分".into(),
                 format!("{} 元", crate::money_text(rounded)),
@@ -934,19 +1010,54 @@ pub fn evaluate(
             )
         });
     }
-    evaluator.record("结果", || {
+    evaluator.record("结果", move || {
         (
             measure.id.clone(),
             format!("{} 元", crate::money_text(rounded)),
             None,
         )
     });
-    Ok(Outcome {
-        measure: measure.id.clone(),
-        eligible: true,
-        amount: rounded,
-        trace: evaluator.trace.unwrap_or_default(),
-        reasons: Vec::new(),
-        missing_parameters: Vec::new(),
+    Ok(finish(
+        evaluator,
+        Outcome {
+            measure: measure.id.clone(),
+            eligible: true,
+            amount: rounded,
+            trace: Vec::new(),
+            reasons: Vec::new(),
+            missing_parameters: Vec::new(),
+        },
+    ))
+}
+
+/// Evaluates many applications at once, without traces, spread over the machine's cores:
+/// each result is the amount (zero when not eligible) or the input's error, in input order.
+pub fn evaluate_many(
+    applications: &[(&Measure, &Facts, &[Grant])],
+    on: NaiveDate,
+) -> Vec<Result<Decimal, EvalError>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(applications.len().max(1));
+    let chunk = applications.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = applications
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(measure, facts, ledger)| {
+                            evaluate_recording(measure, facts, on, ledger, false)
+                                .map(|(outcome, _)| outcome.amount)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap_or_default())
+            .collect()
     })
 }

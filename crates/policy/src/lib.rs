@@ -4,6 +4,7 @@
 //!
 //! Pure: no IO. Callers read the files and pass their text in (`SourceFile`).
 
+pub mod batch;
 pub mod cases;
 pub mod eval;
 pub mod expr;

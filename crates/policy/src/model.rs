@@ -69,7 +69,18 @@ struct ArticleFile {
     #[serde(default)]
     responsible_units: Vec<String>,
     #[serde(default)]
+    quota: Vec<QuotaFile>,
+    #[serde(default)]
     measure: Vec<MeasureFile>,
+}
+
+/// How many carriers of a kind the article supports (概念验证中心 10, 中试平台 20, …).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuotaFile {
+    carrier: String,
+    count: u32,
+    clause: String,
 }
 
 #[derive(Deserialize)]
@@ -367,7 +378,18 @@ pub struct Article {
     pub heading: String,
     pub text: String,
     pub responsible_units: Vec<String>,
+    /// Carriers the article supports in a fixed number, whether or not a measure pays them.
+    pub quotas: Vec<Quota>,
     pub file: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quota {
+    /// The carrier's name as the seed writes it (中试平台, 新研机构, …).
+    pub carrier: String,
+    pub count: u32,
+    /// The words of the article that set it.
+    pub clause: String,
 }
 
 /// Every article and measure, compiled and checked.
@@ -653,11 +675,31 @@ fn compile_article(file: &SourceFile, set: &mut PolicySet, problems: &mut Vec<Di
             return;
         }
     };
+    for quota in &parsed.quota {
+        if !parsed.text.contains(&quota.clause) {
+            context.at(
+                0,
+                format!(
+                    "名额“{}”引用的条文不在第{}条原文中",
+                    quota.carrier, parsed.article
+                ),
+            );
+        }
+    }
     set.articles.push(Article {
         number: parsed.article,
         heading: parsed.heading.clone(),
         text: parsed.text.clone(),
         responsible_units: parsed.responsible_units.clone(),
+        quotas: parsed
+            .quota
+            .iter()
+            .map(|q| Quota {
+                carrier: q.carrier.clone(),
+                count: q.count,
+                clause: q.clause.clone(),
+            })
+            .collect(),
         file: file.name.clone(),
     });
     let measures = std::mem::take(&mut parsed.measure);

@@ -78,7 +78,23 @@ fn every_funding_clause_of_the_seed_is_encoded_with_its_id() {
     .into_iter()
     .collect();
     assert_eq!(ids, expected);
-    // Quotas of the seed.
+    // The carriers the seed supports in fixed numbers.
+    let quotas: Vec<(String, u32)> = set
+        .articles
+        .iter()
+        .flat_map(|a| a.quotas.iter().map(|q| (q.carrier.clone(), q.count)))
+        .collect();
+    assert_eq!(
+        quotas,
+        [
+            ("市级概念验证中心".to_string(), 10),
+            ("中试平台".to_string(), 20),
+            ("公共技术服务平台".to_string(), 30),
+            ("新型研发机构".to_string(), 40),
+            ("科创金融服务驿站".to_string(), 30),
+        ]
+    );
+    // Where a measure pays the carriers, its quota holds across the ledger.
     let quota = |id: &str| set.measure(id).unwrap().quota;
     assert_eq!(quota("a10-pov-center"), Some(10));
     assert_eq!(quota("a11-pilot-platform"), Some(20));
@@ -422,4 +438,133 @@ proptest! {
             prop_assert!(total <= Decimal::from(1_000_000), "{total}");
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// The column-by-column path gives exactly the amounts of evaluating row by row.
+    #[test]
+    fn batches_give_the_amounts_of_single_evaluations(
+        rows in proptest::collection::vec(
+            (0u64..5_000_000_000u64, 0u64..40, 0u64..25, any::<bool>(), any::<bool>()),
+            1..60,
+        ),
+    ) {
+        use zijin_policy::batch::{Column, Columns, evaluate_columns};
+        let set = shipped();
+        let on = on("2026-06-01");
+        let cases: [(&str, &[&str]); 5] = [
+            ("a08-jiebang", &["enterprise_investment"]),
+            ("a13-joint-rd", &["new_investment"]),
+            ("a07-consortium", &["approved_amount"]),
+            ("a18-empowerment", &["pilot_unit", "empowered_count"]),
+            ("a10-pov-outcome", &["converted_in_nanjing", "first_market_fund_equity", "approved_amount"]),
+        ];
+        for (id, facts) in cases {
+            let measure = set.measure(id).unwrap();
+            let mut columns = Columns { rows: rows.len(), ..Default::default() };
+            let mut ledgers_owned: Vec<Vec<Grant>> = Vec::new();
+            for (index, (cents, count, granted, a, b)) in rows.iter().enumerate() {
+                columns.beneficiaries.push(format!("单位{index}"));
+                ledgers_owned.push(if *granted > 0 {
+                    vec![Grant {
+                        beneficiary: format!("单位{index}"),
+                        measure: id.to_string(),
+                        date: on - chrono::Duration::days(30),
+                        amount: Decimal::from(granted * 50_000),
+                    }]
+                } else {
+                    Vec::new()
+                });
+                for fact in facts {
+                    let entry = columns.facts.entry(fact.to_string());
+                    match *fact {
+                        "pilot_unit" | "converted_in_nanjing" => {
+                            if let Column::Bool(v) = entry.or_insert(Column::Bool(Vec::new())) { v.push(*a) }
+                        }
+                        "first_market_fund_equity" => {
+                            if let Column::Bool(v) = entry.or_insert(Column::Bool(Vec::new())) { v.push(*b) }
+                        }
+                        "empowered_count" => {
+                            if let Column::Number(v) = entry.or_insert(Column::Number(Vec::new())) { v.push(Decimal::from(*count)) }
+                        }
+                        _ => {
+                            if let Column::Number(v) = entry.or_insert(Column::Number(Vec::new())) { v.push(Decimal::new(*cents as i64, 2)) }
+                        }
+                    }
+                }
+            }
+            let ledgers: Vec<&[Grant]> = ledgers_owned.iter().map(Vec::as_slice).collect();
+            let batch = evaluate_columns(measure, &columns, on, &ledgers);
+            // These measures are covered column by column (no fallback hides a difference).
+            prop_assert!(
+                zijin_policy::batch::columnar_only(measure, &columns, on, &ledgers).is_some(),
+                "{} fell back", id
+            );
+            for (index, (cents, count, _, a, b)) in rows.iter().enumerate() {
+                let mut json = serde_json::Map::new();
+                json.insert("beneficiary".into(), format!("单位{index}").into());
+                for fact in facts {
+                    let value: serde_json::Value = match *fact {
+                        "pilot_unit" | "converted_in_nanjing" => (*a).into(),
+                        "first_market_fund_equity" => (*b).into(),
+                        "empowered_count" => (*count).into(),
+                        _ => money(*cents).into(),
+                    };
+                    json.insert(fact.to_string(), value);
+                }
+                let facts = parse_facts(measure, &json).unwrap();
+                let single = evaluate(measure, &facts, on, ledgers[index], false).unwrap();
+                prop_assert_eq!(batch[index].as_ref().unwrap(), &single.amount, "{} row {}", id, index);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_large_batch_split_over_the_cores_keeps_every_row_in_place() {
+    use zijin_policy::batch::{Column, Columns, evaluate_columns};
+    let set = shipped();
+    let measure = set.measure("a13-joint-rd").unwrap();
+    let rows = 25_000;
+    let amounts: Vec<Decimal> = (0..rows)
+        .map(|i| Decimal::new(i as i64 * 123_457, 2))
+        .collect();
+    let columns = Columns {
+        rows,
+        facts: [(
+            "new_investment".to_string(),
+            Column::Number(amounts.clone()),
+        )]
+        .into(),
+        beneficiaries: Vec::new(),
+    };
+    let batch = evaluate_columns(measure, &columns, on("2026-06-01"), &[]);
+    assert_eq!(batch.len(), rows);
+    for (index, amount) in amounts.iter().enumerate().step_by(997) {
+        let expected = if amount.is_zero() {
+            Decimal::ZERO
+        } else {
+            (amount * Decimal::new(20, 2))
+                .min(Decimal::from(3_000_000))
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero)
+        };
+        assert_eq!(batch[index].as_ref().unwrap(), &expected, "row {index}");
+    }
+    // Columns of different lengths are refused row by row, not read out of bounds.
+    let ragged = Columns {
+        rows: 3,
+        facts: [(
+            "new_investment".to_string(),
+            Column::Number(vec![Decimal::ONE]),
+        )]
+        .into(),
+        beneficiaries: Vec::new(),
+    };
+    assert!(
+        evaluate_columns(measure, &ragged, on("2026-06-01"), &[])
+            .iter()
+            .all(|r| r.is_err())
+    );
 }

@@ -15,6 +15,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("policy/a08.toml", include_str!("../../../policy/a08.toml")),
     ("policy/a10.toml", include_str!("../../../policy/a10.toml")),
     ("policy/a11.toml", include_str!("../../../policy/a11.toml")),
+    ("policy/a12.toml", include_str!("../../../policy/a12.toml")),
     ("policy/a13.toml", include_str!("../../../policy/a13.toml")),
     ("policy/a15.toml", include_str!("../../../policy/a15.toml")),
     ("policy/a17.toml", include_str!("../../../policy/a17.toml")),

@@ -42,6 +42,7 @@ async fn index(State(state): State<AppState>, visitor: Visitor) -> Result<Respon
             context! {
                 number => article.number, heading => article.heading.clone(), text => article.text.clone(),
                 units => article.responsible_units.join("、"), measures => measures,
+                quotas => article.quotas.iter().map(|q| context! { carrier => q.carrier.clone(), count => q.count, clause => q.clause.clone() }).collect::<Vec<_>>(),
             }
         })
         .collect();

@@ -14,6 +14,7 @@ pub mod institutions;
 pub mod lists;
 pub mod policy;
 pub mod records;
+pub mod search;
 pub mod users;
 
 use std::sync::Arc;

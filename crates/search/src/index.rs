@@ -140,6 +140,12 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Forgets every record (before a rebuild); visible after `commit`.
+    pub fn clear(&mut self) -> Result<(), SearchError> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+
     pub fn remove(&mut self, kind: &str, id: u64) {
         self.writer
             .delete_term(Term::from_field_text(self.fields.key, &Self::key(kind, id)));
@@ -228,12 +234,12 @@ impl SearchIndex {
                 .terms(&format!("{title} {}", text_of(self.fields.body)))
                 .into_iter()
                 .collect();
-            let matched = groups
-                .iter()
-                .flatten()
-                .filter(|form| record_terms.contains(*form))
-                .cloned()
-                .collect();
+            let mut matched: Vec<String> = Vec::new();
+            for form in groups.iter().flatten() {
+                if record_terms.contains(form) && !matched.contains(form) {
+                    matched.push(form.clone());
+                }
+            }
             hits.push(Hit {
                 kind: text_of(self.fields.kind),
                 id: document

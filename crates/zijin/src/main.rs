@@ -102,6 +102,21 @@ enum Command {
         #[arg(long, short)]
         output: PathBuf,
     },
+    /// The search index in the data directory.
+    #[command(subcommand)]
+    Index(IndexCommand),
+    /// Search the published lists (JSON with --json: id, kind, title, score, reasons).
+    Search {
+        query: String,
+        /// achievement or demand (default both).
+        #[arg(long, value_parser = ["achievement", "demand"])]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// Print JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Policy files: check them, evaluate a measure, run their test cases.
     #[command(subcommand)]
     Policy(policy_cli::PolicyCommand),
@@ -115,6 +130,12 @@ enum Command {
         #[arg(long, value_parser = ["xlsx", "pdf"])]
         format: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Make the search index again from the database.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -245,6 +266,56 @@ fn redact(url: &str) -> String {
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Policy(command) => return policy_cli::run(command),
+        Command::Index(IndexCommand::Rebuild) => {
+            let app = open(&cli.global).await?;
+            let count =
+                zijin_app::search::rebuild(&app, &cli.global.data_dir.join("index")).await?;
+            println!("检索索引已重建：{count} 条记录");
+        }
+        Command::Search {
+            query,
+            kind,
+            top,
+            json,
+        } => {
+            let app = open(&cli.global).await?;
+            let kind = kind.as_deref().map(record_kind_of);
+            let hits = zijin_app::search::search(
+                &app,
+                &cli.global.data_dir.join("index"),
+                &query,
+                kind,
+                top,
+            )
+            .await?;
+            if json {
+                let rows: Vec<serde_json::Value> = hits
+                    .iter()
+                    .map(|hit| {
+                        serde_json::json!({
+                            "id": hit.id,
+                            "kind": hit.kind,
+                            "title": hit.title,
+                            "score": hit.score,
+                            "reasons": hit.matched.iter().map(|t| format!("命中检索词“{t}”")).collect::<Vec<_>>(),
+                            "snippet": hit.snippet,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for hit in &hits {
+                    println!(
+                        "{:>8.3}  {} {}  {}（命中：{}）",
+                        hit.score,
+                        hit.kind,
+                        hit.id,
+                        hit.title,
+                        hit.matched.join("、")
+                    );
+                }
+            }
+        }
         Command::Serve {
             addr,
             demo,
@@ -426,6 +497,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn record_kind_of(kind: &str) -> zijin_domain::RecordKind {
+    match kind {
+        "demand" => zijin_domain::RecordKind::Demand,
+        _ => zijin_domain::RecordKind::Achievement,
+    }
 }
 
 fn record_kind(kind: &str) -> zijin_domain::RecordKind {

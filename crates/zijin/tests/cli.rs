@@ -535,3 +535,82 @@ fn policy_check_and_test_report_problems_by_file_line_and_column() {
         "{errors}"
     );
 }
+
+#[tokio::test]
+async fn search_finds_published_records_by_their_chinese_terms() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let data = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_zijin"))
+                .args(args)
+                .arg("--database-url")
+                .arg(&database.url)
+                .arg("--data-dir")
+                .arg(data.path())
+                .output()
+                .unwrap()
+        };
+        let added = run(&[
+            "institution",
+            "add",
+            "--name",
+            "南京测试大学",
+            "--type",
+            "高校",
+            "--credit-code",
+            "123201134660012346",
+            "--district",
+            "栖霞区",
+        ]);
+        assert!(added.status.success(), "{}", text(&added.stderr));
+        let file = data.path().join("achievements.csv");
+        std::fs::write(
+            &file,
+            "成果名称,成果简介,技术领域,关键词,技术成熟度,知识产权,转化方式,参考价格,完成单位统一社会信用代码,联系人,联系电话\n\
+             宽温域锂离子电池电解液,低温下保持容量的电解液配方,新能源,电解液,6,,转让,,123201134660012346,王老师,13800000000\n\
+             五轴数控机床误差补偿,提高加工精度,高端装备,数控机床,7,,许可,,123201134660012346,王老师,13800000000\n",
+        )
+        .unwrap();
+        let imported = run(&[
+            "import",
+            "achievements",
+            file.to_str().unwrap(),
+            "--publish",
+        ]);
+        assert!(imported.status.success(), "{}", text(&imported.stderr));
+
+        // An unspaced query, answered through a synonym (锂电池 ↔ 锂离子电池).
+        let found = run(&["search", "锂电池材料", "--top", "5", "--json"]);
+        assert!(
+            found.status.success(),
+            "{backend:?}: {}",
+            text(&found.stderr)
+        );
+        let hits: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+        assert_eq!(hits[0]["title"], "宽温域锂离子电池电解液", "{hits}");
+        assert!(hits[0]["id"].is_u64() && hits[0]["score"].is_number());
+        assert!(
+            hits[0]["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r.as_str().unwrap().contains("锂离子电池")),
+            "{hits}"
+        );
+        let demands = run(&["search", "锂电池", "--kind", "demand", "--json"]);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&demands.stdout).unwrap(),
+            serde_json::json!([])
+        );
+        let rebuilt = run(&["index", "rebuild"]);
+        assert!(
+            text(&rebuilt.stdout).contains("2 条记录"),
+            "{}",
+            text(&rebuilt.stdout)
+        );
+        let empty = run(&["search", "？！", "--json"]);
+        assert_eq!(empty.status.code(), Some(2));
+        assert!(text(&empty.stderr).contains("请输入检索词"));
+    }
+}

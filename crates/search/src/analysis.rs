@@ -20,11 +20,25 @@ pub struct Analyzer {
 impl Analyzer {
     pub fn shared() -> &'static Analyzer {
         static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
-        ANALYZER.get_or_init(Analyzer::new)
+        ANALYZER.get_or_init(|| Analyzer::new(true))
     }
 
-    fn new() -> Analyzer {
+    /// jieba's own dictionary, no domain terms, no synonyms: the baseline the matcher is
+    /// measured against.
+    pub fn plain() -> &'static Analyzer {
+        static PLAIN: OnceLock<Analyzer> = OnceLock::new();
+        PLAIN.get_or_init(|| Analyzer::new(false))
+    }
+
+    fn new(domain: bool) -> Analyzer {
         let mut jieba = Jieba::new();
+        if !domain {
+            return Analyzer {
+                jieba,
+                synonyms: HashMap::new(),
+                term_count: 0,
+            };
+        }
         let mut term_count = 0;
         for line in TERMS.lines().map(str::trim) {
             if line.is_empty() || line.starts_with('#') {

@@ -60,6 +60,7 @@ struct Fields {
 }
 
 pub struct SearchIndex {
+    analyzer: &'static Analyzer,
     index: Index,
     reader: IndexReader,
     writer: IndexWriter,
@@ -88,8 +89,13 @@ fn schema() -> (Schema, Fields) {
 impl SearchIndex {
     /// An index in memory (tests, evaluation).
     pub fn in_memory() -> Result<SearchIndex, SearchError> {
+        SearchIndex::in_memory_with(Analyzer::shared())
+    }
+
+    /// An index in memory analysed by `analyzer` (`Analyzer::plain()` for the baseline).
+    pub fn in_memory_with(analyzer: &'static Analyzer) -> Result<SearchIndex, SearchError> {
         let (schema, fields) = schema();
-        SearchIndex::from_index(Index::create_in_ram(schema), fields)
+        SearchIndex::from_index(Index::create_in_ram(schema), fields, analyzer)
     }
 
     /// The index in `directory`, created when missing.
@@ -99,19 +105,24 @@ impl SearchIndex {
         let (schema, fields) = schema();
         let mmap = tantivy::directory::MmapDirectory::open(directory)?;
         let index = Index::open_or_create(mmap, schema)?;
-        SearchIndex::from_index(index, fields)
+        SearchIndex::from_index(index, fields, Analyzer::shared())
     }
 
-    fn from_index(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
-        let analyzer = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::with_jieba(
-            Analyzer::shared().jieba().clone(),
+    fn from_index(
+        index: Index,
+        fields: Fields,
+        analyzer: &'static Analyzer,
+    ) -> Result<SearchIndex, SearchError> {
+        let tokenizer = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::with_jieba(
+            analyzer.jieba().clone(),
         ))
         .filter(LowerCaser)
         .build();
-        index.tokenizers().register("zh", analyzer);
+        index.tokenizers().register("zh", tokenizer);
         let writer = index.writer(50_000_000)?;
         let reader = index.reader()?;
         Ok(SearchIndex {
+            analyzer,
             index,
             reader,
             writer,
@@ -158,9 +169,9 @@ impl SearchIndex {
     }
 
     /// The query as index terms: its segments, each widened to its synonyms.
-    fn query_terms(text: &str) -> Result<Vec<Vec<String>>, SearchError> {
+    fn query_terms(&self, text: &str) -> Result<Vec<Vec<String>>, SearchError> {
         let cut: String = text.chars().take(MAX_QUERY_CHARS).collect();
-        let analyzer = Analyzer::shared();
+        let analyzer = self.analyzer;
         let mut seen = std::collections::HashSet::new();
         let groups: Vec<Vec<String>> = analyzer
             .terms(&cut)
@@ -181,7 +192,7 @@ impl SearchIndex {
         kind: Option<&str>,
         top: usize,
     ) -> Result<Vec<Hit>, SearchError> {
-        let groups = Self::query_terms(text)?;
+        let groups = self.query_terms(text)?;
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for group in &groups {
             for (position, form) in group.iter().enumerate() {
@@ -218,7 +229,7 @@ impl SearchIndex {
             searcher.search(&query, &TopDocs::with_limit(top.max(1)).order_by_score())?;
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(120);
-        let analyzer = Analyzer::shared();
+        let analyzer = self.analyzer;
         let mut hits = Vec::with_capacity(top_docs.len());
         for (score, address) in top_docs {
             let document: TantivyDocument = searcher.doc(address)?;

@@ -113,11 +113,9 @@ impl SearchIndex {
         fields: Fields,
         analyzer: &'static Analyzer,
     ) -> Result<SearchIndex, SearchError> {
-        let tokenizer = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::with_jieba(
-            analyzer.jieba().clone(),
-        ))
-        .filter(LowerCaser)
-        .build();
+        let tokenizer = TextAnalyzer::builder(crate::tokenizer::DomainTokenizer::new(analyzer))
+            .filter(LowerCaser)
+            .build();
         index.tokenizers().register("zh", tokenizer);
         let writer = index.writer(50_000_000)?;
         let reader = index.reader()?;
@@ -185,16 +183,29 @@ impl SearchIndex {
         Ok(groups)
     }
 
-    /// The best `top` records of `kind` (or of both kinds) for `text`.
-    pub fn search(
-        &self,
-        text: &str,
-        kind: Option<&str>,
-        top: usize,
-    ) -> Result<Vec<Hit>, SearchError> {
-        let groups = self.query_terms(text)?;
+    /// The ids and scores of the best `top` records for `text`, without reading their stored
+    /// text (no snippet, no matched terms): for evaluation and matching.
+    pub fn search_ids(&self, text: &str, top: usize) -> Result<Vec<(u64, f32)>, SearchError> {
+        let query = self.text_query(&self.query_terms(text)?);
+        let searcher = self.reader.searcher();
+        let top_docs =
+            searcher.search(&query, &TopDocs::with_limit(top.max(1)).order_by_score())?;
+        let mut hits = Vec::with_capacity(top_docs.len());
+        for (score, address) in top_docs {
+            let document: TantivyDocument = searcher.doc(address)?;
+            let id = document
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_u64())
+                .unwrap_or_default();
+            hits.push((id, score));
+        }
+        Ok(hits)
+    }
+
+    /// Every form of every query term, in title (weighing double) and body.
+    fn text_query(&self, groups: &[Vec<String>]) -> Box<dyn Query> {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for group in &groups {
+        for group in groups {
             for (position, form) in group.iter().enumerate() {
                 // A synonym counts a little less than the word the user wrote.
                 let weight = if position == 0 { 1.0 } else { 0.8 };
@@ -210,7 +221,18 @@ impl SearchIndex {
                 }
             }
         }
-        let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+        Box::new(BooleanQuery::new(should))
+    }
+
+    /// The best `top` records of `kind` (or of both kinds) for `text`.
+    pub fn search(
+        &self,
+        text: &str,
+        kind: Option<&str>,
+        top: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let groups = self.query_terms(text)?;
+        let text_query = self.text_query(&groups);
         let query: Box<dyn Query> = match kind {
             Some(kind) => Box::new(BooleanQuery::new(vec![
                 (Occur::Must, text_query),

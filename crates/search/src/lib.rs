@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod index;
+pub mod tokenizer;
 
 pub use analysis::Analyzer;
 pub use index::{Document, Hit, SearchError, SearchIndex};

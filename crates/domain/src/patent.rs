@@ -173,7 +173,9 @@ mod tests {
     fn every_real_publication_number_parses() {
         // The shared material lies beside the repository (ZIJIN_SHARED_DIR points elsewhere).
         let shared = std::env::var("ZIJIN_SHARED_DIR").unwrap_or_else(|_| {
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared").to_string()
+            let manifest = std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+            format!("{manifest}/../../../shared")
         });
         let path = format!("{shared}/data/cn-patents/patents.tsv");
         let Ok(data) = std::fs::read_to_string(&path) else {

@@ -10,8 +10,12 @@ use rust_decimal::Decimal;
 use zijin_policy::{Grant, PolicySet, SourceFile, evaluate, parse_facts, run_cases};
 
 fn files(directory: &str) -> Vec<SourceFile> {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policy");
-    let path = std::path::Path::new(root).join(directory);
+    // Read at run time (cargo sets it for tests), so a reused test binary looks in this clone.
+    let root = format!(
+        "{}/../../policy",
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into())
+    );
+    let path = std::path::Path::new(&root).join(directory);
     let mut files: Vec<SourceFile> = std::fs::read_dir(&path)
         .map(|entries| {
             entries

@@ -217,7 +217,10 @@ pub fn shipped_policies() -> zijin_policy::PolicySet {
         files.sort_by(|a, b| a.name.cmp(&b.name));
         files
     };
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policy");
+    // The running test's package (cargo sets it at run time); any crates/X lies two levels down.
+    let manifest =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let root = std::path::Path::new(&manifest).join("../../policy");
     zijin_policy::PolicySet::compile(&read(&root), &read(&root.join("supplements")))
         .unwrap_or_else(|problems| panic!("policy files: {problems:#?}"))
 }

@@ -386,7 +386,12 @@ fn policy(directory: &std::path::Path, args: &[&str], stdin: &str) -> Output {
 }
 
 fn repository() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    // Read at run time: cargo sets it for tests, and a test binary reused from a clone elsewhere
+    // must not look there.
+    std::path::PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../..")
 }
 
 #[test]

@@ -398,19 +398,17 @@ impl<'a> Evaluator<'a> {
         };
         match param.value_on(self.on) {
             Ok(dated) => {
-                if self.trace.is_some() {
+                self.record("参数", move || {
                     let window = match dated.until {
                         Some(until) => format!("{} 至 {}", dated.from, until),
                         None => format!("自 {} 起", dated.from),
                     };
-                    self.record("参数", move || {
-                        (
-                            format!("{}（{}）", param.name, param.label),
-                            dated.value.to_string(),
-                            Some(format!("{}；{window}", dated.document)),
-                        )
-                    });
-                }
+                    (
+                        format!("{}（{}）", param.name, param.label),
+                        dated.value.to_string(),
+                        Some(format!("{}；{window}", dated.document)),
+                    )
+                });
                 Ok(&dated.value)
             }
             Err(ParameterGap::NotSet) => Err(Stop::NotSet(ParameterNotSet(param.name.clone()))),
@@ -455,19 +453,17 @@ impl<'a> Evaluator<'a> {
             },
             Expr::If(condition, then, otherwise, _) => {
                 let held = matches!(self.eval(condition)?, Value::Bool(true));
-                if self.trace.is_some() {
-                    self.record("分支", move || {
-                        (
-                            expr_text(condition),
-                            if held {
-                                "成立，适用 then 分支".into()
-                            } else {
-                                "不成立，适用 else 分支".into()
-                            },
-                            None,
-                        )
-                    });
-                }
+                self.record("分支", move || {
+                    (
+                        expr_text(condition),
+                        if held {
+                            "成立，适用 then 分支".into()
+                        } else {
+                            "不成立，适用 else 分支".into()
+                        },
+                        None,
+                    )
+                });
                 if held {
                     self.eval(then)?
                 } else {
@@ -551,7 +547,8 @@ impl<'a> Evaluator<'a> {
                 (Value::Text(tag), Value::Tags(tags)) => Value::Bool(tags.contains(&tag)),
                 _ => return Err(self.arithmetic(expr, "in 需要文本与标签集合")),
             },
-            And | Or => unreachable_bool(),
+            // Decided in `eval` before the operands are combined.
+            And | Or => return Err(self.arithmetic(expr, "and/or 应先求左侧")),
         })
     }
 
@@ -605,22 +602,20 @@ impl<'a> Evaluator<'a> {
                     Some((index, bracket)) => (Some(index + 1), bracket.amount),
                     None => (None, Decimal::ZERO),
                 };
-                if self.trace.is_some() {
-                    self.record("分档", move || {
-                        (
-                            format!("{}({param_name}, {})", name, expr_text(&arguments[1])),
-                            match index {
-                                Some(i) => format!(
-                                    "{} 落在第{i}档，{} 元",
-                                    x.normalize(),
-                                    crate::money_text(amount)
-                                ),
-                                None => format!("{} 低于最低档，0.00 元", x.normalize()),
-                            },
-                            None,
-                        )
-                    });
-                }
+                self.record("分档", move || {
+                    (
+                        format!("{}({param_name}, {})", name, expr_text(&arguments[1])),
+                        match index {
+                            Some(i) => format!(
+                                "{} 落在第{i}档，{} 元",
+                                x.normalize(),
+                                crate::money_text(amount)
+                            ),
+                            None => format!("{} 低于最低档，0.00 元", x.normalize()),
+                        },
+                        None,
+                    )
+                });
                 Ok(Value::Money(amount))
             }
             "lookup" => {
@@ -635,15 +630,13 @@ impl<'a> Evaluator<'a> {
                     return Err(self.arithmetic(expr, "不是分档表"));
                 };
                 let amount = table.get(&key).copied().unwrap_or(Decimal::ZERO);
-                if self.trace.is_some() {
-                    self.record("分档", move || {
-                        (
-                            format!("lookup({param_name}, {})", expr_text(&arguments[1])),
-                            format!("“{key}”档：{} 元", crate::money_text(amount)),
-                            None,
-                        )
-                    });
-                }
+                self.record("分档", move || {
+                    (
+                        format!("lookup({param_name}, {})", expr_text(&arguments[1])),
+                        format!("“{key}”档：{} 元", crate::money_text(amount)),
+                        None,
+                    )
+                });
                 Ok(Value::Money(amount))
             }
             "years_between" | "days_between" => {
@@ -696,11 +689,6 @@ impl<'a> Evaluator<'a> {
             _ => Err(self.arithmetic(formula, "应得出金额")),
         }
     }
-}
-
-fn unreachable_bool() -> Value {
-    // and / or are decided before operands are combined (see Evaluator::eval).
-    Value::Bool(false)
 }
 
 /// An expression as the policy file wrote it (for the trace), rebuilt from the tree.

@@ -361,6 +361,15 @@ impl Measure {
         self.params.iter().find(|p| p.name == name)
     }
 
+    /// For a table parameter: the options of the fact that keys it.
+    fn table_keys(&self, parameter: &str) -> Option<IndexMap<String, String>> {
+        let key = self.param(parameter)?.key.as_deref()?;
+        match &self.fact(key)?.kind {
+            FactType::Enum(values) => Some(values.clone()),
+            _ => None,
+        }
+    }
+
     /// Whether the measure looks at earlier grants (so the facts must name the beneficiary).
     pub fn uses_ledger(&self) -> bool {
         self.cap_year.is_some() || self.once || self.quota.is_some()
@@ -989,18 +998,7 @@ fn apply_supplement(file: &SourceFile, set: &mut PolicySet, problems: &mut Vec<D
             context.at(offset, format!("没有编号为“{}”的措施", entry.measure));
             continue;
         };
-        let key_values = measure
-            .params
-            .iter()
-            .find(|p| p.name == entry.parameter)
-            .and_then(|p| p.key.clone())
-            .and_then(|key| match measure.fact(&key) {
-                Some(Fact {
-                    kind: FactType::Enum(values),
-                    ..
-                }) => Some(values.clone()),
-                _ => None,
-            });
+        let key_values = measure.table_keys(&entry.parameter);
         let Some(param) = measure
             .params
             .iter_mut()
@@ -1057,16 +1055,7 @@ impl Measure {
         document: &str,
     ) -> Result<Measure, String> {
         let mut measure = self.clone();
-        let key_values = measure
-            .param(parameter)
-            .and_then(|p| p.key.clone())
-            .and_then(|key| match measure.fact(&key) {
-                Some(Fact {
-                    kind: FactType::Enum(values),
-                    ..
-                }) => Some(values.clone()),
-                _ => None,
-            });
+        let key_values = measure.table_keys(parameter);
         let param = measure
             .params
             .iter_mut()

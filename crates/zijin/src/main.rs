@@ -279,7 +279,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let app = open(&cli.global).await?;
-            let kind = kind.as_deref().map(record_kind_of);
+            let kind = kind.as_deref().map(record_kind);
             let hits = zijin_app::search::search(
                 &app,
                 &cli.global.data_dir.join("index"),
@@ -499,16 +499,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn record_kind_of(kind: &str) -> zijin_domain::RecordKind {
-    match kind {
-        "demand" => zijin_domain::RecordKind::Demand,
-        _ => zijin_domain::RecordKind::Achievement,
-    }
-}
-
+/// "demand(s)" or "achievement(s)", as clap has already checked.
 fn record_kind(kind: &str) -> zijin_domain::RecordKind {
     match kind {
-        "demands" => zijin_domain::RecordKind::Demand,
+        "demand" | "demands" => zijin_domain::RecordKind::Demand,
         _ => zijin_domain::RecordKind::Achievement,
     }
 }

@@ -206,15 +206,11 @@ async fn measure_page(
             beneficiary => query.get("beneficiary").cloned().unwrap_or_default(),
             on => on_text, calculated => calculate, error,
             result => result.as_ref().map(|o| context! {
-                eligible => o.eligible, amount => zijin_policy_money(o.amount), amount_plain => format!("{:.2}", o.amount),
+                eligible => o.eligible, amount => zijin_domain::group_thousands(&format!("{:.2}", o.amount)), amount_plain => format!("{:.2}", o.amount),
                 reasons => o.reasons.clone(), missing => o.missing_parameters.clone(),
                 trace => ser(&o.trace),
             }),
             ..base
         },
     ))
-}
-
-fn zijin_policy_money(amount: rust_decimal::Decimal) -> String {
-    zijin_domain::group_thousands(&format!("{amount:.2}"))
 }

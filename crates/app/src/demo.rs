@@ -715,6 +715,10 @@ async fn seed_records(
             cooperation_modes: modes,
             budget_min: Money::from_fen(min).ok(),
             budget_max: Money::from_fen(min * 3).ok(),
+            // Half the demo demands say how mature a solution they want.
+            wanted_trl: (index % 2 == 0)
+                .then(|| zijin_domain::Trl::new(4 + (index % 5) as u8))
+                .flatten(),
             deadline: chrono::NaiveDate::from_ymd_opt(2027, 1 + (index % 12) as u32, 28),
             contact_name: format!("{}经理", generator.pick(SURNAMES)),
             contact_phone: format!("139{:08}", generator.below(100_000_000)),

@@ -431,6 +431,7 @@ pub async fn import(
                     cooperation_modes: &modes,
                     budget_min: cell(columns[5]),
                     budget_max: cell(columns[6]),
+                    wanted_trl: "",
                     deadline: cell(columns[7]),
                     contact_name: cell(columns[9]),
                     contact_phone: cell(columns[10]),

@@ -32,6 +32,8 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     policies: Arc<zijin_policy::PolicySet>,
+    /// The process's search index (derived state; absent in commands that do not search).
+    search: Option<Arc<search::Search>>,
 }
 
 impl App {
@@ -40,6 +42,7 @@ impl App {
             store,
             clock,
             policies: Arc::default(),
+            search: None,
         }
     }
 
@@ -47,6 +50,16 @@ impl App {
     pub fn with_policies(mut self, policies: zijin_policy::PolicySet) -> Self {
         self.policies = Arc::new(policies);
         self
+    }
+
+    /// The same platform searching and matching with this index.
+    pub fn with_search(mut self, search: Arc<search::Search>) -> Self {
+        self.search = Some(search);
+        self
+    }
+
+    pub fn search(&self) -> Option<&Arc<search::Search>> {
+        self.search.as_ref()
     }
 
     pub fn store(&self) -> &Store {

@@ -628,6 +628,8 @@ pub struct DemandInput<'a> {
     pub cooperation_modes: &'a [String],
     pub budget_min: &'a str,
     pub budget_max: &'a str,
+    /// The least maturity wanted (期望成熟度): `6`, `TRL6`, a stage name, or empty for any.
+    pub wanted_trl: &'a str,
     /// `YYYY-MM-DD`, or empty for no deadline.
     pub deadline: &'a str,
     pub contact_name: &'a str,
@@ -643,6 +645,8 @@ pub struct DemandDetails {
     pub cooperation_modes: Vec<TransferMode>,
     pub budget_min: Option<Money>,
     pub budget_max: Option<Money>,
+    /// The least maturity the enterprise wants; matching weighs achievements against it.
+    pub wanted_trl: Option<Trl>,
     pub deadline: Option<NaiveDate>,
     pub contact_name: String,
     pub contact_phone: String,
@@ -699,6 +703,19 @@ impl DemandDetails {
                 format!("预算上限（{max} 元）不能低于预算下限（{min} 元）"),
             );
         }
+        let wanted_trl = match input.wanted_trl.trim() {
+            "" => None,
+            text => {
+                let parsed = Trl::parse(text);
+                if parsed.is_none() {
+                    errors.add(
+                        "wanted_trl",
+                        format!("期望成熟度“{text}”应为 1–9 的等级（如 6 或 TRL6）或 实验室/小试/中试/产业化"),
+                    );
+                }
+                parsed
+            }
+        };
         let deadline = match input.deadline.trim() {
             "" => None,
             text => match NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -731,6 +748,7 @@ impl DemandDetails {
             cooperation_modes,
             budget_min,
             budget_max,
+            wanted_trl,
             deadline,
             contact_name,
             contact_phone,
@@ -859,6 +877,7 @@ mod tests {
             cooperation_modes: &modes,
             budget_min: "500000",
             budget_max: "300000",
+            wanted_trl: "",
             deadline: "2026-01-01",
             contact_name: "李经理",
             contact_phone: "13800000000",
@@ -868,6 +887,7 @@ mod tests {
         assert!(errors.get("deadline").unwrap().contains("已过"));
         let fixed = DemandInput {
             budget_max: "800000",
+            wanted_trl: "",
             deadline: "2027-06-30",
             ..input
         };

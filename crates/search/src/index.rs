@@ -1,22 +1,31 @@
-//! The tantivy index of published achievements and demands: one document per record, Chinese
-//! text analysed with the domain dictionary, queries built from the query's own segments and
-//! their synonyms (tantivy's QueryParser would read an unspaced Chinese query as one phrase).
+//! The tantivy index of achievements and demands: one document per record, Chinese text analysed
+//! with the domain dictionary, the structured attributes the filters, facets and the matcher
+//! need, and who may see it. Queries are built from the query's own segments and their synonyms
+//! (tantivy's QueryParser would read an unspaced Chinese query as one phrase).
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+use std::sync::Mutex;
 
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{LowerCaser, TextAnalyzer};
-use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, Term, doc};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, Searcher, TantivyDocument, Term,
+};
 
 use crate::analysis::Analyzer;
 
 /// A query longer than this is cut: ten thousand characters add nothing but time.
 pub const MAX_QUERY_CHARS: usize = 500;
+
+/// The facets a search counts and filters by, with the index field behind each.
+pub const FACETS: [&str; 5] = ["field", "district", "stage", "mode", "institution_type"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -26,16 +35,97 @@ pub enum SearchError {
     Index(#[from] tantivy::TantivyError),
     #[error("检索索引目录出错：{0}")]
     Directory(#[from] tantivy::directory::error::OpenDirectoryError),
+    #[error("检索索引目录 {0} 无法使用：{1}")]
+    Io(String, std::io::Error),
+    #[error("检索索引只读（另一个进程正在写入同一目录），不能更新")]
+    ReadOnly,
+}
+
+/// What the matcher compares besides text (stored with each document).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Profile {
+    /// Technical-field code.
+    pub field: String,
+    /// An achievement's maturity, or the least maturity a demand wants (1–9).
+    pub trl: Option<u8>,
+    /// An achievement's asking price in fen (None: 面议).
+    pub price_fen: Option<i64>,
+    /// A demand's budget in fen.
+    pub budget_min_fen: Option<i64>,
+    pub budget_max_fen: Option<i64>,
+    /// Transfer modes offered (achievement) or cooperation modes accepted (demand): codes.
+    pub modes: Vec<String>,
+    /// District code of the owning institution.
+    pub district: String,
+    pub keywords: Vec<String>,
 }
 
 /// What the index holds of a record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Document {
     /// "achievement" or "demand".
     pub kind: String,
     pub id: u64,
     pub title: String,
     pub body: String,
+    /// The owning institution.
+    pub owner: u64,
+    /// The record's status code (published records are public).
+    pub status: String,
+    /// Institution type code of the owner.
+    pub institution_type: String,
+    /// Last change, seconds since 1970 (for sorting by date).
+    pub date: i64,
+    pub profile: Profile,
+}
+
+/// Who is looking, which decides which records a search may return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Published records only.
+    Public,
+    /// Published records and every record of this institution (its drafts included).
+    PublicAndOwn(u64),
+    /// Reviewed records, approved or published: the pool recommendations are drawn from.
+    Listed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    /// Newest change first.
+    Newest,
+}
+
+/// One search as a user asks it.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub text: String,
+    pub kind: Option<String>,
+    pub scope: Scope,
+    /// Facet name (one of [`FACETS`]) → required value.
+    pub filters: BTreeMap<String, String>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+    /// Count each facet's values over the matching records.
+    pub with_facets: bool,
+}
+
+impl SearchRequest {
+    pub fn new(text: impl Into<String>) -> Self {
+        SearchRequest {
+            text: text.into(),
+            kind: None,
+            scope: Scope::Public,
+            filters: BTreeMap::new(),
+            sort: Sort::Relevance,
+            offset: 0,
+            limit: 10,
+            with_facets: false,
+        }
+    }
 }
 
 /// One result: which record, how well it matched, and a highlighted snippet.
@@ -49,21 +139,67 @@ pub struct Hit {
     pub snippet: String,
     /// The query's terms (or their synonyms) found in this record.
     pub matched: Vec<String>,
+    pub status: String,
+    pub date: i64,
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchResults {
+    /// How many records match in all.
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// Facet name → (value, count), most frequent first.
+    pub facets: BTreeMap<String, Vec<(String, u64)>>,
+}
+
+/// A record the matcher considers: its text relevance and what it stores.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub id: u64,
+    pub title: String,
+    pub text_score: f32,
+    pub profile: Profile,
+    address: DocAddress,
 }
 
 struct Fields {
     key: Field,
     kind: Field,
     id: Field,
+    status: Field,
+    owner: Field,
     title: Field,
     body: Field,
+    facets: [Field; 5],
+    date: Field,
+    profile: Field,
+}
+
+impl Fields {
+    fn facet(&self, name: &str) -> Option<Field> {
+        FACETS
+            .iter()
+            .position(|facet| *facet == name)
+            .map(|i| self.facets[i])
+    }
+}
+
+/// How an index directory was found when opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    Existing,
+    Created,
+    /// It could not be read (damaged, or written by an older schema) and was made empty again.
+    Recreated(String),
 }
 
 pub struct SearchIndex {
     analyzer: &'static Analyzer,
     index: Index,
     reader: IndexReader,
-    writer: IndexWriter,
+    /// None when another process holds the directory's writer lock.
+    writer: Option<Mutex<IndexWriter>>,
     fields: Fields,
 }
 
@@ -76,14 +212,38 @@ fn schema() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
+    let facet = |builder: &mut tantivy::schema::SchemaBuilder, name: &str| {
+        builder.add_text_field(name, STRING | FAST | STORED)
+    };
     let fields = Fields {
         key: builder.add_text_field("key", STRING),
         kind: builder.add_text_field("kind", STRING | STORED),
-        id: builder.add_u64_field("id", STORED),
+        id: builder.add_u64_field("id", STORED | FAST),
+        status: builder.add_text_field("status", STRING | STORED),
+        owner: builder.add_u64_field("owner", INDEXED),
         title: builder.add_text_field("title", text.clone()),
         body: builder.add_text_field("body", text),
+        facets: [
+            facet(&mut builder, "field"),
+            facet(&mut builder, "district"),
+            facet(&mut builder, "stage"),
+            builder.add_text_field("mode", STRING | FAST),
+            facet(&mut builder, "institution_type"),
+        ],
+        date: builder.add_i64_field("date", FAST | STORED),
+        profile: builder.add_text_field("profile", STORED),
     };
     (builder.build(), fields)
+}
+
+/// The maturity stage code of a TRL (the facet "stage").
+pub fn stage_of(trl: u8) -> &'static str {
+    match trl {
+        1..=3 => "laboratory",
+        4..=5 => "bench",
+        6..=7 => "pilot",
+        _ => "industrial",
+    }
 }
 
 impl SearchIndex {
@@ -98,14 +258,40 @@ impl SearchIndex {
         SearchIndex::from_index(Index::create_in_ram(schema), fields, analyzer)
     }
 
-    /// The index in `directory`, created when missing.
-    pub fn open_or_create(directory: &Path) -> Result<SearchIndex, SearchError> {
-        std::fs::create_dir_all(directory)
-            .map_err(|e| SearchError::Index(tantivy::TantivyError::InternalError(e.to_string())))?;
+    /// The index in `directory`: opened, created when missing, made empty again when it cannot
+    /// be read. Read-only when another process already writes to the directory.
+    pub fn open(directory: &Path) -> Result<(SearchIndex, Opened), SearchError> {
+        let io = |error| SearchError::Io(directory.display().to_string(), error);
+        let existed = directory.join("meta.json").exists();
+        std::fs::create_dir_all(directory).map_err(io)?;
+        match SearchIndex::open_existing_or_new(directory) {
+            Ok(index) => Ok((
+                index,
+                if existed {
+                    Opened::Existing
+                } else {
+                    Opened::Created
+                },
+            )),
+            Err(error @ SearchError::Index(tantivy::TantivyError::LockFailure(..))) => Err(error),
+            Err(error) => {
+                // Derived state: throw it away and let the caller rebuild from the database.
+                std::fs::remove_dir_all(directory).map_err(io)?;
+                std::fs::create_dir_all(directory).map_err(io)?;
+                let index = SearchIndex::open_existing_or_new(directory)?;
+                Ok((index, Opened::Recreated(error.to_string())))
+            }
+        }
+    }
+
+    fn open_existing_or_new(directory: &Path) -> Result<SearchIndex, SearchError> {
         let (schema, fields) = schema();
         let mmap = tantivy::directory::MmapDirectory::open(directory)?;
         let index = Index::open_or_create(mmap, schema)?;
-        SearchIndex::from_index(index, fields, Analyzer::shared())
+        let index = SearchIndex::from_index(index, fields, Analyzer::shared())?;
+        // Reading every segment's metadata once finds most damage now rather than mid-search.
+        index.reader.searcher().segment_readers();
+        Ok(index)
     }
 
     fn from_index(
@@ -117,8 +303,15 @@ impl SearchIndex {
             .filter(LowerCaser)
             .build();
         index.tokenizers().register("zh", tokenizer);
-        let writer = index.writer(50_000_000)?;
-        let reader = index.reader()?;
+        let writer = match index.writer(100_000_000) {
+            Ok(writer) => Some(Mutex::new(writer)),
+            Err(tantivy::TantivyError::LockFailure(..)) => None,
+            Err(error) => return Err(error.into()),
+        };
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
         Ok(SearchIndex {
             analyzer,
             index,
@@ -128,49 +321,102 @@ impl SearchIndex {
         })
     }
 
+    pub fn is_writable(&self) -> bool {
+        self.writer.is_some()
+    }
+
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
+        let writer = self.writer.as_ref().ok_or(SearchError::ReadOnly)?;
+        // A panic while holding the lock leaves the writer usable: its state is tantivy's own.
+        Ok(writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
     fn key(document_kind: &str, id: u64) -> String {
         format!("{document_kind}:{id}")
     }
 
     /// Adds or replaces records; visible to searches after `commit`.
-    pub fn upsert(&mut self, documents: &[Document]) -> Result<(), SearchError> {
+    pub fn upsert(&self, documents: &[Document]) -> Result<(), SearchError> {
+        let writer = self.writer()?;
+        let f = &self.fields;
         for document in documents {
             let key = Self::key(&document.kind, document.id);
-            self.writer
-                .delete_term(Term::from_field_text(self.fields.key, &key));
-            self.writer.add_document(doc!(
-                self.fields.key => key,
-                self.fields.kind => document.kind.clone(),
-                self.fields.id => document.id,
-                self.fields.title => document.title.clone(),
-                self.fields.body => document.body.clone(),
-            ))?;
+            writer.delete_term(Term::from_field_text(f.key, &key));
+            let mut doc = TantivyDocument::default();
+            doc.add_text(f.key, &key);
+            doc.add_text(f.kind, &document.kind);
+            doc.add_u64(f.id, document.id);
+            doc.add_text(f.status, &document.status);
+            doc.add_u64(f.owner, document.owner);
+            doc.add_text(f.title, &document.title);
+            doc.add_text(f.body, &document.body);
+            let profile = &document.profile;
+            doc.add_text(f.facets[0], &profile.field);
+            doc.add_text(f.facets[1], &profile.district);
+            doc.add_text(f.facets[2], profile.trl.map(stage_of).unwrap_or(""));
+            for mode in &profile.modes {
+                doc.add_text(f.facets[3], mode);
+            }
+            doc.add_text(f.facets[4], &document.institution_type);
+            doc.add_i64(f.date, document.date);
+            doc.add_text(
+                f.profile,
+                serde_json::to_string(profile).unwrap_or_default(),
+            );
+            writer.add_document(doc)?;
         }
         Ok(())
     }
 
     /// Forgets every record (before a rebuild); visible after `commit`.
-    pub fn clear(&mut self) -> Result<(), SearchError> {
-        self.writer.delete_all_documents()?;
+    pub fn clear(&self) -> Result<(), SearchError> {
+        self.writer()?.delete_all_documents()?;
         Ok(())
     }
 
-    pub fn remove(&mut self, kind: &str, id: u64) {
-        self.writer
+    pub fn remove(&self, kind: &str, id: u64) -> Result<(), SearchError> {
+        self.writer()?
             .delete_term(Term::from_field_text(self.fields.key, &Self::key(kind, id)));
+        Ok(())
     }
 
-    pub fn commit(&mut self) -> Result<(), SearchError> {
-        self.writer.commit()?;
+    /// Makes the changes visible and durable, remembering `watermark` (how far the platform's
+    /// change feed has been applied) with them.
+    pub fn commit(&self, watermark: Option<i64>) -> Result<(), SearchError> {
+        {
+            let mut writer = self.writer()?;
+            let mut prepared = writer.prepare_commit()?;
+            if let Some(watermark) = watermark {
+                prepared.set_payload(&watermark.to_string());
+            }
+            prepared.commit()?;
+        }
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// The watermark of the last commit that set one.
+    pub fn watermark(&self) -> Option<i64> {
+        self.index
+            .load_metas()
+            .ok()
+            .and_then(|metas| metas.payload)
+            .and_then(|payload| payload.parse().ok())
+    }
+
+    /// Sees commits made by another process (a read-only index).
+    pub fn refresh(&self) -> Result<(), SearchError> {
         self.reader.reload()?;
         Ok(())
     }
 
     /// The query as index terms: its segments, each widened to its synonyms.
-    fn query_terms(&self, text: &str) -> Result<Vec<Vec<String>>, SearchError> {
+    pub fn query_terms(&self, text: &str) -> Result<Vec<Vec<String>>, SearchError> {
         let cut: String = text.chars().take(MAX_QUERY_CHARS).collect();
         let analyzer = self.analyzer;
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let groups: Vec<Vec<String>> = analyzer
             .terms(&cut)
             .into_iter()
@@ -183,32 +429,20 @@ impl SearchIndex {
         Ok(groups)
     }
 
-    /// The ids and scores of the best `top` records for `text`, without reading their stored
-    /// text (no snippet, no matched terms): for evaluation and matching.
-    pub fn search_ids(&self, text: &str, top: usize) -> Result<Vec<(u64, f32)>, SearchError> {
-        let query = self.text_query(&self.query_terms(text)?);
-        let searcher = self.reader.searcher();
-        let top_docs =
-            searcher.search(&query, &TopDocs::with_limit(top.max(1)).order_by_score())?;
-        let mut hits = Vec::with_capacity(top_docs.len());
-        for (score, address) in top_docs {
-            let document: TantivyDocument = searcher.doc(address)?;
-            let id = document
-                .get_first(self.fields.id)
-                .and_then(|v| v.as_u64())
-                .unwrap_or_default();
-            hits.push((id, score));
-        }
-        Ok(hits)
-    }
-
-    /// Every form of every query term, in title (weighing double) and body.
+    /// Every form of every query term, in title (weighing double) and body. A term that is a
+    /// part of a longer query term (search mode yields both) counts less, so the whole term
+    /// ranks first and the parts still find records written with other compounds.
     fn text_query(&self, groups: &[Vec<String>]) -> Box<dyn Query> {
+        let originals: Vec<&str> = groups.iter().map(|g| g[0].as_str()).collect();
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for group in groups {
+            let is_part = originals
+                .iter()
+                .any(|other| other.len() > group[0].len() && other.contains(group[0].as_str()));
+            let part_weight = if is_part { 0.5 } else { 1.0 };
             for (position, form) in group.iter().enumerate() {
                 // A synonym counts a little less than the word the user wrote.
-                let weight = if position == 0 { 1.0 } else { 0.8 };
+                let weight = part_weight * if position == 0 { 1.0 } else { 0.8 };
                 for (field, boost) in [(self.fields.title, 2.0), (self.fields.body, 1.0)] {
                     let term = TermQuery::new(
                         Term::from_field_text(field, form),
@@ -224,68 +458,288 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(should))
     }
 
-    /// The best `top` records of `kind` (or of both kinds) for `text`.
+    fn term(&self, field: Field, value: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        ))
+    }
+
+    fn scope_query(&self, scope: Scope) -> Box<dyn Query> {
+        let status = self.fields.status;
+        match scope {
+            Scope::Public => self.term(status, "published"),
+            Scope::PublicAndOwn(owner) => Box::new(BooleanQuery::new(vec![
+                (Occur::Should, self.term(status, "published")),
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_u64(self.fields.owner, owner),
+                        IndexRecordOption::Basic,
+                    )),
+                ),
+            ])),
+            Scope::Listed => Box::new(BooleanQuery::new(vec![
+                (Occur::Should, self.term(status, "published")),
+                (Occur::Should, self.term(status, "approved")),
+            ])),
+        }
+    }
+
+    /// The text query restricted to a kind, a scope and facet values.
+    fn filtered(
+        &self,
+        text_query: Box<dyn Query>,
+        kind: Option<&str>,
+        scope: Scope,
+        filters: &BTreeMap<String, String>,
+    ) -> Box<dyn Query> {
+        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, text_query),
+            (Occur::Must, self.scope_query(scope)),
+        ];
+        if let Some(kind) = kind {
+            must.push((Occur::Must, self.term(self.fields.kind, kind)));
+        }
+        for (name, value) in filters {
+            if let Some(field) = self.fields.facet(name) {
+                must.push((Occur::Must, self.term(field, value)));
+            }
+        }
+        Box::new(BooleanQuery::new(must))
+    }
+
+    fn stored_text(document: &TantivyDocument, field: Field) -> String {
+        document
+            .get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn profile_of(&self, document: &TantivyDocument) -> Profile {
+        serde_json::from_str(&Self::stored_text(document, self.fields.profile)).unwrap_or_default()
+    }
+
+    /// The ids and scores of the best `top` public and listed records for `text`, without reading
+    /// their stored text (no snippet, no matched terms): for evaluation.
+    pub fn search_ids(&self, text: &str, top: usize) -> Result<Vec<(u64, f32)>, SearchError> {
+        let groups = self.query_terms(text)?;
+        let searcher = self.reader.searcher();
+        let query = self.text_query(&groups);
+        let top_docs =
+            searcher.search(&query, &TopDocs::with_limit(top.max(1)).order_by_score())?;
+        self.ids_of(&searcher, top_docs)
+    }
+
+    fn ids_of(
+        &self,
+        searcher: &Searcher,
+        top_docs: Vec<(f32, DocAddress)>,
+    ) -> Result<Vec<(u64, f32)>, SearchError> {
+        let mut hits = Vec::with_capacity(top_docs.len());
+        for (score, address) in top_docs {
+            let reader = searcher.segment_reader(address.segment_ord);
+            let ids = reader.fast_fields().u64("id")?;
+            hits.push((ids.first(address.doc_id).unwrap_or_default(), score));
+        }
+        Ok(hits)
+    }
+
+    /// The best `top` records of `kind` (or of both kinds) for `text`, public ones only.
     pub fn search(
         &self,
         text: &str,
         kind: Option<&str>,
         top: usize,
     ) -> Result<Vec<Hit>, SearchError> {
-        let groups = self.query_terms(text)?;
-        let text_query = self.text_query(&groups);
-        let query: Box<dyn Query> = match kind {
-            Some(kind) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, text_query),
-                (
-                    Occur::Must,
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(self.fields.kind, kind),
-                        IndexRecordOption::Basic,
-                    )),
-                ),
-            ])),
-            None => text_query,
-        };
+        let mut request = SearchRequest::new(text);
+        request.kind = kind.map(str::to_string);
+        request.limit = top;
+        Ok(self.run(&request)?.hits)
+    }
+
+    /// A search with its scope, filters, sort, page and facet counts.
+    pub fn run(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let groups = self.query_terms(&request.text)?;
+        let query = self.filtered(
+            self.text_query(&groups),
+            request.kind.as_deref(),
+            request.scope,
+            &request.filters,
+        );
         let searcher = self.reader.searcher();
-        let top_docs =
-            searcher.search(&query, &TopDocs::with_limit(top.max(1)).order_by_score())?;
+        let limit = request.limit.clamp(1, 100);
+        let offset = request.offset.min(10_000);
+        let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match request.sort {
+            Sort::Relevance => searcher.search(
+                &query,
+                &(
+                    TopDocs::with_limit(limit)
+                        .and_offset(offset)
+                        .order_by_score(),
+                    Count,
+                ),
+            )?,
+            Sort::Newest => {
+                let (top, total) = searcher.search(
+                    &query,
+                    &(
+                        TopDocs::with_limit(limit)
+                            .and_offset(offset)
+                            .order_by_fast_field::<i64>("date", Order::Desc),
+                        Count,
+                    ),
+                )?;
+                (top.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
+            }
+        };
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(120);
-        let analyzer = self.analyzer;
-        let mut hits = Vec::with_capacity(top_docs.len());
-        for (score, address) in top_docs {
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses {
             let document: TantivyDocument = searcher.doc(address)?;
-            let text_of = |field: Field| {
-                document
-                    .get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let title = text_of(self.fields.title);
-            let record_terms: std::collections::HashSet<String> = analyzer
-                .terms(&format!("{title} {}", text_of(self.fields.body)))
-                .into_iter()
-                .collect();
-            let mut matched: Vec<String> = Vec::new();
-            for form in groups.iter().flatten() {
-                if record_terms.contains(form) && !matched.contains(form) {
-                    matched.push(form.clone());
-                }
-            }
+            let title = Self::stored_text(&document, self.fields.title);
+            let body = Self::stored_text(&document, self.fields.body);
             hits.push(Hit {
-                kind: text_of(self.fields.kind),
+                kind: Self::stored_text(&document, self.fields.kind),
                 id: document
                     .get_first(self.fields.id)
                     .and_then(|v| v.as_u64())
                     .unwrap_or_default(),
+                matched: self.matched_terms(&groups, &title, &body),
                 title,
                 score,
                 snippet: snippets.snippet_from_doc(&document).to_html(),
-                matched,
+                status: Self::stored_text(&document, self.fields.status),
+                date: document
+                    .get_first(self.fields.date)
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or_default(),
+                profile: self.profile_of(&document),
             });
         }
-        Ok(hits)
+        let facets = if request.with_facets {
+            self.facet_counts(&searcher, &*query)?
+        } else {
+            BTreeMap::new()
+        };
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+        })
+    }
+
+    /// The query's forms (terms or synonyms) found in a record's text.
+    pub fn matched_terms(&self, groups: &[Vec<String>], title: &str, body: &str) -> Vec<String> {
+        let record_terms: HashSet<String> = self
+            .analyzer
+            .terms(&format!("{title} {body}"))
+            .into_iter()
+            .collect();
+        let mut matched: Vec<String> = Vec::new();
+        for form in groups.iter().flatten() {
+            if crate::analysis::is_generic(form) {
+                continue;
+            }
+            if record_terms.contains(form) && !matched.contains(form) {
+                matched.push(form.clone());
+            }
+        }
+        matched
+    }
+
+    /// Counts each facet's values over every record the query matches.
+    fn facet_counts(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+    ) -> Result<BTreeMap<String, Vec<(String, u64)>>, SearchError> {
+        let collector = FacetCollector;
+        let counts = searcher.search(query, &collector)?;
+        let mut facets = BTreeMap::new();
+        for (i, name) in FACETS.iter().enumerate() {
+            let mut values: Vec<(String, u64)> = counts[i]
+                .iter()
+                .filter(|(value, _)| !value.is_empty())
+                .map(|(value, n)| (value.clone(), *n))
+                .collect();
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            facets.insert(name.to_string(), values);
+        }
+        Ok(facets)
+    }
+
+    /// The `n` records of `kind` in `scope` whose text best matches `text`, with their stored
+    /// profile, for the matcher to score further.
+    pub fn candidates(
+        &self,
+        groups: &[Vec<String>],
+        kind: &str,
+        scope: Scope,
+        n: usize,
+    ) -> Result<Vec<Candidate>, SearchError> {
+        let query = self.filtered(self.text_query(groups), Some(kind), scope, &BTreeMap::new());
+        let searcher = self.reader.searcher();
+        let top_docs = searcher.search(&query, &TopDocs::with_limit(n.max(1)).order_by_score())?;
+        let mut candidates = Vec::with_capacity(top_docs.len());
+        for (score, address) in top_docs {
+            let document: TantivyDocument = searcher.doc(address)?;
+            candidates.push(Candidate {
+                id: document
+                    .get_first(self.fields.id)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or_default(),
+                title: Self::stored_text(&document, self.fields.title),
+                text_score: score,
+                profile: self.profile_of(&document),
+                address,
+            });
+        }
+        Ok(candidates)
+    }
+
+    /// The query's forms found in a candidate (read from its stored text).
+    pub fn candidate_terms(
+        &self,
+        groups: &[Vec<String>],
+        candidate: &Candidate,
+    ) -> Result<Vec<String>, SearchError> {
+        let document: TantivyDocument = self.reader.searcher().doc(candidate.address)?;
+        Ok(self.matched_terms(
+            groups,
+            &candidate.title,
+            &Self::stored_text(&document, self.fields.body),
+        ))
+    }
+
+    /// The stored text and profile of one record, when the index holds it.
+    pub fn get(&self, kind: &str, id: u64) -> Result<Option<Document>, SearchError> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.key, &Self::key(kind, id)),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, address)) = top.first() else {
+            return Ok(None);
+        };
+        let document: TantivyDocument = searcher.doc(*address)?;
+        Ok(Some(Document {
+            kind: kind.to_string(),
+            id,
+            title: Self::stored_text(&document, self.fields.title),
+            body: Self::stored_text(&document, self.fields.body),
+            owner: 0,
+            status: Self::stored_text(&document, self.fields.status),
+            institution_type: Self::stored_text(&document, self.fields.facets[4]),
+            date: document
+                .get_first(self.fields.date)
+                .and_then(|v| v.as_i64())
+                .unwrap_or_default(),
+            profile: self.profile_of(&document),
+        }))
     }
 
     /// How many records the index holds.
@@ -297,9 +751,92 @@ impl SearchIndex {
         self.len() == 0
     }
 
+    /// Every record when asked for nothing in particular (diagnostics).
+    pub fn count_all(&self) -> Result<usize, SearchError> {
+        Ok(self.reader.searcher().search(&AllQuery, &Count)?)
+    }
+
     /// The tantivy index itself (for diagnostics).
     pub fn tantivy(&self) -> &Index {
         &self.index
+    }
+}
+
+/// Counts the values of the facet fields over the matching documents, reading their columns.
+struct FacetCollector;
+
+type FacetCounts = Vec<HashMap<String, u64>>;
+
+struct FacetSegmentCollector {
+    columns: Vec<tantivy::columnar::StrColumn>,
+    counts: Vec<HashMap<u64, u64>>,
+}
+
+impl tantivy::collector::Collector for FacetCollector {
+    type Fruit = FacetCounts;
+    type Child = FacetSegmentCollector;
+
+    fn for_segment(
+        &self,
+        _segment: tantivy::SegmentOrdinal,
+        reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<FacetSegmentCollector> {
+        let mut columns = Vec::new();
+        for name in FACETS {
+            let column = reader.fast_fields().str(name)?.ok_or_else(|| {
+                tantivy::TantivyError::SchemaError(format!("{name} is not a fast field"))
+            })?;
+            columns.push(column);
+        }
+        Ok(FacetSegmentCollector {
+            counts: vec![HashMap::new(); columns.len()],
+            columns,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<FacetCounts>) -> tantivy::Result<FacetCounts> {
+        let mut merged: FacetCounts = vec![HashMap::new(); FACETS.len()];
+        for fruit in fruits {
+            for (i, counts) in fruit.into_iter().enumerate() {
+                for (value, n) in counts {
+                    *merged[i].entry(value).or_default() += n;
+                }
+            }
+        }
+        Ok(merged)
+    }
+}
+
+impl tantivy::collector::SegmentCollector for FacetSegmentCollector {
+    type Fruit = FacetCounts;
+
+    fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
+        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+            for ordinal in column.term_ords(doc) {
+                *counts.entry(ordinal).or_default() += 1;
+            }
+        }
+    }
+
+    fn harvest(self) -> FacetCounts {
+        self.columns
+            .iter()
+            .zip(self.counts)
+            .map(|(column, counts)| {
+                counts
+                    .into_iter()
+                    .map(|(ordinal, n)| {
+                        let mut value = String::new();
+                        let _ = column.ord_to_str(ordinal, &mut value);
+                        (value, n)
+                    })
+                    .collect()
+            })
+            .collect()
     }
 }
 
@@ -307,20 +844,35 @@ impl SearchIndex {
 mod tests {
     use super::*;
 
+    fn achievement(id: u64, title: &str, body: &str) -> Document {
+        Document {
+            kind: "achievement".into(),
+            id,
+            title: title.to_string(),
+            body: body.to_string(),
+            owner: 1,
+            status: "published".into(),
+            institution_type: "university".into(),
+            date: id as i64,
+            profile: Profile {
+                field: "new-energy".into(),
+                district: "jiangning".into(),
+                trl: Some(6),
+                modes: vec!["licence".into()],
+                ..Profile::default()
+            },
+        }
+    }
+
     fn index_of(titles: &[(&str, &str)]) -> SearchIndex {
-        let mut index = SearchIndex::in_memory().unwrap();
+        let index = SearchIndex::in_memory().unwrap();
         let documents: Vec<Document> = titles
             .iter()
             .enumerate()
-            .map(|(i, (title, body))| Document {
-                kind: "achievement".into(),
-                id: i as u64 + 1,
-                title: title.to_string(),
-                body: body.to_string(),
-            })
+            .map(|(i, (title, body))| achievement(i as u64 + 1, title, body))
             .collect();
         index.upsert(&documents).unwrap();
-        index.commit().unwrap();
+        index.commit(None).unwrap();
         index
     }
 
@@ -341,7 +893,7 @@ mod tests {
             "{hits:?}"
         );
         assert!(
-            hits[0].snippet.contains("<b>材料</b>"),
+            hits[0].snippet.contains("<b>材料</b>") || hits[0].snippet.contains("<b>正极材料</b>"),
             "{}",
             hits[0].snippet
         );
@@ -353,24 +905,90 @@ mod tests {
 
     #[test]
     fn replacing_a_record_keeps_one_copy_and_removing_drops_it() {
-        let mut index = index_of(&[("旧标题 储能", "储能系统")]);
+        let index = index_of(&[("旧标题 储能", "储能系统")]);
         index
-            .upsert(&[Document {
-                kind: "achievement".into(),
-                id: 1,
-                title: "新标题 储能电站".into(),
-                body: "储能".into(),
-            }])
+            .upsert(&[achievement(1, "新标题 储能电站", "储能")])
             .unwrap();
-        index.commit().unwrap();
+        index.commit(Some(42)).unwrap();
         assert_eq!(index.len(), 1);
+        assert_eq!(index.watermark(), Some(42));
         assert_eq!(
             index.search("储能", None, 10).unwrap()[0].title,
             "新标题 储能电站"
         );
-        index.remove("achievement", 1);
-        index.commit().unwrap();
+        index.remove("achievement", 1).unwrap();
+        index.commit(None).unwrap();
         assert!(index.is_empty());
+    }
+
+    #[test]
+    fn scope_hides_drafts_from_everyone_but_their_owner() {
+        let index = SearchIndex::in_memory().unwrap();
+        let mut draft = achievement(2, "光伏组件 清洗机器人", "光伏");
+        draft.status = "draft".into();
+        draft.owner = 7;
+        index
+            .upsert(&[achievement(1, "光伏逆变器", "光伏"), draft])
+            .unwrap();
+        index.commit(None).unwrap();
+        let ids = |scope| {
+            let mut request = SearchRequest::new("光伏");
+            request.scope = scope;
+            let mut ids: Vec<u64> = index
+                .run(&request)
+                .unwrap()
+                .hits
+                .iter()
+                .map(|h| h.id)
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(ids(Scope::Public), [1]);
+        assert_eq!(ids(Scope::PublicAndOwn(7)), [1, 2]);
+        assert_eq!(ids(Scope::PublicAndOwn(8)), [1]);
+        assert_eq!(ids(Scope::Listed), [1]);
+    }
+
+    #[test]
+    fn facets_count_the_matching_records_and_filters_narrow_them() {
+        let index = SearchIndex::in_memory().unwrap();
+        let mut other = achievement(2, "储能电池 热管理", "储能");
+        other.profile.district = "gulou".into();
+        other.profile.trl = Some(3);
+        other.profile.modes = vec!["licence".into(), "assignment".into()];
+        index
+            .upsert(&[
+                achievement(1, "储能变流器", "储能"),
+                other,
+                achievement(3, "中药饮片", "炮制"),
+            ])
+            .unwrap();
+        index.commit(None).unwrap();
+        let mut request = SearchRequest::new("储能");
+        request.with_facets = true;
+        let results = index.run(&request).unwrap();
+        assert_eq!(results.total, 2);
+        let district = &results.facets["district"];
+        assert!(district.contains(&("gulou".to_string(), 1)), "{district:?}");
+        assert!(district.contains(&("jiangning".to_string(), 1)));
+        assert_eq!(results.facets["mode"][0], ("licence".to_string(), 2));
+        assert!(results.facets["stage"].contains(&("laboratory".to_string(), 1)));
+        request.filters.insert("district".into(), "gulou".into());
+        let results = index.run(&request).unwrap();
+        assert_eq!(results.total, 1);
+        assert_eq!(results.hits[0].id, 2);
+        // Newest first.
+        request.filters.clear();
+        request.sort = Sort::Newest;
+        let ids: Vec<u64> = index
+            .run(&request)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.id)
+            .collect();
+        assert_eq!(ids, [2, 1]);
     }
 
     #[test]
@@ -393,5 +1011,31 @@ mod tests {
         assert_eq!(index.search(&long, None, 10).unwrap().len(), 1);
         // Filter by kind.
         assert!(index.search("光伏", Some("demand"), 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_damaged_directory_is_made_empty_again_and_a_second_opener_reads_only() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("index");
+        {
+            let (index, opened) = SearchIndex::open(&path).unwrap();
+            assert_eq!(opened, Opened::Created);
+            index.upsert(&[achievement(1, "光伏", "光伏")]).unwrap();
+            index.commit(Some(5)).unwrap();
+            // Another opener while this one writes: read-only, sees the committed record.
+            let (second, _) = SearchIndex::open(&path).unwrap();
+            assert!(!second.is_writable());
+            assert_eq!(second.len(), 1);
+            assert!(matches!(second.clear(), Err(SearchError::ReadOnly)));
+        }
+        let (index, opened) = SearchIndex::open(&path).unwrap();
+        assert_eq!(opened, Opened::Existing);
+        assert_eq!(index.watermark(), Some(5));
+        drop(index);
+        std::fs::write(path.join("meta.json"), b"{ not json").unwrap();
+        let (index, opened) = SearchIndex::open(&path).unwrap();
+        assert!(matches!(opened, Opened::Recreated(_)), "{opened:?}");
+        assert!(index.is_empty());
+        assert_eq!(index.watermark(), None);
     }
 }

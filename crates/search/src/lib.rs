@@ -1,10 +1,17 @@
-//! Chinese search over the published lists: segmentation with a domain dictionary and
-//! synonyms (`analysis`), and the tantivy index with queries built from the query's own terms
-//! (`index`). No HTTP, no SQL: the platform feeds it records and asks it questions.
+//! Chinese search and matching: segmentation with a domain dictionary and synonyms
+//! (`analysis`), the tantivy index with queries built from the query's own terms, facets and
+//! visibility (`index`), and the matcher that rescores text candidates on structured
+//! compatibility with reasons (`matching`). No HTTP, no SQL: the platform feeds it records and
+//! asks it questions.
 
 pub mod analysis;
 pub mod index;
+pub mod matching;
 pub mod tokenizer;
 
 pub use analysis::Analyzer;
-pub use index::{Document, Hit, SearchError, SearchIndex};
+pub use index::{
+    Candidate, Document, FACETS, Hit, Opened, Profile, Scope, SearchError, SearchIndex,
+    SearchRequest, SearchResults, Sort, stage_of,
+};
+pub use matching::{FieldLabels, MatchConfig, Recommendation, Seeker, recommend};

@@ -4,7 +4,7 @@
 //! dictionary costs tens of milliseconds.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use tantivy_jieba::jieba_rs::{self, TokenizeMode};
+use tantivy_jieba::jieba_rs;
 
 use crate::analysis::Analyzer;
 
@@ -32,10 +32,7 @@ impl Tokenizer for DomainTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> DomainTokenStream<'a> {
         DomainTokenStream {
             text,
-            tokens: self
-                .analyzer
-                .jieba()
-                .tokenize(text, TokenizeMode::Search, true),
+            tokens: self.analyzer.segments(text),
             index: 0,
             token: Token::default(),
         }

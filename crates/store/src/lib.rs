@@ -11,6 +11,7 @@ pub mod institutions;
 pub mod lists;
 mod query;
 pub mod records;
+pub mod search_feed;
 pub mod sessions;
 pub mod users;
 

@@ -122,6 +122,7 @@ impl<'q> BindDetails for sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
             .bind(codes(&details.cooperation_modes))
             .bind(details.budget_min.map(Money::fen))
             .bind(details.budget_max.map(Money::fen))
+            .bind(details.wanted_trl.map(|trl| i64::from(trl.level())))
             .bind(details.deadline.map(|date| date.to_string()))
             .bind(details.contact_name.clone())
             .bind(details.contact_phone.clone())
@@ -181,7 +182,7 @@ pub async fn get_achievement<'e>(
         .transpose()
 }
 
-fn achievement_from_row(row: &AnyRow) -> StoreResult<Achievement> {
+pub(crate) fn achievement_from_row(row: &AnyRow) -> StoreResult<Achievement> {
     let trl: i64 = row.try_get("trl")?;
     let priority: i64 = row.try_get("priority")?;
     Ok(Achievement {
@@ -225,8 +226,8 @@ pub async fn insert_demand(
 ) -> StoreResult<i64> {
     let row = sqlx::query(
         "INSERT INTO demands (institution_id, status, title, description, field, keywords, cooperation_modes, \
-         budget_min_fen, budget_max_fen, deadline, contact_name, contact_phone, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+         budget_min_fen, budget_max_fen, wanted_trl, deadline, contact_name, contact_phone, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
     )
     .bind(institution_id)
     .bind(status.code())
@@ -245,8 +246,8 @@ pub async fn update_demand(
 ) -> StoreResult<()> {
     sqlx::query(
         "UPDATE demands SET title = $2, description = $3, field = $4, keywords = $5, cooperation_modes = $6, \
-         budget_min_fen = $7, budget_max_fen = $8, deadline = $9, contact_name = $10, contact_phone = $11, \
-         updated_at = $12 WHERE id = $1",
+         budget_min_fen = $7, budget_max_fen = $8, wanted_trl = $9, deadline = $10, contact_name = $11, \
+         contact_phone = $12, updated_at = $13 WHERE id = $1",
     )
     .bind(id)
     .bind_demand(details)
@@ -269,7 +270,7 @@ pub async fn get_demand<'e>(
         .transpose()
 }
 
-fn demand_from_row(row: &AnyRow) -> StoreResult<Demand> {
+pub(crate) fn demand_from_row(row: &AnyRow) -> StoreResult<Demand> {
     let priority: i64 = row.try_get("priority")?;
     let deadline: Option<String> = row.try_get("deadline")?;
     Ok(Demand {
@@ -284,6 +285,17 @@ fn demand_from_row(row: &AnyRow) -> StoreResult<Demand> {
             cooperation_modes: read_codes::<TransferMode>(row, "cooperation_modes")?,
             budget_min: read_money(row, "budget_min_fen")?,
             budget_max: read_money(row, "budget_max_fen")?,
+            wanted_trl: {
+                let level: Option<i64> = row.try_get("wanted_trl")?;
+                level
+                    .map(|level| {
+                        u8::try_from(level)
+                            .ok()
+                            .and_then(Trl::new)
+                            .ok_or_else(|| StoreError::Corrupt(format!("期望成熟度 {level}")))
+                    })
+                    .transpose()?
+            },
             deadline: deadline
                 .map(|text| {
                     NaiveDate::parse_from_str(&text, "%Y-%m-%d")

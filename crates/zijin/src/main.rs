@@ -47,6 +47,45 @@ struct GlobalArgs {
     /// `PATH#FACE` for a collection (.ttc).
     #[arg(long, env = "ZIJIN_PDF_FONT", global = true)]
     pdf_font: Option<String>,
+    /// The search index's directory (default: `index` in the data directory). Each server
+    /// process needs its own.
+    #[arg(long, env = "ZIJIN_INDEX_DIR", global = true)]
+    index_dir: Option<PathBuf>,
+    /// The matcher's weights (default: ./config/matching.toml when present, else the shipped one).
+    #[arg(long, env = "ZIJIN_MATCHING_CONFIG", global = true)]
+    matching_config: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    fn index_dir(&self) -> PathBuf {
+        self.index_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("index"))
+    }
+
+    fn matching_config(&self) -> Result<zijin_app::search::MatchConfig> {
+        let path = self.matching_config.clone().or_else(|| {
+            let local = PathBuf::from("config/matching.toml");
+            local.exists().then_some(local)
+        });
+        Ok(match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("无法读取匹配权重配置 {}", path.display()))?;
+                zijin_app::search::MatchConfig::parse(&path.display().to_string(), &text)?
+            }
+            None => zijin_app::search::MatchConfig::shipped(),
+        })
+    }
+}
+
+/// Opens (and if need be builds) the search index for `app`.
+async fn open_search(app: &App, global: &GlobalArgs) -> Result<Arc<zijin_app::search::Search>> {
+    let search =
+        zijin_app::search::Search::open(app, &global.index_dir(), global.matching_config()?)
+            .await
+            .with_context(|| format!("无法打开检索索引 {}", global.index_dir().display()))?;
+    Ok(search)
 }
 
 #[derive(Subcommand)]
@@ -114,6 +153,24 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         top: usize,
         /// Print JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Recommendations (JSON with --json: id, title, score, reasons): achievements for a demand
+    /// (--demand-id) or for free text (--text, optionally --field), demands for an achievement.
+    Match {
+        #[arg(long, conflicts_with_all = ["achievement_id", "text"])]
+        demand_id: Option<i64>,
+        #[arg(long, conflicts_with = "text")]
+        achievement_id: Option<i64>,
+        /// A need in plain words, matched against published achievements.
+        #[arg(long)]
+        text: Option<String>,
+        /// Technical field (code or label) of --text.
+        #[arg(long, requires = "text")]
+        field: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        top: usize,
         #[arg(long)]
         json: bool,
     },
@@ -268,8 +325,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Policy(command) => return policy_cli::run(command),
         Command::Index(IndexCommand::Rebuild) => {
             let app = open(&cli.global).await?;
-            let count =
-                zijin_app::search::rebuild(&app, &cli.global.data_dir.join("index")).await?;
+            let search = open_search(&app, &cli.global).await?;
+            if !search.index().is_writable() {
+                anyhow::bail!(
+                    "检索索引 {} 正由另一个进程（服务器）使用；请停止它，或用 --index-dir 指定另一目录",
+                    cli.global.index_dir().display()
+                );
+            }
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "重建索引 {bar:40} {pos}/{len} 条 {per_sec} 剩余 {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let count = search
+                .rebuild_with(&app, &|done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .await?;
+            bar.finish_and_clear();
             println!("检索索引已重建：{count} 条记录");
         }
         Command::Search {
@@ -279,15 +355,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let app = open(&cli.global).await?;
-            let kind = kind.as_deref().map(record_kind);
-            let hits = zijin_app::search::search(
-                &app,
-                &cli.global.data_dir.join("index"),
-                &query,
-                kind,
-                top,
-            )
-            .await?;
+            let search = open_search(&app, &cli.global).await?;
+            let mut request = zijin_app::search::SearchRequest::new(query);
+            request.kind = kind;
+            request.limit = top.clamp(1, 100);
+            let hits = search
+                .search(&zijin_app::Actor::Anonymous, request)
+                .await?
+                .hits;
             if json {
                 let rows: Vec<serde_json::Value> = hits
                     .iter()
@@ -313,6 +388,70 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         hit.title,
                         hit.matched.join("、")
                     );
+                }
+            }
+        }
+        Command::Match {
+            demand_id,
+            achievement_id,
+            text,
+            field,
+            top,
+            json,
+        } => {
+            let app = open(&cli.global).await?;
+            let search = open_search(&app, &cli.global).await?;
+            let found = match (demand_id, achievement_id, text) {
+                (Some(id), None, None) => {
+                    search
+                        .recommend_for(&app, zijin_domain::RecordKind::Demand, id, top)
+                        .await?
+                }
+                (None, Some(id), None) => {
+                    search
+                        .recommend_for(&app, zijin_domain::RecordKind::Achievement, id, top)
+                        .await?
+                }
+                (None, None, Some(text)) => {
+                    let field = match field {
+                        Some(field) => {
+                            let fields = zijin_app::records::technical_fields(&app).await?;
+                            Some(
+                                zijin_domain::TechnicalField::find(&fields, &field)
+                                    .with_context(|| format!("未知的技术领域：{field}"))?
+                                    .code
+                                    .clone(),
+                            )
+                        }
+                        None => None,
+                    };
+                    search
+                        .recommend_for_text(&app, &text, field.as_deref(), top)
+                        .await?
+                }
+                _ => anyhow::bail!("请给出 --demand-id、--achievement-id 或 --text 之一"),
+            };
+            if json {
+                let rows: Vec<serde_json::Value> = found
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "id": r.id,
+                            "title": r.title,
+                            "score": r.score,
+                            "reasons": r.reasons(),
+                            "matched": r.matched,
+                            "factors": r.factors,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for r in &found {
+                    println!("{:>6.3}  {} {}", r.score, r.id, r.title);
+                    for reason in r.reasons() {
+                        println!("        {reason}");
+                    }
                 }
             }
         }
@@ -572,6 +711,22 @@ async fn serve(
         config.demo_accounts = summary.accounts;
     }
     ensure_data_dir(&global.data_dir)?;
+    let search = open_search(&app, global).await?;
+    if !search.index().is_writable() {
+        anyhow::bail!(
+            "检索索引 {} 正由另一个进程使用；每个服务器进程需要自己的索引目录（--index-dir）",
+            global.index_dir().display()
+        );
+    }
+    search.follow(
+        app.clone(),
+        global
+            .database_url
+            .clone()
+            .filter(|url| url.starts_with("postgres")),
+        Duration::from_millis(250),
+    );
+    let app = app.with_search(search);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("无法监听 {addr}"))?;

@@ -617,5 +617,62 @@ async fn search_finds_published_records_by_their_chinese_terms() {
         let empty = run(&["search", "？！", "--json"]);
         assert_eq!(empty.status.code(), Some(2));
         assert!(text(&empty.stderr).contains("请输入检索词"));
+
+        // A change after the index was built reaches it through the change feed, no rebuild.
+        let added = run(&[
+            "institution",
+            "add",
+            "--name",
+            "南京测试新能源有限公司",
+            "--type",
+            "企业",
+            "--credit-code",
+            "91320115MA1N2B3C4P",
+            "--district",
+            "江宁区",
+        ]);
+        assert!(added.status.success(), "{}", text(&added.stderr));
+        let demands = data.path().join("demands.csv");
+        std::fs::write(
+            &demands,
+            "需求名称,需求描述,技术领域,关键词,合作方式,预算下限,预算上限,截止日期,需求单位统一社会信用代码,联系人,联系电话\n\
+             低温锂电池电解液配方,冬季电动车续航下降，寻求耐低温电解液,新能源,锂电池,转让,100000,800000,,91320115MA1N2B3C4P,李经理,13900000000\n",
+        )
+        .unwrap();
+        let imported = run(&["import", "demands", demands.to_str().unwrap(), "--publish"]);
+        assert!(imported.status.success(), "{}", text(&imported.stderr));
+        let found = run(&["search", "耐低温电解液", "--kind", "demand", "--json"]);
+        let hits: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+        assert_eq!(hits[0]["title"], "低温锂电池电解液配方", "{hits}");
+        let demand_id = hits[0]["id"].as_u64().unwrap().to_string();
+
+        // Matching: the electrolyte first, with its reasons in Chinese.
+        let matched = run(&["match", "--demand-id", &demand_id, "--top", "5", "--json"]);
+        assert!(matched.status.success(), "{}", text(&matched.stderr));
+        let found: serde_json::Value = serde_json::from_slice(&matched.stdout).unwrap();
+        assert_eq!(found[0]["title"], "宽温域锂离子电池电解液", "{found}");
+        let reasons = found[0]["reasons"].to_string();
+        for expected in ["技术领域一致：新能源", "转化方式一致：转让", "“电解液”"]
+        {
+            assert!(reasons.contains(expected), "{expected}: {reasons}");
+        }
+        assert!(found[0]["score"].as_f64().unwrap() > found[1]["score"].as_f64().unwrap_or(0.0));
+        let matched = run(&[
+            "match",
+            "--text",
+            "机床加工精度不够",
+            "--field",
+            "高端装备",
+            "--top",
+            "3",
+            "--json",
+        ]);
+        let found: serde_json::Value = serde_json::from_slice(&matched.stdout).unwrap();
+        assert_eq!(found[0]["title"], "五轴数控机床误差补偿", "{found}");
+        assert!(
+            found[0]["reasons"]
+                .to_string()
+                .contains("技术领域一致：高端装备")
+        );
     }
 }

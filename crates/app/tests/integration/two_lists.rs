@@ -88,6 +88,7 @@ fn demand<'a>(title: &'a str, modes: &'a [String]) -> DemandInput<'a> {
         cooperation_modes: modes,
         budget_min: "300000",
         budget_max: "1000000",
+        wanted_trl: "",
         deadline: "2027-06-30",
         contact_name: "李经理",
         contact_phone: "025-52000000",

@@ -40,7 +40,7 @@ struct Quality {
 }
 
 fn measure(analyzer: &'static Analyzer, patents: &[Patent]) -> Quality {
-    let mut index = SearchIndex::in_memory_with(analyzer).expect("index");
+    let index = SearchIndex::in_memory_with(analyzer).expect("index");
     let documents: Vec<Document> = patents
         .iter()
         .enumerate()
@@ -48,11 +48,12 @@ fn measure(analyzer: &'static Analyzer, patents: &[Patent]) -> Quality {
             kind: "achievement".into(),
             id: i as u64,
             title: p.title.clone(),
-            body: String::new(),
+            status: "published".into(),
+            ..Document::default()
         })
         .collect();
     index.upsert(&documents).expect("add");
-    index.commit().expect("commit");
+    index.commit(None).expect("commit");
     // How many other patents are relevant to each (for the ideal DCG).
     let relevant_count = |query: usize| {
         patents

@@ -220,6 +220,8 @@ pub struct DemandRequest {
     pub cooperation_modes: Vec<String>,
     pub budget_min: String,
     pub budget_max: String,
+    /// The least maturity wanted (期望成熟度): 1–9 or a stage name; empty for any.
+    pub wanted_trl: String,
     /// YYYY-MM-DD, or empty.
     pub deadline: String,
     pub contact_name: String,
@@ -308,6 +310,7 @@ pub async fn create_demand(
         cooperation_modes: &request.cooperation_modes,
         budget_min: &request.budget_min,
         budget_max: &request.budget_max,
+        wanted_trl: &request.wanted_trl,
         deadline: &request.deadline,
         contact_name: &request.contact_name,
         contact_phone: &request.contact_phone,

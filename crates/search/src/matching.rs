@@ -1,0 +1,511 @@
+//! Matching (对接): for a demand the achievements that could meet it, for an achievement the
+//! demands it could meet. Text relevance finds a pool of candidates; each is then scored on
+//! structured compatibility — field, maturity against the wanted stage, price against budget,
+//! transfer mode against cooperation mode, conversion in the city — with the weights of
+//! `config/matching.toml`, and every recommendation says in Chinese what counted and how much.
+
+use std::collections::HashMap;
+
+use zijin_domain::{Coded, District, TransferMode};
+
+use crate::index::{Profile, Scope, SearchError, SearchIndex};
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    pub text: f64,
+    pub field: f64,
+    pub maturity: f64,
+    pub price: f64,
+    pub mode: f64,
+    pub local: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Candidates {
+    pub pool: usize,
+    pub keep: usize,
+    pub minimum_score: f64,
+}
+
+/// The matcher's configuration file.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchConfig {
+    pub weights: Weights,
+    pub candidates: Candidates,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("匹配权重配置 {file} 无法读取：{message}")]
+    Parse { file: String, message: String },
+    #[error("匹配权重配置 {file}：{message}")]
+    Invalid { file: String, message: String },
+}
+
+/// The configuration shipped with the platform (`config/matching.toml`).
+pub const SHIPPED_CONFIG: &str = include_str!("../../../config/matching.toml");
+
+impl MatchConfig {
+    pub fn parse(file: &str, text: &str) -> Result<MatchConfig, ConfigError> {
+        let config: MatchConfig = toml::from_str(text).map_err(|error| ConfigError::Parse {
+            file: file.to_string(),
+            message: error.to_string(),
+        })?;
+        let invalid = |message: String| ConfigError::Invalid {
+            file: file.to_string(),
+            message,
+        };
+        let w = &config.weights;
+        for (name, weight) in [
+            ("text", w.text),
+            ("field", w.field),
+            ("maturity", w.maturity),
+            ("price", w.price),
+            ("mode", w.mode),
+            ("local", w.local),
+        ] {
+            if !(0.0..=1.0).contains(&weight) {
+                return Err(invalid(format!("权重 {name} = {weight} 应在 0 到 1 之间")));
+            }
+        }
+        if !(1..=1000).contains(&config.candidates.pool) {
+            return Err(invalid("candidates.pool 应在 1 到 1000 之间".into()));
+        }
+        if config.candidates.keep == 0 || config.candidates.keep > config.candidates.pool {
+            return Err(invalid("candidates.keep 应至少为 1 且不大于 pool".into()));
+        }
+        Ok(config)
+    }
+
+    pub fn shipped() -> MatchConfig {
+        MatchConfig::parse("config/matching.toml", SHIPPED_CONFIG)
+            .expect("the shipped matching configuration parses (tested)")
+    }
+}
+
+/// What a recommendation is sought for: a record's text and profile, or free text.
+#[derive(Debug, Clone, Default)]
+pub struct Seeker {
+    pub text: String,
+    /// What the seeker states; empty parts are not compared.
+    pub profile: Profile,
+    /// The seeker's own record (never recommended to itself).
+    pub own: Option<u64>,
+}
+
+/// One factor of a recommendation's score.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Factor {
+    /// `text`, `field`, `maturity`, `price`, `mode` or `local`.
+    pub factor: String,
+    /// How well this factor holds, 0–1.
+    pub value: f64,
+    pub weight: f64,
+    /// value × weight, the points it adds to the score.
+    pub points: f64,
+    /// Why, in Chinese.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Recommendation {
+    pub id: u64,
+    pub title: String,
+    /// The sum of the factors' points, 0–1.
+    pub score: f64,
+    pub matched: Vec<String>,
+    pub factors: Vec<Factor>,
+}
+
+impl Recommendation {
+    /// The reasons as sentences, strongest first.
+    pub fn reasons(&self) -> Vec<String> {
+        let mut factors: Vec<&Factor> = self.factors.iter().filter(|f| f.points > 0.0).collect();
+        factors.sort_by(|a, b| b.points.total_cmp(&a.points));
+        factors
+            .into_iter()
+            .map(|f| format!("{}（+{:.3}）", f.reason, f.points))
+            .collect()
+    }
+}
+
+/// Labels of the field codes (the admins' list lives in the database).
+pub type FieldLabels = HashMap<String, String>;
+
+fn yuan(fen: i64) -> String {
+    if fen % 1_000_000 == 0 {
+        format!("{}万元", fen / 1_000_000)
+    } else {
+        format!("{:.2}万元", fen as f64 / 1_000_000.0)
+    }
+}
+
+fn district_label(code: &str) -> &str {
+    District::from_code(code).map(|d| d.label()).unwrap_or(code)
+}
+
+fn mode_labels(codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| TransferMode::from_code(c).map(|m| m.label()).unwrap_or(c))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// The structured factors between a demand's profile and an achievement's (either may be the
+/// seeker). A factor whose information is missing on either side is left out.
+pub fn structured_factors(
+    weights: &Weights,
+    demand: &Profile,
+    achievement: &Profile,
+    fields: &FieldLabels,
+) -> Vec<Factor> {
+    let mut factors = Vec::new();
+    let mut push = |factor: &str, value: f64, weight: f64, reason: String| {
+        factors.push(Factor {
+            factor: factor.to_string(),
+            value,
+            weight,
+            points: round3(value * weight),
+            reason,
+        });
+    };
+    if !demand.field.is_empty() && !achievement.field.is_empty() {
+        let label = |code: &str| {
+            fields
+                .get(code)
+                .cloned()
+                .unwrap_or_else(|| code.to_string())
+        };
+        if demand.field == achievement.field {
+            push(
+                "field",
+                1.0,
+                weights.field,
+                format!("技术领域一致：{}", label(&demand.field)),
+            );
+        } else {
+            push(
+                "field",
+                0.0,
+                weights.field,
+                format!(
+                    "技术领域不同：需求属{}，成果属{}",
+                    label(&demand.field),
+                    label(&achievement.field)
+                ),
+            );
+        }
+    }
+    if let (Some(wanted), Some(trl)) = (demand.trl, achievement.trl) {
+        let (value, reason) = if trl >= wanted {
+            (1.0, format!("成熟度 TRL {trl} 达到需求期望的 TRL {wanted}"))
+        } else if trl + 1 == wanted {
+            (
+                0.5,
+                format!("成熟度 TRL {trl} 略低于需求期望的 TRL {wanted}，需少量熟化"),
+            )
+        } else {
+            (0.0, format!("成熟度 TRL {trl} 低于需求期望的 TRL {wanted}"))
+        };
+        push("maturity", value, weights.maturity, reason);
+    }
+    if let (Some(price), Some(max)) = (achievement.price_fen, demand.budget_max_fen) {
+        let (value, reason) = if price <= max {
+            (
+                1.0,
+                format!("报价{}在预算上限{}以内", yuan(price), yuan(max)),
+            )
+        } else if price * 2 <= max * 3 {
+            (
+                0.5,
+                format!(
+                    "报价{}超出预算上限{}不到一半，可议价",
+                    yuan(price),
+                    yuan(max)
+                ),
+            )
+        } else {
+            (0.0, format!("报价{}远超预算上限{}", yuan(price), yuan(max)))
+        };
+        push("price", value, weights.price, reason);
+    }
+    if !demand.modes.is_empty() && !achievement.modes.is_empty() {
+        let shared: Vec<String> = achievement
+            .modes
+            .iter()
+            .filter(|m| demand.modes.contains(m))
+            .cloned()
+            .collect();
+        if shared.is_empty() {
+            push(
+                "mode",
+                0.0,
+                weights.mode,
+                format!(
+                    "转化方式不一致：成果提供{}，需求接受{}",
+                    mode_labels(&achievement.modes),
+                    mode_labels(&demand.modes)
+                ),
+            );
+        } else {
+            push(
+                "mode",
+                1.0,
+                weights.mode,
+                format!("转化方式一致：{}", mode_labels(&shared)),
+            );
+        }
+    }
+    if !demand.district.is_empty() && !achievement.district.is_empty() {
+        if demand.district == achievement.district {
+            push(
+                "local",
+                1.0,
+                weights.local,
+                format!("双方同在{}，便于就地转化", district_label(&demand.district)),
+            );
+        } else {
+            push(
+                "local",
+                0.5,
+                weights.local,
+                format!(
+                    "成果在本市转化（{} → {}）",
+                    district_label(&achievement.district),
+                    district_label(&demand.district)
+                ),
+            );
+        }
+    }
+    factors
+}
+
+fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+/// Recommends records of `target_kind` ("achievement" for a demand, "demand" for an
+/// achievement) in `scope` for `seeker`: the text pool rescored with the structured factors.
+pub fn recommend(
+    index: &SearchIndex,
+    config: &MatchConfig,
+    fields: &FieldLabels,
+    seeker: &Seeker,
+    target_kind: &str,
+    scope: Scope,
+    top: usize,
+) -> Result<Vec<Recommendation>, SearchError> {
+    let groups = index.query_terms(&seeker.text)?;
+    let pool = index.candidates(&groups, target_kind, scope, config.candidates.pool + 1)?;
+    let best = pool
+        .iter()
+        .filter(|c| Some(c.id) != seeker.own)
+        .map(|c| c.text_score)
+        .fold(0.0f32, f32::max);
+    let seeker_is_demand = target_kind == "achievement";
+    let mut scored: Vec<(Recommendation, usize)> = Vec::with_capacity(pool.len());
+    for (position, candidate) in pool.iter().enumerate() {
+        if Some(candidate.id) == seeker.own {
+            continue;
+        }
+        let relevance = if best > 0.0 {
+            f64::from(candidate.text_score / best)
+        } else {
+            0.0
+        };
+        let mut factors = vec![Factor {
+            factor: "text".into(),
+            value: round3(relevance),
+            weight: config.weights.text,
+            points: round3(relevance * config.weights.text),
+            reason: String::new(),
+        }];
+        let (demand, achievement) = if seeker_is_demand {
+            (&seeker.profile, &candidate.profile)
+        } else {
+            (&candidate.profile, &seeker.profile)
+        };
+        factors.extend(structured_factors(
+            &config.weights,
+            demand,
+            achievement,
+            fields,
+        ));
+        let score = round3(factors.iter().map(|f| f.points).sum());
+        scored.push((
+            Recommendation {
+                id: candidate.id,
+                title: candidate.title.clone(),
+                score,
+                matched: Vec::new(),
+                factors,
+            },
+            position,
+        ));
+    }
+    scored.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(a.1.cmp(&b.1)));
+    scored.truncate(top);
+    // Matched terms only for what is kept: reading a record's text back costs more than scoring.
+    let mut kept = Vec::with_capacity(scored.len());
+    for (mut recommendation, position) in scored {
+        let matched = index.candidate_terms(&groups, &pool[position])?;
+        let text = &mut recommendation.factors[0];
+        text.reason = if matched.is_empty() {
+            "文本相关".to_string()
+        } else {
+            format!(
+                "文本相关：匹配{}",
+                matched
+                    .iter()
+                    .take(8)
+                    .map(|t| format!("“{t}”"))
+                    .collect::<String>()
+            )
+        };
+        recommendation.matched = matched;
+        kept.push(recommendation);
+    }
+    Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::Document;
+
+    fn config() -> MatchConfig {
+        MatchConfig::shipped()
+    }
+
+    fn achievement(id: u64, title: &str, profile: Profile) -> Document {
+        Document {
+            kind: "achievement".into(),
+            id,
+            title: title.into(),
+            body: title.into(),
+            owner: id,
+            status: "published".into(),
+            institution_type: "university".into(),
+            date: 0,
+            profile,
+        }
+    }
+
+    #[test]
+    fn the_shipped_configuration_parses_and_bad_weights_are_named() {
+        let config = config();
+        assert!(config.weights.text > config.weights.field);
+        let error = MatchConfig::parse(
+            "x.toml",
+            &SHIPPED_CONFIG.replace("text = 0.55", "text = 1.5"),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("权重 text = 1.5"), "{error}");
+        let error = MatchConfig::parse("x.toml", "[weights]\ntext = 1\n").unwrap_err();
+        assert!(error.to_string().contains("x.toml"), "{error}");
+    }
+
+    #[test]
+    fn structured_compatibility_reorders_equal_texts_and_says_why() {
+        let index = SearchIndex::in_memory().unwrap();
+        let fitting = Profile {
+            field: "new-energy".into(),
+            trl: Some(7),
+            price_fen: Some(50_000_000),
+            modes: vec!["licence".into()],
+            district: "jiangning".into(),
+            ..Profile::default()
+        };
+        let unfitting = Profile {
+            field: "new-materials".into(),
+            trl: Some(3),
+            price_fen: Some(900_000_000),
+            modes: vec!["assignment".into()],
+            district: "gulou".into(),
+            ..Profile::default()
+        };
+        index
+            .upsert(&[
+                achievement(1, "钠离子电池 正极材料", unfitting),
+                achievement(2, "钠离子电池 正极材料", fitting),
+                achievement(3, "中药饮片 炮制", Profile::default()),
+            ])
+            .unwrap();
+        index.commit(None).unwrap();
+        let seeker = Seeker {
+            text: "钠离子电池正极材料".into(),
+            profile: Profile {
+                field: "new-energy".into(),
+                trl: Some(6),
+                budget_max_fen: Some(100_000_000),
+                modes: vec!["licence".into(), "joint-development".into()],
+                district: "jiangning".into(),
+                ..Profile::default()
+            },
+            own: None,
+        };
+        let mut fields = FieldLabels::new();
+        fields.insert("new-energy".into(), "新能源".into());
+        let found = recommend(
+            &index,
+            &config(),
+            &fields,
+            &seeker,
+            "achievement",
+            Scope::Public,
+            5,
+        )
+        .unwrap();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].id, 2);
+        assert!(found[0].score > found[1].score);
+        let reasons = found[0].reasons().join("；");
+        for expected in [
+            "技术领域一致：新能源",
+            "TRL 7 达到需求期望的 TRL 6",
+            "报价50万元在预算上限100万元以内",
+            "转化方式一致：许可",
+            "双方同在江宁区",
+            "“钠离子电池”",
+        ] {
+            assert!(reasons.contains(expected), "{expected} not in {reasons}");
+        }
+        // The points add up to the score.
+        let sum: f64 = found[0].factors.iter().map(|f| f.points).sum();
+        assert!((sum - found[0].score).abs() < 0.002);
+        assert!(found[1].reasons().join("").contains("成果在本市转化"));
+    }
+
+    #[test]
+    fn free_text_without_a_profile_ranks_by_text_alone() {
+        let index = SearchIndex::in_memory().unwrap();
+        index
+            .upsert(&[
+                achievement(1, "光伏组件清洗机器人", Profile::default()),
+                achievement(2, "光伏逆变器 最大功率点跟踪", Profile::default()),
+            ])
+            .unwrap();
+        index.commit(None).unwrap();
+        let seeker = Seeker {
+            text: "光伏逆变器".into(),
+            ..Seeker::default()
+        };
+        let found = recommend(
+            &index,
+            &config(),
+            &FieldLabels::new(),
+            &seeker,
+            "achievement",
+            Scope::Public,
+            5,
+        )
+        .unwrap();
+        assert_eq!(found[0].id, 2);
+        assert_eq!(found[0].factors.len(), 1);
+        assert!((found[0].score - config().weights.text).abs() < 1e-9);
+    }
+}

@@ -58,6 +58,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/list_diff.html"),
     ),
     ("policy.html", include_str!("../templates/policy.html")),
+    ("search.html", include_str!("../templates/search.html")),
     (
         "policy_measure.html",
         include_str!("../templates/policy_measure.html"),

@@ -153,6 +153,7 @@ pub fn nav_for(actor: &Actor) -> Vec<NavItem> {
     let mut nav = vec![
         item("/", "首页"),
         item("/lists", "两项清单"),
+        item("/search", "检索"),
         item("/institutions", "机构名录"),
         item("/policy", "政策计算器"),
     ];

@@ -8,6 +8,7 @@ mod institutions;
 mod lists;
 mod policy;
 mod records;
+mod search;
 mod users;
 
 use axum::Router;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(lists::fields_router())
         .merge(exchange::router())
         .merge(policy::router())
+        .merge(search::router())
         .merge(users::router())
         .merge(audit::router())
         .route("/static/app.css", get(stylesheet))

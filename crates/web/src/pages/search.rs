@@ -1,0 +1,194 @@
+//! 检索: Chinese search over published achievements and demands (and, for an institution's
+//! users, their own drafts), with facet counts, filters and sorting. A GET form: shareable,
+//! writes nothing.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use minijinja::context;
+use zijin_app::AppError;
+use zijin_app::search::{FACETS, SearchRequest, Sort};
+use zijin_domain::{Coded, District, InstitutionType, Stage, TransferMode};
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::session::Visitor;
+use crate::views::page_context;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/search", get(search_page))
+}
+
+const PER_PAGE: usize = 20;
+
+fn facet_label(facet: &str) -> &'static str {
+    match facet {
+        "field" => "技术领域",
+        "district" => "所在区",
+        "stage" => "成熟度",
+        "mode" => "转化/合作方式",
+        _ => "机构类型",
+    }
+}
+
+fn value_label(facet: &str, value: &str, fields: &BTreeMap<String, String>) -> String {
+    let label = match facet {
+        "field" => fields.get(value).map(String::as_str),
+        "district" => District::from_code(value).map(|d| d.label()),
+        "stage" => Stage::from_code(value).map(|s| s.label()),
+        "mode" => TransferMode::from_code(value).map(|m| m.label()),
+        _ => InstitutionType::from_code(value).map(|t| t.label()),
+    };
+    label.unwrap_or(value).to_string()
+}
+
+async fn search_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, PageError> {
+    let base = page_context(&state.app, &visitor, "检索").await;
+    let text = query.get("q").cloned().unwrap_or_default();
+    let kind = query
+        .get("kind")
+        .filter(|k| *k == "achievement" || *k == "demand")
+        .cloned();
+    let sort = if query.get("sort").map(String::as_str) == Some("newest") {
+        Sort::Newest
+    } else {
+        Sort::Relevance
+    };
+    let page: usize = query
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .clamp(1, 500);
+    let filters: BTreeMap<String, String> = FACETS
+        .iter()
+        .filter_map(|facet| {
+            query
+                .get(*facet)
+                .filter(|v| !v.is_empty())
+                .map(|v| (facet.to_string(), v.clone()))
+        })
+        .collect();
+    let fields: BTreeMap<String, String> = zijin_app::search::field_labels(&state.app)
+        .await?
+        .into_iter()
+        .collect();
+    let mut message = String::new();
+    let mut results = None;
+    match (state.app.search(), text.trim().is_empty()) {
+        (None, _) => message = "检索服务未启用".into(),
+        (_, true) => {}
+        (Some(search), false) => {
+            let mut request = SearchRequest::new(text.clone());
+            request.kind = kind.clone();
+            request.filters = filters.clone();
+            request.sort = sort;
+            request.offset = (page - 1) * PER_PAGE;
+            request.limit = PER_PAGE;
+            request.with_facets = true;
+            match search.search(&visitor.actor, request).await {
+                Ok(found) => results = Some(found),
+                Err(AppError::Validation(errors)) => {
+                    message = errors
+                        .iter()
+                        .map(|e| e.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("；")
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    }
+    // Links that keep every other parameter and change one.
+    let link = |key: &str, value: &str| {
+        let mut params = query.clone();
+        params.remove("page");
+        if value.is_empty() {
+            params.remove(key);
+        } else {
+            params.insert(key.to_string(), value.to_string());
+        }
+        let encoded: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencoding(v)))
+            .collect();
+        format!("/search?{}", encoded.join("&"))
+    };
+    let (hits, total, facets) = match &results {
+        Some(found) => {
+            let hits: Vec<minijinja::Value> = found
+                .hits
+                .iter()
+                .map(|hit| {
+                    context! {
+                        kind => hit.kind.clone(),
+                        kind_label => if hit.kind == "demand" { "技术需求" } else { "科技成果" },
+                        href => format!("/records/{}/{}", hit.kind, hit.id),
+                        title => hit.title.clone(),
+                        snippet => minijinja::Value::from_safe_string(hit.snippet.clone()),
+                        matched => hit.matched.join("、"),
+                        field => fields.get(&hit.profile.field).cloned().unwrap_or_default(),
+                        district => value_label("district", &hit.profile.district, &fields),
+                        stage => hit.profile.trl.map(|t| format!("TRL {t}")).unwrap_or_default(),
+                        draft => hit.status != "published",
+                        score => format!("{:.2}", hit.score),
+                    }
+                })
+                .collect();
+            let facets: Vec<minijinja::Value> = FACETS
+                .iter()
+                .map(|facet| {
+                    let chosen = filters.get(*facet).cloned().unwrap_or_default();
+                    let values: Vec<minijinja::Value> = found.facets[*facet]
+                        .iter()
+                        .map(|(value, count)| {
+                            context! {
+                                label => value_label(facet, value, &fields),
+                                count => count,
+                                chosen => *value == chosen,
+                                href => link(facet, if *value == chosen { "" } else { value }),
+                            }
+                        })
+                        .collect();
+                    context! { name => *facet, label => facet_label(facet), values => values, clear => link(facet, "") }
+                })
+                .collect();
+            (hits, found.total, facets)
+        }
+        None => (Vec::new(), 0, Vec::new()),
+    };
+    let pages = total.div_ceil(PER_PAGE).min(500);
+    Ok(super::html(
+        StatusCode::OK,
+        "search.html",
+        context! {
+            q => text, kind => kind.unwrap_or_default(), sort => if sort == Sort::Newest { "newest" } else { "relevance" },
+            message => message, searched => results.is_some(), total => total, hits => hits, facets => facets,
+            page => page, pages => pages,
+            previous => (page > 1).then(|| format!("{}&page={}", link("page", ""), page - 1)),
+            next => (page < pages).then(|| format!("{}&page={}", link("page", ""), page + 1)),
+            ..base
+        },
+    ))
+}
+
+/// Percent-encodes a query value.
+fn urlencoding(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}

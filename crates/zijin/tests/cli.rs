@@ -676,3 +676,112 @@ async fn search_finds_published_records_by_their_chinese_terms() {
         );
     }
 }
+
+/// Starts `zijin serve` on a free port and returns the child and its address.
+fn start_server(
+    database: &TestDatabase,
+    data: &std::path::Path,
+    demo: bool,
+) -> (std::process::Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zijin"));
+    command.args([
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &database.url,
+        "--data-dir",
+    ]);
+    command.arg(data);
+    if demo {
+        command.arg("--demo");
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next().expect("server prints its address").unwrap();
+        if let Some(address) = line.strip_prefix("紫金平台已启动：") {
+            break address.to_string();
+        }
+    };
+    // Keep reading so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, address)
+}
+
+#[tokio::test]
+async fn two_server_processes_on_postgres_each_keep_their_index_current() {
+    let database = TestDatabase::new(Backend::Postgres).await;
+    let (first_data, second_data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (mut first, first_address) = start_server(&database, first_data.path(), true);
+    let (mut second, second_address) = start_server(&database, second_data.path(), false);
+
+    // A third process (a script) adds and publishes an achievement.
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_zijin"))
+            .args(args)
+            .arg("--database-url")
+            .arg(&database.url)
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .unwrap()
+    };
+    let added = run(&[
+        "institution",
+        "add",
+        "--name",
+        "南京量子显示研究院",
+        "--type",
+        "科研院所",
+        "--credit-code",
+        "123201134660012346",
+        "--district",
+        "栖霞区",
+    ]);
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let file = data.path().join("achievements.csv");
+    std::fs::write(
+        &file,
+        "成果名称,成果简介,技术领域,关键词,技术成熟度,知识产权,转化方式,参考价格,完成单位统一社会信用代码,联系人,联系电话\n\
+         量子点显示背光模组,高色域量子点膜与背光模组,新材料,量子点,6,,许可,,123201134660012346,王老师,13800000000\n",
+    )
+    .unwrap();
+    let imported = run(&[
+        "import",
+        "achievements",
+        file.to_str().unwrap(),
+        "--publish",
+    ]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+
+    // Both servers find it without a restart or a rebuild (each has its own index directory).
+    for address in [&first_address, &second_address] {
+        let started = Instant::now();
+        loop {
+            let page = reqwest::get(format!("{address}/search?q=量子点背光"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if page.contains("量子点显示背光模组") {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "{address} never saw the new achievement"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    for child in [&mut first, &mut second] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}

@@ -12,6 +12,7 @@ mod error;
 pub mod exchange;
 pub mod institutions;
 pub mod lists;
+pub mod matchmaking;
 pub mod policy;
 pub mod records;
 pub mod search;

@@ -256,6 +256,30 @@ pub async fn publish(app: &App, actor: &Actor, issue_id: i64) -> AppResult<ListI
     });
     audit::append_many(&mut tx, now, changes).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    // Publication recommends achievements for every listed demand, in the background: a large
+    // issue takes a while, and the publication itself is done.
+    if app.search().is_some() {
+        let app = app.clone();
+        let demand_ids: Vec<i64> = demands.iter().map(|d| d.id).collect();
+        tokio::spawn(async move {
+            let mut made = 0;
+            for (done, id) in demand_ids.iter().enumerate() {
+                match crate::matchmaking::recommend_for_record(&app, RecordKind::Demand, *id).await
+                {
+                    Ok(n) => made += n,
+                    Err(error) => tracing::warn!(%error, demand = id, "生成对接推荐失败"),
+                }
+                if (done + 1) % 1000 == 0 {
+                    tracing::info!(done = done + 1, total = demand_ids.len(), "对接推荐生成中");
+                }
+            }
+            tracing::info!(
+                made,
+                demands = demand_ids.len(),
+                "清单发布后的对接推荐已生成"
+            );
+        });
+    }
     self::issue(app, issue_id).await
 }
 

@@ -376,6 +376,12 @@ pub async fn transition(
     )
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
+    if step == Transition::Approve {
+        // Recommendations follow the approval; failing to make them must not undo it.
+        if let Err(error) = crate::matchmaking::recommend_for_record(app, kind, id).await {
+            tracing::warn!(%error, "审核通过后生成对接推荐失败");
+        }
+    }
     Ok(next)
 }
 

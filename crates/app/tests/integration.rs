@@ -524,5 +524,7 @@ async fn scale_multiplies(backend: zijin_app::Backend) {
 
 #[path = "integration/exchange.rs"]
 mod exchange;
+#[path = "integration/matchmaking.rs"]
+mod matchmaking;
 #[path = "integration/two_lists.rs"]
 mod two_lists;

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod credit_code;
 pub mod district;
 pub mod institution;
+pub mod matchmaking;
 pub mod money;
 pub mod patent;
 pub mod record;
@@ -21,6 +22,7 @@ pub use institution::{
     Institution, InstitutionDetails, InstitutionInput, InstitutionProfile, InstitutionTag,
     InstitutionType, MAX_NAME_CHARS,
 };
+pub use matchmaking::{MatchStage, MatchStep};
 pub use money::{Money, MoneyError, group_thousands};
 pub use patent::{PatentNumber, PatentNumberError};
 pub use record::{

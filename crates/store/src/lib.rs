@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod audit;
 pub mod institutions;
 pub mod lists;
+pub mod matches;
 mod query;
 pub mod records;
 pub mod search_feed;

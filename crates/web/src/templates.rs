@@ -59,6 +59,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("policy.html", include_str!("../templates/policy.html")),
     ("search.html", include_str!("../templates/search.html")),
+    ("matches.html", include_str!("../templates/matches.html")),
+    ("funnel.html", include_str!("../templates/funnel.html")),
     (
         "policy_measure.html",
         include_str!("../templates/policy_measure.html"),

@@ -165,15 +165,21 @@ pub fn nav_for(actor: &Actor) -> Vec<NavItem> {
             item("/manage/institutions", "机构管理"),
             item("/admin/users", "用户管理"),
             item("/admin/audit", "审计日志"),
+            item("/admin/matches", "对接漏斗"),
         ]),
         Some(UserRole::Reviewer(_)) => nav.extend([
             item("/review", "待审核"),
             item("/manage/institutions", "机构查询"),
+            item("/admin/matches", "对接漏斗"),
         ]),
-        Some(UserRole::DistrictOfficer(_)) => nav.push(item("/manage/institutions", "本区机构")),
+        Some(UserRole::DistrictOfficer(_)) => nav.extend([
+            item("/manage/institutions", "本区机构"),
+            item("/admin/matches", "本区对接"),
+        ]),
         Some(UserRole::InstitutionUser(_)) => nav.extend([
             item("/my/achievements", "我的成果"),
             item("/my/demands", "我的需求"),
+            item("/my/matches", "我的对接"),
             item("/my/institution", "本机构资料"),
         ]),
         None => {}

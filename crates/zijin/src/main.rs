@@ -705,11 +705,6 @@ async fn serve(
         secure_cookies,
         ..Default::default()
     };
-    if demo {
-        let summary = seed_demo(&app, scale).await?;
-        print_demo(&summary);
-        config.demo_accounts = summary.accounts;
-    }
     ensure_data_dir(&global.data_dir)?;
     let search = open_search(&app, global).await?;
     if !search.index().is_writable() {
@@ -727,6 +722,12 @@ async fn serve(
         Duration::from_millis(250),
     );
     let app = app.with_search(search);
+    // Seeded after the index is open, so the demo's published issue gets its recommendations.
+    if demo {
+        let summary = seed_demo(&app, scale).await?;
+        print_demo(&summary);
+        config.demo_accounts = summary.accounts;
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("无法监听 {addr}"))?;

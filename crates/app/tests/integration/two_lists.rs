@@ -11,15 +11,15 @@ use zijin_domain::{
 };
 use zijin_testkit::{BACKENDS, TestContext};
 
-struct People {
-    admin: Actor,
-    reviewer: Actor,
-    university: Actor,
-    enterprise: Actor,
-    other_university: Actor,
+pub struct People {
+    pub admin: Actor,
+    pub reviewer: Actor,
+    pub university: Actor,
+    pub enterprise: Actor,
+    pub other_university: Actor,
 }
 
-async fn people(context: &TestContext) -> People {
+pub async fn people(context: &TestContext) -> People {
     let system = Actor::System("test");
     let mut ids = Vec::new();
     for (name, kind, code) in [
@@ -63,7 +63,11 @@ async fn people(context: &TestContext) -> People {
     }
 }
 
-fn achievement<'a>(title: &'a str, modes: &'a [String], ip: &'a [String]) -> AchievementInput<'a> {
+pub fn achievement<'a>(
+    title: &'a str,
+    modes: &'a [String],
+    ip: &'a [String],
+) -> AchievementInput<'a> {
     AchievementInput {
         title,
         summary: "可在零下40摄氏度稳定工作的锂离子电池电解液配方。",
@@ -79,7 +83,7 @@ fn achievement<'a>(title: &'a str, modes: &'a [String], ip: &'a [String]) -> Ach
     }
 }
 
-fn demand<'a>(title: &'a str, modes: &'a [String]) -> DemandInput<'a> {
+pub fn demand<'a>(title: &'a str, modes: &'a [String]) -> DemandInput<'a> {
     DemandInput {
         title,
         description: "冬季电动车续航下降明显，希望合作开发低温电池技术。",

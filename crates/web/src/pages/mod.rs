@@ -6,6 +6,7 @@ mod exchange;
 mod home;
 mod institutions;
 mod lists;
+mod matches;
 mod policy;
 mod records;
 mod search;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(exchange::router())
         .merge(policy::router())
         .merge(search::router())
+        .merge(matches::router())
         .merge(users::router())
         .merge(audit::router())
         .route("/static/app.css", get(stylesheet))

@@ -674,6 +674,18 @@ async fn search_finds_published_records_by_their_chinese_terms() {
                 .to_string()
                 .contains("技术领域一致：高端装备")
         );
+
+        // A damaged index is made again from the database by the next process that opens it.
+        std::fs::write(data.path().join("index").join("meta.json"), b"{ damaged").unwrap();
+        let found = run(&["search", "电解液", "--json"]);
+        assert!(found.status.success(), "{}", text(&found.stderr));
+        let hits: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+        assert_eq!(hits.as_array().unwrap().len(), 2, "{hits}");
+        // And a missing one too.
+        std::fs::remove_dir_all(data.path().join("index")).unwrap();
+        let found = run(&["search", "数控机床", "--json"]);
+        let hits: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+        assert_eq!(hits[0]["title"], "五轴数控机床误差补偿", "{hits}");
     }
 }
 

@@ -30,6 +30,18 @@ fn zijin(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs `zijin ARGS` on `database` with `data` as its data directory (kept between calls).
+fn zijin_in(database: &TestDatabase, data: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zijin"))
+        .args(args)
+        .arg("--database-url")
+        .arg(&database.url)
+        .arg("--data-dir")
+        .arg(data)
+        .output()
+        .unwrap()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -546,16 +558,7 @@ async fn search_finds_published_records_by_their_chinese_terms() {
     for backend in BACKENDS {
         let database = TestDatabase::new(backend).await;
         let data = tempfile::tempdir().unwrap();
-        let run = |args: &[&str]| {
-            Command::new(env!("CARGO_BIN_EXE_zijin"))
-                .args(args)
-                .arg("--database-url")
-                .arg(&database.url)
-                .arg("--data-dir")
-                .arg(data.path())
-                .output()
-                .unwrap()
-        };
+        let run = |args: &[&str]| zijin_in(&database, data.path(), args);
         let added = run(&[
             "institution",
             "add",
@@ -734,16 +737,7 @@ async fn two_server_processes_on_postgres_each_keep_their_index_current() {
 
     // A third process (a script) adds and publishes an achievement.
     let data = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_zijin"))
-            .args(args)
-            .arg("--database-url")
-            .arg(&database.url)
-            .arg("--data-dir")
-            .arg(data.path())
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| zijin_in(&database, data.path(), args);
     let added = run(&[
         "institution",
         "add",

@@ -17,7 +17,7 @@ use zijin_domain::{Coded, District, InstitutionType, Stage, TransferMode};
 use crate::AppState;
 use crate::error::PageError;
 use crate::session::Visitor;
-use crate::views::page_context;
+use crate::views::{page_context, percent_encode};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/search", get(search_page))
@@ -117,7 +117,7 @@ async fn search_page(
         }
         let encoded: Vec<String> = params
             .iter()
-            .map(|(k, v)| format!("{k}={}", urlencoding(v)))
+            .map(|(k, v)| format!("{k}={}", percent_encode(v)))
             .collect();
         format!("/search?{}", encoded.join("&"))
     };
@@ -177,18 +177,4 @@ async fn search_page(
             ..base
         },
     ))
-}
-
-/// Percent-encodes a query value.
-fn urlencoding(value: &str) -> String {
-    let mut out = String::new();
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }

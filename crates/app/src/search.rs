@@ -5,11 +5,11 @@
 //! NOTIFY wakes it at once, so every server process keeps its own index current).
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
-use zijin_domain::{Coded, RecordKind, RecordStatus, UserRole};
+use zijin_domain::{Coded, RecordKind, UserRole};
 use zijin_search::{Document, FieldLabels, Opened, Profile, Scope, SearchIndex, Seeker};
 pub use zijin_search::{
     FACETS, Hit, MatchConfig, Recommendation, SearchError, SearchRequest, SearchResults, Sort,
@@ -38,12 +38,9 @@ fn index_error(error: SearchError) -> AppError {
 pub struct Search {
     index: SearchIndex,
     config: MatchConfig,
-    directory: PathBuf,
     /// Serialises catch-ups within the process, and holds the change numbers already applied
     /// within the look-back window.
     catching_up: tokio::sync::Mutex<BTreeSet<i64>>,
-    /// What the last open found (shown by `zijin index` commands and the log).
-    opened: Mutex<Opened>,
 }
 
 /// What an index holds of a record: text, visibility, facets and the matcher's profile.
@@ -137,9 +134,7 @@ impl Search {
         let search = Arc::new(Search {
             index,
             config,
-            directory: directory.to_path_buf(),
             catching_up: tokio::sync::Mutex::new(BTreeSet::new()),
-            opened: Mutex::new(opened.clone()),
         });
         if let Opened::Recreated(reason) = &opened {
             tracing::warn!(%reason, "检索索引无法读取，已从数据库重建");
@@ -152,17 +147,6 @@ impl Search {
             }
         }
         Ok(search)
-    }
-
-    pub fn opened(&self) -> Opened {
-        self.opened
-            .lock()
-            .map(|o| o.clone())
-            .unwrap_or(Opened::Existing)
-    }
-
-    pub fn directory(&self) -> &Path {
-        &self.directory
     }
 
     pub fn config(&self) -> &MatchConfig {
@@ -396,9 +380,4 @@ pub fn scope_of(actor: &Actor) -> Scope {
         }
         _ => Scope::Public,
     }
-}
-
-/// Is this status visible to the public?
-pub fn is_public(status: RecordStatus) -> bool {
-    status == RecordStatus::Published
 }

@@ -9,8 +9,14 @@ pub async fn timed<T>(future: impl std::future::Future<Output = T>) -> (T, f64) 
     (output, start.elapsed().as_secs_f64())
 }
 
-/// Real Chinese patent titles from `../shared/data/cn-patents/` (for realistic text only).
-pub fn patent_titles() -> Vec<String> {
+/// A real Chinese patent from `../shared/data/cn-patents/`: its title and IPC subclasses.
+pub struct Patent {
+    pub title: String,
+    pub classes: std::collections::HashSet<String>,
+}
+
+/// The real patents of `../shared/data/cn-patents/` (or `ZIJIN_SHARED_DIR`).
+pub fn patents() -> Vec<Patent> {
     let shared = std::env::var("ZIJIN_SHARED_DIR")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared").to_string());
     let path = format!("{shared}/data/cn-patents/patents.tsv");
@@ -18,7 +24,17 @@ pub fn patent_titles() -> Vec<String> {
         .unwrap_or_else(|error| panic!("{path}: {error} (set ZIJIN_SHARED_DIR)"));
     data.lines()
         .skip(1)
-        .filter_map(|line| line.split('\t').nth(1))
-        .map(str::to_string)
+        .filter_map(|line| {
+            let mut columns = line.split('\t');
+            let _number = columns.next()?;
+            let title = columns.next()?.to_string();
+            let classes = columns.next()?.split('|').map(str::to_string).collect();
+            Some(Patent { title, classes })
+        })
         .collect()
+}
+
+/// Real Chinese patent titles (for realistic text only).
+pub fn patent_titles() -> Vec<String> {
+    patents().into_iter().map(|patent| patent.title).collect()
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -714,34 +714,6 @@ impl SearchIndex {
         ))
     }
 
-    /// The stored text and profile of one record, when the index holds it.
-    pub fn get(&self, kind: &str, id: u64) -> Result<Option<Document>, SearchError> {
-        let searcher = self.reader.searcher();
-        let query = TermQuery::new(
-            Term::from_field_text(self.fields.key, &Self::key(kind, id)),
-            IndexRecordOption::Basic,
-        );
-        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-        let Some((_, address)) = top.first() else {
-            return Ok(None);
-        };
-        let document: TantivyDocument = searcher.doc(*address)?;
-        Ok(Some(Document {
-            kind: kind.to_string(),
-            id,
-            title: Self::stored_text(&document, self.fields.title),
-            body: Self::stored_text(&document, self.fields.body),
-            owner: 0,
-            status: Self::stored_text(&document, self.fields.status),
-            institution_type: Self::stored_text(&document, self.fields.facets[4]),
-            date: document
-                .get_first(self.fields.date)
-                .and_then(|v| v.as_i64())
-                .unwrap_or_default(),
-            profile: self.profile_of(&document),
-        }))
-    }
-
     /// How many records the index holds.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -749,16 +721,6 @@ impl SearchIndex {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    /// Every record when asked for nothing in particular (diagnostics).
-    pub fn count_all(&self) -> Result<usize, SearchError> {
-        Ok(self.reader.searcher().search(&AllQuery, &Count)?)
-    }
-
-    /// The tantivy index itself (for diagnostics).
-    pub fn tantivy(&self) -> &Index {
-        &self.index
     }
 }
 

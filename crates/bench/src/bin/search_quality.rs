@@ -4,33 +4,10 @@
 //! matcher (domain dictionary, synonyms) beside plain BM25 over jieba's own tokens, same index
 //! engine, same queries, same run. Run with `bench/search-quality`.
 
-use std::collections::HashSet;
 use std::time::Instant;
 
+use zijin_bench::{Patent, patents};
 use zijin_search::{Analyzer, Document, SearchIndex};
-
-struct Patent {
-    title: String,
-    classes: HashSet<String>,
-}
-
-fn patents() -> Vec<Patent> {
-    let shared = std::env::var("ZIJIN_SHARED_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared").to_string());
-    let path = format!("{shared}/data/cn-patents/patents.tsv");
-    let data = std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("{path}: {error} (set ZIJIN_SHARED_DIR)"));
-    data.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let mut columns = line.split('\t');
-            let _number = columns.next()?;
-            let title = columns.next()?.to_string();
-            let classes = columns.next()?.split('|').map(str::to_string).collect();
-            Some(Patent { title, classes })
-        })
-        .collect()
-}
 
 struct Quality {
     precision: f64,

@@ -2,6 +2,8 @@
 //! (with generated credit codes — not their registered ones), fictitious enterprises and
 //! service bodies marked as demo, and one account per role.
 
+pub mod scale;
+
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use std::collections::HashSet;

@@ -50,6 +50,17 @@ pub const DEMAND_COLUMNS: [&str; 11] = [
     "联系电话",
 ];
 
+/// Columns a file may leave out (older templates lack them); the template has them after the
+/// required ones.
+pub const DEMAND_OPTIONAL_COLUMNS: [&str; 1] = ["期望成熟度"];
+
+pub fn optional_columns(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Achievement => &[],
+        RecordKind::Demand => &DEMAND_OPTIONAL_COLUMNS,
+    }
+}
+
 pub fn columns(kind: RecordKind) -> &'static [&'static str; 11] {
     match kind {
         RecordKind::Achievement => &ACHIEVEMENT_COLUMNS,
@@ -280,6 +291,11 @@ fn locate_columns(table: &Table, kind: RecordKind) -> Result<HashMap<&'static st
             ),
         }
     }
+    for column in optional_columns(kind) {
+        if let Some(position) = table.headers.iter().position(|h| h.trim() == *column) {
+            positions.insert(*column, position);
+        }
+    }
     if report.problem_count > 0 {
         Err(report)
     } else {
@@ -307,6 +323,7 @@ fn column_of(kind: RecordKind, field: &str) -> &'static str {
         (RecordKind::Demand, "budget_min") => columns[5],
         (RecordKind::Demand, "budget_max") => columns[6],
         (RecordKind::Demand, "deadline") => columns[7],
+        (RecordKind::Demand, "wanted_trl") => DEMAND_OPTIONAL_COLUMNS[0],
         (_, "contact_name") => columns[9],
         (_, "contact_phone") => columns[10],
         _ => columns[8],
@@ -431,7 +448,7 @@ pub async fn import(
                     cooperation_modes: &modes,
                     budget_min: cell(columns[5]),
                     budget_max: cell(columns[6]),
-                    wanted_trl: "",
+                    wanted_trl: cell(DEMAND_OPTIONAL_COLUMNS[0]),
                     deadline: cell(columns[7]),
                     contact_name: cell(columns[9]),
                     contact_phone: cell(columns[10]),
@@ -564,12 +581,18 @@ pub fn template(kind: RecordKind, fields: &[zijin_domain::TechnicalField]) -> Ap
             "13800000000",
         ],
     };
-    for (column, header) in columns(kind).iter().enumerate() {
+    let optional_example: &[&str] = match kind {
+        RecordKind::Achievement => &[],
+        RecordKind::Demand => &["4"],
+    };
+    let headers = columns(kind).iter().chain(optional_columns(kind));
+    let examples = example.iter().chain(optional_example);
+    for (column, (header, example)) in headers.zip(examples).enumerate() {
         sheet
             .write_string_with_format(0, column as u16, *header, &bold)
             .map_err(xlsx_error)?;
         sheet
-            .write_string(1, column as u16, example[column])
+            .write_string(1, column as u16, *example)
             .map_err(xlsx_error)?;
         sheet
             .set_column_width(column as u16, if column < 2 { 30 } else { 18 })
@@ -584,6 +607,7 @@ pub fn template(kind: RecordKind, fields: &[zijin_domain::TechnicalField]) -> Ap
         "第1行为列名，请勿修改；从第2行起每行一条记录（示例行请删除或替换）。".to_string(),
         format!("技术领域可选：{}", field_labels.join("、")),
         "技术成熟度填写1至9，或 实验室、小试、中试、产业化。".to_string(),
+        "期望成熟度（技术需求，可不填、也可没有这一列）：希望成果至少达到的成熟度，写法同技术成熟度；填写后对接推荐会比较成果的成熟度。".to_string(),
         "知识产权多项用分号分隔：专利申请号（如 ZL202110123456.7）或公开号（如 CN114081026A）、软著:2021SR0123456、其他:说明。".to_string(),
         "转化方式 / 合作方式可选：转让、许可、作价投资、合作开发、技术服务，多项用顿号分隔。".to_string(),
         "金额以元为单位，最多两位小数；参考价格留空表示面议。截止日期写作 2027-06-30。".to_string(),

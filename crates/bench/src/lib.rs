@@ -13,6 +13,8 @@ pub async fn timed<T>(future: impl std::future::Future<Output = T>) -> (T, f64) 
 pub struct Patent {
     pub title: String,
     pub classes: std::collections::HashSet<String>,
+    /// The first subclass listed (the main classification).
+    pub main_class: String,
 }
 
 /// The real patents of `../shared/data/cn-patents/` (or `ZIJIN_SHARED_DIR`).
@@ -28,8 +30,14 @@ pub fn patents() -> Vec<Patent> {
             let mut columns = line.split('\t');
             let _number = columns.next()?;
             let title = columns.next()?.to_string();
-            let classes = columns.next()?.split('|').map(str::to_string).collect();
-            Some(Patent { title, classes })
+            let listed = columns.next()?;
+            let main_class = listed.split('|').next().unwrap_or_default().to_string();
+            let classes = listed.split('|').map(str::to_string).collect();
+            Some(Patent {
+                title,
+                classes,
+                main_class,
+            })
         })
         .collect()
 }

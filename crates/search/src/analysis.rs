@@ -17,6 +17,21 @@ const GENERIC: &[&str] = &[
     "联系", "生产", "实际", "方面", "寻找", "面向", "完成", "制备", "以及",
 ];
 
+/// The domain dictionary: each term with the technical field (its label) it was listed under.
+pub fn domain_terms() -> Vec<(&'static str, &'static str)> {
+    TERMS
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| {
+            let mut parts = line.split_whitespace();
+            let term = parts.next()?;
+            let field = parts.nth(1)?;
+            Some((term, field))
+        })
+        .collect()
+}
+
 /// Is this a word too common to explain a match?
 pub fn is_generic(term: &str) -> bool {
     GENERIC.contains(&term)
@@ -97,6 +112,12 @@ impl Analyzer {
         &self.jieba
     }
 
+    /// Whether queries lean on their rarer words (`index::COMMON_SHARE`); the plain baseline
+    /// is BM25 as it comes.
+    pub fn prunes_common_words(&self) -> bool {
+        self.mode != TokenizeMode::Default
+    }
+
     pub fn mode(&self) -> TokenizeMode {
         self.mode
     }
@@ -105,10 +126,12 @@ impl Analyzer {
         self.term_count
     }
 
-    /// The segments of a text, in order. The domain analyzer takes jieba's precise cut and adds,
-    /// before each word of three or more characters, every dictionary word inside it — jieba's
-    /// own search mode adds only two- and three-character parts, so "集成电路设计" would not
-    /// yield "集成电路". The plain analyzer is jieba's precise cut alone.
+    /// The segments of a text, in order of where they start. The domain analyzer takes jieba's
+    /// precise cut and adds, after each word of three or more characters, every dictionary word
+    /// inside it — jieba's own search mode adds only two- and three-character parts, so
+    /// "集成电路设计" would not yield "集成电路". The plain analyzer is jieba's precise cut alone.
+    /// Starts never go backwards, as tantivy's snippets expect (its highlights of nested
+    /// words are still mended in `index::snippet_html`).
     pub fn segments<'a>(&self, text: &'a str) -> Vec<Token<'a>> {
         let words = self.jieba.tokenize(text, TokenizeMode::Default, true);
         if self.mode == TokenizeMode::Default {
@@ -117,30 +140,31 @@ impl Analyzer {
         let mut segments = Vec::with_capacity(words.len() * 2);
         for word in words {
             let length = word.end - word.start;
-            if length >= 3 {
-                // Byte offset of each character of the word, and of its end.
-                let bounds: Vec<usize> = word
-                    .word
-                    .char_indices()
-                    .map(|(i, _)| i)
-                    .chain(std::iter::once(word.word.len()))
-                    .collect();
-                for size in 2..length {
-                    for from in 0..=length - size {
-                        let part = &word.word[bounds[from]..bounds[from + size]];
-                        if self.jieba.has_word(part) {
-                            segments.push(Token {
-                                word: part,
-                                start: word.start + from,
-                                end: word.start + from + size,
-                                byte_start: word.byte_start + bounds[from],
-                                byte_end: word.byte_start + bounds[from + size],
-                            });
-                        }
+            let (start, byte_start, whole) = (word.start, word.byte_start, word.word);
+            segments.push(word);
+            if length < 3 {
+                continue;
+            }
+            // Byte offset of each character of the word, and of its end.
+            let bounds: Vec<usize> = whole
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(whole.len()))
+                .collect();
+            for from in 0..length - 1 {
+                for size in (2..=(length - from).min(length - 1)).rev() {
+                    let part = &whole[bounds[from]..bounds[from + size]];
+                    if self.jieba.has_word(part) {
+                        segments.push(Token {
+                            word: part,
+                            start: start + from,
+                            end: start + from + size,
+                            byte_start: byte_start + bounds[from],
+                            byte_end: byte_start + bounds[from + size],
+                        });
                     }
                 }
             }
-            segments.push(word);
         }
         segments
     }

@@ -24,6 +24,10 @@ use crate::analysis::Analyzer;
 /// A query longer than this is cut: ten thousand characters add nothing but time.
 pub const MAX_QUERY_CHARS: usize = 500;
 
+/// A query word found in more than this share of all records does not by itself make a record
+/// a hit when the query has rarer words (see `text_query`).
+pub const COMMON_SHARE: f64 = 0.05;
+
 /// The facets a search counts and filters by, with the index field behind each.
 pub const FACETS: [&str; 5] = ["field", "district", "stage", "mode", "institution_type"];
 
@@ -236,6 +240,52 @@ fn schema() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
+/// A snippet as HTML, its highlights in `<b>`. tantivy's own `to_html` assumes highlights lie
+/// inside the fragment and never overlap, which nested terms (a word and the dictionary words
+/// inside it) break: it panicked on generated records. Highlights are clipped to the fragment
+/// and merged here.
+fn snippet_html(snippet: &tantivy::snippet::Snippet) -> String {
+    let text = snippet.fragment();
+    let mut ranges: Vec<std::ops::Range<usize>> = snippet
+        .highlighted()
+        .iter()
+        .filter(|r| r.start < text.len() && text.is_char_boundary(r.start))
+        .map(|r| r.start..r.end.min(text.len()))
+        .filter(|r| r.start < r.end && text.is_char_boundary(r.end))
+        .collect();
+    ranges.sort_by_key(|r| r.start);
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    let escape = |part: &str, html: &mut String| {
+        for c in part.chars() {
+            match c {
+                '&' => html.push_str("&amp;"),
+                '<' => html.push_str("&lt;"),
+                '>' => html.push_str("&gt;"),
+                '"' => html.push_str("&quot;"),
+                '\'' => html.push_str("&#39;"),
+                c => html.push(c),
+            }
+        }
+    };
+    let mut html = String::with_capacity(text.len() + merged.len() * 7);
+    let mut from = 0;
+    for range in merged {
+        escape(&text[from..range.start], &mut html);
+        html.push_str("<b>");
+        escape(&text[range.clone()], &mut html);
+        html.push_str("</b>");
+        from = range.end;
+    }
+    escape(&text[from..], &mut html);
+    html
+}
+
 /// The maturity stage code of a TRL (the facet "stage").
 pub fn stage_of(trl: u8) -> &'static str {
     match trl {
@@ -432,14 +482,29 @@ impl SearchIndex {
     /// Every form of every query term, in title (weighing double) and body. A term that is a
     /// part of a longer query term (search mode yields both) counts less, so the whole term
     /// ranks first and the parts still find records written with other compounds.
-    fn text_query(&self, groups: &[Vec<String>]) -> Box<dyn Query> {
+    /// The share of documents a group's most frequent form appears in.
+    fn group_share(&self, searcher: &Searcher, group: &[String]) -> f64 {
+        let documents = searcher.num_docs().max(1) as f64;
+        group
+            .iter()
+            .flat_map(|form| [self.fields.title, self.fields.body].map(|f| (f, form)))
+            .map(|(field, form)| {
+                searcher
+                    .doc_freq(&Term::from_field_text(field, form))
+                    .unwrap_or(0) as f64
+                    / documents
+            })
+            .fold(0.0, f64::max)
+    }
+
+    fn text_query(&self, searcher: &Searcher, groups: &[Vec<String>]) -> Box<dyn Query> {
         let originals: Vec<&str> = groups.iter().map(|g| g[0].as_str()).collect();
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for group in groups {
+        let clauses = |group: &Vec<String>| {
             let is_part = originals
                 .iter()
                 .any(|other| other.len() > group[0].len() && other.contains(group[0].as_str()));
             let part_weight = if is_part { 0.5 } else { 1.0 };
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for (position, form) in group.iter().enumerate() {
                 // A synonym counts a little less than the word the user wrote.
                 let weight = part_weight * if position == 0 { 1.0 } else { 0.8 };
@@ -448,14 +513,35 @@ impl SearchIndex {
                         Term::from_field_text(field, form),
                         IndexRecordOption::WithFreqs,
                     );
-                    should.push((
+                    clauses.push((
                         Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(term), boost * weight)),
+                        Box::new(BoostQuery::new(Box::new(term), boost * weight)) as Box<dyn Query>,
                     ));
                 }
             }
+            clauses
+        };
+        if !self.analyzer.prunes_common_words() {
+            return Box::new(BooleanQuery::new(groups.iter().flat_map(clauses).collect()));
         }
-        Box::new(BooleanQuery::new(should))
+        // Words in more than COMMON_SHARE of all records ("问题", "技术", "系统") would make
+        // every search walk most of the index. When the query has rarer words, a record must
+        // match one of those; the common words still add to its score.
+        let (common, rare): (Vec<&Vec<String>>, Vec<&Vec<String>>) = groups
+            .iter()
+            .partition(|group| self.group_share(searcher, group) > COMMON_SHARE);
+        if rare.is_empty() || common.is_empty() {
+            return Box::new(BooleanQuery::new(groups.iter().flat_map(clauses).collect()));
+        }
+        let union = |groups: Vec<&Vec<String>>| -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(
+                groups.into_iter().flat_map(clauses).collect(),
+            ))
+        };
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, union(rare)),
+            (Occur::Should, union(common)),
+        ]))
     }
 
     fn term(&self, field: Field, value: &str) -> Box<dyn Query> {
@@ -526,7 +612,7 @@ impl SearchIndex {
     pub fn search_ids(&self, text: &str, top: usize) -> Result<Vec<(u64, f32)>, SearchError> {
         let groups = self.query_terms(text)?;
         let searcher = self.reader.searcher();
-        let query = self.text_query(&groups);
+        let query = self.text_query(&searcher, &groups);
         let top_docs =
             searcher.search(&query, &TopDocs::with_limit(top.max(1)).order_by_score())?;
         self.ids_of(&searcher, top_docs)
@@ -562,13 +648,13 @@ impl SearchIndex {
     /// A search with its scope, filters, sort, page and facet counts.
     pub fn run(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let groups = self.query_terms(&request.text)?;
+        let searcher = self.reader.searcher();
         let query = self.filtered(
-            self.text_query(&groups),
+            self.text_query(&searcher, &groups),
             request.kind.as_deref(),
             request.scope,
             &request.filters,
         );
-        let searcher = self.reader.searcher();
         let limit = request.limit.clamp(1, 100);
         let offset = request.offset.min(10_000);
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match request.sort {
@@ -610,7 +696,7 @@ impl SearchIndex {
                 matched: self.matched_terms(&groups, &title, &body),
                 title,
                 score,
-                snippet: snippets.snippet_from_doc(&document).to_html(),
+                snippet: snippet_html(&snippets.snippet_from_doc(&document)),
                 status: Self::stored_text(&document, self.fields.status),
                 date: document
                     .get_first(self.fields.date)
@@ -680,8 +766,13 @@ impl SearchIndex {
         scope: Scope,
         n: usize,
     ) -> Result<Vec<Candidate>, SearchError> {
-        let query = self.filtered(self.text_query(groups), Some(kind), scope, &BTreeMap::new());
         let searcher = self.reader.searcher();
+        let query = self.filtered(
+            self.text_query(&searcher, groups),
+            Some(kind),
+            scope,
+            &BTreeMap::new(),
+        );
         let top_docs = searcher.search(&query, &TopDocs::with_limit(n.max(1)).order_by_score())?;
         let mut candidates = Vec::with_capacity(top_docs.len());
         for (score, address) in top_docs {
@@ -863,6 +954,37 @@ mod tests {
         let hits = index.search("集成电路设计", None, 10).unwrap();
         assert_eq!(hits[0].id, 2, "{hits:?}");
         assert!(hits[0].matched.contains(&"芯片".to_string()), "{hits:?}");
+    }
+
+    /// A word and the dictionary words inside it overlap; the snippet of such a text once
+    /// panicked in tantivy (found by the scale benchmark's generated records).
+    #[test]
+    fn snippets_of_nested_terms_highlight_without_panicking() {
+        let body = "电池 插电式混合动力 质子交换膜燃料电池 ".repeat(12);
+        let index = index_of(&[("质子交换膜燃料电池电堆", body.as_str())]);
+        let generated = "本成果针对前沿新材料中寿命较短的问题，研发了可重复使用火箭装置，并结合软体机器人，综合成本降低约20%。";
+        let index2 = index_of(&[("可重复使用火箭装置", generated)]);
+        for query in ["可重复使用火箭 软体机器人", "前沿新材料 火箭", "新材料"]
+        {
+            let hits = index2.search(query, None, 10).unwrap();
+            assert!(
+                hits[0].snippet.contains("<b>"),
+                "{query}: {}",
+                hits[0].snippet
+            );
+        }
+        for query in ["燃料电池", "电池 插电式混合动力", "质子交换膜 电池"] {
+            let hits = index.search(query, None, 10).unwrap();
+            assert_eq!(hits.len(), 1, "{query}");
+            assert!(
+                hits[0].snippet.contains("<b>"),
+                "{query}: {}",
+                hits[0].snippet
+            );
+        }
+        let terms = Analyzer::shared().segments("质子交换膜燃料电池");
+        let starts: Vec<usize> = terms.iter().map(|t| t.byte_start).collect();
+        assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{starts:?}");
     }
 
     #[test]

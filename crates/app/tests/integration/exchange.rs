@@ -368,10 +368,99 @@ async fn templates_read_back_with_the_required_headers() {
     let fields = zijin_domain::TechnicalField::defaults();
     for kind in [RecordKind::Achievement, RecordKind::Demand] {
         let table = exchange::read_table(&exchange::template(kind, &fields).unwrap()).unwrap();
-        assert_eq!(
-            table.headers,
-            exchange::columns(kind).map(str::to_string).to_vec()
-        );
+        let expected: Vec<String> = exchange::columns(kind)
+            .iter()
+            .chain(exchange::optional_columns(kind))
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(table.headers, expected);
         assert_eq!(table.rows.len(), 1, "one example row");
+    }
+}
+
+/// 期望成熟度 is optional: files without the column (older templates) still import; with it,
+/// each demand keeps the maturity it wants, and a bad value is named by row and column.
+#[tokio::test]
+async fn demands_import_with_or_without_the_wanted_maturity_column() {
+    for backend in BACKENDS {
+        let context = TestContext::new(backend).await;
+        let code = zijin_domain::CreditCode::complete("91320115MA1N2B3C4")
+            .unwrap()
+            .to_string();
+        let input = InstitutionInput {
+            name: "南京测试科技有限公司",
+            kind: "企业",
+            credit_code: &code,
+            district: "江宁区",
+            ..Default::default()
+        };
+        institutions::create(&context.app, &Actor::System("test"), &input)
+            .await
+            .unwrap();
+        let admin = Actor::System("test");
+        let row = |title: &str| {
+            format!(
+                "{title},低温下续航下降,新能源,锂电池,合作开发,300000,1000000,2099-06-30,{code},李经理,13800000000"
+            )
+        };
+        let required = exchange::DEMAND_COLUMNS.join(",");
+        let import = |csv: String| {
+            let app = context.app.clone();
+            let admin = admin.clone();
+            async move {
+                exchange::import(
+                    &app,
+                    &admin,
+                    RecordKind::Demand,
+                    csv.as_bytes(),
+                    false,
+                    &|_, _| {},
+                )
+                .await
+                .unwrap()
+            }
+        };
+        // Without the column.
+        let outcome = import(format!("{required}\n{}", row("旧模板需求"))).await;
+        assert!(
+            matches!(outcome, Outcome::Imported { count: 1, .. }),
+            "{backend:?}: {outcome:?}"
+        );
+        // With it: one row states a maturity, one leaves it empty, one is wrong.
+        let header = format!("{required},期望成熟度");
+        let report = refused(
+            import(format!(
+                "{header}\n{},中试\n{},\n{},十级",
+                row("甲"),
+                row("乙"),
+                row("丙")
+            ))
+            .await,
+        );
+        assert_eq!(report.problem_count, 1, "{backend:?}: {report:?}");
+        let problem = &report.problems[0];
+        assert_eq!((problem.row, problem.column.as_str()), (4, "期望成熟度"));
+        assert!(problem.reason.contains("十级"), "{}", problem.reason);
+        let outcome = import(format!("{header}\n{},中试\n{},", row("甲"), row("乙"))).await;
+        assert!(
+            matches!(outcome, Outcome::Imported { count: 2, .. }),
+            "{backend:?}: {outcome:?}"
+        );
+        let listed = zijin_app::records::list_demands(&context.app, &admin, Vec::new(), 1, 10)
+            .await
+            .unwrap();
+        let wanted = |title: &str| {
+            listed
+                .items
+                .iter()
+                .find(|d| d.details.title == title)
+                .unwrap_or_else(|| panic!("{title} imported"))
+                .details
+                .wanted_trl
+                .map(|t| t.level())
+        };
+        assert_eq!(wanted("甲"), Some(7), "中试 reads as its highest level");
+        assert_eq!(wanted("乙"), None);
+        assert_eq!(wanted("旧模板需求"), None);
     }
 }

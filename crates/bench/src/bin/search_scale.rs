@@ -1,0 +1,494 @@
+//! Issue 5, figures at scale: 1,000,000 achievements from the demo generator
+//! (`zijin_app::demo::scale`) turned into index documents exactly as the platform does
+//! (`zijin_app::search::document`), indexed on disk; documents per second, resident memory,
+//! top-10 search latency, and 10,000 demands matched. Beside it in the same run: SQLite FTS5
+//! with the trigram tokenizer over the same 1,000,000 texts, and Python jieba + rank_bm25 over
+//! the first 100,000 (our index is measured at 100,000 too, for the ratio). Run with
+//! `bench/search-scale`; sizes from `ZIJIN_BENCH_DOCS`, `ZIJIN_BENCH_BM25_DOCS`,
+//! `ZIJIN_BENCH_QUERIES`, `ZIJIN_BENCH_DEMANDS`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use sqlx::Connection;
+use zijin_app::demo::scale::ScaleGenerator;
+use zijin_domain::{Achievement, Coded, Demand, RecordStatus};
+use zijin_search::{
+    Document, FieldLabels, MatchConfig, Scope, SearchIndex, SearchRequest, Seeker, recommend,
+};
+use zijin_store::search_feed::{IndexedRecord, RecordForIndex};
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A line of /proc/self/status in MiB (VmRSS: resident now; VmHWM: the peak).
+fn memory_mib(key: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with(key))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<f64>().ok())
+        })
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn directory_mib(path: &Path) -> f64 {
+    let bytes: u64 = std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0);
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+const STAMP: &str = "2026-06-01T08:00:00+00:00";
+
+fn achievement_document(generator: &ScaleGenerator, index: u64) -> Document {
+    let entry = RecordForIndex {
+        record: IndexedRecord::Achievement(Achievement {
+            id: index as i64 + 1,
+            institution_id: 1 + (index % 500) as i64,
+            status: RecordStatus::Published,
+            details: generator.achievement(index),
+            review_comment: None,
+            priority: false,
+            created_at: STAMP.into(),
+            updated_at: STAMP.into(),
+        }),
+        district: generator.district(index).code().into(),
+        institution_kind: "university".into(),
+    };
+    zijin_app::search::document(&entry)
+}
+
+fn demand_document(generator: &ScaleGenerator, index: u64) -> Document {
+    let entry = RecordForIndex {
+        record: IndexedRecord::Demand(Demand {
+            id: index as i64 + 1,
+            institution_id: 1_000 + (index % 500) as i64,
+            status: RecordStatus::Published,
+            details: generator.demand(index),
+            review_comment: None,
+            priority: false,
+            created_at: STAMP.into(),
+            updated_at: STAMP.into(),
+        }),
+        district: generator.district(index + (1 << 40)).code().into(),
+        institution_kind: "enterprise".into(),
+    };
+    zijin_app::search::document(&entry)
+}
+
+/// Search-box queries: one to three of a demand's keywords, as a user types them.
+fn short_queries(generator: &ScaleGenerator, count: usize) -> Vec<String> {
+    (0..count as u64)
+        .map(|q| {
+            let keywords = generator.demand(q).keywords;
+            let take = 1 + (q % 3) as usize;
+            let mut words: Vec<String> = keywords.into_iter().take(take).collect();
+            if take == 3 {
+                // A third word from another demand of the same run, so not every query is one
+                // record's pair.
+                words.push(generator.demand(q + 7).keywords[0].clone());
+                words.truncate(3);
+            }
+            words.join(" ")
+        })
+        .collect()
+}
+
+struct Latency {
+    p50: f64,
+    p99: f64,
+    mean: f64,
+}
+
+fn latency(mut millis: Vec<f64>) -> Latency {
+    millis.sort_by(f64::total_cmp);
+    let at = |q: f64| millis[((millis.len() as f64 * q) as usize).min(millis.len() - 1)];
+    Latency {
+        p50: at(0.50),
+        p99: at(0.99),
+        mean: millis.iter().sum::<f64>() / millis.len() as f64,
+    }
+}
+
+fn timed_each(queries: &[String], mut run: impl FnMut(&str)) -> Latency {
+    // Warm-up: the first queries read the index from disk.
+    for query in queries.iter().take(100) {
+        run(query);
+    }
+    let millis = queries
+        .iter()
+        .map(|query| {
+            let start = Instant::now();
+            run(query);
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    latency(millis)
+}
+
+fn request(text: &str, facets: bool) -> SearchRequest {
+    SearchRequest {
+        kind: Some("achievement".into()),
+        scope: Scope::Public,
+        limit: 10,
+        with_facets: facets,
+        ..SearchRequest::new(text)
+    }
+}
+
+/// Indexes `count` generated achievements into a fresh index at `directory`: seconds taken,
+/// generation included.
+fn build_index(directory: &Path, generator: &ScaleGenerator, count: u64) -> f64 {
+    let _ = std::fs::remove_dir_all(directory);
+    let (index, _) = SearchIndex::open(directory).expect("index directory");
+    let bar = (count >= 100_000).then(|| count / 10);
+    let start = Instant::now();
+    let mut batch = Vec::with_capacity(10_000);
+    for n in 0..count {
+        batch.push(achievement_document(generator, n));
+        if batch.len() == 10_000 || n + 1 == count {
+            index.upsert(&batch).expect("upsert");
+            batch.clear();
+        }
+        if bar.is_some_and(|step| (n + 1) % step == 0) {
+            eprint!("\r    indexed {} / {count}", n + 1);
+        }
+    }
+    index.commit(Some(count as i64)).expect("commit");
+    let seconds = start.elapsed().as_secs_f64();
+    if bar.is_some() {
+        eprintln!();
+    }
+    seconds
+}
+
+fn field_labels() -> FieldLabels {
+    zijin_domain::TechnicalField::defaults()
+        .into_iter()
+        .map(|f| (f.code, f.label))
+        .collect()
+}
+
+/// Matches `count` generated demands against the index on two threads: seconds taken and the
+/// mean number of recommendations per demand.
+fn match_demands(index: &SearchIndex, generator: &ScaleGenerator, count: usize) -> (f64, f64) {
+    let config = MatchConfig::shipped();
+    let labels = field_labels();
+    let next = AtomicUsize::new(0);
+    let made = AtomicUsize::new(0);
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= count {
+                        break;
+                    }
+                    let document = demand_document(generator, n as u64);
+                    let seeker = Seeker {
+                        text: format!("{} {}", document.title, document.body),
+                        profile: document.profile,
+                        own: None,
+                    };
+                    let kept = recommend(
+                        index,
+                        &config,
+                        &labels,
+                        &seeker,
+                        "achievement",
+                        Scope::Listed,
+                        config.candidates.keep,
+                    )
+                    .expect("recommend");
+                    let kept = kept
+                        .iter()
+                        .filter(|r| r.score >= config.candidates.minimum_score)
+                        .count();
+                    made.fetch_add(kept, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    (
+        start.elapsed().as_secs_f64(),
+        made.into_inner() as f64 / count as f64,
+    )
+}
+
+/// SQLite FTS5, trigram tokenizer: the same texts, the same search-box queries (each word a
+/// quoted phrase, any of them, ranked by FTS5's bm25, with a snippet).
+async fn fts5(path: &Path, generator: &ScaleGenerator, count: u64, queries: &[String]) -> Fts5 {
+    let _ = std::fs::remove_file(path);
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Off)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Off);
+    let mut connection = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .expect("sqlite");
+    sqlx::query("CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize = 'trigram')")
+        .execute(&mut connection)
+        .await
+        .expect("FTS5 with the trigram tokenizer (SQLite 3.34 or later)");
+    let start = Instant::now();
+    let mut n = 0;
+    while n < count {
+        let mut tx = connection.begin().await.expect("begin");
+        for _ in 0..10_000.min(count - n) {
+            let document = achievement_document(generator, n);
+            sqlx::query("INSERT INTO docs (rowid, title, body) VALUES (?, ?, ?)")
+                .bind(document.id as i64)
+                .bind(&document.title)
+                .bind(&document.body)
+                .execute(&mut *tx)
+                .await
+                .expect("insert");
+            n += 1;
+        }
+        tx.commit().await.expect("commit");
+        if count >= 100_000 && n % (count / 10) == 0 {
+            eprint!("\r    FTS5 inserted {n} / {count}");
+        }
+    }
+    eprintln!();
+    let index_seconds = start.elapsed().as_secs_f64();
+    let size_mib = std::fs::metadata(path)
+        .map(|m| m.len() as f64 / (1024.0 * 1024.0))
+        .unwrap_or(f64::NAN);
+    let expression = |query: &str| {
+        query
+            .split_whitespace()
+            .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    };
+    let mut millis = Vec::with_capacity(queries.len());
+    let mut empty = 0;
+    for (position, query) in queries.iter().enumerate() {
+        let start = Instant::now();
+        let rows = sqlx::query(
+            "SELECT rowid, title, snippet(docs, 1, '<b>', '</b>', '…', 16) FROM docs \
+             WHERE docs MATCH ? ORDER BY rank LIMIT 10",
+        )
+        .bind(expression(query))
+        .fetch_all(&mut connection)
+        .await
+        .expect("FTS5 query");
+        // The first 100 warm the cache, as for our index.
+        if position >= 100 {
+            millis.push(start.elapsed().as_secs_f64() * 1000.0);
+            empty += usize::from(rows.is_empty());
+        }
+    }
+    Fts5 {
+        index_seconds,
+        size_mib,
+        latency: latency(millis),
+        empty,
+    }
+}
+
+struct Fts5 {
+    index_seconds: f64,
+    size_mib: f64,
+    latency: Latency,
+    empty: usize,
+}
+
+#[derive(serde::Deserialize)]
+struct Bm25 {
+    index_seconds: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    mean_ms: f64,
+    queries: usize,
+    max_rss_mib: f64,
+}
+
+/// Python jieba + rank_bm25 over the same documents and queries (`bench/bm25/bm25.py`).
+fn python_bm25(
+    python: &str,
+    work: &Path,
+    generator: &ScaleGenerator,
+    count: u64,
+    queries: &[String],
+) -> Bm25 {
+    let documents = work.join("bm25-documents.tsv");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&documents).expect("tsv"));
+    for n in 0..count {
+        let document = achievement_document(generator, n);
+        writeln!(
+            file,
+            "{}\t{}\t{}",
+            document.id, document.title, document.body
+        )
+        .expect("write");
+    }
+    file.flush().expect("flush");
+    let query_file = work.join("bm25-queries.txt");
+    std::fs::write(&query_file, queries.join("\n")).expect("queries");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/bm25/bm25.py");
+    let output = std::process::Command::new(python)
+        .arg(script)
+        .arg(&documents)
+        .arg(&query_file)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("python");
+    assert!(output.status.success(), "bm25.py failed");
+    serde_json::from_slice(&output.stdout).expect("bm25.py prints JSON")
+}
+
+fn main() {
+    let documents: u64 = env_or("ZIJIN_BENCH_DOCS", 1_000_000);
+    let bm25_documents: u64 = env_or("ZIJIN_BENCH_BM25_DOCS", 100_000);
+    let query_count: usize = env_or("ZIJIN_BENCH_QUERIES", 2_000);
+    let bm25_queries: usize = env_or("ZIJIN_BENCH_BM25_QUERIES", 300);
+    let demands: usize = env_or("ZIJIN_BENCH_DEMANDS", 10_000);
+    let work = PathBuf::from(
+        std::env::var("ZIJIN_BENCH_DIR")
+            .unwrap_or_else(|_| "/var/tmp/zijin-bench/search-scale".into()),
+    );
+    std::fs::create_dir_all(&work).expect("work directory");
+    let generator = ScaleGenerator::new();
+    let queries = short_queries(&generator, query_count + 100);
+    let demand_texts: Vec<String> = (0..query_count as u64 + 100)
+        .map(|n| {
+            let d = demand_document(&generator, n);
+            format!("{} {}", d.title, d.body)
+        })
+        .collect();
+    println!("search at scale: {documents} achievements from the demo generator, 2 cores");
+    println!("  query sample: {:?} / {:?}", queries[0], demand_texts[0]);
+
+    // Ours at full size.
+    let directory = work.join("index");
+    let seconds = build_index(&directory, &generator, documents);
+    println!(
+        "  zijin index: {documents} documents in {seconds:.1} s = {:.0} documents/s (generation included); \
+         peak resident {:.0} MiB while indexing; index on disk {:.0} MiB",
+        documents as f64 / seconds,
+        memory_mib("VmHWM:"),
+        directory_mib(&directory)
+    );
+    let full_short = {
+        // A fresh open, as a server process starts.
+        let (index, _) = SearchIndex::open(&directory).expect("reopen");
+        let short = timed_each(&queries, |q| {
+            index.run(&request(q, false)).expect("search");
+        });
+        let faceted = timed_each(&queries, |q| {
+            index.run(&request(q, true)).expect("search");
+        });
+        let long = timed_each(&demand_texts, |q| {
+            index.run(&request(q, false)).expect("search");
+        });
+        println!(
+            "  zijin top-10 search ({query_count} queries after 100 warm-up, snippets and matched terms):"
+        );
+        for (label, l) in [
+            ("1–3 words", &short),
+            ("1–3 words + facet counts", &faceted),
+            ("a demand's whole text", &long),
+        ] {
+            println!(
+                "    {label:<28} p50 {:.2} ms  p99 {:.2} ms  mean {:.2} ms",
+                l.p50, l.p99, l.mean
+            );
+        }
+        let (match_seconds, kept) = match_demands(&index, &generator, demands);
+        println!(
+            "  zijin matching: {demands} demands in {match_seconds:.1} s on 2 threads ({:.1} ms a demand, {kept:.1} recommendations kept each)",
+            match_seconds * 1000.0 / demands as f64
+        );
+        println!(
+            "  zijin resident memory after searching and matching: {:.0} MiB (index, jieba dictionary, process)",
+            memory_mib("VmRSS:")
+        );
+        short
+    };
+
+    // SQLite FTS5 trigram at full size.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let fts = runtime.block_on(fts5(
+        &work.join("fts5.sqlite"),
+        &generator,
+        documents,
+        &queries,
+    ));
+    println!(
+        "  SQLite FTS5 trigram: {documents} documents in {:.1} s = {:.0} documents/s; file {:.0} MiB; \
+         top-10 p50 {:.2} ms  p99 {:.2} ms  mean {:.2} ms; {} of {query_count} queries found nothing",
+        fts.index_seconds,
+        documents as f64 / fts.index_seconds,
+        fts.size_mib,
+        fts.latency.p50,
+        fts.latency.p99,
+        fts.latency.mean,
+        fts.empty
+    );
+    let _ = std::fs::remove_file(work.join("fts5.sqlite"));
+
+    // Python jieba + rank_bm25 at 100,000, and ours at the same size.
+    let small = &queries[..(bm25_queries + 100).min(queries.len())];
+    let small_directory = work.join("index-small");
+    let small_seconds = build_index(&small_directory, &generator, bm25_documents);
+    let (small_index, _) = SearchIndex::open(&small_directory).expect("reopen");
+    let ours = timed_each(small, |q| {
+        small_index.run(&request(q, false)).expect("search");
+    });
+    println!(
+        "  zijin at {bm25_documents}: indexed in {small_seconds:.1} s; top-10 p50 {:.2} ms  p99 {:.2} ms  mean {:.2} ms",
+        ours.p50, ours.p99, ours.mean
+    );
+    match std::env::var("ZIJIN_BENCH_PYTHON") {
+        Ok(python) => {
+            let bm25 = python_bm25(&python, &work, &generator, bm25_documents, small);
+            println!(
+                "  Python jieba + rank_bm25 at {bm25_documents}: indexed in {:.1} s; top-10 p50 {:.2} ms  p99 {:.2} ms  mean {:.2} ms ({} queries); peak resident {:.0} MiB",
+                bm25.index_seconds,
+                bm25.p50_ms,
+                bm25.p99_ms,
+                bm25.mean_ms,
+                bm25.queries,
+                bm25.max_rss_mib
+            );
+            println!(
+                "  ratios at {bm25_documents} (Python ÷ zijin): indexing {:.1}×, p50 {:.0}×, p99 {:.0}×",
+                bm25.index_seconds / small_seconds,
+                bm25.p50_ms / ours.p50,
+                bm25.p99_ms / ours.p99
+            );
+        }
+        Err(_) => println!(
+            "  Python jieba + rank_bm25: skipped (ZIJIN_BENCH_PYTHON not set; bench/search-scale sets it)"
+        ),
+    }
+    println!(
+        "  ratios at {documents} (FTS5 ÷ zijin): indexing time {:.1}×, p50 {:.1}×, p99 {:.1}×",
+        fts.index_seconds / seconds,
+        fts.latency.p50 / full_short.p50,
+        fts.latency.p99 / full_short.p99
+    );
+}

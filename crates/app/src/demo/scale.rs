@@ -207,7 +207,8 @@ impl ScaleGenerator {
             cooperation_modes: Self::modes(index, 1),
             budget_min: Money::from_fen(min).ok(),
             budget_max: Money::from_fen(min * 3).ok(),
-            wanted_trl: (mix(index, 18) % 2 == 0)
+            wanted_trl: mix(index, 18)
+                .is_multiple_of(2)
                 .then(|| Trl::new(4 + (mix(index, 19) % 5) as u8))
                 .flatten(),
             deadline: chrono::NaiveDate::from_ymd_opt(2027, 12, 31),

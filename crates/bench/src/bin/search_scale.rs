@@ -158,7 +158,7 @@ fn request(text: &str, facets: bool) -> SearchRequest {
 fn build_index(directory: &Path, generator: &ScaleGenerator, count: u64) -> f64 {
     let _ = std::fs::remove_dir_all(directory);
     let (index, _) = SearchIndex::open(directory).expect("index directory");
-    let bar = (count >= 100_000).then(|| count / 10);
+    let bar = (count >= 100_000).then_some(count / 10);
     let start = Instant::now();
     let mut batch = Vec::with_capacity(10_000);
     for n in 0..count {

@@ -27,6 +27,8 @@ pub const MAX_QUERY_CHARS: usize = 500;
 /// A query word found in more than this share of all records does not by itself make a record
 /// a hit when the query has rarer words (see `text_query`).
 pub const COMMON_SHARE: f64 = 0.05;
+/// ... and in more than this many records: in a small index every word is "common".
+pub const COMMON_MINIMUM: u64 = 1_000;
 
 /// The facets a search counts and filters by, with the index field behind each.
 pub const FACETS: [&str; 5] = ["field", "district", "stage", "mode", "institution_type"];
@@ -527,9 +529,12 @@ impl SearchIndex {
         // Words in more than COMMON_SHARE of all records ("问题", "技术", "系统") would make
         // every search walk most of the index. When the query has rarer words, a record must
         // match one of those; the common words still add to its score.
-        let (common, rare): (Vec<&Vec<String>>, Vec<&Vec<String>>) = groups
-            .iter()
-            .partition(|group| self.group_share(searcher, group) > COMMON_SHARE);
+        let (common, rare): (Vec<&Vec<String>>, Vec<&Vec<String>>) =
+            groups.iter().partition(|group| {
+                searcher.num_docs() as f64 * self.group_share(searcher, group)
+                    > COMMON_MINIMUM as f64
+                    && self.group_share(searcher, group) > COMMON_SHARE
+            });
         if rare.is_empty() || common.is_empty() {
             return Box::new(BooleanQuery::new(groups.iter().flat_map(clauses).collect()));
         }

@@ -126,12 +126,13 @@ impl Analyzer {
         self.term_count
     }
 
-    /// The segments of a text, in order of where they start. The domain analyzer takes jieba's
-    /// precise cut and adds, after each word of three or more characters, every dictionary word
-    /// inside it — jieba's own search mode adds only two- and three-character parts, so
-    /// "集成电路设计" would not yield "集成电路". The plain analyzer is jieba's precise cut alone.
-    /// Starts never go backwards, as tantivy's snippets expect (its highlights of nested
-    /// words are still mended in `index::snippet_html`).
+    /// The segments of a text, in order. The domain analyzer takes jieba's precise cut and adds,
+    /// after each word of three or more characters, every dictionary word inside it — jieba's
+    /// own search mode adds only two- and three-character parts, so "集成电路设计" would not
+    /// yield "集成电路". The plain analyzer is jieba's precise cut alone.
+    /// A part keeps its own character positions but carries its word's byte range, so byte
+    /// ranges never go backwards, as tantivy's snippets need (nested ranges made `to_html`
+    /// panic); a highlighted part highlights its whole word.
     pub fn segments<'a>(&self, text: &'a str) -> Vec<Token<'a>> {
         let words = self.jieba.tokenize(text, TokenizeMode::Default, true);
         if self.mode == TokenizeMode::Default {
@@ -140,7 +141,8 @@ impl Analyzer {
         let mut segments = Vec::with_capacity(words.len() * 2);
         for word in words {
             let length = word.end - word.start;
-            let (start, byte_start, whole) = (word.start, word.byte_start, word.word);
+            let (start, byte_start, byte_end, whole) =
+                (word.start, word.byte_start, word.byte_end, word.word);
             segments.push(word);
             if length < 3 {
                 continue;
@@ -159,8 +161,8 @@ impl Analyzer {
                             word: part,
                             start: start + from,
                             end: start + from + size,
-                            byte_start: byte_start + bounds[from],
-                            byte_end: byte_start + bounds[from + size],
+                            byte_start,
+                            byte_end,
                         });
                     }
                 }

@@ -242,52 +242,6 @@ fn schema() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
-/// A snippet as HTML, its highlights in `<b>`. tantivy's own `to_html` assumes highlights lie
-/// inside the fragment and never overlap, which nested terms (a word and the dictionary words
-/// inside it) break: it panicked on generated records. Highlights are clipped to the fragment
-/// and merged here.
-fn snippet_html(snippet: &tantivy::snippet::Snippet) -> String {
-    let text = snippet.fragment();
-    let mut ranges: Vec<std::ops::Range<usize>> = snippet
-        .highlighted()
-        .iter()
-        .filter(|r| r.start < text.len() && text.is_char_boundary(r.start))
-        .map(|r| r.start..r.end.min(text.len()))
-        .filter(|r| r.start < r.end && text.is_char_boundary(r.end))
-        .collect();
-    ranges.sort_by_key(|r| r.start);
-    let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(ranges.len());
-    for range in ranges {
-        match merged.last_mut() {
-            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-            _ => merged.push(range),
-        }
-    }
-    let escape = |part: &str, html: &mut String| {
-        for c in part.chars() {
-            match c {
-                '&' => html.push_str("&amp;"),
-                '<' => html.push_str("&lt;"),
-                '>' => html.push_str("&gt;"),
-                '"' => html.push_str("&quot;"),
-                '\'' => html.push_str("&#39;"),
-                c => html.push(c),
-            }
-        }
-    };
-    let mut html = String::with_capacity(text.len() + merged.len() * 7);
-    let mut from = 0;
-    for range in merged {
-        escape(&text[from..range.start], &mut html);
-        html.push_str("<b>");
-        escape(&text[range.clone()], &mut html);
-        html.push_str("</b>");
-        from = range.end;
-    }
-    escape(&text[from..], &mut html);
-    html
-}
-
 /// The maturity stage code of a TRL (the facet "stage").
 pub fn stage_of(trl: u8) -> &'static str {
     match trl {
@@ -481,24 +435,23 @@ impl SearchIndex {
         Ok(groups)
     }
 
-    /// Every form of every query term, in title (weighing double) and body. A term that is a
-    /// part of a longer query term (search mode yields both) counts less, so the whole term
-    /// ranks first and the parts still find records written with other compounds.
-    /// The share of documents a group's most frequent form appears in.
-    fn group_share(&self, searcher: &Searcher, group: &[String]) -> f64 {
-        let documents = searcher.num_docs().max(1) as f64;
+    /// How many records the group's most frequent form appears in.
+    fn group_frequency(&self, searcher: &Searcher, group: &[String]) -> u64 {
         group
             .iter()
             .flat_map(|form| [self.fields.title, self.fields.body].map(|f| (f, form)))
             .map(|(field, form)| {
                 searcher
                     .doc_freq(&Term::from_field_text(field, form))
-                    .unwrap_or(0) as f64
-                    / documents
+                    .unwrap_or(0)
             })
-            .fold(0.0, f64::max)
+            .max()
+            .unwrap_or(0)
     }
 
+    /// Every form of every query term, in title (weighing double) and body. A term that is a
+    /// part of a longer query term (search mode yields both) counts less, so the whole term
+    /// ranks first and the parts still find records written with other compounds.
     fn text_query(&self, searcher: &Searcher, groups: &[Vec<String>]) -> Box<dyn Query> {
         let originals: Vec<&str> = groups.iter().map(|g| g[0].as_str()).collect();
         let clauses = |group: &Vec<String>| {
@@ -529,12 +482,10 @@ impl SearchIndex {
         // Words in more than COMMON_SHARE of all records ("问题", "技术", "系统") would make
         // every search walk most of the index. When the query has rarer words, a record must
         // match one of those; the common words still add to its score.
-        let (common, rare): (Vec<&Vec<String>>, Vec<&Vec<String>>) =
-            groups.iter().partition(|group| {
-                searcher.num_docs() as f64 * self.group_share(searcher, group)
-                    > COMMON_MINIMUM as f64
-                    && self.group_share(searcher, group) > COMMON_SHARE
-            });
+        let common_above = COMMON_MINIMUM.max((searcher.num_docs() as f64 * COMMON_SHARE) as u64);
+        let (common, rare): (Vec<&Vec<String>>, Vec<&Vec<String>>) = groups
+            .iter()
+            .partition(|group| self.group_frequency(searcher, group) > common_above);
         if rare.is_empty() || common.is_empty() {
             return Box::new(BooleanQuery::new(groups.iter().flat_map(clauses).collect()));
         }
@@ -701,7 +652,7 @@ impl SearchIndex {
                 matched: self.matched_terms(&groups, &title, &body),
                 title,
                 score,
-                snippet: snippet_html(&snippets.snippet_from_doc(&document)),
+                snippet: snippets.snippet_from_doc(&document).to_html(),
                 status: Self::stored_text(&document, self.fields.status),
                 date: document
                     .get_first(self.fields.date)
@@ -962,34 +913,79 @@ mod tests {
     }
 
     /// A word and the dictionary words inside it overlap; the snippet of such a text once
-    /// panicked in tantivy (found by the scale benchmark's generated records).
+    /// panicked in tantivy, and once cut a word short (found by the scale benchmark's records).
     #[test]
     fn snippets_of_nested_terms_highlight_without_panicking() {
-        let body = "电池 插电式混合动力 质子交换膜燃料电池 ".repeat(12);
-        let index = index_of(&[("质子交换膜燃料电池电堆", body.as_str())]);
+        let fuel_cells = "电池 插电式混合动力 质子交换膜燃料电池 ".repeat(12);
         let generated = "本成果针对前沿新材料中寿命较短的问题，研发了可重复使用火箭装置，并结合软体机器人，综合成本降低约20%。";
-        let index2 = index_of(&[("可重复使用火箭装置", generated)]);
-        for query in ["可重复使用火箭 软体机器人", "前沿新材料 火箭", "新材料"]
-        {
-            let hits = index2.search(query, None, 10).unwrap();
-            assert!(
-                hits[0].snippet.contains("<b>"),
-                "{query}: {}",
-                hits[0].snippet
-            );
-        }
-        for query in ["燃料电池", "电池 插电式混合动力", "质子交换膜 电池"] {
+        for (title, body, query, highlighted) in [
+            (
+                "质子交换膜燃料电池电堆",
+                fuel_cells.as_str(),
+                "燃料电池",
+                "<b>质子交换膜燃料电池</b>",
+            ),
+            (
+                "质子交换膜燃料电池电堆",
+                &fuel_cells,
+                "电池 插电式混合动力",
+                "<b>插电式混合动力</b>",
+            ),
+            (
+                "可重复使用火箭装置",
+                generated,
+                "前沿新材料 火箭",
+                "<b>前沿新材料</b>",
+            ),
+            (
+                "可重复使用火箭装置",
+                generated,
+                "软体机器人",
+                "<b>软体机器人</b>",
+            ),
+        ] {
+            let index = index_of(&[(title, body)]);
             let hits = index.search(query, None, 10).unwrap();
             assert_eq!(hits.len(), 1, "{query}");
             assert!(
-                hits[0].snippet.contains("<b>"),
+                hits[0].snippet.contains(highlighted),
                 "{query}: {}",
                 hits[0].snippet
             );
+            assert!(!hits[0].snippet.contains("<b><b>"), "{}", hits[0].snippet);
         }
-        let terms = Analyzer::shared().segments("质子交换膜燃料电池");
-        let starts: Vec<usize> = terms.iter().map(|t| t.byte_start).collect();
-        assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{starts:?}");
+        let segments = Analyzer::shared().segments("质子交换膜燃料电池 电堆");
+        let ranges: Vec<(usize, usize)> = segments
+            .iter()
+            .map(|t| (t.byte_start, t.byte_end))
+            .collect();
+        assert!(segments.len() > 3, "the word and its parts: {ranges:?}");
+        assert!(
+            ranges
+                .windows(2)
+                .all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1),
+            "byte ranges never go backwards: {ranges:?}"
+        );
+    }
+
+    /// A word in more than COMMON_SHARE (and COMMON_MINIMUM) of the records no longer makes a
+    /// hit by itself when the query has a rarer word, but still raises the records it is in.
+    #[test]
+    fn common_words_add_to_a_score_but_do_not_make_a_hit() {
+        let mut records = vec![("锂电池隔膜", "涂覆隔膜 问题"), ("锂电池隔膜", "涂覆隔膜")];
+        records.extend(std::iter::repeat_n(("电机控制", "解决了发热问题"), 1_200));
+        let index = index_of(&records);
+        let mut request = SearchRequest::new("锂电池 问题");
+        request.limit = 5;
+        let found = index.run(&request).unwrap();
+        assert_eq!(found.total, 2, "only the records with the rarer word");
+        assert_eq!(
+            found.hits[0].id, 1,
+            "the common word still counts: {:?}",
+            found.hits
+        );
+        // A query of common words alone still finds their records.
+        assert_eq!(index.run(&SearchRequest::new("问题")).unwrap().total, 1_201);
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl TokenStream for DomainTokenStream<'_> {
             return false;
         };
         self.token.offset_from = next.byte_start;
-        self.token.offset_to = next.byte_start + next.word.len();
+        self.token.offset_to = next.byte_end;
         // Positions in characters, so that overlapping search-mode segments keep their order.
         self.token.position = next.start;
         self.token.position_length = next.end - next.start;

@@ -9,21 +9,32 @@ use zijin_testkit::{BACKENDS, TestContext};
 
 const UNIVERSITY_CODE: &str = "12320102MB1AAAAA0";
 
-async fn with_university(context: &TestContext) -> String {
-    let code = zijin_domain::CreditCode::complete(&UNIVERSITY_CODE[..17])
+/// Registers an institution under a credit code completed from its first 17 characters.
+async fn with_institution(
+    context: &TestContext,
+    name: &str,
+    kind: &str,
+    code_stem: &str,
+    district: &str,
+) -> String {
+    let code = zijin_domain::CreditCode::complete(&code_stem[..17])
         .unwrap()
         .to_string();
     let input = InstitutionInput {
-        name: "南京测试大学",
-        kind: "高校",
+        name,
+        kind,
         credit_code: &code,
-        district: "栖霞区",
+        district,
         ..Default::default()
     };
     institutions::create(&context.app, &Actor::System("test"), &input)
         .await
         .unwrap();
     code
+}
+
+async fn with_university(context: &TestContext) -> String {
+    with_institution(context, "南京测试大学", "高校", UNIVERSITY_CODE, "栖霞区").await
 }
 
 /// An .xlsx of achievements; `spoil` may change a row's cells (row 0 is the first data row).
@@ -384,19 +395,14 @@ async fn templates_read_back_with_the_required_headers() {
 async fn demands_import_with_or_without_the_wanted_maturity_column() {
     for backend in BACKENDS {
         let context = TestContext::new(backend).await;
-        let code = zijin_domain::CreditCode::complete("91320115MA1N2B3C4")
-            .unwrap()
-            .to_string();
-        let input = InstitutionInput {
-            name: "南京测试科技有限公司",
-            kind: "企业",
-            credit_code: &code,
-            district: "江宁区",
-            ..Default::default()
-        };
-        institutions::create(&context.app, &Actor::System("test"), &input)
-            .await
-            .unwrap();
+        let code = with_institution(
+            &context,
+            "南京测试科技有限公司",
+            "企业",
+            "91320115MA1N2B3C4",
+            "江宁区",
+        )
+        .await;
         let admin = Actor::System("test");
         let row = |title: &str| {
             format!(

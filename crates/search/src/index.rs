@@ -420,23 +420,86 @@ impl SearchIndex {
 
     /// The query as index terms: its segments, each widened to its synonyms.
     pub fn query_terms(&self, text: &str) -> Result<Vec<Vec<String>>, SearchError> {
-        let cut: String = text.chars().take(MAX_QUERY_CHARS).collect();
-        let analyzer = self.analyzer;
-        let mut seen = HashSet::new();
-        let groups: Vec<Vec<String>> = analyzer
-            .terms(&cut)
+        Ok(self
+            .counted_terms(text)?
             .into_iter()
-            .filter(|term| seen.insert(term.clone()))
-            .map(|term| analyzer.widen(&term))
-            .collect();
-        if groups.is_empty() {
-            return Err(SearchError::EmptyQuery);
-        }
-        Ok(groups)
+            .map(|(group, _)| group)
+            .collect())
     }
 
-    /// How many records the group's most frequent form appears in.
-    fn group_frequency(&self, searcher: &Searcher, group: &[String]) -> u64 {
+    /// The query's groups in order of first use, each with how often the text uses its term.
+    fn counted_terms(&self, text: &str) -> Result<Vec<(Vec<String>, usize)>, SearchError> {
+        let cut: String = text.chars().take(MAX_QUERY_CHARS).collect();
+        let analyzer = self.analyzer;
+        let mut order: Vec<String> = Vec::new();
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for term in analyzer.terms(&cut) {
+            let count = counts.entry(term.clone()).or_insert(0);
+            if *count == 0 {
+                order.push(term);
+            }
+            *count += 1;
+        }
+        if order.is_empty() {
+            return Err(SearchError::EmptyQuery);
+        }
+        Ok(order
+            .into_iter()
+            .map(|term| {
+                let count = counts[&term];
+                (analyzer.widen(&term), count)
+            })
+            .collect())
+    }
+
+    /// The groups that say most about a long text, as Lucene's "more like this" picks them:
+    /// how often the text uses a term times how rare the term is in the index, best first,
+    /// while the postings they would read stay within `budget` (the best one always). A
+    /// demand's whole text has thirty and more terms; on a large index its frequent words would
+    /// make each candidate search read most of the index for little change in rank.
+    fn telling_terms(
+        &self,
+        searcher: &Searcher,
+        text: &str,
+        budget: u64,
+    ) -> Result<Vec<Vec<String>>, SearchError> {
+        let counted = self.counted_terms(text)?;
+        let documents = searcher.num_docs() as f64;
+        let mut weighed: Vec<(usize, f64, u64)> = Vec::with_capacity(counted.len());
+        for (position, (group, count)) in counted.iter().enumerate() {
+            let frequencies = self.form_frequencies(searcher, group);
+            let frequency = frequencies.iter().copied().max().unwrap_or(0);
+            // A term no record uses finds nothing: it must not take the place of one that does.
+            if frequency == 0 {
+                continue;
+            }
+            let frequency = frequency as f64;
+            let rarity = (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln();
+            weighed.push((position, *count as f64 * rarity, frequencies.iter().sum()));
+        }
+        weighed.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut spent = 0;
+        let mut kept: Vec<usize> = Vec::with_capacity(weighed.len());
+        for (position, _, postings) in weighed {
+            if kept.is_empty() || spent + postings <= budget {
+                spent += postings;
+                kept.push(position);
+            }
+        }
+        if kept.is_empty() {
+            // Nothing in the index uses any of the terms: the search finds nothing either way.
+            return Ok(counted.into_iter().map(|(group, _)| group).collect());
+        }
+        // Back in the text's order: the part-of-a-longer-word rule compares groups.
+        kept.sort_unstable();
+        Ok(kept
+            .into_iter()
+            .map(|position| counted[position].0.clone())
+            .collect())
+    }
+
+    /// How many records each form of the group appears in, in title and in body.
+    fn form_frequencies(&self, searcher: &Searcher, group: &[String]) -> Vec<u64> {
         group
             .iter()
             .flat_map(|form| [self.fields.title, self.fields.body].map(|f| (f, form)))
@@ -445,6 +508,13 @@ impl SearchIndex {
                     .doc_freq(&Term::from_field_text(field, form))
                     .unwrap_or(0)
             })
+            .collect()
+    }
+
+    /// How many records the group's most frequent form appears in.
+    fn group_frequency(&self, searcher: &Searcher, group: &[String]) -> u64 {
+        self.form_frequencies(searcher, group)
+            .into_iter()
             .max()
             .unwrap_or(0)
     }
@@ -717,14 +787,16 @@ impl SearchIndex {
     /// profile, for the matcher to score further.
     pub fn candidates(
         &self,
-        groups: &[Vec<String>],
+        text: &str,
         kind: &str,
         scope: Scope,
         n: usize,
+        postings_budget: u64,
     ) -> Result<Vec<Candidate>, SearchError> {
         let searcher = self.reader.searcher();
+        let groups = self.telling_terms(&searcher, text, postings_budget)?;
         let query = self.filtered(
-            self.text_query(&searcher, groups),
+            self.text_query(&searcher, &groups),
             Some(kind),
             scope,
             &BTreeMap::new(),
@@ -986,6 +1058,35 @@ mod tests {
         );
         // A query of common words alone still finds their records.
         assert_eq!(index.run(&SearchRequest::new("问题")).unwrap().total, 1_201);
+    }
+
+    #[test]
+    fn a_postings_budget_keeps_the_telling_terms_of_a_long_text() {
+        let mut records: Vec<(String, String)> = (0..30)
+            .map(|i| (format!("电池管理样品{i}"), "电池".to_string()))
+            .collect();
+        records.push(("固态电解质".into(), "电池".into()));
+        let records: Vec<(&str, &str)> = records
+            .iter()
+            .map(|(t, b)| (t.as_str(), b.as_str()))
+            .collect();
+        let index = index_of(&records);
+        let ids = |text: &str, budget: u64| -> Vec<u64> {
+            index
+                .candidates(text, "achievement", Scope::Listed, 100, budget)
+                .unwrap()
+                .iter()
+                .map(|c| c.id)
+                .collect()
+        };
+        // Without a limit the frequent word finds every record, the rare one ranks first.
+        let all = ids("固态电解质 电池", u64::MAX);
+        assert_eq!(all.len(), 31);
+        assert_eq!(all[0], 31);
+        // With a tight budget only the rarest term searches: one record, the right one.
+        assert_eq!(ids("固态电解质 电池", 1), [31]);
+        // A word the index does not have never takes the place of one it has.
+        assert_eq!(ids("量子纠缠 电池", 1).len(), 31);
     }
 
     #[test]

@@ -27,6 +27,16 @@ pub struct Candidates {
     pub pool: usize,
     pub keep: usize,
     pub minimum_score: f64,
+    /// How many index postings the search for the pool may read; a configuration file from
+    /// before this setting gets the shipped value.
+    #[serde(default = "Candidates::default_postings")]
+    pub postings: u64,
+}
+
+impl Candidates {
+    fn default_postings() -> u64 {
+        1_000_000
+    }
 }
 
 /// The matcher's configuration file.
@@ -73,6 +83,9 @@ impl MatchConfig {
         }
         if !(1..=1000).contains(&config.candidates.pool) {
             return Err(invalid("candidates.pool 应在 1 到 1000 之间".into()));
+        }
+        if config.candidates.postings == 0 {
+            return Err(invalid("candidates.postings 应大于 0".into()));
         }
         if config.candidates.keep == 0 || config.candidates.keep > config.candidates.pool {
             return Err(invalid("candidates.keep 应至少为 1 且不大于 pool".into()));
@@ -300,7 +313,13 @@ pub fn recommend(
     top: usize,
 ) -> Result<Vec<Recommendation>, SearchError> {
     let groups = index.query_terms(&seeker.text)?;
-    let pool = index.candidates(&groups, target_kind, scope, config.candidates.pool + 1)?;
+    let pool = index.candidates(
+        &seeker.text,
+        target_kind,
+        scope,
+        config.candidates.pool + 1,
+        config.candidates.postings,
+    )?;
     let best = pool
         .iter()
         .filter(|c| Some(c.id) != seeker.own)

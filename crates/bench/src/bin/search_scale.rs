@@ -233,6 +233,55 @@ fn match_demands(index: &SearchIndex, generator: &ScaleGenerator, count: usize) 
     )
 }
 
+/// How far the postings budget changes what is recommended: for the first `count` demands the
+/// top 5 with the shipped budget against the top 5 with none (share of the same records, share
+/// with the same first) and the milliseconds a demand takes without a budget, on one thread.
+fn budget_agreement(
+    index: &SearchIndex,
+    generator: &ScaleGenerator,
+    count: usize,
+) -> (f64, f64, f64) {
+    let config = MatchConfig::shipped();
+    let mut unlimited = config.clone();
+    unlimited.candidates.postings = u64::MAX / 4;
+    let labels = field_labels();
+    let (mut same, mut same_first, mut seconds) = (0, 0, 0.0);
+    for n in 0..count {
+        let document = demand_document(generator, n as u64);
+        let seeker = Seeker {
+            text: format!("{} {}", document.title, document.body),
+            profile: document.profile,
+            own: None,
+        };
+        let top = |config: &MatchConfig| {
+            recommend(
+                index,
+                config,
+                &labels,
+                &seeker,
+                "achievement",
+                Scope::Listed,
+                5,
+            )
+            .expect("recommend")
+        };
+        let budgeted = top(&config);
+        let start = Instant::now();
+        let full = top(&unlimited);
+        seconds += start.elapsed().as_secs_f64();
+        same += budgeted
+            .iter()
+            .filter(|r| full.iter().any(|f| f.id == r.id))
+            .count();
+        same_first += usize::from(budgeted.first().map(|r| r.id) == full.first().map(|f| f.id));
+    }
+    (
+        same as f64 / (5 * count) as f64,
+        same_first as f64 / count as f64,
+        seconds * 1000.0 / count as f64,
+    )
+}
+
 /// SQLite FTS5, trigram tokenizer: the same texts, the same search-box queries (each word a
 /// quoted phrase, any of them, ranked by FTS5's bm25, with a snippet).
 async fn fts5(path: &Path, generator: &ScaleGenerator, count: u64, queries: &[String]) -> Fts5 {
@@ -419,6 +468,13 @@ fn main() {
         println!(
             "  zijin matching: {demands} demands in {match_seconds:.1} s on 2 threads ({:.1} ms a demand, {kept:.1} recommendations kept each)",
             match_seconds * 1000.0 / demands as f64
+        );
+        let (same, same_first, unlimited_ms) = budget_agreement(&index, &generator, 500);
+        println!(
+            "  postings budget {}: of 500 demands' top 5, {:.1} % the same as with no budget ({:.1} % the same first); with no budget {unlimited_ms:.1} ms a demand on one thread",
+            MatchConfig::shipped().candidates.postings,
+            same * 100.0,
+            same_first * 100.0
         );
         println!(
             "  zijin resident memory after searching and matching: {:.0} MiB (index, jieba dictionary, process)",

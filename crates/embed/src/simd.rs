@@ -1,0 +1,77 @@
+//! The 4-bit × 8-bit dot product with AVX2: per block, `maddubs` multiplies the 32 unsigned
+//! nibbles by the 32 signed activations and adds pairs (at most 2·15·128, no overflow), `madd`
+//! with ones widens to eight 32-bit sums, and a fused multiply-add puts them, scaled, into
+//! eight float lanes summed once at the end. Chosen at run time; elsewhere the plain kernel.
+#![allow(unsafe_code)]
+
+use crate::kernels::{BLOCK, Row};
+
+/// Whether this processor has AVX2 and FMA.
+pub fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `kernels::dot_parts` for eight weight rows at once (`w` holds them one after another, each
+/// `columns` long): each activation block is loaded once for the eight. Call only when
+/// `available()`.
+#[cfg(target_arch = "x86_64")]
+pub fn dot_rows8(w: &[u8], w_scales: &[f32], a: &Row<'_>) -> [(f32, f32); 8] {
+    let blocks = a.scales.len();
+    assert!(w.len() >= 8 * blocks * BLOCK && w_scales.len() >= 8 * blocks);
+    assert!(a.values.len() >= blocks * BLOCK && a.sums.len() >= blocks);
+    assert!(available());
+    // SAFETY: the features were detected above, and every load reads 32 bytes inside the
+    // slices whose lengths were checked.
+    unsafe { dot_rows8_avx2(w, w_scales, a) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub fn dot_rows8(w: &[u8], w_scales: &[f32], a: &Row<'_>) -> [(f32, f32); 8] {
+    let blocks = a.scales.len();
+    std::array::from_fn(|r| {
+        crate::kernels::dot_parts(
+            &w[r * blocks * BLOCK..],
+            &w_scales[r * blocks..][..blocks],
+            a,
+        )
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_rows8_avx2(w: &[u8], w_scales: &[f32], a: &Row<'_>) -> [(f32, f32); 8] {
+    use std::arch::x86_64::*;
+    let blocks = a.scales.len();
+    let columns = blocks * BLOCK;
+    let ones = _mm256_set1_epi16(1);
+    let mut lanes = [_mm256_setzero_ps(); 8];
+    let mut correction = [0f32; 8];
+    for (b, (a_scale, a_sum)) in a.scales.iter().zip(a.sums).enumerate() {
+        // SAFETY: b * BLOCK + 32 ≤ columns ≤ the activations' length (checked by the caller).
+        let av = unsafe { _mm256_loadu_si256(a.values.as_ptr().add(b * BLOCK).cast()) };
+        let a_sum = *a_sum as f32;
+        for r in 0..8 {
+            // SAFETY: r * columns + b * BLOCK + 32 ≤ 8 * columns ≤ w.len() (checked).
+            let wv = unsafe { _mm256_loadu_si256(w.as_ptr().add(r * columns + b * BLOCK).cast()) };
+            let sums = _mm256_madd_epi16(_mm256_maddubs_epi16(wv, av), ones);
+            let scale = w_scales[r * blocks + b] * a_scale;
+            lanes[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_set1_ps(scale), lanes[r]);
+            correction[r] = scale.mul_add(a_sum, correction[r]);
+        }
+    }
+    std::array::from_fn(|r| {
+        let low = _mm256_castps256_ps128(lanes[r]);
+        let high = _mm256_extractf128_ps(lanes[r], 1);
+        let four = _mm_add_ps(low, high);
+        let two = _mm_add_ps(four, _mm_movehl_ps(four, four));
+        let one = _mm_add_ss(two, _mm_shuffle_ps(two, two, 1));
+        (_mm_cvtss_f32(one), correction[r])
+    })
+}

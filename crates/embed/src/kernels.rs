@@ -99,6 +99,15 @@ impl QuantMatrix {
             let group = GROUP.min(self.rows - first);
             let weights = &self.nibbles[first * self.columns..][..group * self.columns];
             let scales = &self.scales[first * blocks..][..group * blocks];
+            if wide && group == GROUP {
+                simd::rows8(weights, scales, x, |t, parts| {
+                    let row = &mut out[t * self.rows + first..][..GROUP];
+                    for ((o, parts), b) in row.iter_mut().zip(parts).zip(&bias[first..]) {
+                        *o = finish(*b, parts);
+                    }
+                });
+                continue;
+            }
             for t in 0..x.rows {
                 let activations = Row {
                     values: &x.values[t * x.width..][..x.width],
@@ -106,13 +115,6 @@ impl QuantMatrix {
                     sums: &x.sums[t * blocks..][..blocks],
                 };
                 let row = &mut out[t * self.rows + first..][..group];
-                if wide && group == GROUP {
-                    let parts = simd::dot_rows8(weights, scales, &activations);
-                    for ((o, parts), b) in row.iter_mut().zip(parts).zip(&bias[first..]) {
-                        *o = finish(*b, parts);
-                    }
-                    continue;
-                }
                 for (r, o) in row.iter_mut().enumerate() {
                     let w = &weights[r * self.columns..][..self.columns];
                     let w_scales = &scales[r * blocks..][..blocks];
@@ -162,11 +164,11 @@ fn finish(bias: f32, (total, correction): (f32, f32)) -> f32 {
 /// Activations quantised per block of 32 to int8: values, each block's scale and the sum of
 /// its int8 values.
 pub struct Quantized {
-    rows: usize,
-    width: usize,
-    values: Vec<i8>,
-    scales: Vec<f32>,
-    sums: Vec<i32>,
+    pub(crate) rows: usize,
+    pub(crate) width: usize,
+    pub(crate) values: Vec<i8>,
+    pub(crate) scales: Vec<f32>,
+    pub(crate) sums: Vec<i32>,
 }
 
 impl Quantized {
@@ -237,7 +239,11 @@ mod tests {
             simd::available() || !cfg!(target_arch = "x86_64"),
             "AVX2 expected here"
         );
-        let vector = simd::dot_rows8(&w, &w_scales, &row);
+        let mut vector = [(0f32, 0f32); 8];
+        simd::rows8(&w, &w_scales, &q, |t, parts| {
+            assert_eq!(t, 0);
+            vector = parts;
+        });
         for (r, v) in vector.iter().enumerate() {
             let plain = finish(
                 0.0,

@@ -4,7 +4,7 @@
 //! eight float lanes summed once at the end. Chosen at run time; elsewhere the plain kernel.
 #![allow(unsafe_code)]
 
-use crate::kernels::{BLOCK, Row};
+use crate::kernels::{BLOCK, Quantized, Row};
 
 /// Whether this processor has AVX2 and FMA.
 pub fn available() -> bool {
@@ -18,35 +18,64 @@ pub fn available() -> bool {
     }
 }
 
-/// `kernels::dot_parts` for eight weight rows at once (`w` holds them one after another, each
-/// `columns` long): each activation block is loaded once for the eight. Call only when
+/// For every token of `x`, the dot products of eight weight rows (`w` holds them one after
+/// another, `scales` their block scales) in `dot_parts`' two parts, handed to `emit(token,
+/// parts)`: each activation block is loaded once for the eight rows. Call only when
 /// `available()`.
 #[cfg(target_arch = "x86_64")]
-pub fn dot_rows8(w: &[u8], w_scales: &[f32], a: &Row<'_>) -> [(f32, f32); 8] {
-    let blocks = a.scales.len();
-    assert!(w.len() >= 8 * blocks * BLOCK && w_scales.len() >= 8 * blocks);
-    assert!(a.values.len() >= blocks * BLOCK && a.sums.len() >= blocks);
+pub fn rows8(
+    w: &[u8],
+    w_scales: &[f32],
+    x: &Quantized,
+    mut emit: impl FnMut(usize, [(f32, f32); 8]),
+) {
+    let (columns, blocks) = (x.width, x.width / BLOCK);
+    assert!(w.len() >= 8 * columns && w_scales.len() >= 8 * blocks);
+    assert!(x.values.len() >= x.rows * columns && x.scales.len() >= x.rows * blocks);
+    assert!(x.sums.len() >= x.rows * blocks);
     assert!(available());
-    // SAFETY: the features were detected above, and every load reads 32 bytes inside the
-    // slices whose lengths were checked.
-    unsafe { dot_rows8_avx2(w, w_scales, a) }
+    for t in 0..x.rows {
+        let a = Row {
+            values: &x.values[t * columns..][..columns],
+            scales: &x.scales[t * blocks..][..blocks],
+            sums: &x.sums[t * blocks..][..blocks],
+        };
+        // SAFETY: the features were detected above, and every load reads 32 bytes inside the
+        // slices whose lengths were checked.
+        emit(t, unsafe { rows8_avx2(w, w_scales, &a) });
+    }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub fn dot_rows8(w: &[u8], w_scales: &[f32], a: &Row<'_>) -> [(f32, f32); 8] {
-    let blocks = a.scales.len();
-    std::array::from_fn(|r| {
-        crate::kernels::dot_parts(
-            &w[r * blocks * BLOCK..],
-            &w_scales[r * blocks..][..blocks],
-            a,
-        )
-    })
+pub fn rows8(
+    w: &[u8],
+    w_scales: &[f32],
+    x: &Quantized,
+    mut emit: impl FnMut(usize, [(f32, f32); 8]),
+) {
+    let (columns, blocks) = (x.width, x.width / BLOCK);
+    for t in 0..x.rows {
+        let a = Row {
+            values: &x.values[t * columns..][..columns],
+            scales: &x.scales[t * blocks..][..blocks],
+            sums: &x.sums[t * blocks..][..blocks],
+        };
+        emit(
+            t,
+            std::array::from_fn(|r| {
+                crate::kernels::dot_parts(
+                    &w[r * columns..][..columns],
+                    &w_scales[r * blocks..][..blocks],
+                    &a,
+                )
+            }),
+        );
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn dot_rows8_avx2(w: &[u8], w_scales: &[f32], a: &Row<'_>) -> [(f32, f32); 8] {
+unsafe fn rows8_avx2(w: &[u8], w_scales: &[f32], a: &Row<'_>) -> [(f32, f32); 8] {
     use std::arch::x86_64::*;
     let blocks = a.scales.len();
     let columns = blocks * BLOCK;
@@ -61,7 +90,8 @@ unsafe fn dot_rows8_avx2(w: &[u8], w_scales: &[f32], a: &Row<'_>) -> [(f32, f32)
             // SAFETY: r * columns + b * BLOCK + 32 ≤ 8 * columns ≤ w.len() (checked).
             let wv = unsafe { _mm256_loadu_si256(w.as_ptr().add(r * columns + b * BLOCK).cast()) };
             let sums = _mm256_madd_epi16(_mm256_maddubs_epi16(wv, av), ones);
-            let scale = w_scales[r * blocks + b] * a_scale;
+            // SAFETY: r < 8 and b < blocks, and w_scales holds 8 · blocks (checked).
+            let scale = unsafe { *w_scales.get_unchecked(r * blocks + b) } * a_scale;
             lanes[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_set1_ps(scale), lanes[r]);
             correction[r] = scale.mul_add(a_sum, correction[r]);
         }

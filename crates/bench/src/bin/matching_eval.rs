@@ -4,15 +4,27 @@
 //! the share of demands whose best answer (grade 2) is ranked first, for plain BM25 over jieba's
 //! own tokens (the baseline), Zijin's text search alone, and the full matcher (text with the
 //! structured factors), in the same run. Run with `bench/matching-eval`.
+//!
+//! Issue 6: the same demands rephrased in lay language (`bench/eval/matching-set-lay.txt`,
+//! without the technical words of their answers), and dense retrieval with the sentence
+//! embeddings of `zijin_embed` (exact cosine over every document) alone and fused with the text
+//! search by reciprocal rank, on both versions. Needs the model (`ZIJIN_E5_MODEL`, set by the
+//! script); document vectors are kept in `/var/tmp/zijin-bench/eval-vectors.bin` between runs.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use zijin_bench::patents;
+use zijin_embed::{Embedder, Role, cosine};
 use zijin_search::{
     Analyzer, Document, FieldLabels, MatchConfig, Profile, Scope, SearchIndex, Seeker, recommend,
 };
 
 const SET: &str = include_str!("../../../../bench/eval/matching-set.txt");
+const LAY: &str = include_str!("../../../../bench/eval/matching-set-lay.txt");
+/// Reciprocal-rank fusion's constant (Cormack et al. 2009) and how deep each list is read.
+const FUSION_K: f64 = 60.0;
+const FUSION_DEPTH: usize = 100;
 /// Patents are numbered from here, clear of the set's own achievement numbers.
 const PATENT_IDS: u64 = 100_000;
 
@@ -165,6 +177,109 @@ fn documents(achievements: &[Document]) -> Vec<Document> {
     all
 }
 
+/// The demands again, each text replaced by its lay-language version.
+fn lay_demands(demands: &[Demand]) -> Vec<Demand> {
+    let mut texts = HashMap::new();
+    for (number, line) in LAY.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fail =
+            |why: &str| -> ! { panic!("matching-set-lay.txt line {}: {why}: {line}", number + 1) };
+        let (id, rest) = line.split_once(' ').unwrap_or_else(|| fail("no text"));
+        let (title, description) = rest
+            .split_once(" | ")
+            .unwrap_or_else(|| fail("a line is `D<id> <title> | <description>`"));
+        texts.insert(id.to_string(), format!("{title} {description}"));
+    }
+    demands
+        .iter()
+        .map(|d| Demand {
+            id: d.id.clone(),
+            field: d.field.clone(),
+            wanted_trl: d.wanted_trl,
+            text: texts
+                .remove(&d.id)
+                .unwrap_or_else(|| panic!("matching-set-lay.txt has no {}", d.id)),
+            relevant: d.relevant.clone(),
+        })
+        .collect()
+}
+
+/// Every document's passage vector, from the cache when it holds these texts.
+fn document_vectors(embedder: &Embedder, all: &[Document]) -> Vec<Vec<f32>> {
+    let texts: Vec<String> = all
+        .iter()
+        .map(|d| format!("{} {}", d.title, d.body).trim().to_string())
+        .collect();
+    let key = texts.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, t| {
+        t.bytes()
+            .chain([0])
+            .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    });
+    let dimension = embedder.dimension();
+    let path = std::path::Path::new("/var/tmp/zijin-bench/eval-vectors.bin");
+    if let Ok(bytes) = std::fs::read(path)
+        && bytes.len() == 8 + texts.len() * dimension * 4
+        && bytes[..8] == key.to_le_bytes()
+    {
+        return bytes[8..]
+            .chunks_exact(dimension * 4)
+            .map(|v| {
+                v.chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect()
+            })
+            .collect();
+    }
+    let start = Instant::now();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let mut vectors = Vec::with_capacity(refs.len());
+    for (n, chunk) in refs.chunks(500).enumerate() {
+        vectors.extend(embedder.embed_all(chunk, Role::Passage, 2));
+        eprint!(
+            "\r    embedded {} / {}",
+            (n * 500 + chunk.len()),
+            refs.len()
+        );
+    }
+    eprintln!(" in {:.0} s", start.elapsed().as_secs_f64());
+    let mut bytes = key.to_le_bytes().to_vec();
+    for v in &vectors {
+        for x in v {
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    let _ = std::fs::create_dir_all("/var/tmp/zijin-bench");
+    let _ = std::fs::write(path, bytes);
+    vectors
+}
+
+/// Ids of the `n` documents nearest the query vector (exact cosine).
+fn dense(vectors: &[Vec<f32>], ids: &[u64], query: &[f32], n: usize) -> Vec<u64> {
+    let mut scored: Vec<(f32, u64)> = vectors
+        .iter()
+        .zip(ids)
+        .map(|(v, id)| (cosine(v, query), *id))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().take(n).map(|(_, id)| id).collect()
+}
+
+/// Reciprocal-rank fusion of ranked lists, each with a weight: Σ weight / (k + rank).
+fn fuse(lists: &[(f64, Vec<u64>)]) -> Vec<u64> {
+    let mut scores: HashMap<u64, f64> = HashMap::new();
+    for (weight, list) in lists {
+        for (rank, id) in list.iter().enumerate() {
+            *scores.entry(*id).or_default() += weight / (FUSION_K + rank as f64 + 1.0);
+        }
+    }
+    let mut fused: Vec<(u64, f64)> = scores.into_iter().collect();
+    fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    fused.into_iter().map(|(id, _)| id).collect()
+}
+
 #[derive(Default)]
 struct Scores {
     ndcg: f64,
@@ -246,24 +361,18 @@ fn main() {
         index.commit(None).expect("commit");
         index
     };
-    let ids = |index: &SearchIndex, text: &str| -> Vec<u64> {
+    let ids = |index: &SearchIndex, text: &str, n: usize| -> Vec<u64> {
         index
-            .search_ids(text, 10)
+            .search_ids(text, n)
             .expect("search")
             .into_iter()
             .map(|(id, _)| id)
             .collect()
     };
     let plain = index_with(Analyzer::plain());
-    let baseline = report("baseline: BM25 over jieba's own tokens", &demands, |d| {
-        ids(&plain, &d.text)
-    });
     let zijin = index_with(Analyzer::shared());
-    report("zijin text: domain dictionary + synonyms", &demands, |d| {
-        ids(&zijin, &d.text)
-    });
     let config = MatchConfig::shipped();
-    let matched = report("zijin matcher: text + field + maturity", &demands, |d| {
+    let matcher = |d: &Demand| -> Vec<u64> {
         let seeker = Seeker {
             text: d.text.clone(),
             profile: Profile {
@@ -286,10 +395,57 @@ fn main() {
         .into_iter()
         .map(|r| r.id)
         .collect()
-    });
-    println!(
-        "  matcher − baseline: nDCG@10 {:+.4}, recall@10 {:+.4}",
-        matched.ndcg - baseline.ndcg,
-        matched.recall - baseline.recall
-    );
+    };
+    let model = std::env::var("ZIJIN_E5_MODEL").ok();
+    let embedder = model
+        .map(|path| Embedder::load(std::path::Path::new(&path)).expect("the semantic model loads"));
+    let vectors = embedder.as_ref().map(|e| document_vectors(e, &all));
+    let document_ids: Vec<u64> = all.iter().map(|d| d.id).collect();
+    let lay = lay_demands(&demands);
+    for (version, demands) in [
+        ("plain (the demands as written)", &demands),
+        ("lay (rephrased without the answers' technical words)", &lay),
+    ] {
+        println!(" {version}:");
+        let baseline = report("baseline: BM25 over jieba's own tokens", demands, |d| {
+            ids(&plain, &d.text, 10)
+        });
+        report("zijin text: domain dictionary + synonyms", demands, |d| {
+            ids(&zijin, &d.text, 10)
+        });
+        let matched = report("zijin matcher: text + field + maturity", demands, &matcher);
+        println!(
+            "  matcher − baseline: nDCG@10 {:+.4}, recall@10 {:+.4}",
+            matched.ndcg - baseline.ndcg,
+            matched.recall - baseline.recall
+        );
+        let (Some(embedder), Some(vectors)) = (&embedder, &vectors) else {
+            println!("  (dense and hybrid: ZIJIN_E5_MODEL not set)");
+            continue;
+        };
+        let queries: HashMap<&str, Vec<f32>> = demands
+            .iter()
+            .map(|d| (d.id.as_str(), embedder.embed(&d.text, Role::Query)))
+            .collect();
+        let nearest = |d: &Demand, n| dense(vectors, &document_ids, &queries[d.id.as_str()], n);
+        report("dense only: e5-small, exact cosine", demands, |d| {
+            nearest(d, 10)
+        });
+        // Equal weights first (plain RRF), then the text list weighing less: the weights are
+        // not learned — every row is shown, none picked on this set.
+        for (label, index) in [("BM25 baseline", &plain), ("zijin text", &zijin)] {
+            for text_weight in [1.0, 0.5, 0.25] {
+                report(
+                    &format!("hybrid RRF: dense + {label} × {text_weight}"),
+                    demands,
+                    |d| {
+                        fuse(&[
+                            (text_weight, ids(index, &d.text, FUSION_DEPTH)),
+                            (1.0, nearest(d, FUSION_DEPTH)),
+                        ])
+                    },
+                );
+            }
+        }
+    }
 }

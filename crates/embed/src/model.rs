@@ -190,6 +190,20 @@ impl Embedder {
             return Err(EmbedError::Format("不支持的量化块或维度".into()));
         }
         let tokenizer = read_tokenizer(&mut c)?;
+        // Every id the tokenizer can give must have a row of word embeddings.
+        let pieces = tokenizer.piece_count();
+        if pieces > vocabulary
+            || [tokenizer.begin, tokenizer.end, tokenizer.unknown]
+                .iter()
+                .any(|&id| id as usize >= pieces)
+        {
+            return Err(EmbedError::Format(format!(
+                "词表有 {pieces} 个词片，词向量只有 {vocabulary} 行"
+            )));
+        }
+        if max_positions < 3 {
+            return Err(EmbedError::Format("最大位置数过小".into()));
+        }
         let entries = c.size("张量目录")?;
         let mut directory = Vec::with_capacity(entries);
         for _ in 0..entries {

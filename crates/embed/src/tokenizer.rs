@@ -11,7 +11,7 @@ const WORD_START: char = '\u{2581}';
 pub struct Tokenizer {
     pieces: HashMap<Box<[u8]>, u32>,
     scores: Vec<f32>,
-    unknown: u32,
+    pub unknown: u32,
     unknown_score: f32,
     longest_piece: usize,
     normalisation: HashMap<char, Vec<char>>,
@@ -45,6 +45,11 @@ impl Tokenizer {
             begin,
             end,
         }
+    }
+
+    /// How many pieces the vocabulary has (every id is below it).
+    pub fn piece_count(&self) -> usize {
+        self.scores.len()
     }
 
     /// The piece ids of a text, without the begin and end marks.

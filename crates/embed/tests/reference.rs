@@ -101,3 +101,56 @@ fn cosines_agree_with_the_reference_engine() {
     // electrolyte than the wind-turbine blade.
     assert!(cosine(&ours[0], &ours[1]) > cosine(&ours[0], &ours[2]));
 }
+
+/// A text longer than the model's 512 positions is read in windows and their means averaged
+/// by length, as the reference does: the vector still matches the reference's.
+#[test]
+fn a_long_text_is_read_in_windows_like_the_reference() {
+    let model = environment("ZIJIN_E5_MODEL");
+    let long: String = TEXTS
+        .iter()
+        .map(|(_, text)| *text)
+        .cycle()
+        .take(120)
+        .collect::<Vec<_>>()
+        .join("。");
+    let embedder = Embedder::load(std::path::Path::new(&model)).expect("the model loads");
+    assert!(embedder.pieces(&long, Role::Passage).len() > 1_000);
+    let ours = embedder.embed(&long, Role::Passage);
+    let mut child = Command::new(environment("ZIJIN_E5_REFERENCE"))
+        .arg(&model)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the reference program runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("passage\t{long}\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let theirs: Vec<f32> = String::from_utf8(output.stdout)
+        .unwrap()
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let off = 1.0 - cosine(&ours, &theirs);
+    assert!(off < 1e-3, "1 − cosine to the reference {off}");
+}
+
+/// A damaged model file is refused with a named reason, never a panic: cut short anywhere, or
+/// with a wrong header.
+#[test]
+fn a_damaged_model_file_is_refused_with_a_reason() {
+    let bytes = std::fs::read(environment("ZIJIN_E5_MODEL")).unwrap();
+    for cut in [0, 3, 40, 1_000, 5_000_000, bytes.len() / 2] {
+        let error = Embedder::parse(&bytes[..cut])
+            .err()
+            .expect("a cut file is refused");
+        assert!(error.to_string().contains("语义模型文件"), "{error}");
+    }
+    let mut wrong = bytes.clone();
+    wrong[0] = b'X';
+    assert!(Embedder::parse(&wrong).is_err());
+}

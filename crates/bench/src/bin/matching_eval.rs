@@ -17,7 +17,8 @@ use std::time::Instant;
 use zijin_bench::patents;
 use zijin_embed::{Embedder, Role, cosine};
 use zijin_search::{
-    Analyzer, Document, FieldLabels, MatchConfig, Profile, Scope, SearchIndex, Seeker, recommend,
+    Analyzer, Document, FieldLabels, MatchConfig, Profile, Scope, SearchIndex, Seeker,
+    matching::structured_factors, recommend,
 };
 
 const SET: &str = include_str!("../../../../bench/eval/matching-set.txt");
@@ -213,11 +214,22 @@ fn document_vectors(embedder: &Embedder, all: &[Document]) -> Vec<Vec<f32>> {
         .iter()
         .map(|d| format!("{} {}", d.title, d.body).trim().to_string())
         .collect();
-    let key = texts.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, t| {
-        t.bytes()
-            .chain([0])
-            .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
-    });
+    // The key covers the texts and the engine: a probe text's vector changes with any change
+    // to the inference, and vectors of two engines must never be mixed.
+    let probe: Vec<u8> = embedder
+        .embed("缓存校验 cache probe", Role::Passage)
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect();
+    let key = texts
+        .iter()
+        .map(|t| t.as_bytes())
+        .chain([probe.as_slice()])
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, t| {
+            t.iter()
+                .chain(&[0])
+                .fold(h, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
+        });
     let dimension = embedder.dimension();
     let path = std::path::Path::new("/var/tmp/zijin-bench/eval-vectors.bin");
     if let Ok(bytes) = std::fs::read(path)
@@ -401,6 +413,11 @@ fn main() {
         .map(|path| Embedder::load(std::path::Path::new(&path)).expect("the semantic model loads"));
     let vectors = embedder.as_ref().map(|e| document_vectors(e, &all));
     let document_ids: Vec<u64> = all.iter().map(|d| d.id).collect();
+    let position: HashMap<u64, usize> = document_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, i))
+        .collect();
     let lay = lay_demands(&demands);
     for (version, demands) in [
         ("plain (the demands as written)", &demands),
@@ -431,6 +448,41 @@ fn main() {
         report("dense only: e5-small, exact cosine", demands, |d| {
             nearest(d, 10)
         });
+        // The matcher's structured factors over the dense pool instead of the text pool: the
+        // dense relevance (cosine over the best candidate's) takes the text factor's place.
+        let profiles: HashMap<u64, &Profile> = all.iter().map(|d| (d.id, &d.profile)).collect();
+        report(
+            "dense pool + field + maturity (matcher's weights)",
+            demands,
+            |d| {
+                let demand = Profile {
+                    field: d.field.clone(),
+                    trl: d.wanted_trl,
+                    ..Profile::default()
+                };
+                let query = &queries[d.id.as_str()];
+                let pool = dense(vectors, &document_ids, query, config.candidates.pool);
+                let cosines: Vec<f32> = pool
+                    .iter()
+                    .map(|id| cosine(&vectors[position[id]], query))
+                    .collect();
+                let best = cosines.iter().copied().fold(f32::MIN, f32::max).max(1e-6);
+                let mut scored: Vec<(f64, u64)> = pool
+                    .iter()
+                    .zip(&cosines)
+                    .map(|(id, c)| {
+                        let structured: f64 =
+                            structured_factors(&config.weights, &demand, profiles[id], &labels)
+                                .iter()
+                                .map(|f| f.points)
+                                .sum();
+                        (config.weights.text * f64::from(c / best) + structured, *id)
+                    })
+                    .collect();
+                scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                scored.into_iter().take(10).map(|(_, id)| id).collect()
+            },
+        );
         // Equal weights first (plain RRF), then the text list weighing less: the weights are
         // not learned — every row is shown, none picked on this set.
         for (label, index) in [("BM25 baseline", &plain), ("zijin text", &zijin)] {

@@ -109,11 +109,7 @@ impl QuantMatrix {
                 continue;
             }
             for t in 0..x.rows {
-                let activations = Row {
-                    values: &x.values[t * x.width..][..x.width],
-                    scales: &x.scales[t * blocks..][..blocks],
-                    sums: &x.sums[t * blocks..][..blocks],
-                };
+                let activations = x.row(t);
                 let row = &mut out[t * self.rows + first..][..group];
                 for (r, o) in row.iter_mut().enumerate() {
                     let w = &weights[r * self.columns..][..self.columns];
@@ -172,6 +168,17 @@ pub struct Quantized {
 }
 
 impl Quantized {
+    /// Token `t`'s activations.
+    #[inline(always)]
+    pub(crate) fn row(&self, t: usize) -> Row<'_> {
+        let blocks = self.width / BLOCK;
+        Row {
+            values: &self.values[t * self.width..][..self.width],
+            scales: &self.scales[t * blocks..][..blocks],
+            sums: &self.sums[t * blocks..][..blocks],
+        }
+    }
+
     #[inline(always)]
     pub fn of(x: &[f32], width: usize) -> Quantized {
         let rows = x.len() / width;

@@ -35,11 +35,7 @@ pub fn rows8(
     assert!(x.sums.len() >= x.rows * blocks);
     assert!(available());
     for t in 0..x.rows {
-        let a = Row {
-            values: &x.values[t * columns..][..columns],
-            scales: &x.scales[t * blocks..][..blocks],
-            sums: &x.sums[t * blocks..][..blocks],
-        };
+        let a = x.row(t);
         // SAFETY: the features were detected above, and every load reads 32 bytes inside the
         // slices whose lengths were checked.
         emit(t, unsafe { rows8_avx2(w, w_scales, &a) });
@@ -55,11 +51,7 @@ pub fn rows8(
 ) {
     let (columns, blocks) = (x.width, x.width / BLOCK);
     for t in 0..x.rows {
-        let a = Row {
-            values: &x.values[t * columns..][..columns],
-            scales: &x.scales[t * blocks..][..blocks],
-            sums: &x.sums[t * blocks..][..blocks],
-        };
+        let a = x.row(t);
         emit(
             t,
             std::array::from_fn(|r| {

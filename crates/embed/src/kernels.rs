@@ -92,14 +92,13 @@ impl QuantMatrix {
         let blocks = self.columns / BLOCK;
         debug_assert_eq!(x.width, self.columns);
         debug_assert_eq!(self.nibbles.len(), self.rows * self.columns);
-        let wide = simd::available();
         // Eight rows at a time: each activation block is loaded once for the eight.
         const GROUP: usize = 8;
         for first in (0..self.rows).step_by(GROUP) {
             let group = GROUP.min(self.rows - first);
             let weights = &self.nibbles[first * self.columns..][..group * self.columns];
             let scales = &self.scales[first * blocks..][..group * blocks];
-            if wide && group == GROUP {
+            if group == GROUP {
                 simd::rows8(weights, scales, x, |t, parts| {
                     let row = &mut out[t * self.rows + first..][..GROUP];
                     for ((o, parts), b) in row.iter_mut().zip(parts).zip(&bias[first..]) {

@@ -20,9 +20,8 @@ pub fn available() -> bool {
 
 /// For every token of `x`, the dot products of eight weight rows (`w` holds them one after
 /// another, `scales` their block scales) in `dot_parts`' two parts, handed to `emit(token,
-/// parts)`: each activation block is loaded once for the eight rows. Call only when
-/// `available()`.
-#[cfg(target_arch = "x86_64")]
+/// parts)`: with AVX2 each activation block is loaded once for the eight rows; without it the
+/// plain kernel does the same sums.
 pub fn rows8(
     w: &[u8],
     w_scales: &[f32],
@@ -33,36 +32,34 @@ pub fn rows8(
     assert!(w.len() >= 8 * columns && w_scales.len() >= 8 * blocks);
     assert!(x.values.len() >= x.rows * columns && x.scales.len() >= x.rows * blocks);
     assert!(x.sums.len() >= x.rows * blocks);
-    assert!(available());
+    let wide = available();
     for t in 0..x.rows {
         let a = x.row(t);
-        // SAFETY: the features were detected above, and every load reads 32 bytes inside the
-        // slices whose lengths were checked.
-        emit(t, unsafe { rows8_avx2(w, w_scales, &a) });
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-pub fn rows8(
-    w: &[u8],
-    w_scales: &[f32],
-    x: &Quantized,
-    mut emit: impl FnMut(usize, [(f32, f32); 8]),
-) {
-    let (columns, blocks) = (x.width, x.width / BLOCK);
-    for t in 0..x.rows {
-        let a = x.row(t);
-        emit(
-            t,
+        let parts = if wide {
+            vector_rows8(w, w_scales, &a)
+        } else {
             std::array::from_fn(|r| {
                 crate::kernels::dot_parts(
                     &w[r * columns..][..columns],
                     &w_scales[r * blocks..][..blocks],
                     &a,
                 )
-            }),
-        );
+            })
+        };
+        emit(t, parts);
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn vector_rows8(w: &[u8], w_scales: &[f32], a: &Row<'_>) -> [(f32, f32); 8] {
+    // SAFETY: only called when `available()` (AVX2 and FMA detected); `rows8` checked that
+    // every 32-byte load stays inside the slices.
+    unsafe { rows8_avx2(w, w_scales, a) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn vector_rows8(_: &[u8], _: &[f32], _: &Row<'_>) -> [(f32, f32); 8] {
+    unreachable!("no vector kernel on this architecture: `available()` is false")
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -426,6 +426,22 @@ mod tests {
         assert!(error.to_string().contains("权重 text = 1.5"), "{error}");
         let error = MatchConfig::parse("x.toml", "[weights]\ntext = 1\n").unwrap_err();
         assert!(error.to_string().contains("x.toml"), "{error}");
+        // A file from before the postings budget gets the shipped one; a zero budget is named.
+        assert_eq!(config.candidates.postings, 1_000_000);
+        let older = SHIPPED_CONFIG.replace("postings = 1000000", "");
+        assert_eq!(
+            MatchConfig::parse("x.toml", &older)
+                .unwrap()
+                .candidates
+                .postings,
+            1_000_000
+        );
+        let error = MatchConfig::parse(
+            "x.toml",
+            &SHIPPED_CONFIG.replace("postings = 1000000", "postings = 0"),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("candidates.postings"), "{error}");
     }
 
     #[test]

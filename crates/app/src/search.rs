@@ -305,6 +305,7 @@ impl Search {
             text: format!("{} {}", document.title, document.body),
             profile: document.profile,
             own: None,
+            vector: None,
         };
         let target = match kind {
             RecordKind::Achievement => "demand",
@@ -328,6 +329,7 @@ impl Search {
                 ..Profile::default()
             },
             own: None,
+            vector: None,
         };
         self.recommend(app, &seeker, "achievement", top).await
     }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
@@ -20,6 +20,7 @@ use tantivy::{
 };
 
 use crate::analysis::Analyzer;
+use crate::vectors::Vectors;
 
 /// A query longer than this is cut: ten thousand characters add nothing but time.
 pub const MAX_QUERY_CHARS: usize = 500;
@@ -207,6 +208,9 @@ pub struct SearchIndex {
     /// None when another process holds the directory's writer lock.
     writer: Option<Mutex<IndexWriter>>,
     fields: Fields,
+    /// The records' sentence vectors, when the platform has a model (kept beside the index by
+    /// its owner, who knows the model).
+    vectors: RwLock<Option<Vectors>>,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -324,7 +328,23 @@ impl SearchIndex {
             reader,
             writer,
             fields,
+            vectors: RwLock::new(None),
         })
+    }
+
+    /// The records' vectors (None: no semantic signal).
+    pub fn vectors(&self) -> RwLockReadGuard<'_, Option<Vectors>> {
+        // The vectors hold no invariant a panicking writer could break half-way that a
+        // reader would trip on: each insert replaces whole slots.
+        self.vectors
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn vectors_mut(&self) -> RwLockWriteGuard<'_, Option<Vectors>> {
+        self.vectors
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn is_writable(&self) -> bool {
@@ -802,21 +822,60 @@ impl SearchIndex {
             &BTreeMap::new(),
         );
         let top_docs = searcher.search(&query, &TopDocs::with_limit(n.max(1)).order_by_score())?;
-        let mut candidates = Vec::with_capacity(top_docs.len());
-        for (score, address) in top_docs {
-            let document: TantivyDocument = searcher.doc(address)?;
-            candidates.push(Candidate {
-                id: document
-                    .get_first(self.fields.id)
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or_default(),
-                title: Self::stored_text(&document, self.fields.title),
-                text_score: score,
-                profile: self.profile_of(&document),
-                address,
-            });
+        top_docs
+            .into_iter()
+            .map(|(score, address)| self.candidate(&searcher, score, address))
+            .collect()
+    }
+
+    /// The records of `kind` among `ids` that `scope` may see, in the order of `ids`, with a
+    /// text score of zero: the semantic pool, whose records the text search may not have found.
+    pub fn candidates_by_id(
+        &self,
+        kind: &str,
+        ids: &[u64],
+        scope: Scope,
+    ) -> Result<Vec<Candidate>, SearchError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
+        let searcher = self.reader.searcher();
+        let keys = ids
+            .iter()
+            .map(|id| Term::from_field_text(self.fields.key, &Self::key(kind, *id)));
+        let query = self.filtered(
+            Box::new(tantivy::query::TermSetQuery::new(keys)),
+            Some(kind),
+            scope,
+            &BTreeMap::new(),
+        );
+        let found = searcher.search(&query, &TopDocs::with_limit(ids.len()).order_by_score())?;
+        let mut candidates = found
+            .into_iter()
+            .map(|(_, address)| self.candidate(&searcher, 0.0, address))
+            .collect::<Result<Vec<_>, _>>()?;
+        let order: HashMap<u64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        candidates.sort_by_key(|c| order.get(&c.id).copied().unwrap_or(usize::MAX));
         Ok(candidates)
+    }
+
+    fn candidate(
+        &self,
+        searcher: &Searcher,
+        text_score: f32,
+        address: DocAddress,
+    ) -> Result<Candidate, SearchError> {
+        let document: TantivyDocument = searcher.doc(address)?;
+        Ok(Candidate {
+            id: document
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_u64())
+                .unwrap_or_default(),
+            title: Self::stored_text(&document, self.fields.title),
+            text_score,
+            profile: self.profile_of(&document),
+            address,
+        })
     }
 
     /// The query's forms found in a candidate (read from its stored text).

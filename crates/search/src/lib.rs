@@ -1,13 +1,14 @@
 //! Chinese search and matching: segmentation with a domain dictionary and synonyms
 //! (`analysis`), the tantivy index with queries built from the query's own terms, facets and
 //! visibility (`index`), and the matcher that rescores text candidates on structured
-//! compatibility with reasons (`matching`). No HTTP, no SQL: the platform feeds it records and
+//! compatibility with reasons (`matching`), and the records' sentence vectors beside the index (`vectors`). No HTTP, no SQL: the platform feeds it records and
 //! asks it questions.
 
 pub mod analysis;
 pub mod index;
 pub mod matching;
 pub mod tokenizer;
+pub mod vectors;
 
 pub use analysis::Analyzer;
 pub use index::{
@@ -15,3 +16,4 @@ pub use index::{
     SearchRequest, SearchResults, Sort, stage_of,
 };
 pub use matching::{FieldLabels, MatchConfig, Recommendation, Seeker, recommend};
+pub use vectors::{VectorError, VectorSettings, Vectors, text_hash};

@@ -39,12 +39,53 @@ impl Candidates {
     }
 }
 
+/// The semantic signal (issue 6): sentence vectors beside the text index.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Semantic {
+    /// The switch: off, matching and search use the text alone.
+    pub enabled: bool,
+    /// The part of the text weight carried by semantic similarity when both records have
+    /// vectors (the rest stays with the matched terms).
+    pub share: f64,
+    /// How many records the vector search adds to the text pool.
+    pub pool: usize,
+    /// Up to this many vectors of a kind, every one is compared; beyond, the IVF index.
+    pub exact_limit: usize,
+    /// IVF cells searched per query.
+    pub probes: usize,
+}
+
+impl Default for Semantic {
+    fn default() -> Self {
+        Semantic {
+            enabled: true,
+            share: 0.7,
+            pool: 60,
+            exact_limit: 100_000,
+            probes: 24,
+        }
+    }
+}
+
+impl Semantic {
+    pub fn vector_settings(&self) -> crate::VectorSettings {
+        crate::VectorSettings {
+            exact_limit: self.exact_limit,
+            probes: self.probes,
+        }
+    }
+}
+
 /// The matcher's configuration file.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MatchConfig {
     pub weights: Weights,
     pub candidates: Candidates,
+    /// A configuration file from before semantic matching gets the shipped settings.
+    #[serde(default)]
+    pub semantic: Semantic,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +131,19 @@ impl MatchConfig {
         if config.candidates.keep == 0 || config.candidates.keep > config.candidates.pool {
             return Err(invalid("candidates.keep 应至少为 1 且不大于 pool".into()));
         }
+        let semantic = &config.semantic;
+        if !(0.0..=1.0).contains(&semantic.share) {
+            return Err(invalid(format!(
+                "semantic.share = {} 应在 0 到 1 之间",
+                semantic.share
+            )));
+        }
+        if !(1..=1000).contains(&semantic.pool) {
+            return Err(invalid("semantic.pool 应在 1 到 1000 之间".into()));
+        }
+        if semantic.probes == 0 {
+            return Err(invalid("semantic.probes 应大于 0".into()));
+        }
         Ok(config)
     }
 
@@ -107,12 +161,15 @@ pub struct Seeker {
     pub profile: Profile,
     /// The seeker's own record (never recommended to itself).
     pub own: Option<u64>,
+    /// The seeker's text embedded as a query: with it the index's vectors add the semantic
+    /// signal.
+    pub vector: Option<Vec<f32>>,
 }
 
 /// One factor of a recommendation's score.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Factor {
-    /// `text`, `field`, `maturity`, `price`, `mode` or `local`.
+    /// `text`, `semantic`, `field`, `maturity`, `price`, `mode` or `local`.
     pub factor: String,
     /// How well this factor holds, 0–1.
     pub value: f64,
@@ -178,13 +235,7 @@ pub fn structured_factors(
 ) -> Vec<Factor> {
     let mut factors = Vec::new();
     let mut push = |factor: &str, value: f64, weight: f64, reason: String| {
-        factors.push(Factor {
-            factor: factor.to_string(),
-            value,
-            weight,
-            points: round3(value * weight),
-            reason,
-        });
+        factors.push(Factor::new(factor, value, weight, reason));
     };
     if !demand.field.is_empty() && !achievement.field.is_empty() {
         let label = |code: &str| {
@@ -297,12 +348,30 @@ pub fn structured_factors(
     factors
 }
 
+impl Factor {
+    fn new(factor: &str, value: f64, weight: f64, reason: String) -> Factor {
+        Factor {
+            factor: factor.to_string(),
+            value: round3(value),
+            weight,
+            points: round3(value * weight),
+            reason,
+        }
+    }
+}
+
 fn round3(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
 }
 
 /// Recommends records of `target_kind` ("achievement" for a demand, "demand" for an
-/// achievement) in `scope` for `seeker`: the text pool rescored with the structured factors.
+/// achievement) in `scope` for `seeker`: the text pool and, when the seeker has a vector, the
+/// records whose vectors are nearest it, rescored with the structured factors.
+///
+/// Text relevance is relative to the best text candidate, semantic relevance is the cosine
+/// relative to the best one in the pool; with vectors on both sides the text weight is split
+/// between them by `semantic.share` (measured in `bench/matching-eval`). A record whose vector
+/// is not ready yet is judged on its text alone.
 pub fn recommend(
     index: &SearchIndex,
     config: &MatchConfig,
@@ -313,17 +382,42 @@ pub fn recommend(
     top: usize,
 ) -> Result<Vec<Recommendation>, SearchError> {
     let groups = index.query_terms(&seeker.text)?;
-    let pool = index.candidates(
+    let mut pool = index.candidates(
         &seeker.text,
         target_kind,
         scope,
         config.candidates.pool + 1,
         config.candidates.postings,
     )?;
-    let best = pool
+    let best_text = pool
         .iter()
         .filter(|c| Some(c.id) != seeker.own)
         .map(|c| c.text_score)
+        .fold(0.0f32, f32::max);
+    // The semantic pool: the nearest vectors, those the scope may see, added to the text pool.
+    let mut similarity: HashMap<u64, f32> = HashMap::new();
+    let vectors = index.vectors();
+    if let (Some(query), Some(vectors), true) =
+        (&seeker.vector, vectors.as_ref(), config.semantic.enabled)
+    {
+        let nearest = vectors.nearest(target_kind, query, config.semantic.pool + 1 + pool.len());
+        let fresh: Vec<u64> = nearest
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !pool.iter().any(|c| c.id == *id))
+            .take(config.semantic.pool + 1)
+            .collect();
+        pool.extend(index.candidates_by_id(target_kind, &fresh, scope)?);
+        for candidate in &pool {
+            if let Some(cosine) = vectors.similarity(target_kind, candidate.id, query) {
+                similarity.insert(candidate.id, cosine);
+            }
+        }
+    }
+    let best_similarity = pool
+        .iter()
+        .filter(|c| Some(c.id) != seeker.own)
+        .filter_map(|c| similarity.get(&c.id).copied())
         .fold(0.0f32, f32::max);
     let seeker_is_demand = target_kind == "achievement";
     let mut scored: Vec<(Recommendation, usize)> = Vec::with_capacity(pool.len());
@@ -331,18 +425,39 @@ pub fn recommend(
         if Some(candidate.id) == seeker.own {
             continue;
         }
-        let relevance = if best > 0.0 {
-            f64::from(candidate.text_score / best)
+        let relevance = if best_text > 0.0 {
+            f64::from(candidate.text_score / best_text)
         } else {
             0.0
         };
-        let mut factors = vec![Factor {
-            factor: "text".into(),
-            value: round3(relevance),
-            weight: config.weights.text,
-            points: round3(relevance * config.weights.text),
-            reason: String::new(),
-        }];
+        let mut factors = Vec::with_capacity(7);
+        match similarity
+            .get(&candidate.id)
+            .filter(|_| best_similarity > 0.0)
+        {
+            Some(cosine) => {
+                let share = config.semantic.share;
+                let closeness = f64::from(cosine.max(0.0) / best_similarity);
+                factors.push(Factor::new(
+                    "text",
+                    relevance,
+                    config.weights.text * (1.0 - share),
+                    String::new(),
+                ));
+                factors.push(Factor::new(
+                    "semantic",
+                    closeness,
+                    config.weights.text * share,
+                    format!("语义相近（相似度 {cosine:.2}）"),
+                ));
+            }
+            None => factors.push(Factor::new(
+                "text",
+                relevance,
+                config.weights.text,
+                String::new(),
+            )),
+        }
         let (demand, achievement) = if seeker_is_demand {
             (&seeker.profile, &candidate.profile)
         } else {
@@ -482,6 +597,7 @@ mod tests {
                 ..Profile::default()
             },
             own: None,
+            vector: None,
         };
         let mut fields = FieldLabels::new();
         fields.insert("new-energy".into(), "新能源".into());
@@ -542,5 +658,108 @@ mod tests {
         assert_eq!(found[0].id, 2);
         assert_eq!(found[0].factors.len(), 1);
         assert!((found[0].score - config().weights.text).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_semantic_signal_finds_records_without_shared_words_and_says_so() {
+        let index = SearchIndex::in_memory().unwrap();
+        let mut draft = achievement(4, "低温 电池 草稿", Profile::default());
+        draft.status = "draft".into();
+        index
+            .upsert(&[
+                achievement(1, "光伏组件清洗机器人", Profile::default()),
+                achievement(2, "宽温域锂离子电池电解液", Profile::default()),
+                achievement(3, "中药饮片炮制工艺", Profile::default()),
+                draft,
+            ])
+            .unwrap();
+        index.commit(None).unwrap();
+        let mut vectors = crate::Vectors::new(4, 1, crate::VectorSettings::default());
+        vectors.insert("achievement", 1, 0, &[0.0, 1.0, 0.0, 0.0]);
+        vectors.insert("achievement", 2, 0, &[0.8, 0.0, 0.6, 0.0]);
+        vectors.insert("achievement", 3, 0, &[0.0, 0.0, 0.0, 1.0]);
+        vectors.insert("achievement", 4, 0, &[1.0, 0.0, 0.0, 0.0]);
+        *index.vectors_mut() = Some(vectors);
+        let seeker = Seeker {
+            text: "北方冬天电动车续航掉得厉害".into(),
+            vector: Some(vec![1.0, 0.0, 0.0, 0.0]),
+            ..Seeker::default()
+        };
+        let run = |config: &MatchConfig, seeker: &Seeker| {
+            recommend(
+                &index,
+                config,
+                &FieldLabels::new(),
+                seeker,
+                "achievement",
+                Scope::Public,
+                3,
+            )
+            .unwrap()
+        };
+        let found = run(&config(), &seeker);
+        // The nearest public record comes first; the closer draft is not shown to the public.
+        assert_eq!(found[0].id, 2, "{found:?}");
+        assert!(found.iter().all(|r| r.id != 4));
+        assert!(
+            found[0]
+                .reasons()
+                .iter()
+                .any(|r| r.contains("语义相近（相似度 0.80）")),
+            "{:?}",
+            found[0].reasons()
+        );
+        let semantic = found[0]
+            .factors
+            .iter()
+            .find(|f| f.factor == "semantic")
+            .unwrap();
+        assert!((semantic.weight - config().weights.text * config().semantic.share).abs() < 1e-9);
+        // The switch turns it off (the text alone finds nothing here), as does a seeker
+        // without a vector.
+        let mut off = config();
+        off.semantic.enabled = false;
+        assert!(run(&off, &seeker).is_empty());
+        let without = Seeker {
+            vector: None,
+            ..seeker.clone()
+        };
+        assert!(run(&config(), &without).is_empty());
+    }
+
+    #[test]
+    fn a_record_without_a_vector_yet_is_judged_on_its_text() {
+        let index = SearchIndex::in_memory().unwrap();
+        index
+            .upsert(&[
+                achievement(1, "钠离子电池正极材料", Profile::default()),
+                achievement(2, "钠离子电池负极材料", Profile::default()),
+            ])
+            .unwrap();
+        index.commit(None).unwrap();
+        let mut vectors = crate::Vectors::new(2, 1, crate::VectorSettings::default());
+        vectors.insert("achievement", 2, 0, &[0.6, 0.8]);
+        *index.vectors_mut() = Some(vectors);
+        let seeker = Seeker {
+            text: "钠离子电池正极材料".into(),
+            vector: Some(vec![1.0, 0.0]),
+            ..Seeker::default()
+        };
+        let found = recommend(
+            &index,
+            &config(),
+            &FieldLabels::new(),
+            &seeker,
+            "achievement",
+            Scope::Public,
+            5,
+        )
+        .unwrap();
+        let first = found.iter().find(|r| r.id == 1).unwrap();
+        assert_eq!(first.factors.len(), 1);
+        assert_eq!(first.factors[0].weight, config().weights.text);
+        let second = found.iter().find(|r| r.id == 2).unwrap();
+        assert_eq!(second.factors.len(), 2);
+        assert!(second.reasons().join("").contains("语义相近"));
     }
 }

@@ -393,6 +393,7 @@ fn main() {
                 ..Profile::default()
             },
             own: None,
+            vector: None,
         };
         recommend(
             &zijin,

@@ -207,6 +207,7 @@ fn match_demands(index: &SearchIndex, generator: &ScaleGenerator, count: usize) 
                         text: format!("{} {}", document.title, document.body),
                         profile: document.profile,
                         own: None,
+                        vector: None,
                     };
                     let kept = recommend(
                         index,
@@ -252,6 +253,7 @@ fn budget_agreement(
             text: format!("{} {}", document.title, document.body),
             profile: document.profile,
             own: None,
+            vector: None,
         };
         let top = |config: &MatchConfig| {
             recommend(

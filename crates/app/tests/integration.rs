@@ -526,5 +526,7 @@ async fn scale_multiplies(backend: zijin_app::Backend) {
 mod exchange;
 #[path = "integration/matchmaking.rs"]
 mod matchmaking;
+#[path = "integration/semantic.rs"]
+mod semantic;
 #[path = "integration/two_lists.rs"]
 mod two_lists;

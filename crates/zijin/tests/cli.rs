@@ -692,6 +692,109 @@ async fn search_finds_published_records_by_their_chinese_terms() {
     }
 }
 
+/// The fetched model's directory (`scripts/fetch-model`, run by `./scripts/test`, sets
+/// ZIJIN_E5_MODEL to the model file in it).
+fn model_dir() -> String {
+    let model = std::env::var("ZIJIN_E5_MODEL")
+        .expect("ZIJIN_E5_MODEL: the semantic model's file (scripts/fetch-model)");
+    std::path::Path::new(&model)
+        .parent()
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+#[tokio::test]
+async fn search_and_match_find_a_need_in_plain_words_by_meaning() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let data = tempfile::tempdir().unwrap();
+        let model = model_dir();
+        let run = |args: &[&str]| {
+            let mut all = args.to_vec();
+            all.extend(["--model-dir", model.as_str()]);
+            zijin_in(&database, data.path(), &all)
+        };
+        let added = run(&[
+            "institution",
+            "add",
+            "--name",
+            "南京测试大学",
+            "--type",
+            "高校",
+            "--credit-code",
+            "123201134660012346",
+            "--district",
+            "栖霞区",
+        ]);
+        assert!(added.status.success(), "{}", text(&added.stderr));
+        let file = data.path().join("achievements.csv");
+        std::fs::write(
+            &file,
+            "成果名称,成果简介,技术领域,关键词,技术成熟度,知识产权,转化方式,参考价格,完成单位统一社会信用代码,联系人,联系电话
+             宽温域锂离子电池电解液,零下四十摄氏度仍保持容量的电解液配方,新能源,电解液,6,,转让,,123201134660012346,王老师,13800000000
+             五轴数控机床误差补偿,提高加工精度,高端装备,数控机床,7,,许可,,123201134660012346,王老师,13800000000
+",
+        )
+        .unwrap();
+        let imported = run(&[
+            "import",
+            "achievements",
+            file.to_str().unwrap(),
+            "--publish",
+        ]);
+        assert!(imported.status.success(), "{}", text(&imported.stderr));
+
+        // No word of the need is in the electrolyte's record; its meaning is.
+        let need = "北方冬天电动车续航掉得厉害";
+        let matched = run(&["match", "--text", need, "--top", "2", "--json"]);
+        assert!(matched.status.success(), "{}", text(&matched.stderr));
+        let found: serde_json::Value = serde_json::from_slice(&matched.stdout).unwrap();
+        assert_eq!(found[0]["title"], "宽温域锂离子电池电解液", "{found}");
+        let reasons = found[0]["reasons"].to_string();
+        assert!(reasons.contains("语义相近（相似度 0."), "{reasons}");
+        assert!(
+            found[0]["factors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["factor"] == "semantic"),
+            "{found}"
+        );
+        // The vectors were kept beside the index for the next command.
+        assert!(data.path().join("index").join("vectors.bin").exists());
+
+        let searched = run(&["search", need, "--json"]);
+        assert!(searched.status.success(), "{}", text(&searched.stderr));
+        let hits: serde_json::Value = serde_json::from_slice(&searched.stdout).unwrap();
+        assert_eq!(hits[0]["title"], "宽温域锂离子电池电解液", "{hits}");
+        assert!(hits[0]["similarity"].as_f64().unwrap() >= 0.85, "{hits}");
+        assert!(
+            hits[0]["reasons"].to_string().contains("语义相近"),
+            "{hits}"
+        );
+        // The machine tool is not near enough in meaning to be shown to a searcher, and a
+        // question about nothing the platform holds finds nothing.
+        assert_eq!(hits.as_array().unwrap().len(), 1, "{hits}");
+        let searched = run(&["search", "今天天气怎么样", "--json"]);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&searched.stdout).unwrap(),
+            serde_json::json!([]),
+            "{}",
+            text(&searched.stderr)
+        );
+
+        // The switch: by the text alone nothing is found, and matching says nothing of meaning.
+        let searched = run(&["search", need, "--json", "--no-semantic"]);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&searched.stdout).unwrap(),
+            serde_json::json!([])
+        );
+        let matched = run(&["match", "--text", need, "--json", "--no-semantic"]);
+        assert!(!text(&matched.stdout).contains("语义相近"));
+    }
+}
+
 /// Starts `zijin serve` on a free port and returns the child and its address.
 fn start_server(
     database: &TestDatabase,

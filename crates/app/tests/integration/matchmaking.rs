@@ -16,7 +16,7 @@ async fn an_approved_demand_gets_recommendations_followed_to_a_contract() {
         let context = TestContext::new(backend).await;
         let p = people(&context).await;
         let directory = tempfile::tempdir().unwrap();
-        let search = Search::open(&context.app, directory.path(), MatchConfig::shipped())
+        let search = Search::open(&context.app, directory.path(), MatchConfig::shipped(), None)
             .await
             .unwrap();
         let app = &context.app.clone().with_search(search);

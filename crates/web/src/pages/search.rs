@@ -134,6 +134,7 @@ async fn search_page(
                         title => hit.title.clone(),
                         snippet => minijinja::Value::from_safe_string(hit.snippet.clone()),
                         matched => hit.matched.join("、"),
+                        similarity => hit.similarity.map(|s| format!("{s:.2}")),
                         field => fields.get(&hit.profile.field).cloned().unwrap_or_default(),
                         district => value_label("district", &hit.profile.district, &fields),
                         stage => hit.profile.trl.map(|t| format!("TRL {t}")).unwrap_or_default(),
@@ -164,6 +165,8 @@ async fn search_page(
         }
         None => (Vec::new(), 0, Vec::new()),
     };
+    // Whether records are found by meaning too, and how far their vectors have come.
+    let semantic = state.app.search().map(|search| search.embedding_progress());
     let pages = total.div_ceil(PER_PAGE).min(500);
     Ok(super::html(
         StatusCode::OK,
@@ -172,6 +175,7 @@ async fn search_page(
             q => text, kind => kind.unwrap_or_default(), sort => if sort == Sort::Newest { "newest" } else { "relevance" },
             message => message, searched => results.is_some(), total => total, hits => hits, facets => facets,
             page => page, pages => pages,
+            semantic => semantic.filter(|p| p.enabled).map(|p| context! { ready => p.ready, waiting => p.waiting }),
             previous => (page > 1).then(|| format!("{}&page={}", link("page", ""), page - 1)),
             next => (page < pages).then(|| format!("{}&page={}", link("page", ""), page + 1)),
             ..base

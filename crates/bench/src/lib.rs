@@ -2,6 +2,8 @@
 
 use std::time::Instant;
 
+pub mod scale;
+
 /// Runs a future and returns its output with the seconds it took.
 pub async fn timed<T>(future: impl std::future::Future<Output = T>) -> (T, f64) {
     let start = Instant::now();

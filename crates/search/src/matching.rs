@@ -65,7 +65,7 @@ impl Default for Semantic {
     fn default() -> Self {
         Semantic {
             enabled: true,
-            share: 0.7,
+            share: 0.85,
             pool: 60,
             exact_limit: 100_000,
             probes: 24,
@@ -421,11 +421,15 @@ pub fn recommend(
             }
         }
     }
-    let best_similarity = pool
-        .iter()
-        .filter(|c| Some(c.id) != seeker.own)
-        .filter_map(|c| similarity.get(&c.id).copied())
-        .fold(0.0f32, f32::max);
+    // Cosines of one model crowd in a narrow band (e5: 0.75–0.9), so closeness is spread over
+    // the pool's own range: the nearest candidate 1, the farthest 0, as text relevance is.
+    let cosines = || {
+        pool.iter()
+            .filter(|c| Some(c.id) != seeker.own)
+            .filter_map(|c| similarity.get(&c.id).copied())
+    };
+    let best_similarity = cosines().fold(f32::MIN, f32::max);
+    let least_similarity = cosines().fold(f32::MAX, f32::min);
     let seeker_is_demand = target_kind == "achievement";
     let mut scored: Vec<(Recommendation, usize)> = Vec::with_capacity(pool.len());
     for (position, candidate) in pool.iter().enumerate() {
@@ -438,13 +442,15 @@ pub fn recommend(
             0.0
         };
         let mut factors = Vec::with_capacity(7);
-        match similarity
-            .get(&candidate.id)
-            .filter(|_| best_similarity > 0.0)
-        {
+        match similarity.get(&candidate.id) {
             Some(cosine) => {
                 let share = config.semantic.share;
-                let closeness = f64::from(cosine.max(0.0) / best_similarity);
+                let range = best_similarity - least_similarity;
+                let closeness = if range > 1e-6 {
+                    f64::from((cosine - least_similarity) / range)
+                } else {
+                    1.0
+                };
                 factors.push(Factor::new(
                     "text",
                     relevance,

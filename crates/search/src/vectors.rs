@@ -15,7 +15,7 @@ use std::path::Path;
 
 /// The two kinds of record, each with vectors of its own.
 const KINDS: [&str; 2] = ["achievement", "demand"];
-const MAGIC: &[u8; 8] = b"ZJVEC001";
+const MAGIC: &[u8; 8] = b"ZJVEC002";
 /// A slot whose record was removed (reused by the next insert).
 const FREE: u64 = u64::MAX;
 /// k-means rounds when the cells are made.
@@ -102,9 +102,9 @@ struct VectorSet {
     cells: Option<Cells>,
 }
 
-/// The IVF index: cell centres and the slots in each cell.
+/// The IVF index: cell centres (8-bit, as the vectors) and the slots in each cell.
 struct Cells {
-    centres: Vec<f32>,
+    centres: Centres,
     members: Vec<Vec<u32>>,
     /// Which cell each slot is in (u32::MAX: none).
     cell_of: Vec<u32>,
@@ -141,7 +141,7 @@ impl VectorSet {
         self.values[slot * dimension..(slot + 1) * dimension].copy_from_slice(&vector.values);
         self.slot_of.insert(id, slot as u32);
         if let Some(cells) = &mut self.cells {
-            cells.place(slot, &vector.values, dimension);
+            cells.place(slot, &vector.values);
         }
     }
 
@@ -187,7 +187,7 @@ impl VectorSet {
         };
         match &self.cells {
             Some(cells) if self.len() > settings.exact_limit => {
-                for cell in cells.nearest_cells(&query.values, settings.probes, dimension) {
+                for cell in cells.nearest_cells(&query.values, settings.probes) {
                     for slot in &cells.members[cell] {
                         consider(*slot as usize);
                     }
@@ -199,9 +199,49 @@ impl VectorSet {
     }
 }
 
+/// Cell centres rounded to 8 bits with a scale each, compared with a vector by the integer dot
+/// product (the vectors are normalised, so the nearest centre is the most similar one).
+struct Centres {
+    codes: Vec<i8>,
+    scales: Vec<f32>,
+}
+
+impl Centres {
+    fn of(centres: &[f32], dimension: usize) -> Centres {
+        let mut codes = Vec::with_capacity(centres.len());
+        let mut scales = Vec::with_capacity(centres.len() / dimension);
+        for centre in centres.chunks_exact(dimension) {
+            let q = Quantized::of(centre);
+            codes.extend_from_slice(&q.values);
+            scales.push(q.scale);
+        }
+        Centres { codes, scales }
+    }
+
+    fn count(&self) -> usize {
+        self.scales.len()
+    }
+
+    fn similarity(&self, cell: usize, values: &[i8]) -> f32 {
+        let dimension = values.len();
+        dot(&self.codes[cell * dimension..(cell + 1) * dimension], values) as f32
+            * self.scales[cell]
+    }
+
+    fn nearest(&self, values: &[i8]) -> u32 {
+        let mut best = (f32::MIN, 0u32);
+        for cell in 0..self.count() {
+            let similarity = self.similarity(cell, values);
+            if similarity > best.0 {
+                best = (similarity, cell as u32);
+            }
+        }
+        best.1
+    }
+}
+
 impl Cells {
-    /// k-means over a sample (centres as floats, compared with 8-bit vectors by the dot
-    /// product: the vectors are normalised, so the nearest centre is the most similar one).
+    /// k-means over a sample, then every vector assigned to its nearest centre.
     fn train(set: &VectorSet, dimension: usize) -> Cells {
         let live: Vec<usize> = (0..set.ids.len()).filter(|s| set.ids[*s] != FREE).collect();
         let count = ((live.len() as f64).sqrt() as usize).clamp(1, 4096);
@@ -218,7 +258,7 @@ impl Cells {
             .flat_map(|c| as_floats(sample[(c * spread).min(sample.len() - 1)]))
             .collect();
         for _ in 0..TRAINING_ROUNDS {
-            let assigned = assign(&centres, count, dimension, &sample, set);
+            let assigned = assign(&Centres::of(&centres, dimension), dimension, &sample, set);
             let mut sums = vec![0f32; count * dimension];
             let mut sizes = vec![0usize; count];
             for (slot, cell) in sample.iter().zip(&assigned) {
@@ -245,30 +285,35 @@ impl Cells {
                 }
             }
         }
-        let assigned = assign(&centres, count, dimension, &live, set);
-        let mut members = vec![Vec::new(); count];
-        let mut cell_of = vec![u32::MAX; set.ids.len()];
-        for (slot, cell) in live.iter().zip(assigned) {
-            members[cell as usize].push(*slot as u32);
-            cell_of[*slot] = cell;
+        let centres = Centres::of(&centres, dimension);
+        let assigned = assign(&centres, dimension, &live, set);
+        Cells::with_assignment(centres, live.iter().copied().zip(assigned), set.ids.len(), live.len())
+    }
+
+    fn with_assignment(
+        centres: Centres,
+        assigned: impl Iterator<Item = (usize, u32)>,
+        slots: usize,
+        trained_on: usize,
+    ) -> Cells {
+        let mut members = vec![Vec::new(); centres.count()];
+        let mut cell_of = vec![u32::MAX; slots];
+        for (slot, cell) in assigned {
+            members[cell as usize].push(slot as u32);
+            cell_of[slot] = cell;
         }
         Cells {
             centres,
             members,
             cell_of,
-            trained_on: live.len(),
+            trained_on,
         }
     }
 
-    fn nearest_cells(&self, query: &[i8], probes: usize, dimension: usize) -> Vec<usize> {
+    fn nearest_cells(&self, query: &[i8], probes: usize) -> Vec<usize> {
         let mut best = TopN::new(probes.max(1));
-        for (cell, centre) in self.centres.chunks_exact(dimension).enumerate() {
-            let similarity: f32 = centre
-                .iter()
-                .zip(query)
-                .map(|(c, q)| c * f32::from(*q))
-                .sum();
-            best.offer(similarity, cell as u64);
+        for cell in 0..self.centres.count() {
+            best.offer(self.centres.similarity(cell, query), cell as u64);
         }
         best.into_sorted()
             .into_iter()
@@ -276,9 +321,9 @@ impl Cells {
             .collect()
     }
 
-    fn place(&mut self, slot: usize, values: &[i8], dimension: usize) {
+    fn place(&mut self, slot: usize, values: &[i8]) {
         self.unplace(slot);
-        let cell = self.nearest_cells(values, 1, dimension)[0];
+        let cell = self.centres.nearest(values) as usize;
         if self.cell_of.len() <= slot {
             self.cell_of.resize(slot + 1, u32::MAX);
         }
@@ -298,13 +343,7 @@ impl Cells {
 }
 
 /// The nearest centre of each slot, on every core.
-fn assign(
-    centres: &[f32],
-    count: usize,
-    dimension: usize,
-    slots: &[usize],
-    set: &VectorSet,
-) -> Vec<u32> {
+fn assign(centres: &Centres, dimension: usize, slots: &[usize], set: &VectorSet) -> Vec<u32> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = slots.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
@@ -313,22 +352,7 @@ fn assign(
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|slot| {
-                            let values = set.values_of(*slot, dimension);
-                            let mut best = (f32::MIN, 0u32);
-                            for cell in 0..count {
-                                let centre = &centres[cell * dimension..(cell + 1) * dimension];
-                                let similarity: f32 = centre
-                                    .iter()
-                                    .zip(values)
-                                    .map(|(c, v)| c * f32::from(*v))
-                                    .sum();
-                                if similarity > best.0 {
-                                    best = (similarity, cell as u32);
-                                }
-                            }
-                            best.1
-                        })
+                        .map(|slot| centres.nearest(set.values_of(*slot, dimension)))
                         .collect::<Vec<u32>>()
                 })
             })
@@ -530,7 +554,7 @@ impl Vectors {
                     + s.scales.capacity() * 4
                     + s.slot_of.capacity() * 16
                     + s.cells.as_ref().map_or(0, |c| {
-                        c.centres.len() * 4
+                        c.centres.codes.len() + c.centres.scales.len() * 4
                             + c.cell_of.len() * 4
                             + c.members.iter().map(|m| m.capacity() * 4).sum::<usize>()
                     })
@@ -563,6 +587,28 @@ impl Vectors {
                     .map(|v| *v as u8)
                     .collect();
                 out.write_all(&values).map_err(io)?;
+            }
+        }
+        // The IVF cells, so that a large set is not clustered again at every start.
+        for set in &self.sets {
+            match &set.cells {
+                Some(cells) => {
+                    out.write_all(&[1]).map_err(io)?;
+                    out.write_all(&(cells.centres.count() as u32).to_le_bytes())
+                        .map_err(io)?;
+                    out.write_all(&(cells.trained_on as u64).to_le_bytes())
+                        .map_err(io)?;
+                    let codes: Vec<u8> = cells.centres.codes.iter().map(|v| *v as u8).collect();
+                    out.write_all(&codes).map_err(io)?;
+                    for scale in &cells.centres.scales {
+                        out.write_all(&scale.to_le_bytes()).map_err(io)?;
+                    }
+                    for slot in (0..set.ids.len()).filter(|s| set.ids[*s] != FREE) {
+                        out.write_all(&cells.cell_of[slot].to_le_bytes())
+                            .map_err(io)?;
+                    }
+                }
+                None => out.write_all(&[0]).map_err(io)?,
             }
         }
         out.into_inner()
@@ -630,6 +676,46 @@ impl Vectors {
                 };
                 vectors.insert_quantized(kind, id, text_hash, &vector);
             }
+        }
+        for set in vectors.sets.iter_mut() {
+            let mut flag = [0u8; 1];
+            read(&mut flag, "聚类")?;
+            if flag[0] == 0 {
+                continue;
+            }
+            read(&mut small, "聚类数")?;
+            let count = u32::from_le_bytes(small) as usize;
+            read(&mut word, "聚类规模")?;
+            let trained_on = u64::from_le_bytes(word) as usize;
+            if count == 0 || count > 1 << 20 {
+                return Err(damaged("聚类数不合理"));
+            }
+            let mut codes = vec![0u8; count * dimension];
+            read(&mut codes, "聚类中心")?;
+            let mut scales = Vec::with_capacity(count);
+            for _ in 0..count {
+                read(&mut small, "聚类中心比例")?;
+                scales.push(f32::from_le_bytes(small));
+            }
+            let mut assigned = Vec::with_capacity(set.len());
+            for slot in 0..set.len() {
+                read(&mut small, "聚类归属")?;
+                let cell = u32::from_le_bytes(small);
+                if cell as usize >= count {
+                    return Err(damaged("聚类归属越界"));
+                }
+                assigned.push((slot, cell));
+            }
+            let centres = Centres {
+                codes: codes.into_iter().map(|v| v as i8).collect(),
+                scales,
+            };
+            set.cells = Some(Cells::with_assignment(
+                centres,
+                assigned.into_iter(),
+                set.ids.len(),
+                trained_on,
+            ));
         }
         if input
             .read(&mut [0u8; 1])
@@ -741,6 +827,18 @@ mod tests {
         }
         let recall = same as f64 / (queries.len() * 10) as f64;
         assert!(recall >= 0.9, "recall@10 {recall}");
+        // The cells are saved with the vectors: read back, the same cells answer the same.
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("vectors.bin");
+        vectors.save(&path).unwrap();
+        let loaded = Vectors::load(&path, 48, 1, settings).unwrap().unwrap();
+        assert!(loaded.is_approximate("demand"));
+        for query in &queries {
+            assert_eq!(
+                loaded.nearest("demand", query, 10),
+                vectors.nearest("demand", query, 10)
+            );
+        }
         // A removed record is no longer found; a new one is placed in a cell and found.
         vectors.remove("demand", 1);
         assert!(

@@ -17,8 +17,8 @@ use std::time::Instant;
 use zijin_bench::patents;
 use zijin_embed::{Embedder, Role, cosine};
 use zijin_search::{
-    Analyzer, Document, FieldLabels, MatchConfig, Profile, Scope, SearchIndex, Seeker,
-    matching::structured_factors, recommend,
+    Analyzer, Document, FieldLabels, MatchConfig, Profile, Scope, SearchIndex, SearchRequest,
+    Seeker, Vectors, matching::structured_factors, recommend,
 };
 
 const SET: &str = include_str!("../../../../bench/eval/matching-set.txt");
@@ -484,6 +484,83 @@ fn main() {
                 scored.into_iter().take(10).map(|(_, id)| id).collect()
             },
         );
+        // The platform's own hybrid, as `zijin match` runs it: the matcher's text pool and the
+        // nearest vectors (8-bit, in the index), the text weight split by `semantic.share`.
+        // Every share tried is shown; the shipped one is marked.
+        if zijin.vectors().is_none() {
+            let mut stored = Vectors::new(
+                embedder.dimension(),
+                0,
+                config.semantic.vector_settings(),
+            );
+            for (document, vector) in all.iter().zip(vectors.iter()) {
+                stored.insert("achievement", document.id, 0, vector);
+            }
+            *zijin.vectors_mut() = Some(stored);
+        }
+        for share in [0.0, 0.3, 0.5, 0.7, 0.85, 1.0] {
+            let mut hybrid = config.clone();
+            hybrid.semantic.share = share;
+            let shipped = if share == config.semantic.share {
+                " (shipped)"
+            } else {
+                ""
+            };
+            report(
+                &format!("zijin hybrid matcher, share {share}{shipped}"),
+                demands,
+                |d| {
+                    let seeker = Seeker {
+                        text: d.text.clone(),
+                        profile: Profile {
+                            field: d.field.clone(),
+                            trl: d.wanted_trl,
+                            ..Profile::default()
+                        },
+                        own: None,
+                        vector: Some(queries[d.id.as_str()].clone()),
+                    };
+                    recommend(
+                        &zijin,
+                        &hybrid,
+                        &labels,
+                        &seeker,
+                        "achievement",
+                        Scope::Listed,
+                        10,
+                    )
+                    .expect("recommend")
+                    .into_iter()
+                    .map(|r| r.id)
+                    .collect()
+                },
+            );
+        }
+        // The search box's hybrid (`zijin search`): text results and nearest records fused by
+        // reciprocal rank, without and with the shipped similarity floor and margin.
+        for (label, floor, margin) in [
+            ("zijin search box: RRF, no floor", 0.0, f32::INFINITY),
+            (
+                "zijin search box: RRF, shipped floor",
+                config.semantic.floor,
+                config.semantic.margin,
+            ),
+        ] {
+            report(label, demands, |d| {
+                let mut request = SearchRequest::new(d.text.clone());
+                request.scope = Scope::Listed;
+                request.vector = Some(queries[d.id.as_str()].clone());
+                request.similarity_floor = floor;
+                request.similarity_margin = margin;
+                zijin
+                    .run(&request)
+                    .expect("search")
+                    .hits
+                    .into_iter()
+                    .map(|h| h.id)
+                    .collect()
+            });
+        }
         // Equal weights first (plain RRF), then the text list weighing less: the weights are
         // not learned — every row is shown, none picked on this set.
         for (label, index) in [("BM25 baseline", &plain), ("zijin text", &zijin)] {

@@ -50,10 +50,10 @@ pub struct Semantic {
     pub share: f64,
     /// How many records the vector search adds to the text pool.
     pub pool: usize,
-    /// Up to this many vectors of a kind, every one is compared; beyond, the IVF index.
+    /// Up to this many vectors of a kind, every one is compared; beyond, the sign codes choose
+    /// `rescore` records to compare.
     pub exact_limit: usize,
-    /// IVF cells searched per query.
-    pub probes: usize,
+    pub rescore: usize,
     /// The search box shows a record found by meaning only from this cosine on, and only
     /// within `margin` of the nearest record's (e5's cosines crowd between 0.75 and 0.9, so a
     /// short unrelated record can pass an absolute floor).
@@ -68,7 +68,7 @@ impl Default for Semantic {
             share: 0.85,
             pool: 60,
             exact_limit: 100_000,
-            probes: 24,
+            rescore: 10_000,
             floor: 0.85,
             margin: 0.02,
         }
@@ -79,7 +79,7 @@ impl Semantic {
     pub fn vector_settings(&self) -> crate::VectorSettings {
         crate::VectorSettings {
             exact_limit: self.exact_limit,
-            probes: self.probes,
+            rescore: self.rescore,
         }
     }
 }
@@ -148,8 +148,8 @@ impl MatchConfig {
         if !(1..=1000).contains(&semantic.pool) {
             return Err(invalid("semantic.pool 应在 1 到 1000 之间".into()));
         }
-        if semantic.probes == 0 {
-            return Err(invalid("semantic.probes 应大于 0".into()));
+        if semantic.rescore == 0 {
+            return Err(invalid("semantic.rescore 应大于 0".into()));
         }
         Ok(config)
     }

@@ -3,8 +3,11 @@
 //! scale per vector (a quarter of the memory of floats, so a million records fit with the
 //! text index in 2 GiB), together with a hash of the text it was computed from, so a changed
 //! record is seen to need a new vector. Search is exact up to `exact_limit` vectors of a kind;
-//! beyond, an inverted-file index (IVF: k-means cells, the query's nearest `probes` cells
-//! searched) whose recall against exact search is measured in `bench/search-scale`.
+//! beyond, every vector also has a 48-byte code — the sign of each component after the kind's
+//! mean vector is taken off — and a query first ranks all codes by Hamming distance (an eighth
+//! of the bytes of the vectors to read), then compares the best `rescore` exactly. Recall
+//! against exact search is measured in `bench/semantic-scale` (an IVF index was tried first
+//! and fell short: BENCHMARKS.md).
 //!
 //! The model is not known here: callers embed, and the file remembers the model's fingerprint
 //! so vectors of another model are never mixed in.
@@ -15,14 +18,9 @@ use std::path::Path;
 
 /// The two kinds of record, each with vectors of its own.
 const KINDS: [&str; 2] = ["achievement", "demand"];
-const MAGIC: &[u8; 8] = b"ZJVEC002";
+const MAGIC: &[u8; 8] = b"ZJVEC004";
 /// A slot whose record was removed (reused by the next insert).
 const FREE: u64 = u64::MAX;
-/// k-means rounds when the cells are made.
-const TRAINING_ROUNDS: usize = 8;
-/// Vectors sampled per cell to place the cells (all vectors are then assigned).
-const SAMPLE_PER_CELL: usize = 40;
-
 #[derive(Debug, thiserror::Error)]
 pub enum VectorError {
     #[error("语义向量文件 {0} 无法读写：{1}")]
@@ -36,15 +34,15 @@ pub enum VectorError {
 pub struct VectorSettings {
     /// Up to this many vectors of a kind every vector is compared (exact).
     pub exact_limit: usize,
-    /// Cells searched per query once the IVF index is used.
-    pub probes: usize,
+    /// Beyond it, how many records the sign codes pass on to be compared exactly.
+    pub rescore: usize,
 }
 
 impl Default for VectorSettings {
     fn default() -> Self {
         VectorSettings {
             exact_limit: 100_000,
-            probes: 24,
+            rescore: 10_000,
         }
     }
 }
@@ -72,6 +70,7 @@ impl Quantized {
 }
 
 /// The integer dot product, written so that the compiler vectorises it.
+#[inline(always)]
 fn dot(a: &[i8], b: &[i8]) -> i32 {
     a.chunks_exact(16)
         .zip(b.chunks_exact(16))
@@ -99,17 +98,73 @@ struct VectorSet {
     values: Vec<i8>,
     slot_of: HashMap<u64, u32>,
     free: Vec<u32>,
-    cells: Option<Cells>,
+    signs: Option<Signs>,
 }
 
-/// The IVF index: cell centres (8-bit, as the vectors) and the slots in each cell.
-struct Cells {
-    centres: Centres,
-    members: Vec<Vec<u32>>,
-    /// Which cell each slot is in (u32::MAX: none).
-    cell_of: Vec<u32>,
-    /// How many vectors there were when the cells were placed.
-    trained_on: usize,
+/// One sign bit per component of each vector, after the kind's mean is taken off: sentence
+/// embeddings share a large common direction, and without centring most bits would be alike.
+/// Ranking by the centred vectors is ranking by the raw ones (the mean's share of a query's
+/// dot product is the same for every record).
+struct Signs {
+    mean: Vec<f32>,
+    words: usize,
+    /// `words` u64 per slot.
+    bits: Vec<u64>,
+    /// How many vectors the mean was taken over.
+    built_on: usize,
+}
+
+impl Signs {
+    fn build(set: &VectorSet, dimension: usize) -> Signs {
+        let mut mean = vec![0f32; dimension];
+        let mut n = 0usize;
+        for slot in (0..set.ids.len()).filter(|s| set.ids[*s] != FREE) {
+            n += 1;
+            for (m, v) in mean.iter_mut().zip(set.values_of(slot, dimension)) {
+                *m += f32::from(*v) * set.scales[slot];
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n.max(1) as f32);
+        let mut signs = Signs {
+            mean,
+            words: dimension.div_ceil(64),
+            bits: Vec::new(),
+            built_on: n,
+        };
+        signs.bits = vec![0; set.ids.len() * signs.words];
+        for slot in 0..set.ids.len() {
+            let code = signs.code(set.values_of(slot, dimension), set.scales[slot]);
+            signs.put(slot, &code);
+        }
+        signs
+    }
+
+    fn code(&self, values: &[i8], scale: f32) -> Vec<u64> {
+        let mut code = vec![0u64; self.words];
+        for (i, (v, m)) in values.iter().zip(&self.mean).enumerate() {
+            if f32::from(*v) * scale > *m {
+                code[i / 64] |= 1 << (i % 64);
+            }
+        }
+        code
+    }
+
+    fn put(&mut self, slot: usize, code: &[u64]) {
+        let end = (slot + 1) * self.words;
+        if self.bits.len() < end {
+            self.bits.resize(end, 0);
+        }
+        self.bits[slot * self.words..end].copy_from_slice(code);
+    }
+
+    #[inline(always)]
+    fn distance(&self, slot: usize, code: &[u64]) -> u32 {
+        self.bits[slot * self.words..(slot + 1) * self.words]
+            .iter()
+            .zip(code)
+            .map(|(a, b)| (a ^ b).count_ones())
+            .sum()
+    }
 }
 
 impl VectorSet {
@@ -140,8 +195,9 @@ impl VectorSet {
         self.scales[slot] = vector.scale;
         self.values[slot * dimension..(slot + 1) * dimension].copy_from_slice(&vector.values);
         self.slot_of.insert(id, slot as u32);
-        if let Some(cells) = &mut self.cells {
-            cells.place(slot, &vector.values);
+        if let Some(signs) = &mut self.signs {
+            let code = signs.code(&vector.values, vector.scale);
+            signs.put(slot, &code);
         }
     }
 
@@ -149,26 +205,43 @@ impl VectorSet {
         if let Some(slot) = self.slot_of.remove(&id) {
             self.ids[slot as usize] = FREE;
             self.free.push(slot);
-            if let Some(cells) = &mut self.cells {
-                cells.unplace(slot as usize);
-            }
         }
     }
 
-    /// Places the IVF cells when the set has outgrown exact search, and again when it has
-    /// doubled since they were placed (cells drawn from a small set fit a large one badly).
+    /// Makes the sign codes when the set has outgrown exact search, and again when it has
+    /// doubled since (the mean of a small set may not be a large one's).
     fn maintain(&mut self, dimension: usize, settings: &VectorSettings) {
         let n = self.len();
-        let due = match &self.cells {
+        let due = match &self.signs {
             None => n > settings.exact_limit,
-            Some(cells) => n > 2 * cells.trained_on,
+            Some(signs) => n > 2 * signs.built_on,
         };
         if due {
-            self.cells = Some(Cells::train(self, dimension));
+            self.signs = Some(Signs::build(self, dimension));
         }
     }
 
+    /// The search compiled again for the processor's vector and popcount instructions (chosen
+    /// at run time by pulp): the baseline x86-64 target has neither, and the scans are the
+    /// whole cost.
     fn nearest(
+        &self,
+        query: &Quantized,
+        n: usize,
+        dimension: usize,
+        settings: &VectorSettings,
+    ) -> Vec<(u64, f32)> {
+        pulp::Arch::new().dispatch(Scan {
+            set: self,
+            query,
+            n,
+            dimension,
+            settings,
+        })
+    }
+
+    #[inline(always)]
+    fn nearest_here(
         &self,
         query: &Quantized,
         n: usize,
@@ -185,12 +258,18 @@ impl VectorSet {
                 best.offer(similarity, id);
             }
         };
-        match &self.cells {
-            Some(cells) if self.len() > settings.exact_limit => {
-                for cell in cells.nearest_cells(&query.values, settings.probes) {
-                    for slot in &cells.members[cell] {
-                        consider(*slot as usize);
+        match &self.signs {
+            Some(signs) if self.len() > settings.exact_limit => {
+                // The codes choose the records to compare: the smallest Hamming distances.
+                let code = signs.code(&query.values, query.scale);
+                let mut nearest_codes = TopN::new(settings.rescore.max(n));
+                for slot in 0..self.ids.len() {
+                    if self.ids[slot] != FREE {
+                        nearest_codes.offer(-(signs.distance(slot, &code) as f32), slot as u64);
                     }
+                }
+                for (slot, _) in nearest_codes.into_sorted() {
+                    consider(slot as usize);
                 }
             }
             _ => (0..self.ids.len()).for_each(consider),
@@ -199,169 +278,24 @@ impl VectorSet {
     }
 }
 
-/// Cell centres rounded to 8 bits with a scale each, compared with a vector by the integer dot
-/// product (the vectors are normalised, so the nearest centre is the most similar one).
-struct Centres {
-    codes: Vec<i8>,
-    scales: Vec<f32>,
+/// A search as pulp wants it: `with_simd` is inlined into a function compiled for the
+/// detected instruction set (a closure would stay a separate, plainly compiled function).
+struct Scan<'a> {
+    set: &'a VectorSet,
+    query: &'a Quantized,
+    n: usize,
+    dimension: usize,
+    settings: &'a VectorSettings,
 }
 
-impl Centres {
-    fn of(centres: &[f32], dimension: usize) -> Centres {
-        let mut codes = Vec::with_capacity(centres.len());
-        let mut scales = Vec::with_capacity(centres.len() / dimension);
-        for centre in centres.chunks_exact(dimension) {
-            let q = Quantized::of(centre);
-            codes.extend_from_slice(&q.values);
-            scales.push(q.scale);
-        }
-        Centres { codes, scales }
-    }
+impl pulp::WithSimd for Scan<'_> {
+    type Output = Vec<(u64, f32)>;
 
-    fn count(&self) -> usize {
-        self.scales.len()
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
+        self.set
+            .nearest_here(self.query, self.n, self.dimension, self.settings)
     }
-
-    fn similarity(&self, cell: usize, values: &[i8]) -> f32 {
-        let dimension = values.len();
-        dot(&self.codes[cell * dimension..(cell + 1) * dimension], values) as f32
-            * self.scales[cell]
-    }
-
-    fn nearest(&self, values: &[i8]) -> u32 {
-        let mut best = (f32::MIN, 0u32);
-        for cell in 0..self.count() {
-            let similarity = self.similarity(cell, values);
-            if similarity > best.0 {
-                best = (similarity, cell as u32);
-            }
-        }
-        best.1
-    }
-}
-
-impl Cells {
-    /// k-means over a sample, then every vector assigned to its nearest centre.
-    fn train(set: &VectorSet, dimension: usize) -> Cells {
-        let live: Vec<usize> = (0..set.ids.len()).filter(|s| set.ids[*s] != FREE).collect();
-        let count = ((live.len() as f64).sqrt() as usize).clamp(1, 4096);
-        let step = (live.len() / (count * SAMPLE_PER_CELL)).max(1);
-        let sample: Vec<usize> = live.iter().step_by(step).copied().collect();
-        let as_floats = |slot: usize| -> Vec<f32> {
-            set.values_of(slot, dimension)
-                .iter()
-                .map(|v| f32::from(*v) * set.scales[slot])
-                .collect()
-        };
-        let spread = (sample.len() / count).max(1);
-        let mut centres: Vec<f32> = (0..count)
-            .flat_map(|c| as_floats(sample[(c * spread).min(sample.len() - 1)]))
-            .collect();
-        for _ in 0..TRAINING_ROUNDS {
-            let assigned = assign(&Centres::of(&centres, dimension), dimension, &sample, set);
-            let mut sums = vec![0f32; count * dimension];
-            let mut sizes = vec![0usize; count];
-            for (slot, cell) in sample.iter().zip(&assigned) {
-                let cell = *cell as usize;
-                sizes[cell] += 1;
-                for (sum, v) in sums[cell * dimension..(cell + 1) * dimension]
-                    .iter_mut()
-                    .zip(set.values_of(*slot, dimension))
-                {
-                    *sum += f32::from(*v) * set.scales[*slot];
-                }
-            }
-            for cell in 0..count {
-                // An empty cell keeps its centre; a filled one moves to its members' direction.
-                if sizes[cell] > 0 {
-                    let sum = &sums[cell * dimension..(cell + 1) * dimension];
-                    let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-                    for (centre, s) in centres[cell * dimension..(cell + 1) * dimension]
-                        .iter_mut()
-                        .zip(sum)
-                    {
-                        *centre = s / norm;
-                    }
-                }
-            }
-        }
-        let centres = Centres::of(&centres, dimension);
-        let assigned = assign(&centres, dimension, &live, set);
-        Cells::with_assignment(centres, live.iter().copied().zip(assigned), set.ids.len(), live.len())
-    }
-
-    fn with_assignment(
-        centres: Centres,
-        assigned: impl Iterator<Item = (usize, u32)>,
-        slots: usize,
-        trained_on: usize,
-    ) -> Cells {
-        let mut members = vec![Vec::new(); centres.count()];
-        let mut cell_of = vec![u32::MAX; slots];
-        for (slot, cell) in assigned {
-            members[cell as usize].push(slot as u32);
-            cell_of[slot] = cell;
-        }
-        Cells {
-            centres,
-            members,
-            cell_of,
-            trained_on,
-        }
-    }
-
-    fn nearest_cells(&self, query: &[i8], probes: usize) -> Vec<usize> {
-        let mut best = TopN::new(probes.max(1));
-        for cell in 0..self.centres.count() {
-            best.offer(self.centres.similarity(cell, query), cell as u64);
-        }
-        best.into_sorted()
-            .into_iter()
-            .map(|(cell, _)| cell as usize)
-            .collect()
-    }
-
-    fn place(&mut self, slot: usize, values: &[i8]) {
-        self.unplace(slot);
-        let cell = self.centres.nearest(values) as usize;
-        if self.cell_of.len() <= slot {
-            self.cell_of.resize(slot + 1, u32::MAX);
-        }
-        self.cell_of[slot] = cell as u32;
-        self.members[cell].push(slot as u32);
-    }
-
-    fn unplace(&mut self, slot: usize) {
-        if let Some(cell) = self.cell_of.get(slot).copied().filter(|c| *c != u32::MAX) {
-            let members = &mut self.members[cell as usize];
-            if let Some(at) = members.iter().position(|s| *s as usize == slot) {
-                members.swap_remove(at);
-            }
-            self.cell_of[slot] = u32::MAX;
-        }
-    }
-}
-
-/// The nearest centre of each slot, on every core.
-fn assign(centres: &Centres, dimension: usize, slots: &[usize], set: &VectorSet) -> Vec<u32> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = slots.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = slots
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|slot| centres.nearest(set.values_of(*slot, dimension)))
-                        .collect::<Vec<u32>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("a cell assignment thread does not panic"))
-            .collect()
-    })
 }
 
 /// The `n` best (similarity, id) pairs seen, best first; ties go to the lower id.
@@ -380,6 +314,7 @@ impl TopN {
         }
     }
 
+    #[inline(always)]
     fn offer(&mut self, similarity: f32, id: u64) {
         if self.n == 0 || similarity < self.floor {
             return;
@@ -449,10 +384,10 @@ impl Vectors {
         self.sets.iter().all(|s| s.len() == 0)
     }
 
-    /// Whether search of `kind` goes through the IVF cells (more than `exact_limit` vectors).
+    /// Whether search of `kind` goes through the sign codes (more than `exact_limit` vectors).
     pub fn is_approximate(&self, kind: &str) -> bool {
         kind_slot(kind).is_some_and(|k| {
-            self.sets[k].cells.is_some() && self.sets[k].len() > self.settings.exact_limit
+            self.sets[k].signs.is_some() && self.sets[k].len() > self.settings.exact_limit
         })
     }
 
@@ -499,7 +434,7 @@ impl Vectors {
         self.sets = Default::default();
     }
 
-    /// Places or re-places the IVF cells where a kind has outgrown exact search.
+    /// Makes the sign codes where a kind has outgrown exact search.
     pub fn maintain(&mut self) {
         for set in &mut self.sets {
             set.maintain(self.dimension, &self.settings);
@@ -516,7 +451,7 @@ impl Vectors {
         }
     }
 
-    /// Every vector compared, whatever the size: the yardstick for the IVF index's recall.
+    /// Every vector compared, whatever the size: the yardstick for the sign codes' recall.
     pub fn nearest_exact(&self, kind: &str, query: &[f32], n: usize) -> Vec<(u64, f32)> {
         let exact = VectorSettings {
             exact_limit: usize::MAX,
@@ -553,11 +488,9 @@ impl Vectors {
                     + s.text_hashes.capacity() * 8
                     + s.scales.capacity() * 4
                     + s.slot_of.capacity() * 16
-                    + s.cells.as_ref().map_or(0, |c| {
-                        c.centres.codes.len() + c.centres.scales.len() * 4
-                            + c.cell_of.len() * 4
-                            + c.members.iter().map(|m| m.capacity() * 4).sum::<usize>()
-                    })
+                    + s.signs
+                        .as_ref()
+                        .map_or(0, |c| c.bits.capacity() * 8 + c.mean.len() * 4)
             })
             .sum()
     }
@@ -587,28 +520,6 @@ impl Vectors {
                     .map(|v| *v as u8)
                     .collect();
                 out.write_all(&values).map_err(io)?;
-            }
-        }
-        // The IVF cells, so that a large set is not clustered again at every start.
-        for set in &self.sets {
-            match &set.cells {
-                Some(cells) => {
-                    out.write_all(&[1]).map_err(io)?;
-                    out.write_all(&(cells.centres.count() as u32).to_le_bytes())
-                        .map_err(io)?;
-                    out.write_all(&(cells.trained_on as u64).to_le_bytes())
-                        .map_err(io)?;
-                    let codes: Vec<u8> = cells.centres.codes.iter().map(|v| *v as u8).collect();
-                    out.write_all(&codes).map_err(io)?;
-                    for scale in &cells.centres.scales {
-                        out.write_all(&scale.to_le_bytes()).map_err(io)?;
-                    }
-                    for slot in (0..set.ids.len()).filter(|s| set.ids[*s] != FREE) {
-                        out.write_all(&cells.cell_of[slot].to_le_bytes())
-                            .map_err(io)?;
-                    }
-                }
-                None => out.write_all(&[0]).map_err(io)?,
             }
         }
         out.into_inner()
@@ -676,46 +587,6 @@ impl Vectors {
                 };
                 vectors.insert_quantized(kind, id, text_hash, &vector);
             }
-        }
-        for set in vectors.sets.iter_mut() {
-            let mut flag = [0u8; 1];
-            read(&mut flag, "聚类")?;
-            if flag[0] == 0 {
-                continue;
-            }
-            read(&mut small, "聚类数")?;
-            let count = u32::from_le_bytes(small) as usize;
-            read(&mut word, "聚类规模")?;
-            let trained_on = u64::from_le_bytes(word) as usize;
-            if count == 0 || count > 1 << 20 {
-                return Err(damaged("聚类数不合理"));
-            }
-            let mut codes = vec![0u8; count * dimension];
-            read(&mut codes, "聚类中心")?;
-            let mut scales = Vec::with_capacity(count);
-            for _ in 0..count {
-                read(&mut small, "聚类中心比例")?;
-                scales.push(f32::from_le_bytes(small));
-            }
-            let mut assigned = Vec::with_capacity(set.len());
-            for slot in 0..set.len() {
-                read(&mut small, "聚类归属")?;
-                let cell = u32::from_le_bytes(small);
-                if cell as usize >= count {
-                    return Err(damaged("聚类归属越界"));
-                }
-                assigned.push((slot, cell));
-            }
-            let centres = Centres {
-                codes: codes.into_iter().map(|v| v as i8).collect(),
-                scales,
-            };
-            set.cells = Some(Cells::with_assignment(
-                centres,
-                assigned.into_iter(),
-                set.ids.len(),
-                trained_on,
-            ));
         }
         if input
             .read(&mut [0u8; 1])
@@ -801,11 +672,11 @@ mod tests {
     }
 
     #[test]
-    fn the_ivf_index_keeps_recall_and_follows_changes() {
+    fn sign_codes_keep_recall_and_follow_changes() {
         let data = clustered(6_000, 48, 60);
         let settings = VectorSettings {
             exact_limit: 1_000,
-            probes: 12,
+            rescore: 300,
         };
         let mut vectors = Vectors::new(48, 1, settings);
         for (i, v) in data.iter().enumerate() {
@@ -827,7 +698,7 @@ mod tests {
         }
         let recall = same as f64 / (queries.len() * 10) as f64;
         assert!(recall >= 0.9, "recall@10 {recall}");
-        // The cells are saved with the vectors: read back, the same cells answer the same.
+        // Read back, the codes are made again and answer the same.
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("vectors.bin");
         vectors.save(&path).unwrap();

@@ -488,11 +488,8 @@ fn main() {
         // nearest vectors (8-bit, in the index), the text weight split by `semantic.share`.
         // Every share tried is shown; the shipped one is marked.
         if zijin.vectors().is_none() {
-            let mut stored = Vectors::new(
-                embedder.dimension(),
-                0,
-                config.semantic.vector_settings(),
-            );
+            let mut stored =
+                Vectors::new(embedder.dimension(), 0, config.semantic.vector_settings());
             for (document, vector) in all.iter().zip(vectors.iter()) {
                 stored.insert("achievement", document.id, 0, vector);
             }

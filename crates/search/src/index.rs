@@ -32,7 +32,7 @@ pub const COMMON_SHARE: f64 = 0.05;
 pub const COMMON_MINIMUM: u64 = 1_000;
 
 /// How many records each list of a hybrid search ranks (at least), text and semantic.
-const SEMANTIC_DEPTH: usize = 100;
+const SEMANTIC_DEPTH: usize = 30;
 /// The constant of reciprocal-rank fusion (as in Cormack et al. 2009).
 const FUSION_K: f32 = 60.0;
 
@@ -128,7 +128,7 @@ pub struct SearchRequest {
     /// rank (relevance order only).
     pub vector: Option<Vec<f32>>,
     pub similarity_floor: f32,
-    /// ... and within this of the nearest record's similarity.
+    /// ... and within this of the nearest record's of the same kind.
     pub similarity_margin: f32,
 }
 
@@ -843,41 +843,51 @@ impl SearchIndex {
             }
         }
         near.sort_by(|a, b| b.2.total_cmp(&a.2));
-        if let Some(best) = near.first().map(|n| n.2) {
-            near.retain(|n| n.2 >= best - request.similarity_margin);
-        }
         near.truncate(depth);
-        let keys = near
-            .iter()
-            .map(|(kind, id, _)| Term::from_field_text(self.fields.key, &Self::key(kind, *id)));
-        let near_query = self.filtered(
-            Box::new(tantivy::query::TermSetQuery::new(keys)),
-            request.kind.as_deref(),
-            request.scope,
-            &request.filters,
-        );
+        let near_query = |near: &[(String, u64, f32)], kind: Option<&str>| {
+            let keys = near
+                .iter()
+                .filter(|(k, _, _)| kind.is_none_or(|kind| k == kind))
+                .map(|(kind, id, _)| Term::from_field_text(self.fields.key, &Self::key(kind, *id)));
+            self.filtered(
+                Box::new(tantivy::query::TermSetQuery::new(keys)),
+                kind.or(request.kind.as_deref()),
+                request.scope,
+                &request.filters,
+            )
+        };
+        // The nearest records the scope and filters let through, kind by kind so that the id
+        // is read from its column rather than from the stored document.
+        let mut address_of: HashMap<(String, u64), DocAddress> = HashMap::new();
+        for kind in &kinds {
+            let allowed = searcher.search(
+                &*near_query(&near, Some(kind)),
+                &TopDocs::with_limit(depth.max(1)).order_by_score(),
+            )?;
+            for (address, (id, _)) in allowed
+                .iter()
+                .map(|(_, a)| *a)
+                .zip(self.ids_of(searcher, allowed.clone())?)
+            {
+                address_of.insert((kind.to_string(), id), address);
+            }
+        }
+        near.retain(|(kind, id, _)| address_of.contains_key(&(kind.clone(), *id)));
+        // Within the margin of the nearest record of the same kind that may be shown: a demand
+        // that repeats the query's words should not push every achievement out.
+        let mut best: HashMap<String, f32> = HashMap::new();
+        for (kind, _, similarity) in &near {
+            let entry = best.entry(kind.clone()).or_insert(f32::MIN);
+            *entry = entry.max(*similarity);
+        }
+        near.retain(|(kind, _, similarity)| *similarity >= best[kind] - request.similarity_margin);
         let either: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
             (Occur::Should, text_query.box_clone()),
-            (Occur::Should, near_query.box_clone()),
+            (Occur::Should, near_query(&near, None)),
         ]));
         let by_text =
             searcher.search(&*text_query, &TopDocs::with_limit(depth).order_by_score())?;
         let total = searcher.search(&*either, &Count)?;
-        // The nearest records the scope and filters let through, in order of similarity.
-        let allowed = searcher.search(
-            &*near_query,
-            &TopDocs::with_limit(depth.max(1)).order_by_score(),
-        )?;
-        let mut address_of: HashMap<(String, u64), DocAddress> = HashMap::new();
-        for (_, address) in allowed {
-            let document: TantivyDocument = searcher.doc(address)?;
-            let kind = Self::stored_text(&document, self.fields.kind);
-            let id = document
-                .get_first(self.fields.id)
-                .and_then(|v| v.as_u64())
-                .unwrap_or_default();
-            address_of.insert((kind, id), address);
-        }
         let mut fused: HashMap<DocAddress, (f32, Option<f32>)> = HashMap::new();
         for (rank, (_, address)) in by_text.iter().enumerate() {
             fused.entry(*address).or_default().0 += 1.0 / (FUSION_K + rank as f32 + 1.0);
@@ -1400,6 +1410,69 @@ mod tests {
         index.remove("achievement", 1).unwrap();
         index.commit(None).unwrap();
         assert!(index.is_empty());
+    }
+
+    #[test]
+    fn the_search_box_adds_records_near_in_meaning_by_kind_above_the_floor() {
+        let index = SearchIndex::in_memory().unwrap();
+        let mut demand = achievement(10, "冬季电动车续航提升", "冬天电动车续航");
+        demand.kind = "demand".into();
+        let mut draft = achievement(4, "低温电池草稿", "草稿");
+        draft.status = "draft".into();
+        index
+            .upsert(&[
+                achievement(1, "宽温域锂离子电池电解液", "零下四十度保持容量"),
+                achievement(2, "五轴数控机床误差补偿", "加工精度"),
+                achievement(3, "中药饮片炮制工艺", "炮制"),
+                demand,
+                draft,
+            ])
+            .unwrap();
+        index.commit(None).unwrap();
+        let mut vectors = Vectors::new(3, 1, crate::VectorSettings::default());
+        let unit = |x: f32| [x, (1.0 - x * x).sqrt(), 0.0];
+        vectors.insert("achievement", 1, 0, &unit(0.90));
+        vectors.insert("achievement", 2, 0, &unit(0.87));
+        vectors.insert("achievement", 3, 0, &unit(0.60));
+        vectors.insert("achievement", 4, 0, &unit(0.99));
+        vectors.insert("demand", 10, 0, &unit(0.97));
+        *index.vectors_mut() = Some(vectors);
+        let mut request = SearchRequest::new("北方冬天续航掉得厉害");
+        request.vector = Some(vec![1.0, 0.0, 0.0]);
+        request.similarity_floor = 0.85;
+        request.similarity_margin = 0.02;
+        request.with_facets = true;
+        let results = index.run(&request).unwrap();
+        let ids: Vec<(String, u64)> = results
+            .hits
+            .iter()
+            .map(|h| (h.kind.clone(), h.id))
+            .collect();
+        // The demand repeats the query's words and is nearest; the electrolyte is the nearest
+        // achievement and stays (the margin is per kind); the machine tool is outside the
+        // margin, the medicine below the floor, the draft not public.
+        assert_eq!(
+            ids,
+            [("demand".into(), 10), ("achievement".into(), 1)],
+            "{results:?}"
+        );
+        assert_eq!(results.total, 2);
+        let electrolyte = &results.hits[1];
+        assert!(electrolyte.matched.is_empty());
+        assert!((electrolyte.similarity.unwrap() - 0.90).abs() < 0.01);
+        assert!(
+            electrolyte.snippet.contains("零下四十度"),
+            "{}",
+            electrolyte.snippet
+        );
+        assert_eq!(
+            results.facets["institution_type"],
+            [("university".to_string(), 2)]
+        );
+        // Without the vector the text alone finds the demand only.
+        request.vector = None;
+        let results = index.run(&request).unwrap();
+        assert_eq!(results.total, 1);
     }
 
     #[test]

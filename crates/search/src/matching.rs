@@ -55,8 +55,8 @@ pub struct Semantic {
     pub exact_limit: usize,
     pub rescore: usize,
     /// The search box shows a record found by meaning only from this cosine on, and only
-    /// within `margin` of the nearest record's (e5's cosines crowd between 0.75 and 0.9, so a
-    /// short unrelated record can pass an absolute floor).
+    /// within `margin` of the nearest record's of its kind (e5's cosines crowd between 0.75 and
+    /// 0.9, so a short unrelated record can pass an absolute floor).
     pub floor: f32,
     pub margin: f32,
 }

@@ -261,15 +261,42 @@ impl VectorSet {
         match &self.signs {
             Some(signs) if self.len() > settings.exact_limit => {
                 // The codes choose the records to compare: the smallest Hamming distances.
+                // Distances are small integers, so the `rescore` nearest are found by counting:
+                // the distance at which the count reaches it, then every slot within it.
                 let code = signs.code(&query.values, query.scale);
-                let mut nearest_codes = TopN::new(settings.rescore.max(n));
-                for slot in 0..self.ids.len() {
-                    if self.ids[slot] != FREE {
-                        nearest_codes.offer(-(signs.distance(slot, &code) as f32), slot as u64);
+                let keep = settings.rescore.max(n);
+                let distances: Vec<u16> = (0..self.ids.len())
+                    .map(|slot| {
+                        if self.ids[slot] == FREE {
+                            u16::MAX
+                        } else {
+                            signs.distance(slot, &code) as u16
+                        }
+                    })
+                    .collect();
+                let mut counts = vec![0usize; signs.words * 64 + 1];
+                for d in distances.iter().filter(|d| **d != u16::MAX) {
+                    counts[*d as usize] += 1;
+                }
+                let mut within = 0;
+                let mut limit = counts.len() - 1;
+                for (d, count) in counts.iter().enumerate() {
+                    within += count;
+                    if within >= keep {
+                        limit = d;
+                        break;
                     }
                 }
-                for (slot, _) in nearest_codes.into_sorted() {
-                    consider(slot as usize);
+                // All nearer than the limit, and at the limit in slot order until `keep`.
+                let mut at_limit = keep.saturating_sub(within - counts[limit]);
+                for (slot, d) in distances.iter().enumerate() {
+                    let d = *d as usize;
+                    if d < limit {
+                        consider(slot);
+                    } else if d == limit && at_limit > 0 {
+                        at_limit -= 1;
+                        consider(slot);
+                    }
                 }
             }
             _ => (0..self.ids.len()).for_each(consider),

@@ -71,7 +71,7 @@ struct Embedding {
 struct EmbeddingQueue {
     waiting: VecDeque<(String, u64)>,
     queued: HashSet<(String, u64)>,
-    /// Vectors computed since the process started (or since the queue last ran dry).
+    /// Vectors computed since the process started.
     done: u64,
     /// Whether a batch is being computed now.
     busy: bool,
@@ -86,7 +86,7 @@ pub struct EmbeddingProgress {
     pub ready: u64,
     /// Records waiting for one.
     pub waiting: u64,
-    /// Vectors computed in the current run of the queue.
+    /// Vectors computed since the process started.
     pub done: u64,
 }
 
@@ -227,19 +227,24 @@ impl Search {
         if let Opened::Recreated(reason) = &opened {
             tracing::warn!(%reason, "检索索引无法读取，已从数据库重建");
         }
+        let mut rebuilt = false;
         if search.index.is_writable() {
             if opened != Opened::Existing || search.index.watermark().is_none() {
+                // The rebuild compares the records with their vectors itself.
                 search.rebuild(app).await?;
+                rebuilt = true;
             } else {
                 search.catch_up(app).await?;
             }
         }
-        if search.semantic.is_some() {
+        if search.semantic.is_some() && !rebuilt {
             // Records indexed while no vectors were computed (or changed while the process was
             // down) are found by comparing every record's text with its vector's.
             let this = search.clone();
             let wanted = blocking(move || this.index.sweep_vectors()).await?;
             search.queue_vectors(wanted);
+        }
+        if search.semantic.is_some() {
             Search::start_embedding(&search);
         }
         Ok(search)

@@ -792,6 +792,21 @@ async fn search_and_match_find_a_need_in_plain_words_by_meaning() {
         );
         let matched = run(&["match", "--text", need, "--json", "--no-semantic"]);
         assert!(!text(&matched.stdout).contains("语义相近"));
+
+        // The search page says the semantic signal is on and why a record was found.
+        let (mut server, address) =
+            start_server_with(&database, data.path(), false, &["--model-dir", &model]);
+        let page = reqwest::get(format!("{address}/search?q={need}"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let _ = server.kill();
+        let _ = server.wait();
+        assert!(page.contains("语义检索已启用"), "{page}");
+        assert!(page.contains("宽温域锂离子电池电解液"), "{page}");
+        assert!(page.contains("语义相近（相似度 0."), "{page}");
     }
 }
 
@@ -800,6 +815,16 @@ fn start_server(
     database: &TestDatabase,
     data: &std::path::Path,
     demo: bool,
+) -> (std::process::Child, String) {
+    start_server_with(database, data, demo, &[])
+}
+
+/// `start_server` with more arguments.
+fn start_server_with(
+    database: &TestDatabase,
+    data: &std::path::Path,
+    demo: bool,
+    more: &[&str],
 ) -> (std::process::Child, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zijin"));
     command.args([
@@ -811,6 +836,7 @@ fn start_server(
         "--data-dir",
     ]);
     command.arg(data);
+    command.args(more);
     if demo {
         command.arg("--demo");
     }

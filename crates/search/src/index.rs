@@ -848,9 +848,9 @@ impl SearchIndex {
             let keys = near
                 .iter()
                 .filter(|(k, _, _)| kind.is_none_or(|kind| k == kind))
-                .map(|(kind, id, _)| Term::from_field_text(self.fields.key, &Self::key(kind, *id)));
+                .map(|(kind, id, _)| (kind.as_str(), *id));
             self.filtered(
-                Box::new(tantivy::query::TermSetQuery::new(keys)),
+                self.records(keys),
                 kind.or(request.kind.as_deref()),
                 request.scope,
                 &request.filters,
@@ -892,14 +892,10 @@ impl SearchIndex {
         for (rank, (_, address)) in by_text.iter().enumerate() {
             fused.entry(*address).or_default().0 += 1.0 / (FUSION_K + rank as f32 + 1.0);
         }
-        let mut rank = 0;
-        for (kind, id, similarity) in &near {
-            if let Some(address) = address_of.get(&(kind.clone(), *id)) {
-                let entry = fused.entry(*address).or_default();
-                entry.0 += 1.0 / (FUSION_K + rank as f32 + 1.0);
-                entry.1 = Some(*similarity);
-                rank += 1;
-            }
+        for (rank, (kind, id, similarity)) in near.iter().enumerate() {
+            let entry = fused.entry(address_of[&(kind.clone(), *id)]).or_default();
+            entry.0 += 1.0 / (FUSION_K + rank as f32 + 1.0);
+            entry.1 = Some(*similarity);
         }
         let mut ranked: Vec<(f32, DocAddress, Option<f32>)> = fused
             .into_iter()
@@ -1001,11 +997,8 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let searcher = self.reader.searcher();
-        let keys = ids
-            .iter()
-            .map(|id| Term::from_field_text(self.fields.key, &Self::key(kind, *id)));
         let query = self.filtered(
-            Box::new(tantivy::query::TermSetQuery::new(keys)),
+            self.records(ids.iter().map(|id| (kind, *id))),
             Some(kind),
             scope,
             &BTreeMap::new(),
@@ -1018,6 +1011,13 @@ impl SearchIndex {
         let order: HashMap<u64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         candidates.sort_by_key(|c| order.get(&c.id).copied().unwrap_or(usize::MAX));
         Ok(candidates)
+    }
+
+    /// A query for these records (kind, id), to be filtered by scope like a text query.
+    fn records<'k>(&self, keys: impl Iterator<Item = (&'k str, u64)>) -> Box<dyn Query> {
+        let terms =
+            keys.map(|(kind, id)| Term::from_field_text(self.fields.key, &Self::key(kind, id)));
+        Box::new(tantivy::query::TermSetQuery::new(terms))
     }
 
     fn candidate(

@@ -148,6 +148,18 @@ impl MatchConfig {
         if !(1..=1000).contains(&semantic.pool) {
             return Err(invalid("semantic.pool 应在 1 到 1000 之间".into()));
         }
+        if !(-1.0..=1.0).contains(&semantic.floor) {
+            return Err(invalid(format!(
+                "semantic.floor = {} 应在 -1 到 1 之间（余弦相似度）",
+                semantic.floor
+            )));
+        }
+        if semantic.margin.is_nan() || semantic.margin < 0.0 {
+            return Err(invalid(format!(
+                "semantic.margin = {} 不应小于 0",
+                semantic.margin
+            )));
+        }
         if semantic.rescore == 0 {
             return Err(invalid("semantic.rescore 应大于 0".into()));
         }
@@ -570,6 +582,22 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("candidates.postings"), "{error}");
+        // The semantic settings: a file without them gets the shipped ones; bad ones are named.
+        let older = &SHIPPED_CONFIG[..SHIPPED_CONFIG.find("[semantic]").unwrap()];
+        assert_eq!(
+            MatchConfig::parse("x.toml", older).unwrap().semantic,
+            config.semantic
+        );
+        for (from, to, named) in [
+            ("share = 0.85", "share = 1.2", "semantic.share"),
+            ("floor = 0.85", "floor = 85", "semantic.floor"),
+            ("margin = 0.02", "margin = -0.1", "semantic.margin"),
+            ("rescore = 10000", "rescore = 0", "semantic.rescore"),
+        ] {
+            let error =
+                MatchConfig::parse("x.toml", &SHIPPED_CONFIG.replace(from, to)).unwrap_err();
+            assert!(error.to_string().contains(named), "{error}");
+        }
     }
 
     #[test]
@@ -722,6 +750,16 @@ mod tests {
             "{:?}",
             found[0].reasons()
         );
+        // Closeness is spread over the pool: the nearest 1, the farthest 0.
+        let closeness = |r: &Recommendation| {
+            r.factors
+                .iter()
+                .find(|f| f.factor == "semantic")
+                .map(|f| f.value)
+                .unwrap()
+        };
+        assert_eq!(closeness(&found[0]), 1.0);
+        assert_eq!(closeness(found.last().unwrap()), 0.0);
         let semantic = found[0]
             .factors
             .iter()

@@ -49,14 +49,14 @@ impl Default for VectorSettings {
 
 /// One record's vector as stored: 8-bit components and their scale.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Quantized {
-    pub scale: f32,
-    pub values: Vec<i8>,
+struct Quantized {
+    scale: f32,
+    values: Vec<i8>,
 }
 
 impl Quantized {
     /// Rounds a vector to 8 bits, the largest component to ±127.
-    pub fn of(vector: &[f32]) -> Quantized {
+    fn of(vector: &[f32]) -> Quantized {
         let largest = vector.iter().fold(0f32, |m, x| m.max(x.abs()));
         let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
         Quantized {
@@ -390,10 +390,6 @@ impl Vectors {
         }
     }
 
-    pub fn dimension(&self) -> usize {
-        self.dimension
-    }
-
     pub fn settings(&self) -> VectorSettings {
         self.settings
     }
@@ -405,10 +401,6 @@ impl Vectors {
     /// How many vectors of `kind` there are.
     pub fn len(&self, kind: &str) -> usize {
         kind_slot(kind).map_or(0, |k| self.sets[k].len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.sets.iter().all(|s| s.len() == 0)
     }
 
     /// Whether search of `kind` goes through the sign codes (more than `exact_limit` vectors).
@@ -431,7 +423,7 @@ impl Vectors {
         self.insert_quantized(kind, id, text_hash, &Quantized::of(vector));
     }
 
-    pub fn insert_quantized(&mut self, kind: &str, id: u64, text_hash: u64, vector: &Quantized) {
+    fn insert_quantized(&mut self, kind: &str, id: u64, text_hash: u64, vector: &Quantized) {
         assert_eq!(
             vector.values.len(),
             self.dimension,
@@ -455,10 +447,6 @@ impl Vectors {
             .zip(&self.sets)
             .flat_map(|(kind, set)| set.slot_of.keys().map(move |id| (*kind, *id)))
             .collect()
-    }
-
-    pub fn clear(&mut self) {
-        self.sets = Default::default();
     }
 
     /// Makes the sign codes where a kind has outgrown exact search.

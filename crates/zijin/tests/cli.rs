@@ -553,40 +553,52 @@ fn policy_check_and_test_report_problems_by_file_line_and_column() {
     );
 }
 
+/// Registers a university and imports and publishes two of its achievements: an electrolyte
+/// (with `summary`) and a machine tool.
+fn publish_two_achievements(
+    run: &impl Fn(&[&str]) -> Output,
+    data: &std::path::Path,
+    summary: &str,
+) {
+    let added = run(&[
+        "institution",
+        "add",
+        "--name",
+        "南京测试大学",
+        "--type",
+        "高校",
+        "--credit-code",
+        "123201134660012346",
+        "--district",
+        "栖霞区",
+    ]);
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let file = data.join("achievements.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "成果名称,成果简介,技术领域,关键词,技术成熟度,知识产权,转化方式,参考价格,完成单位统一社会信用代码,联系人,联系电话\n\
+             宽温域锂离子电池电解液,{summary},新能源,电解液,6,,转让,,123201134660012346,王老师,13800000000\n\
+             五轴数控机床误差补偿,提高加工精度,高端装备,数控机床,7,,许可,,123201134660012346,王老师,13800000000\n"
+        ),
+    )
+    .unwrap();
+    let imported = run(&[
+        "import",
+        "achievements",
+        file.to_str().unwrap(),
+        "--publish",
+    ]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+}
+
 #[tokio::test]
 async fn search_finds_published_records_by_their_chinese_terms() {
     for backend in BACKENDS {
         let database = TestDatabase::new(backend).await;
         let data = tempfile::tempdir().unwrap();
         let run = |args: &[&str]| zijin_in(&database, data.path(), args);
-        let added = run(&[
-            "institution",
-            "add",
-            "--name",
-            "南京测试大学",
-            "--type",
-            "高校",
-            "--credit-code",
-            "123201134660012346",
-            "--district",
-            "栖霞区",
-        ]);
-        assert!(added.status.success(), "{}", text(&added.stderr));
-        let file = data.path().join("achievements.csv");
-        std::fs::write(
-            &file,
-            "成果名称,成果简介,技术领域,关键词,技术成熟度,知识产权,转化方式,参考价格,完成单位统一社会信用代码,联系人,联系电话\n\
-             宽温域锂离子电池电解液,低温下保持容量的电解液配方,新能源,电解液,6,,转让,,123201134660012346,王老师,13800000000\n\
-             五轴数控机床误差补偿,提高加工精度,高端装备,数控机床,7,,许可,,123201134660012346,王老师,13800000000\n",
-        )
-        .unwrap();
-        let imported = run(&[
-            "import",
-            "achievements",
-            file.to_str().unwrap(),
-            "--publish",
-        ]);
-        assert!(imported.status.success(), "{}", text(&imported.stderr));
+        publish_two_achievements(&run, data.path(), "低温下保持容量的电解液配方");
 
         // An unspaced query, answered through a synonym (锂电池 ↔ 锂离子电池).
         let found = run(&["search", "锂电池材料", "--top", "5", "--json"]);
@@ -715,35 +727,7 @@ async fn search_and_match_find_a_need_in_plain_words_by_meaning() {
             all.extend(["--model-dir", model.as_str()]);
             zijin_in(&database, data.path(), &all)
         };
-        let added = run(&[
-            "institution",
-            "add",
-            "--name",
-            "南京测试大学",
-            "--type",
-            "高校",
-            "--credit-code",
-            "123201134660012346",
-            "--district",
-            "栖霞区",
-        ]);
-        assert!(added.status.success(), "{}", text(&added.stderr));
-        let file = data.path().join("achievements.csv");
-        std::fs::write(
-            &file,
-            "成果名称,成果简介,技术领域,关键词,技术成熟度,知识产权,转化方式,参考价格,完成单位统一社会信用代码,联系人,联系电话
-             宽温域锂离子电池电解液,零下四十摄氏度仍保持容量的电解液配方,新能源,电解液,6,,转让,,123201134660012346,王老师,13800000000
-             五轴数控机床误差补偿,提高加工精度,高端装备,数控机床,7,,许可,,123201134660012346,王老师,13800000000
-",
-        )
-        .unwrap();
-        let imported = run(&[
-            "import",
-            "achievements",
-            file.to_str().unwrap(),
-            "--publish",
-        ]);
-        assert!(imported.status.success(), "{}", text(&imported.stderr));
+        publish_two_achievements(&run, data.path(), "零下四十摄氏度仍保持容量的电解液配方");
 
         // No word of the need is in the electrolyte's record; its meaning is.
         let need = "北方冬天电动车续航掉得厉害";

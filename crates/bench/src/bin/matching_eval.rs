@@ -384,7 +384,8 @@ fn main() {
     let plain = index_with(Analyzer::plain());
     let zijin = index_with(Analyzer::shared());
     let config = MatchConfig::shipped();
-    let matcher = |d: &Demand| -> Vec<u64> {
+    // The platform's matcher for a demand, with the demand's vector when given.
+    let matcher = |config: &MatchConfig, d: &Demand, vector: Option<Vec<f32>>| -> Vec<u64> {
         let seeker = Seeker {
             text: d.text.clone(),
             profile: Profile {
@@ -393,11 +394,11 @@ fn main() {
                 ..Profile::default()
             },
             own: None,
-            vector: None,
+            vector,
         };
         recommend(
             &zijin,
-            &config,
+            config,
             &labels,
             &seeker,
             "achievement",
@@ -431,7 +432,9 @@ fn main() {
         report("zijin text: domain dictionary + synonyms", demands, |d| {
             ids(&zijin, &d.text, 10)
         });
-        let matched = report("zijin matcher: text + field + maturity", demands, &matcher);
+        let matched = report("zijin matcher: text + field + maturity", demands, |d| {
+            matcher(&config, d, None)
+        });
         println!(
             "  matcher − baseline: nDCG@10 {:+.4}, recall@10 {:+.4}",
             matched.ndcg - baseline.ndcg,
@@ -506,31 +509,7 @@ fn main() {
             report(
                 &format!("zijin hybrid matcher, share {share}{shipped}"),
                 demands,
-                |d| {
-                    let seeker = Seeker {
-                        text: d.text.clone(),
-                        profile: Profile {
-                            field: d.field.clone(),
-                            trl: d.wanted_trl,
-                            ..Profile::default()
-                        },
-                        own: None,
-                        vector: Some(queries[d.id.as_str()].clone()),
-                    };
-                    recommend(
-                        &zijin,
-                        &hybrid,
-                        &labels,
-                        &seeker,
-                        "achievement",
-                        Scope::Listed,
-                        10,
-                    )
-                    .expect("recommend")
-                    .into_iter()
-                    .map(|r| r.id)
-                    .collect()
-                },
+                |d| matcher(&hybrid, d, Some(queries[d.id.as_str()].clone())),
             );
         }
         // The search box's hybrid (`zijin search`): text results and nearest records fused by

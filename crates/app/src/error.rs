@@ -18,8 +18,18 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("用户名或密码错误")]
     LoginFailed,
-    #[error("账号因连续{failures}次登录失败已被锁定，请于{until}后再试")]
-    AccountLocked { failures: i64, until: String },
+    /// Too many attempts on this account from this address (or over all accounts or addresses).
+    #[error("登录尝试过于频繁，请于{until}后再试")]
+    LoginThrottled {
+        until: String,
+        retry_after_seconds: i64,
+    },
+    /// An admin switched the account off.
+    #[error("该账号已停用，请联系平台管理员")]
+    AccountDisabled,
+    /// The process is already checking as many passwords as it may.
+    #[error("当前登录请求过多，请稍后再试")]
+    TooManyRequests,
     #[error("存储错误：{0}")]
     Store(#[from] StoreError),
     #[error("内部错误：{0}")]

@@ -35,6 +35,8 @@ pub struct App {
     policies: Arc<zijin_policy::PolicySet>,
     /// The process's search index (derived state; absent in commands that do not search).
     search: Option<Arc<search::Search>>,
+    /// The bound on password hashes in flight in this process (a resource limit, not state).
+    login_limits: Arc<auth::LoginLimits>,
 }
 
 impl App {
@@ -44,7 +46,14 @@ impl App {
             clock,
             policies: Arc::default(),
             search: None,
+            login_limits: Arc::default(),
         }
+    }
+
+    /// The same platform checking at most `concurrent` passwords at once.
+    pub fn with_login_concurrency(mut self, concurrent: usize) -> Self {
+        self.login_limits = Arc::new(auth::LoginLimits::new(concurrent));
+        self
     }
 
     /// The same platform with these compiled policy files (read by the binary at start-up).

@@ -4,7 +4,7 @@ use serde_json::{Value as Json, json};
 use zijin_domain::{
     Coded, District, FieldErrors, Password, ResponsibleUnit, Role, User, UserRole, Username,
 };
-use zijin_store::{StoreError, audit, institutions, users};
+use zijin_store::{StoreError, audit, institutions, login_throttle, sessions, users};
 
 use crate::{Actor, App, AppError, AppResult, Paged, auth};
 
@@ -34,7 +34,7 @@ pub fn audit_snapshot(user: &User) -> Json {
         "responsible_unit": unit,
         "district": district,
         "institution_id": institution,
-        "locked_until": user.locked_until,
+        "disabled": user.disabled,
         "is_demo": user.is_demo,
     })
 }
@@ -52,7 +52,7 @@ pub(crate) async fn create_unchecked(
 ) -> AppResult<User> {
     let mut errors = FieldErrors::new();
     let username = Username::parse(input.username, &mut errors);
-    let password = Password::parse_new(input.password, &mut errors);
+    let password = Password::parse_new(input.password, username.as_str(), &mut errors);
     let display_name = input.display_name.trim();
     let display_name = if display_name.is_empty() {
         username.as_str()
@@ -148,15 +148,144 @@ pub async fn list(app: &App, actor: &Actor, page: i64, per_page: i64) -> AppResu
     Ok(users::list(app.store.pool(), page.max(1), per_page.clamp(1, 200)).await?)
 }
 
-/// Lifts a lock after too many failed logins.
+/// One account (admins).
+pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<User> {
+    actor.require_admin()?;
+    users::get(app.store.pool(), id)
+        .await?
+        .ok_or(AppError::NotFound("用户"))
+}
+
+/// Lifts every login delay of an account (all addresses).
 pub async fn unlock(app: &App, actor: &Actor, id: i64) -> AppResult<User> {
     actor.require_admin()?;
+    write_account(app, actor, id, "user.unlock", AccountChange::Unlocked).await
+}
+
+/// Switches an account off (`disabled`) or on again; switching off ends its sessions.
+pub async fn set_disabled(app: &App, actor: &Actor, id: i64, disabled: bool) -> AppResult<User> {
+    actor.require_admin()?;
+    if actor.user().is_some_and(|me| me.id == id) && disabled {
+        return Err(AppError::field("user", "不能停用自己的账号"));
+    }
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    write_account(app, actor, id, action, AccountChange::Disabled(disabled)).await
+}
+
+/// A signed-in user changes their own password: the current one is checked (under the login
+/// throttle), the new one must pass the policy, and every other session of the user ends.
+pub async fn change_own_password(
+    app: &App,
+    actor: &Actor,
+    current_password: &str,
+    new_password: &str,
+    session_token: Option<&str>,
+    from: &auth::ClientAddress,
+) -> AppResult<()> {
+    let user = actor.user().ok_or(AppError::Unauthenticated)?.clone();
+    let mut errors = FieldErrors::new();
+    let password = Password::parse_new(new_password, &user.username, &mut errors);
+    if current_password == new_password {
+        errors.add("password", "新密码不能与当前密码相同");
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    auth::confirm_password(app, &user, current_password, from).await?;
+    let keep = session_token.map(auth::token_hash);
+    store_password(app, actor, user.id, password, keep, "user.password-change").await
+}
+
+/// An admin sets a new password for an account (it has forgotten its own); every session of
+/// that account ends.
+pub async fn reset_password(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    new_password: &str,
+) -> AppResult<()> {
+    actor.require_admin()?;
+    let user = users::get(app.store.pool(), id)
+        .await?
+        .ok_or(AppError::NotFound("用户"))?;
+    let mut errors = FieldErrors::new();
+    let password = Password::parse_new(new_password, &user.username, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    store_password(app, actor, id, password, None, "user.password-reset").await
+}
+
+/// The account with this user name (the command line names accounts, not ids).
+pub async fn by_username(app: &App, actor: &Actor, username: &str) -> AppResult<User> {
+    actor.require_admin()?;
+    users::get_by_username(app.store.pool(), username.trim())
+        .await?
+        .ok_or(AppError::NotFound("用户"))
+}
+
+async fn store_password(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    password: Password,
+    keep_session: Option<String>,
+    action: &'static str,
+) -> AppResult<()> {
+    let hash = auth::hash_password(password.as_str()).await?;
+    let change = AccountChange::Password { hash, keep_session };
+    write_account(app, actor, id, action, change)
+        .await
+        .map(|_| ())
+}
+
+/// What [`write_account`] changes.
+enum AccountChange {
+    /// Every login delay lifted.
+    Unlocked,
+    /// Switched off (its sessions end) or on.
+    Disabled(bool),
+    /// A new password hash; every session but `keep_session` ends and login delays are lifted.
+    Password {
+        hash: String,
+        keep_session: Option<String>,
+    },
+}
+
+/// One audited change of an account: reads it in the transaction, applies `change`, audits the
+/// before and after (never the hash), commits.
+async fn write_account(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    action: &'static str,
+    change: AccountChange,
+) -> AppResult<User> {
     let now = app.now();
     let mut tx = app.store.begin_write().await?;
     let before = users::get(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound("用户"))?;
-    users::set_login_failures(&mut tx, id, 0, None, now).await?;
+    match change {
+        AccountChange::Unlocked => {
+            login_throttle::clear_account(&mut tx, &before.username).await?;
+        }
+        AccountChange::Disabled(disabled) => {
+            users::set_disabled(&mut tx, id, disabled, now).await?;
+            if disabled {
+                sessions::delete_for_user(&mut *tx, id, None).await?;
+            }
+        }
+        AccountChange::Password { hash, keep_session } => {
+            users::set_password_hash(&mut tx, id, &hash, now).await?;
+            sessions::delete_for_user(&mut *tx, id, keep_session.as_deref()).await?;
+            login_throttle::clear_account(&mut tx, &before.username).await?;
+        }
+    }
     let after = users::get(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound("用户"))?;
@@ -165,7 +294,7 @@ pub async fn unlock(app: &App, actor: &Actor, id: i64) -> AppResult<User> {
         now,
         audit::Change {
             actor: actor.audit_name(),
-            action: "user.unlock",
+            action,
             entity: "user",
             entity_id: id.to_string(),
             before: Some(audit_snapshot(&before)),

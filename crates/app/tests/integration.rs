@@ -1,4 +1,4 @@
-//! Use-case tests: permissions, login lock-out, demo data. Each runs on both backends.
+//! Use-case tests: permissions, login throttling, accounts, demo data. Each runs on both backends.
 
 use chrono::Duration;
 use zijin_app::demo::{self, DEMO_PASSWORD};
@@ -54,59 +54,260 @@ fn enterprise<'a>(name: &'a str, code: &'a str, district: &'a str) -> Institutio
 
 const CODE_A: &str = "91350100M000100Y43";
 
+fn address(text: &str) -> auth::ClientAddress {
+    auth::ClientAddress::from_ip(Some(text.parse().unwrap()))
+}
+
 #[tokio::test]
-async fn five_failed_logins_lock_the_account_for_fifteen_minutes() {
+async fn wrong_passwords_from_one_address_are_delayed_more_each_time() {
     for backend in BACKENDS {
         let context = TestContext::new(backend).await;
         admin(&context).await;
-        for attempt in 1..=4 {
-            let result = auth::login(&context.app, "admin", "wrong-password-1").await;
+        let attacker = address("203.0.113.66");
+        for attempt in 1..=5 {
+            let result = auth::login(&context.app, "admin", "wrong-password-1", &attacker).await;
             assert!(
                 matches!(result, Err(AppError::LoginFailed)),
                 "{backend:?} attempt {attempt}: {result:?}"
             );
         }
-        let fifth = auth::login(&context.app, "admin", "wrong-password-1").await;
-        assert!(
-            matches!(fifth, Err(AppError::AccountLocked { .. })),
-            "{backend:?}: {fifth:?}"
-        );
-        // While locked, even the right password is refused.
-        context.clock.advance(Duration::minutes(14));
-        let locked = auth::login(&context.app, "admin", "Admin-pass-1").await;
-        assert!(
-            matches!(locked, Err(AppError::AccountLocked { .. })),
-            "{backend:?}: {locked:?}"
-        );
-        context
-            .clock
-            .advance(Duration::minutes(1) + Duration::seconds(1));
-        let session = auth::login(&context.app, "admin", "Admin-pass-1")
+        // The sixth attempt from that address is not even checked, right password or not …
+        let delayed = auth::login(&context.app, "admin", "Admin-pass-1", &attacker).await;
+        let Err(AppError::LoginThrottled {
+            retry_after_seconds,
+            ..
+        }) = delayed
+        else {
+            panic!("{backend:?}: {delayed:?}")
+        };
+        assert_eq!(retry_after_seconds, 60);
+        // … while the owner, from another address, logs in at once.
+        let owner = auth::login(
+            &context.app,
+            "admin",
+            "Admin-pass-1",
+            &address("198.51.100.7"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(owner.user.username, "admin");
+        // After the minute one more guess is allowed, and the next delay is two minutes.
+        context.clock.advance(Duration::seconds(61));
+        let sixth = auth::login(&context.app, "admin", "wrong-password-1", &attacker).await;
+        assert!(matches!(sixth, Err(AppError::LoginFailed)), "{sixth:?}");
+        let Err(AppError::LoginThrottled {
+            retry_after_seconds,
+            ..
+        }) = auth::login(&context.app, "admin", "wrong-password-1", &attacker).await
+        else {
+            panic!("{backend:?}: the seventh guess was checked")
+        };
+        assert_eq!(retry_after_seconds, 120);
+        // The failures were audited with the address and the delay they started.
+        let failures = zijin_app::audit::list(
+            &context.app,
+            &Actor::User(owner.user.clone()),
+            &zijin_store::audit::ListFilter {
+                action: Some("user.login-failed".into()),
+                ..Default::default()
+            },
+            1,
+            20,
+        )
+        .await
+        .unwrap();
+        assert_eq!(failures.total, 6);
+        // An admin lifts every delay of the account.
+        users::unlock(
+            &context.app,
+            &Actor::User(owner.user.clone()),
+            owner.user.id,
+        )
+        .await
+        .unwrap();
+        auth::login(&context.app, "admin", "Admin-pass-1", &attacker)
             .await
             .unwrap();
-        assert_eq!(session.user.username, "admin");
+        let verification = zijin_app::audit::verify(&context.app).await.unwrap();
+        assert_eq!(verification.first_breach, None);
+    }
+}
+
+#[tokio::test]
+async fn sixty_four_parallel_guesses_get_five_checks() {
+    for backend in BACKENDS {
+        let context = TestContext::new(backend).await;
+        admin(&context).await;
+        // Enough hashing places that no attempt is turned away for load: only the throttle counts.
+        let app = context.app.clone().with_login_concurrency(16);
+        let attacker = address("203.0.113.66");
+        let mut attempts = Vec::new();
+        for n in 0..64 {
+            let (app, attacker) = (app.clone(), attacker.clone());
+            // One of the 64 is the right password: being right does not get past the throttle.
+            let password = if n == 40 {
+                "Admin-pass-1"
+            } else {
+                "wrong-password-1"
+            };
+            attempts.push(tokio::spawn(async move {
+                auth::login(&app, "admin", password, &attacker).await
+            }));
+        }
+        let (mut checked, mut throttled) = (0, 0);
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Err(AppError::LoginThrottled { .. }) => throttled += 1,
+                Err(AppError::LoginFailed) | Ok(_) => checked += 1,
+                other => panic!("{backend:?}: {other:?}"),
+            }
+        }
+        assert!(checked <= 5, "{backend:?}: {checked} passwords checked");
+        assert_eq!(checked + throttled, 64);
+        assert!(checked >= 1, "{backend:?}: nothing was checked");
+    }
+}
+
+#[tokio::test]
+async fn a_flood_of_logins_waits_for_a_bounded_number_of_hashes() {
+    // One hash at a time, five places in all: the sixth attempt at once is "too many requests".
+    let context = TestContext::new(zijin_app::Backend::Sqlite).await;
+    admin(&context).await;
+    let app = context.app.clone().with_login_concurrency(1);
+    let mut attempts = Vec::new();
+    for n in 0..40 {
+        let app = app.clone();
+        let from = address(&format!("198.51.100.{n}"));
+        attempts.push(tokio::spawn(async move {
+            auth::login(&app, &format!("nobody{n}"), "wrong-password-1", &from).await
+        }));
+    }
+    let mut busy = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Err(AppError::TooManyRequests) => busy += 1,
+            Err(AppError::LoginFailed) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(busy > 0, "40 logins at once all got a hash of their own");
+}
+
+#[tokio::test]
+async fn accounts_are_disabled_and_passwords_changed_with_sessions_ended() {
+    for backend in BACKENDS {
+        let context = TestContext::new(backend).await;
+        let chief = admin(&context).await;
+        let clerk = make_user(&context, &chief, "clerk", "reviewer", "市科技局", "", None).await;
+        let here = auth::ClientAddress::local();
+        let phone = auth::login(&context.app, "clerk", "Secret-pass-1", &here)
+            .await
+            .unwrap();
+        let laptop = auth::login(&context.app, "clerk", "Secret-pass-1", &here)
+            .await
+            .unwrap();
+        let me = Actor::User(laptop.user.clone());
+        // The policy: too short, the user name, a common password, spaces around it.
+        for weak in ["short-1", "clerk", "Password123", " Secret-pass-2 "] {
+            let refused = users::change_own_password(
+                &context.app,
+                &me,
+                "Secret-pass-1",
+                weak,
+                Some(&laptop.token),
+                &here,
+            )
+            .await;
+            assert!(
+                matches!(refused, Err(AppError::Validation(_))),
+                "{weak}: {refused:?}"
+            );
+        }
+        let wrong_current = users::change_own_password(
+            &context.app,
+            &me,
+            "not-my-password",
+            "Better-pass-22",
+            Some(&laptop.token),
+            &here,
+        )
+        .await;
+        let Err(AppError::Validation(fields)) = wrong_current else {
+            panic!("{wrong_current:?}")
+        };
+        assert_eq!(fields.iter().next().unwrap().field, "current_password");
+        users::change_own_password(
+            &context.app,
+            &me,
+            "Secret-pass-1",
+            "Better-pass-22",
+            Some(&laptop.token),
+            &here,
+        )
+        .await
+        .unwrap();
+        // The other session ended; the one that changed it goes on.
         assert!(
-            auth::session(&context.app, &session.token)
+            auth::session(&context.app, &phone.token)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            auth::session(&context.app, &laptop.token)
                 .await
                 .unwrap()
                 .is_some()
         );
-        // The lock was audited.
+        assert!(matches!(
+            auth::login(&context.app, "clerk", "Secret-pass-1", &here).await,
+            Err(AppError::LoginFailed)
+        ));
+        // Disabled: sessions end, login refused even with the right password; enabled again.
+        users::set_disabled(&context.app, &chief, clerk.id, true)
+            .await
+            .unwrap();
+        assert!(
+            auth::session(&context.app, &laptop.token)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(matches!(
+            auth::login(&context.app, "clerk", "Better-pass-22", &here).await,
+            Err(AppError::AccountDisabled)
+        ));
+        // Only admins, and not on themselves.
+        assert!(matches!(
+            users::set_disabled(&context.app, &me, clerk.id, false).await,
+            Err(AppError::Forbidden)
+        ));
+        let chief_id = chief.user().unwrap().id;
+        assert!(matches!(
+            users::set_disabled(&context.app, &chief, chief_id, true).await,
+            Err(AppError::Validation(_))
+        ));
+        users::set_disabled(&context.app, &chief, clerk.id, false)
+            .await
+            .unwrap();
+        // An admin's reset ends every session of the account.
+        let session = auth::login(&context.app, "clerk", "Better-pass-22", &here)
+            .await
+            .unwrap();
+        users::reset_password(&context.app, &chief, clerk.id, "Reset-by-admin-9")
+            .await
+            .unwrap();
+        assert!(
+            auth::session(&context.app, &session.token)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        auth::login(&context.app, "clerk", "Reset-by-admin-9", &here)
+            .await
+            .unwrap();
         let verification = zijin_app::audit::verify(&context.app).await.unwrap();
         assert_eq!(verification.first_breach, None);
-        let locks = zijin_app::audit::list(
-            &context.app,
-            &Actor::User(session.user.clone()),
-            &zijin_store::audit::ListFilter {
-                action: Some("user.lock".into()),
-                ..Default::default()
-            },
-            1,
-            10,
-        )
-        .await
-        .unwrap();
-        assert_eq!(locks.total, 1);
     }
 }
 
@@ -120,12 +321,22 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
 async fn same_answer(backend: zijin_app::Backend) {
     let context = TestContext::new(backend).await;
     admin(&context).await;
-    let unknown = auth::login(&context.app, "nobody", "whatever-1")
-        .await
-        .unwrap_err();
-    let wrong = auth::login(&context.app, "admin", "whatever-1")
-        .await
-        .unwrap_err();
+    let unknown = auth::login(
+        &context.app,
+        "nobody",
+        "whatever-1",
+        &zijin_app::auth::ClientAddress::local(),
+    )
+    .await
+    .unwrap_err();
+    let wrong = auth::login(
+        &context.app,
+        "admin",
+        "whatever-1",
+        &zijin_app::auth::ClientAddress::local(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(unknown.to_string(), wrong.to_string());
 }
 
@@ -139,12 +350,22 @@ async fn sessions_end_at_logout_and_after_twelve_hours() {
 async fn sessions_end(backend: zijin_app::Backend) {
     let context = TestContext::new(backend).await;
     admin(&context).await;
-    let first = auth::login(&context.app, "admin", "Admin-pass-1")
-        .await
-        .unwrap();
-    let second = auth::login(&context.app, "admin", "Admin-pass-1")
-        .await
-        .unwrap();
+    let first = auth::login(
+        &context.app,
+        "admin",
+        "Admin-pass-1",
+        &zijin_app::auth::ClientAddress::local(),
+    )
+    .await
+    .unwrap();
+    let second = auth::login(
+        &context.app,
+        "admin",
+        "Admin-pass-1",
+        &zijin_app::auth::ClientAddress::local(),
+    )
+    .await
+    .unwrap();
     auth::logout(&context.app, &first.token, &Actor::User(first.user.clone()))
         .await
         .unwrap();
@@ -455,9 +676,14 @@ async fn demo_data_is_deterministic_and_complete() {
         roles.dedup();
         assert_eq!(roles, vec!["admin", "reviewer", "district", "institution"]);
         for account in &summary.accounts {
-            auth::login(&context.app, &account.username, DEMO_PASSWORD)
-                .await
-                .unwrap();
+            auth::login(
+                &context.app,
+                &account.username,
+                DEMO_PASSWORD,
+                &zijin_app::auth::ClientAddress::local(),
+            )
+            .await
+            .unwrap();
         }
         // A second run leaves the data alone.
         let again = demo::seed(&context.app, 1, &|_, _| {}).await.unwrap();

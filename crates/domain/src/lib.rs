@@ -10,6 +10,7 @@ pub mod district;
 pub mod institution;
 pub mod matchmaking;
 pub mod money;
+pub mod password;
 pub mod patent;
 pub mod record;
 pub mod role;
@@ -24,6 +25,7 @@ pub use institution::{
 };
 pub use matchmaking::{MatchStage, MatchStep};
 pub use money::{Money, MoneyError, group_thousands};
+pub use password::{MIN_PASSWORD_CHARS, Password};
 pub use patent::{PatentNumber, PatentNumberError};
 pub use record::{
     Achievement, AchievementDetails, AchievementInput, CloseReason, Demand, DemandDetails,
@@ -31,7 +33,7 @@ pub use record::{
     TechnicalField, TransferMode, Transition, TransitionError, Trl, mask_phone, sniff_attachment,
     split_list,
 };
-pub use role::{Password, ResponsibleUnit, Role, User, UserRole, Username};
+pub use role::{ResponsibleUnit, Role, User, UserRole, Username};
 pub use validation::{FieldError, FieldErrors};
 
 /// A closed list of values stored by a stable English code and shown by a Chinese label.

@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod audit;
 pub mod institutions;
 pub mod lists;
+pub mod login_throttle;
 pub mod matches;
 mod query;
 pub mod records;

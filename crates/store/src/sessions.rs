@@ -37,7 +37,8 @@ pub async fn find<'e>(
 ) -> StoreResult<Option<(User, String)>> {
     let row = sqlx::query(
         "SELECT users.*, sessions.csrf_token AS session_csrf, sessions.expires_at AS session_expires \
-         FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = $1",
+         FROM sessions JOIN users ON users.id = sessions.user_id \
+         WHERE sessions.token_hash = $1 AND users.disabled = 0",
     )
     .bind(token_hash)
     .fetch_optional(db)
@@ -59,6 +60,23 @@ pub async fn delete<'e>(
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Ends every session of a user except the one with `keep_token_hash` (the session that changed
+/// the password stays signed in); returns how many ended.
+pub async fn delete_for_user<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    keep_token_hash: Option<&str>,
+) -> StoreResult<u64> {
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep_token_hash.unwrap_or(""))
+            .execute(db)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Removes expired sessions; returns how many.

@@ -1,4 +1,4 @@
-//! Accounts: insert, look up, list, and the failed-login counter.
+//! Accounts: insert, look up, list, password and the disabled flag.
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
@@ -104,23 +104,33 @@ pub async fn list_for_institution<'e>(
     rows.iter().map(from_row).collect()
 }
 
-/// Stores the failed-login counter and lock after a login attempt.
-pub async fn set_login_failures(
+/// The account with this user name.
+pub async fn get_by_username<'e>(
+    db: impl Executor<'e, Database = Any>,
+    username: &str,
+) -> StoreResult<Option<User>> {
+    sqlx::query("SELECT * FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Switches an account off (it cannot log in) or on again.
+pub async fn set_disabled(
     tx: &mut WriteTx,
     id: i64,
-    failed_logins: i64,
-    locked_until: Option<&str>,
+    disabled: bool,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE users SET failed_logins = $1, locked_until = $2, updated_at = $3 WHERE id = $4",
-    )
-    .bind(failed_logins)
-    .bind(locked_until)
-    .bind(timestamp(at))
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(disabled))
+        .bind(timestamp(at))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -179,8 +189,7 @@ pub(crate) fn from_row(row: &AnyRow) -> StoreResult<User> {
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
         role,
-        failed_logins: row.try_get("failed_logins")?,
-        locked_until: row.try_get("locked_until")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
         is_demo: is_demo != 0,
         created_at: row.try_get("created_at")?,
     })

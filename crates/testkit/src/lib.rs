@@ -164,9 +164,16 @@ impl Drop for TestServer {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestServer {
+    spawn_app_with(backend, zijin_web::WebConfig::default()).await
+}
+
+/// The web application with these settings (trusted proxies, secure cookies …), serving with
+/// the peer address known as the real server does.
+pub async fn spawn_app_with(backend: Backend, config: zijin_web::WebConfig) -> TestServer {
     let context = TestContext::new(backend).await;
     let app = context.app.clone().with_policies(shipped_policies());
-    let router = zijin_web::router(app, zijin_web::WebConfig::default());
+    let router = zijin_web::router(app, config)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a free port");

@@ -20,7 +20,9 @@ pub enum ErrorKind {
     Forbidden,
     NotFound,
     LoginFailed,
-    AccountLocked,
+    LoginThrottled,
+    AccountDisabled,
+    TooManyRequests,
     CsrfFailed,
     InvalidJson,
     UnsupportedMediaType,
@@ -43,7 +45,17 @@ impl ErrorKind {
             Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "没有权限"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "页面或记录不存在"),
             Self::LoginFailed => (StatusCode::UNAUTHORIZED, "login_failed", "用户名或密码错误"),
-            Self::AccountLocked => (StatusCode::LOCKED, "account_locked", "账号已锁定"),
+            Self::LoginThrottled => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "login_throttled",
+                "登录尝试过于频繁",
+            ),
+            Self::AccountDisabled => (StatusCode::FORBIDDEN, "account_disabled", "账号已停用"),
+            Self::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "请求过多",
+            ),
             Self::CsrfFailed => (StatusCode::FORBIDDEN, "csrf_failed", "请求来源校验失败"),
             Self::InvalidJson => (
                 StatusCode::BAD_REQUEST,
@@ -76,6 +88,8 @@ pub struct Failure {
     pub kind: ErrorKind,
     pub detail: String,
     pub fields: FieldErrors,
+    /// Seconds to send as `Retry-After` (throttled and busy answers).
+    pub retry_after: Option<u64>,
 }
 
 impl Failure {
@@ -84,6 +98,7 @@ impl Failure {
             kind,
             detail: detail.into(),
             fields: FieldErrors::new(),
+            retry_after: None,
         }
     }
 
@@ -104,7 +119,9 @@ impl From<AppError> for Failure {
             AppError::Forbidden => (ErrorKind::Forbidden, FieldErrors::new()),
             AppError::NotFound(_) => (ErrorKind::NotFound, FieldErrors::new()),
             AppError::LoginFailed => (ErrorKind::LoginFailed, FieldErrors::new()),
-            AppError::AccountLocked { .. } => (ErrorKind::AccountLocked, FieldErrors::new()),
+            AppError::LoginThrottled { .. } => (ErrorKind::LoginThrottled, FieldErrors::new()),
+            AppError::AccountDisabled => (ErrorKind::AccountDisabled, FieldErrors::new()),
+            AppError::TooManyRequests => (ErrorKind::TooManyRequests, FieldErrors::new()),
             AppError::Store(_) | AppError::Internal(_) => {
                 tracing::error!(error = %error, "request failed");
                 return Self::new(
@@ -121,12 +138,31 @@ impl From<AppError> for Failure {
                 .join("；"),
             other => other.to_string(),
         };
+        let retry_after = match &error {
+            AppError::LoginThrottled {
+                retry_after_seconds,
+                ..
+            } => Some((*retry_after_seconds).max(1) as u64),
+            AppError::TooManyRequests => Some(1),
+            _ => None,
+        };
         Self {
             kind,
             detail,
             fields,
+            retry_after,
         }
     }
+}
+
+/// Adds `Retry-After` to an answer when the failure says when to come back.
+fn with_retry_after(mut response: Response, retry_after: Option<u64>) -> Response {
+    if let Some(seconds) = retry_after
+        && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// An error shown as a Chinese HTML page.
@@ -144,7 +180,7 @@ impl IntoResponse for PageError {
         if self.0.kind == ErrorKind::Unauthenticated {
             return Redirect::to("/login").into_response();
         }
-        error_page(self.0.kind, &self.0.detail)
+        with_retry_after(error_page(self.0.kind, &self.0.detail), self.0.retry_after)
     }
 }
 
@@ -217,7 +253,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        response
+        with_retry_after(response, self.0.retry_after)
     }
 }
 

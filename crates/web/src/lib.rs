@@ -18,7 +18,7 @@ use zijin_app::App;
 use zijin_app::demo::DemoAccount;
 
 pub use error::{ErrorKind, PageError};
-pub use session::{ANON_CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE};
+pub use session::{ANON_CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, client_ip};
 
 /// Settings of the web layer.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +27,9 @@ pub struct WebConfig {
     pub demo_accounts: Vec<DemoAccount>,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`); from any
+    /// other peer the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Clone)]

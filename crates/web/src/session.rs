@@ -105,3 +105,72 @@ pub fn expired_session_cookie() -> Cookie<'static> {
 fn time_duration(seconds: i64) -> cookie::time::Duration {
     cookie::time::Duration::seconds(seconds)
 }
+
+/// The address a request comes from: the TCP peer, or — when the peer is one of the trusted
+/// proxies — the last address in its `X-Forwarded-For` (the one that proxy saw; earlier entries
+/// are whatever the client wrote). Without a known peer (tests calling the router directly) the
+/// address is unknown.
+pub fn client_ip(
+    peer: Option<std::net::IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted_proxies: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    if !trusted_proxies.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = forwarded_for
+        .and_then(|header| header.rsplit(',').next())
+        .map(str::trim)
+        .and_then(|last| last.parse().ok());
+    Some(forwarded.unwrap_or(peer))
+}
+
+/// The client address of a request, as the login throttle counts it.
+pub struct ClientIp(pub auth::ClientAddress);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, std::convert::Infallible> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|value| value.to_str().ok());
+        Ok(ClientIp(auth::ClientAddress::from_ip(client_ip(
+            peer,
+            forwarded,
+            &state.config.trusted_proxies,
+        ))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let proxy = "10.0.0.2".parse().unwrap();
+        let client = "198.51.100.7".parse().unwrap();
+        let header = Some("203.0.113.1, 198.51.100.7");
+        assert_eq!(client_ip(Some(proxy), header, &[proxy]), Some(client));
+        // From anyone else the header is the client's own word and is ignored.
+        let stranger = "192.0.2.50".parse().unwrap();
+        assert_eq!(client_ip(Some(stranger), header, &[proxy]), Some(stranger));
+        // A trusted proxy that sends nothing usable is itself the address.
+        assert_eq!(
+            client_ip(Some(proxy), Some("garbage"), &[proxy]),
+            Some(proxy)
+        );
+        assert_eq!(client_ip(Some(proxy), None, &[proxy]), Some(proxy));
+        assert_eq!(client_ip(None, header, &[proxy]), None);
+    }
+}

@@ -14,6 +14,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../templates/error.html")),
     ("home.html", include_str!("../templates/home.html")),
     ("login.html", include_str!("../templates/login.html")),
+    ("password.html", include_str!("../templates/password.html")),
+    (
+        "user_detail.html",
+        include_str!("../templates/user_detail.html"),
+    ),
     (
         "institutions.html",
         include_str!("../templates/institutions.html"),

@@ -84,8 +84,12 @@ pub struct UserView {
     pub responsible_unit: Option<String>,
     pub district: Option<String>,
     pub institution_id: Option<i64>,
+    /// Login from some address is being delayed now (too many wrong passwords).
     pub locked: bool,
+    /// Until when, in Beijing time.
     pub locked_until: Option<String>,
+    /// Switched off by an admin.
+    pub disabled: bool,
     pub is_demo: bool,
 }
 
@@ -113,11 +117,6 @@ impl UserView {
                 (name, None, None, Some(id))
             }
         };
-        let locked_until = user
-            .locked_until
-            .as_ref()
-            .filter(|until| is_after_now(until, app))
-            .map(|until| auth::display_time(until));
         Self {
             id: user.id,
             username: user.username.clone(),
@@ -128,17 +127,19 @@ impl UserView {
             responsible_unit: unit,
             district,
             institution_id,
-            locked: locked_until.is_some(),
-            locked_until,
+            locked: false,
+            locked_until: None,
+            disabled: user.disabled,
             is_demo: user.is_demo,
         }
     }
-}
 
-fn is_after_now(stored: &str, app: &App) -> bool {
-    chrono::DateTime::parse_from_rfc3339(stored)
-        .map(|at| at > app.now())
-        .unwrap_or(false)
+    /// The same view with the account's login delay, from [`auth::throttled_accounts`].
+    pub fn with_throttle(mut self, throttled: &std::collections::HashMap<String, String>) -> Self {
+        self.locked_until = throttled.get(&self.username).cloned();
+        self.locked = self.locked_until.is_some();
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -678,7 +678,7 @@ async fn the_openapi_document_describes_the_api() {
 }
 
 #[tokio::test]
-async fn admins_create_accounts_and_lift_locks_in_the_ui() {
+async fn admins_create_accounts_and_lift_login_delays_in_the_ui() {
     for backend in BACKENDS {
         let server = spawn_app(backend).await;
         add_user(&server, "admin", "admin", "", "", None).await;
@@ -779,7 +779,7 @@ async fn admins_create_accounts_and_lift_locks_in_the_ui() {
             "institution navigation"
         );
 
-        // Five wrong passwords lock the account; the admin lifts the lock.
+        // Five wrong passwords delay logins from that address; the admin lifts the delay.
         let client = client();
         for _ in 0..5 {
             let page = client
@@ -821,8 +821,13 @@ async fn admins_create_accounts_and_lift_locks_in_the_ui() {
             .send()
             .await
             .unwrap();
-        assert_eq!(locked.status(), StatusCode::LOCKED, "{backend:?}");
-        assert!(locked.text().await.unwrap().contains("已被锁定"));
+        assert_eq!(
+            locked.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{backend:?}"
+        );
+        assert_eq!(locked.headers()["retry-after"], "60");
+        assert!(locked.text().await.unwrap().contains("登录尝试过于频繁"));
         let list = admin
             .get(server.url("/admin/users"))
             .send()
@@ -831,7 +836,7 @@ async fn admins_create_accounts_and_lift_locks_in_the_ui() {
             .text()
             .await
             .unwrap();
-        assert!(list.contains("解除锁定"));
+        assert!(list.contains("解除登录限制"));
         let officer_id: (i64,) = sqlx::query_as("SELECT id FROM users WHERE username = 'officer'")
             .fetch_one(server.context.app.store().pool())
             .await
@@ -852,12 +857,7 @@ async fn admins_create_accounts_and_lift_locks_in_the_ui() {
             .text()
             .await
             .unwrap();
-        for action in [
-            "user.create",
-            "user.login-failed",
-            "user.lock",
-            "user.unlock",
-        ] {
+        for action in ["user.create", "user.login-failed", "user.unlock"] {
             assert!(audit.contains(action), "{backend:?}: {action} audited");
         }
     }
@@ -1449,10 +1449,15 @@ async fn the_two_lists_through_the_api() {
 
 /// The stored account of a user name (logging in returns it).
 async fn account_of(server: &TestServer, username: &str) -> zijin_domain::User {
-    zijin_app::auth::login(&server.context.app, username, "Secret-pass-1")
-        .await
-        .unwrap()
-        .user
+    zijin_app::auth::login(
+        &server.context.app,
+        username,
+        "Secret-pass-1",
+        &zijin_app::auth::ClientAddress::local(),
+    )
+    .await
+    .unwrap()
+    .user
 }
 
 #[tokio::test]
@@ -1698,3 +1703,6 @@ async fn the_policy_calculator_explains_every_yuan() {
     let (status, _) = page("/policy/a99-nothing").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[path = "integration/accounts.rs"]
+mod accounts;

@@ -179,6 +179,18 @@ enum Command {
         /// Mark cookies Secure (when served over HTTPS).
         #[arg(long)]
         secure_cookies: bool,
+        /// A reverse proxy whose X-Forwarded-For names the client (repeat, or separate with
+        /// commas); from any other peer the header is ignored.
+        #[arg(
+            long = "trusted-proxy",
+            env = "ZIJIN_TRUSTED_PROXY",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
+        /// How many passwords this process checks at once (default: half the cores); further
+        /// logins wait briefly or are answered "too many requests".
+        #[arg(long, env = "ZIJIN_LOGIN_CONCURRENCY")]
+        login_concurrency: Option<usize>,
     },
     /// Fill an empty database with demo data.
     Demo {
@@ -282,6 +294,15 @@ enum IndexCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
+    /// Set an account's password, read from standard input (first line); its sessions end and
+    /// its login delays are lifted.
+    Passwd { username: String },
+    /// Lift every login delay of an account.
+    Unlock { username: String },
+    /// Switch an account off: it cannot log in and its sessions end.
+    Disable { username: String },
+    /// Switch an account on again.
+    Enable { username: String },
     /// Create an account; the password is read from standard input.
     Add {
         /// admin, reviewer, district or institution.
@@ -553,8 +574,47 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo,
             scale,
             secure_cookies,
+            trusted_proxies,
+            login_concurrency,
         } => {
-            serve(&cli.global, &addr, demo, scale, secure_cookies).await?;
+            let web = zijin_web::WebConfig {
+                secure_cookies,
+                trusted_proxies,
+                ..Default::default()
+            };
+            serve(&cli.global, &addr, demo, scale, web, login_concurrency).await?;
+        }
+        Command::User(UserCommand::Passwd { username }) => {
+            let app = open(&cli.global).await?;
+            let cli_actor = Actor::System("cli");
+            let user = zijin_app::users::by_username(&app, &cli_actor, &username).await?;
+            let password = read_password()?;
+            zijin_app::users::reset_password(&app, &cli_actor, user.id, &password).await?;
+            println!(
+                "已为用户 {} 设置新密码，该账号的所有登录已退出",
+                user.username
+            );
+        }
+        Command::User(UserCommand::Unlock { username }) => {
+            let app = open(&cli.global).await?;
+            let cli_actor = Actor::System("cli");
+            let user = zijin_app::users::by_username(&app, &cli_actor, &username).await?;
+            zijin_app::users::unlock(&app, &cli_actor, user.id).await?;
+            println!("已解除用户 {} 的登录限制", user.username);
+        }
+        Command::User(UserCommand::Disable { username }) => {
+            let app = open(&cli.global).await?;
+            let cli_actor = Actor::System("cli");
+            let user = zijin_app::users::by_username(&app, &cli_actor, &username).await?;
+            zijin_app::users::set_disabled(&app, &cli_actor, user.id, true).await?;
+            println!("已停用用户 {}，其所有登录已退出", user.username);
+        }
+        Command::User(UserCommand::Enable { username }) => {
+            let app = open(&cli.global).await?;
+            let cli_actor = Actor::System("cli");
+            let user = zijin_app::users::by_username(&app, &cli_actor, &username).await?;
+            zijin_app::users::set_disabled(&app, &cli_actor, user.id, false).await?;
+            println!("已重新启用用户 {}", user.username);
         }
         Command::Demo { scale } => {
             let app = open(&cli.global).await?;
@@ -788,16 +848,17 @@ async fn serve(
     addr: &str,
     demo: bool,
     scale: usize,
-    secure_cookies: bool,
+    mut config: zijin_web::WebConfig,
+    login_concurrency: Option<usize>,
 ) -> Result<()> {
     // The policy files: ./policy when present (the bureau's own, with its supplements),
     // otherwise those built into the binary.
     let policies = policy_files::compile(&policy_files::load(None)?)?;
-    let app = open(global).await?.with_policies(policies);
-    let mut config = zijin_web::WebConfig {
-        secure_cookies,
-        ..Default::default()
-    };
+    let mut app = open(global).await?.with_policies(policies);
+    if let Some(concurrent) = login_concurrency {
+        anyhow::ensure!(concurrent > 0, "--login-concurrency 须为正整数");
+        app = app.with_login_concurrency(concurrent);
+    }
     ensure_data_dir(&global.data_dir)?;
     let search = open_search(&app, global).await?;
     if !search.index().is_writable() {
@@ -827,7 +888,8 @@ async fn serve(
     let local = listener.local_addr()?;
     println!("紫金平台已启动：http://{local}");
     spawn_session_cleanup(app.clone());
-    let router = zijin_web::router(app.clone(), config);
+    let router = zijin_web::router(app.clone(), config)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await

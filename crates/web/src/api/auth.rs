@@ -10,7 +10,7 @@ use zijin_app::{AppError, auth as app_auth};
 use super::{ApiJson, Caller};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::session::{expired_session_cookie, session_cookie};
+use crate::session::{ClientIp, expired_session_cookie, session_cookie};
 use crate::views::UserView;
 
 pub fn router() -> Router<AppState> {
@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
         .route("/me", get(me))
+        .route("/me/password", post(change_password))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -35,13 +36,16 @@ pub struct LoginResponse {
 
 /// Log in; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = Problem, description = "login_failed"), (status = 423, body = Problem, description = "account_locked")))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = Problem, description = "login_failed"),
+        (status = 403, body = Problem, description = "account_disabled (only after the right password)"),
+        (status = 429, body = Problem, description = "login_throttled (too many wrong passwords from this address; Retry-After) or too_many_requests (too many logins at once; Retry-After)")))]
 pub async fn login(
     State(state): State<AppState>,
     jar: CookieJar,
+    ClientIp(from): ClientIp,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let session = app_auth::login(&state.app, &request.username, &request.password).await?;
+    let session = app_auth::login(&state.app, &request.username, &request.password, &from).await?;
     let body = LoginResponse {
         csrf_token: session.csrf_token,
         user: UserView::new(&state.app, &session.user).await,
@@ -75,4 +79,34 @@ pub async fn logout(
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<UserView>, ApiError> {
     let user = caller.actor.user().ok_or(AppError::Unauthenticated)?;
     Ok(Json(UserView::new(&state.app, user).await))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChangeRequest {
+    pub current_password: String,
+    /// At least 10 characters, no leading or trailing spaces, not the user name, not common.
+    pub new_password: String,
+}
+
+/// Change one's own password; every other session of the account ends.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChangeRequest,
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem, description = "csrf_failed"),
+        (status = 422, body = Problem, description = "validation_failed: current_password wrong or new password refused by the policy"),
+        (status = 429, body = Problem, description = "login_throttled / too_many_requests")))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(from): ClientIp,
+    ApiJson(request): ApiJson<PasswordChangeRequest>,
+) -> Result<Response, ApiError> {
+    zijin_app::users::change_own_password(
+        &state.app,
+        &caller.actor,
+        &request.current_password,
+        &request.new_password,
+        caller.session_token.as_deref(),
+        &from,
+    )
+    .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

@@ -41,9 +41,9 @@ pub fn router() -> Router<AppState> {
 #[openapi(
     info(title = "紫金科技成果转化服务平台 API", version = "1", description = "Zijin technology-transfer platform. Errors are application/problem+json with a stable `code`."),
     paths(
-        auth::login, auth::logout, auth::me,
+        auth::login, auth::logout, auth::me, auth::change_password,
         institutions::list, institutions::get_one, institutions::create, institutions::update, institutions::update_profile,
-        users::list, users::create,
+        users::list, users::create, users::reset_password, users::disable, users::enable, users::unlock,
         reference::reference, reference::audit_log,
         lists::issues, lists::entries, lists::create_achievement, lists::create_demand, lists::record, lists::transition,
     ),

@@ -1,7 +1,8 @@
+use axum::extract::Path;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,7 +14,12 @@ use crate::error::{ApiError, Problem};
 use crate::views::{UserView, page_number};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/users", get(list).post(create))
+    Router::new()
+        .route("/users", get(list).post(create))
+        .route("/users/{id}/password", post(reset_password))
+        .route("/users/{id}/disable", post(disable))
+        .route("/users/{id}/enable", post(enable))
+        .route("/users/{id}/unlock", post(unlock))
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -45,9 +51,14 @@ pub async fn list(
         50,
     )
     .await?;
+    let throttled = zijin_app::auth::throttled_accounts(&state.app).await?;
     let mut items = Vec::new();
     for user in &paged.items {
-        items.push(UserView::new(&state.app, user).await);
+        items.push(
+            UserView::new(&state.app, user)
+                .await
+                .with_throttle(&throttled),
+        );
     }
     Ok(Json(UserPage {
         items,
@@ -94,4 +105,67 @@ pub async fn create(
         Json(UserView::new(&state.app, &user).await),
     )
         .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordResetRequest {
+    /// At least 10 characters, no leading or trailing spaces, not the user name, not common.
+    pub new_password: String,
+}
+
+/// Set a new password for an account (admins); every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", request_body = PasswordResetRequest,
+    params(("id" = i64, Path, description = "the account")),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<PasswordResetRequest>,
+) -> Result<Response, ApiError> {
+    let id = super::path_id(&id, "用户")?;
+    use_cases::reset_password(&state.app, &caller.actor, id, &request.new_password).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Switch an account off (admins): it cannot log in and its sessions end.
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users",
+    params(("id" = i64, Path, description = "the account")),
+    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem, description = "an admin cannot disable their own account")))]
+pub async fn disable(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let id = super::path_id(&id, "用户")?;
+    let user = use_cases::set_disabled(&state.app, &caller.actor, id, true).await?;
+    Ok(Json(UserView::new(&state.app, &user).await))
+}
+
+/// Switch an account on again (admins).
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users",
+    params(("id" = i64, Path, description = "the account")),
+    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn enable(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let id = super::path_id(&id, "用户")?;
+    let user = use_cases::set_disabled(&state.app, &caller.actor, id, false).await?;
+    Ok(Json(UserView::new(&state.app, &user).await))
+}
+
+/// Lift every login delay of an account (admins).
+#[utoipa::path(post, path = "/api/v1/users/{id}/unlock", tag = "users",
+    params(("id" = i64, Path, description = "the account")),
+    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn unlock(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let id = super::path_id(&id, "用户")?;
+    let user = use_cases::unlock(&state.app, &caller.actor, id).await?;
+    Ok(Json(UserView::new(&state.app, &user).await))
 }

@@ -11,13 +11,17 @@ use zijin_app::{AppError, auth};
 use super::html;
 use crate::AppState;
 use crate::error::PageError;
-use crate::session::{Visitor, expired_session_cookie, session_cookie};
+use crate::session::{ClientIp, Visitor, expired_session_cookie, session_cookie};
 use crate::views::page_context;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
+        .route(
+            "/account/password",
+            get(password_page).post(change_password),
+        )
 }
 
 #[derive(Deserialize, Default)]
@@ -83,30 +87,41 @@ async fn login(
     State(state): State<AppState>,
     visitor: Visitor,
     jar: CookieJar,
+    ClientIp(from): ClientIp,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     visitor.check_csrf(&form.csrf)?;
     let next = safe_next(&form.next);
-    match auth::login(&state.app, &form.username, &form.password).await {
+    match auth::login(&state.app, &form.username, &form.password, &from).await {
         Ok(session) => {
             let jar = jar.add(session_cookie(session.token, state.config.secure_cookies));
             Ok((jar, Redirect::to(&next)).into_response())
         }
-        Err(error @ (AppError::LoginFailed | AppError::AccountLocked { .. })) => {
-            let status = match error {
-                AppError::AccountLocked { .. } => StatusCode::LOCKED,
-                _ => StatusCode::UNAUTHORIZED,
-            };
-            Ok(render_login(
+        Err(
+            error @ (AppError::LoginFailed
+            | AppError::LoginThrottled { .. }
+            | AppError::AccountDisabled
+            | AppError::TooManyRequests),
+        ) => {
+            let failure = crate::error::Failure::from(error);
+            let (status, _, _) = failure.kind.spec();
+            let mut response = render_login(
                 &state,
                 &visitor,
                 jar,
                 status,
                 &form.username,
                 &next,
-                Some(error.to_string()),
+                Some(failure.detail),
             )
-            .await)
+            .await;
+            if let Some(seconds) = failure.retry_after {
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(seconds),
+                );
+            }
+            Ok(response)
         }
         Err(other) => Err(other.into()),
     }
@@ -130,4 +145,110 @@ async fn logout(
         auth::logout(&state.app, token, &visitor.actor).await?;
     }
     Ok((jar.add(expired_session_cookie()), Redirect::to("/")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn render_password(
+    state: &AppState,
+    visitor: &Visitor,
+    status: StatusCode,
+    saved: bool,
+    errors: &zijin_domain::FieldErrors,
+) -> Response {
+    let (errors, error_list) = super::error_context(errors);
+    let base = page_context(&state.app, visitor, "修改密码").await;
+    html(
+        status,
+        "password.html",
+        context! { saved, errors => crate::views::ser(&errors), error_list, ..base },
+    )
+}
+
+/// 修改密码: any signed-in user, for their own account.
+async fn password_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<SavedQuery>,
+) -> Result<Response, PageError> {
+    if visitor.actor.user().is_none() {
+        return Err(AppError::Unauthenticated.into());
+    }
+    let errors = zijin_domain::FieldErrors::new();
+    Ok(render_password(
+        &state,
+        &visitor,
+        StatusCode::OK,
+        query.saved.is_some(),
+        &errors,
+    )
+    .await)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PasswordForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    current_password: String,
+    password: String,
+    password_again: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    ClientIp(from): ClientIp,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    if form.password != form.password_again {
+        let mut errors = zijin_domain::FieldErrors::new();
+        errors.add("password_again", "两次输入的新密码不一致");
+        return Ok(render_password(
+            &state,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            false,
+            &errors,
+        )
+        .await);
+    }
+    let result = zijin_app::users::change_own_password(
+        &state.app,
+        &visitor.actor,
+        &form.current_password,
+        &form.password,
+        visitor.session_token.as_deref(),
+        &from,
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to("/account/password?saved=1").into_response()),
+        Err(AppError::Validation(errors)) => Ok(render_password(
+            &state,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            false,
+            &errors,
+        )
+        .await),
+        Err(error @ (AppError::LoginThrottled { .. } | AppError::TooManyRequests)) => {
+            let mut errors = zijin_domain::FieldErrors::new();
+            errors.add("current_password", error.to_string());
+            Ok(render_password(
+                &state,
+                &visitor,
+                StatusCode::TOO_MANY_REQUESTS,
+                false,
+                &errors,
+            )
+            .await)
+        }
+        Err(other) => Err(other.into()),
+    }
 }

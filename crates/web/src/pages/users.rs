@@ -20,7 +20,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(list).post(create))
         .route("/admin/users/new", get(new_form))
+        .route("/admin/users/{id}", get(detail))
         .route("/admin/users/{id}/unlock", post(unlock))
+        .route("/admin/users/{id}/password", post(reset_password))
+        .route("/admin/users/{id}/disable", post(disable))
+        .route("/admin/users/{id}/enable", post(enable))
 }
 
 #[derive(Deserialize, Default)]
@@ -42,9 +46,14 @@ async fn list(
         50,
     )
     .await?;
+    let throttled = zijin_app::auth::throttled_accounts(&state.app).await?;
     let mut items = Vec::new();
     for user in &paged.items {
-        items.push(UserView::new(&state.app, user).await);
+        items.push(
+            UserView::new(&state.app, user)
+                .await
+                .with_throttle(&throttled),
+        );
     }
     let base = page_context(&state.app, &visitor, "用户管理").await;
     Ok(html(
@@ -150,6 +159,165 @@ struct CsrfForm {
     csrf: String,
 }
 
+fn user_id(raw: &str) -> Result<i64, PageError> {
+    raw.parse()
+        .map_err(|_| PageError::from(AppError::NotFound("用户")))
+}
+
+async fn render_detail(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    status: StatusCode,
+    notice: Option<&str>,
+    errors: &FieldErrors,
+) -> Result<Response, PageError> {
+    let user = users::get(&state.app, &visitor.actor, id).await?;
+    let throttled = zijin_app::auth::throttled_accounts(&state.app).await?;
+    let view = UserView::new(&state.app, &user)
+        .await
+        .with_throttle(&throttled);
+    let is_self = visitor.actor.user().is_some_and(|me| me.id == id);
+    let (errors, error_list) = error_context(errors);
+    let base = page_context(&state.app, visitor, "账号详情").await;
+    Ok(html(
+        status,
+        "user_detail.html",
+        context! { account => ser(&view), is_self, notice, errors => ser(&errors), error_list, ..base },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DetailQuery {
+    done: Option<String>,
+}
+
+/// What a finished action says on the account page: a fixed set, never text from the address.
+fn notice_for(done: Option<&str>) -> Option<&'static str> {
+    match done? {
+        "password" => {
+            Some("已重置密码，该账号的所有登录已退出。请将新密码当面或通过安全渠道告知本人。")
+        }
+        "disabled" => Some("已停用该账号，其所有登录已退出。"),
+        "enabled" => Some("已重新启用该账号。"),
+        "unlocked" => Some("已解除该账号的登录限制。"),
+        _ => None,
+    }
+}
+
+/// 账号详情 (admins): reset the password, disable or enable, lift login delays.
+async fn detail(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(query): Query<DetailQuery>,
+) -> Result<Response, PageError> {
+    let id = user_id(&id)?;
+    let notice = notice_for(query.done.as_deref());
+    render_detail(
+        &state,
+        &visitor,
+        id,
+        StatusCode::OK,
+        notice,
+        &FieldErrors::new(),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResetForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    let id = user_id(&id)?;
+    match users::reset_password(&state.app, &visitor.actor, id, &form.password).await {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{id}?done=password")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            render_detail(
+                &state,
+                &visitor,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                &errors,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ConfirmForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    /// The checkbox "我确认" of an action that ends sessions.
+    confirm: String,
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    let id = user_id(&id)?;
+    if form.confirm != "yes" {
+        let mut errors = FieldErrors::new();
+        errors.add("confirm", "停用前请勾选“我确认停用该账号”");
+        return render_detail(
+            &state,
+            &visitor,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            &errors,
+        )
+        .await;
+    }
+    match users::set_disabled(&state.app, &visitor.actor, id, true).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/users/{id}?done=disabled")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            render_detail(
+                &state,
+                &visitor,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                &errors,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn enable(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    let id = user_id(&id)?;
+    users::set_disabled(&state.app, &visitor.actor, id, false).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}?done=enabled")).into_response())
+}
+
 async fn unlock(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -157,9 +325,7 @@ async fn unlock(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     visitor.check_csrf(&form.csrf)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| PageError::from(AppError::NotFound("用户")))?;
+    let id = user_id(&id)?;
     users::unlock(&state.app, &visitor.actor, id).await?;
-    Ok(Redirect::to("/admin/users?saved=1").into_response())
+    Ok(Redirect::to(&format!("/admin/users/{id}?done=unlocked")).into_response())
 }

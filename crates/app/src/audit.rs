@@ -1,9 +1,14 @@
-//! Reading and verifying the audit log (appending happens inside each use case).
+//! Reading, verifying, anchoring and sealing the audit log (appending happens inside each use
+//! case, signed with the store's key).
 
 use zijin_store::audit;
-pub use zijin_store::audit::{Entry, ListFilter, Verification};
+pub use zijin_store::audit::{
+    Anchor, Breach, Entry, ListFilter, Sealed, StoredAnchor, Verification,
+};
 
-use crate::{Actor, App, AppResult, Paged};
+use zijin_domain::AuditKey;
+
+use crate::{Actor, App, AppError, AppResult, Paged};
 
 pub async fn list(
     app: &App,
@@ -22,7 +27,45 @@ pub async fn list(
     .await?)
 }
 
-/// Recomputes the whole hash chain.
+/// Recomputes the whole chain with the key and checks every stored anchor.
 pub async fn verify(app: &App) -> AppResult<Verification> {
-    Ok(audit::verify(app.store.pool()).await?)
+    verify_against(app, &[]).await
+}
+
+/// As [`verify`], also proving each of `expected` (anchors copied out of the database earlier):
+/// its entry still has that hash, and the chain goes on past it.
+pub async fn verify_against(app: &App, expected: &[Anchor]) -> AppResult<Verification> {
+    Ok(audit::verify(&app.store, expected).await?)
+}
+
+/// Records the current head as an anchor (for `audit verify --anchor`) and returns it.
+pub async fn anchor(app: &App) -> AppResult<Anchor> {
+    let mut tx = app.store.begin_write().await?;
+    let anchor = audit::record_anchor(&mut tx, app.now(), "verify", None).await?;
+    tx.commit().await.map_err(zijin_store::StoreError::from)?;
+    Ok(anchor)
+}
+
+/// The anchor recorded when a list issue was published.
+pub async fn issue_anchor(app: &App, issue_id: i64) -> AppResult<Option<Anchor>> {
+    Ok(audit::issue_anchor(app.store.pool(), issue_id).await?)
+}
+
+/// Makes the chain's newest entry one signed with this process's key before it writes
+/// anything (see [`zijin_store::audit::seal`]).
+pub async fn seal(app: &App, allow_legacy: bool) -> AppResult<Sealed> {
+    Ok(audit::seal(&app.store, app.now(), allow_legacy).await?)
+}
+
+/// Whether the newest entry is signed (a database that already needs its key).
+pub async fn head_is_keyed(app: &App) -> AppResult<bool> {
+    Ok(audit::head_is_keyed(app.store.pool()).await?)
+}
+
+/// A new random audit key.
+pub fn generate_key() -> AppResult<AuditKey> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|error| AppError::Internal(format!("无法生成随机审计密钥：{error}")))?;
+    Ok(AuditKey::from_bytes(bytes))
 }

@@ -56,6 +56,13 @@ impl App {
         self
     }
 
+    /// The same platform signing its audit log with `key` (read by the binary at start-up from
+    /// the data directory or the environment).
+    pub fn with_audit_key(mut self, key: zijin_domain::AuditKey) -> Self {
+        self.store = self.store.with_audit_key(key);
+        self
+    }
+
     /// The same platform with these compiled policy files (read by the binary at start-up).
     pub fn with_policies(mut self, policies: zijin_policy::PolicySet) -> Self {
         self.policies = Arc::new(policies);

@@ -255,6 +255,9 @@ pub async fn publish(app: &App, actor: &Actor, issue_id: i64) -> AppResult<ListI
         after: Some(json!({"title": issue.title, "published": true, "achievements": achievements.len(), "demands": demands.len()})),
     });
     audit::append_many(&mut tx, now, changes).await?;
+    // The head after the publication's own entries: printed and kept with the issue, so a copy
+    // made outside proves later that nothing up to the publication was rewritten or cut off.
+    audit::record_anchor(&mut tx, now, "list-issue", Some(issue_id)).await?;
     tx.commit().await.map_err(StoreError::from)?;
     // Publication recommends achievements for every listed demand, in the background: a large
     // issue takes a while, and the publication itself is done.

@@ -16,7 +16,7 @@ pub mod record;
 pub mod role;
 pub mod validation;
 
-pub use audit::{AuditRecord, GENESIS_HASH};
+pub use audit::{AuditKey, AuditKeyError, AuditRecord, GENESIS_HASH};
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use district::District;
 pub use institution::{

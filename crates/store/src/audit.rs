@@ -1,17 +1,26 @@
 //! The append-only, hash-chained audit log.
 //!
 //! Each entry records who changed which record, when, and the record before and after, and
-//! carries the hash of the entry before it. `audit_head` holds the last sequence number and
-//! hash; appending updates it first, which serialises concurrent writers on both backends
-//! (a row lock on PostgreSQL, the write lock on SQLite). Triggers refuse UPDATE and DELETE.
+//! carries the hash of the entry before it. Its own hash is an HMAC under the store's audit key
+//! (kept outside the database), so a database writer without the key cannot rewrite the chain.
+//! `audit_head` holds the last sequence number and hash; appending updates it first, which
+//! serialises concurrent writers on both backends (a row lock on PostgreSQL, the write lock on
+//! SQLite). Triggers refuse UPDATE and DELETE. Anchors and verification are in `verify`.
+
+mod verify;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value as Json;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
-use zijin_domain::{AuditRecord, GENESIS_HASH};
+use zijin_domain::AuditRecord;
 
 use crate::query::{Filter, Value, fetch_page, like_pattern, rows_per_insert};
 use crate::{Paged, StoreResult, WriteTx, timestamp};
+
+pub use verify::{
+    Anchor, Breach, Sealed, StoredAnchor, Verification, anchors, head, head_is_keyed, issue_anchor,
+    record_anchor, seal, verify, verify_with_key,
+};
 
 /// A change to record in the log.
 #[derive(Debug, Clone)]
@@ -30,6 +39,8 @@ pub struct Entry {
     pub record: AuditRecord,
     pub previous_hash: String,
     pub hash: String,
+    /// Signed with the audit key (false only for entries written before keys existed).
+    pub keyed: bool,
 }
 
 /// Appends one change inside the caller's transaction and returns its sequence number.
@@ -39,6 +50,7 @@ pub async fn append(tx: &mut WriteTx, at: DateTime<Utc>, change: Change) -> Stor
         .await?;
     let seq: i64 = head.try_get("seq")?;
     let previous_hash: String = head.try_get("hash")?;
+    let key = tx.audit_key()?.clone();
     let record = AuditRecord {
         seq,
         at: timestamp(at),
@@ -49,10 +61,10 @@ pub async fn append(tx: &mut WriteTx, at: DateTime<Utc>, change: Change) -> Stor
         before: change.before.map(|json| json.to_string()),
         after: change.after.map(|json| json.to_string()),
     };
-    let hash = record.chain_hash(&previous_hash);
+    let hash = record.keyed_hash(&key, &previous_hash);
     sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before_json, after_json, previous_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before_json, after_json, previous_hash, hash, keyed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)",
     )
     .bind(record.seq)
     .bind(record.at)
@@ -90,6 +102,7 @@ pub async fn append_many(
         .await?;
     let last_seq: i64 = head.try_get("seq")?;
     let mut previous_hash: String = head.try_get("hash")?;
+    let key = tx.audit_key()?.clone();
     let at = timestamp(at);
     let mut rows = Vec::with_capacity(changes.len());
     for (offset, change) in changes.into_iter().enumerate() {
@@ -103,7 +116,7 @@ pub async fn append_many(
             before: change.before.map(|json| json.to_string()),
             after: change.after.map(|json| json.to_string()),
         };
-        let hash = record.chain_hash(&previous_hash);
+        let hash = record.keyed_hash(&key, &previous_hash);
         rows.push((
             record,
             std::mem::replace(&mut previous_hash, hash.clone()),
@@ -113,7 +126,7 @@ pub async fn append_many(
     let batch_rows = rows_per_insert(tx);
     for batch in rows.chunks(batch_rows) {
         let mut sql = String::from(
-            "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before_json, after_json, previous_hash, hash) VALUES ",
+            "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before_json, after_json, previous_hash, hash, keyed) VALUES ",
         );
         for index in 0..batch.len() {
             if index > 0 {
@@ -121,7 +134,7 @@ pub async fn append_many(
             }
             let placeholders: Vec<String> =
                 (1..=10).map(|n| format!("${}", index * 10 + n)).collect();
-            sql.push_str(&format!("({})", placeholders.join(", ")));
+            sql.push_str(&format!("({}, 1)", placeholders.join(", ")));
         }
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (record, previous, hash) in batch {
@@ -203,7 +216,7 @@ pub async fn list<'e>(
     .await
 }
 
-fn entry_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Entry> {
+pub(crate) fn entry_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Entry> {
     Ok(Entry {
         record: AuditRecord {
             seq: row.try_get("seq")?,
@@ -217,85 +230,6 @@ fn entry_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Entry> {
         },
         previous_hash: row.try_get("previous_hash")?,
         hash: row.try_get("hash")?,
-    })
-}
-
-/// The first entry that breaks the chain, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Breach {
-    pub seq: i64,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verification {
-    pub entries_checked: i64,
-    pub first_breach: Option<Breach>,
-}
-
-/// Walks the whole chain in order and reports the first entry that was modified, removed or
-/// inserted out of order.
-pub async fn verify<'e>(db: impl Executor<'e, Database = Any> + Copy) -> StoreResult<Verification> {
-    const BATCH: i64 = 2000;
-    let mut expected_seq = 1;
-    let mut previous_hash = GENESIS_HASH.to_string();
-    let mut checked = 0;
-    loop {
-        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
-            .bind(expected_seq)
-            .bind(BATCH)
-            .fetch_all(db)
-            .await?;
-        let batch_len = rows.len() as i64;
-        for row in &rows {
-            let entry = entry_from_row(row)?;
-            let breach = |reason: String| Verification {
-                entries_checked: checked,
-                first_breach: Some(Breach {
-                    seq: expected_seq,
-                    reason,
-                }),
-            };
-            if entry.record.seq != expected_seq {
-                return Ok(breach(format!(
-                    "第{expected_seq}条记录缺失（下一条是第{}条），审计记录被删除",
-                    entry.record.seq
-                )));
-            }
-            if entry.previous_hash != previous_hash {
-                return Ok(breach(
-                    "记录中的前一哈希与上一条记录不符，链条被改动".to_string(),
-                ));
-            }
-            if entry.record.chain_hash(&previous_hash) != entry.hash {
-                return Ok(breach("记录内容与其哈希不符，记录被修改".to_string()));
-            }
-            previous_hash = entry.hash;
-            expected_seq += 1;
-            checked += 1;
-        }
-        if batch_len < BATCH {
-            break;
-        }
-    }
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_one(db)
-        .await?;
-    let head_seq: i64 = head.try_get("seq")?;
-    let head_hash: String = head.try_get("hash")?;
-    if head_seq != checked || head_hash != previous_hash {
-        return Ok(Verification {
-            entries_checked: checked,
-            first_breach: Some(Breach {
-                seq: checked + 1,
-                reason: format!(
-                    "审计链头记录共{head_seq}条，实际只找到{checked}条完整记录，末尾的记录被删除或改动"
-                ),
-            }),
-        });
-    }
-    Ok(Verification {
-        entries_checked: checked,
-        first_breach: None,
+        keyed: row.try_get::<i64, _>("keyed")? == 1,
     })
 }

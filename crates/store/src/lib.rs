@@ -17,17 +17,57 @@ pub mod search_feed;
 pub mod sessions;
 pub mod users;
 
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, ConnectOptions, Executor};
-
 pub use query::Paged;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Executor};
+pub use zijin_domain::AuditKey;
 
-/// A transaction that may write.
-pub type WriteTx = sqlx::Transaction<'static, Any>;
+/// A transaction that may write. It carries its store's audit key, so every audit entry
+/// appended in it is signed without each use case handling the key. Dereferences to the
+/// connection, as sqlx's transaction does (`&mut **tx` and `&mut *tx` are executors).
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, Any>,
+    audit_key: Option<Arc<AuditKey>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+
+    pub(crate) fn audit_key(&self) -> StoreResult<&AuditKey> {
+        self.audit_key.as_deref().ok_or(StoreError::NoAuditKey)
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
+
+impl AsMut<AnyConnection> for WriteTx {
+    fn as_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -49,6 +89,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("不支持的数据库地址：{0}（应以 sqlite: 或 postgres:// 开头）")]
     UnsupportedUrl(String),
+    /// A write was attempted on a store opened without the audit key (a wiring mistake).
+    #[error("未配置审计密钥，不能写入审计记录")]
+    NoAuditKey,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -74,6 +117,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Signs the audit chain; kept outside the database by whoever opens the store.
+    audit_key: Option<Arc<AuditKey>>,
 }
 
 impl Store {
@@ -117,7 +162,22 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            audit_key: None,
+        })
+    }
+
+    /// The same store, signing audit entries with `key` (every writer of one database must
+    /// use the same key).
+    pub fn with_audit_key(mut self, key: AuditKey) -> Self {
+        self.audit_key = Some(Arc::new(key));
+        self
+    }
+
+    pub fn audit_key(&self) -> StoreResult<&AuditKey> {
+        self.audit_key.as_deref().ok_or(StoreError::NoAuditKey)
     }
 
     /// Applies the migrations of this backend that are not applied yet.
@@ -148,9 +208,13 @@ impl Store {
     /// Starts a transaction that will write. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so two writers wait for each other instead of failing mid-way.
     pub async fn begin_write(&self) -> StoreResult<WriteTx> {
-        Ok(match self.backend {
+        let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx {
+            tx,
+            audit_key: self.audit_key.clone(),
         })
     }
 

@@ -224,7 +224,13 @@ async fn the_audit_log_refuses_update_and_delete() {
             pool.execute("DELETE FROM audit_log").await.is_err(),
             "{backend:?}"
         );
-        assert_eq!(audit::verify(pool).await.unwrap().first_breach, None);
+        assert_eq!(
+            audit::verify(&database.store, &[])
+                .await
+                .unwrap()
+                .first_breach,
+            None
+        );
     }
 }
 
@@ -267,7 +273,7 @@ async fn store_with_five_entries(backend: Backend) -> TestDatabase {
 async fn verify_names_the_first_modified_or_deleted_entry() {
     for backend in BACKENDS {
         let database = store_with_five_entries(backend).await;
-        let verification = audit::verify(database.store.pool()).await.unwrap();
+        let verification = audit::verify(&database.store, &[]).await.unwrap();
         assert_eq!(
             (verification.entries_checked, verification.first_breach),
             (5, None)
@@ -279,7 +285,7 @@ async fn verify_names_the_first_modified_or_deleted_entry() {
             .execute("UPDATE audit_log SET after_json = '{\"name\":\"篡改\"}' WHERE seq = 3")
             .await
             .unwrap();
-        let breach = audit::verify(database.store.pool())
+        let breach = audit::verify(&database.store, &[])
             .await
             .unwrap()
             .first_breach
@@ -295,7 +301,7 @@ async fn verify_names_the_first_modified_or_deleted_entry() {
             .execute("DELETE FROM audit_log WHERE seq = 2")
             .await
             .unwrap();
-        let breach = audit::verify(database.store.pool())
+        let breach = audit::verify(&database.store, &[])
             .await
             .unwrap()
             .first_breach
@@ -311,7 +317,7 @@ async fn verify_names_the_first_modified_or_deleted_entry() {
             .execute("DELETE FROM audit_log WHERE seq = 5")
             .await
             .unwrap();
-        let breach = audit::verify(database.store.pool())
+        let breach = audit::verify(&database.store, &[])
             .await
             .unwrap()
             .first_breach
@@ -347,7 +353,7 @@ async fn concurrent_writers_extend_one_unbroken_chain() {
         for task in tasks {
             task.await.unwrap();
         }
-        let verification = audit::verify(database.store.pool()).await.unwrap();
+        let verification = audit::verify(&database.store, &[]).await.unwrap();
         assert_eq!(
             (verification.entries_checked, verification.first_breach),
             (16, None),

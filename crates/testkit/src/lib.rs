@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{TimeZone, Utc};
 use sqlx::{Connection, Executor};
 use zijin_app::{App, ManualClock};
-use zijin_store::{Backend, Store};
+use zijin_store::{AuditKey, Backend, Store};
 
 pub use zijin_store::Backend::{Postgres, Sqlite};
 
@@ -19,6 +19,16 @@ pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 pub fn postgres_admin_url() -> String {
     std::env::var("ZIJIN_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// The audit key of every test database, as hex: give it to a `zijin` process
+/// (`ZIJIN_AUDIT_KEY`) that works on a database a test wrote to.
+pub const TEST_AUDIT_KEY_HEX: &str =
+    "7a696a696e2d746573742d61756469742d6b65792d6e6f742d7365637265742e";
+
+/// The audit key of every test database (fixed: tests need no secrets).
+pub fn test_audit_key() -> AuditKey {
+    AuditKey::from_hex(TEST_AUDIT_KEY_HEX).expect("64 hex digits")
 }
 
 /// A prefix every throw-away PostgreSQL database carries, so leftovers can be found.
@@ -39,7 +49,10 @@ impl TestDatabase {
             Backend::Sqlite => {
                 let directory = tempfile::tempdir().expect("temporary directory");
                 let url = format!("sqlite:{}", directory.path().join("test.db").display());
-                let store = Store::connect(&url).await.expect("SQLite opens");
+                let store = Store::connect(&url)
+                    .await
+                    .expect("SQLite opens")
+                    .with_audit_key(test_audit_key());
                 store.migrate().await.expect("SQLite migrations apply");
                 Self {
                     store,
@@ -64,7 +77,10 @@ impl TestDatabase {
                     .await
                     .expect("create test database");
                 let url = replace_database(&admin_url, &name);
-                let store = Store::connect(&url).await.expect("PostgreSQL opens");
+                let store = Store::connect(&url)
+                    .await
+                    .expect("PostgreSQL opens")
+                    .with_audit_key(test_audit_key());
                 store.migrate().await.expect("PostgreSQL migrations apply");
                 Self {
                     store,

@@ -1166,6 +1166,18 @@ async fn the_two_lists_flow_through_pages() {
             .await
             .unwrap();
         assert!(demands.contains("冬季电动车续航提升"));
+        // The issue shows the audit chain's head at its publication, as kept in the database.
+        let anchor = zijin_app::audit::issue_anchor(&server.context.app, 1)
+            .await
+            .unwrap()
+            .expect("publication records an audit anchor");
+        assert!(
+            demands.contains(&format!("审计锚点：第 {} 条", anchor.seq))
+                && demands.contains(&anchor.hash),
+            "{backend:?}"
+        );
+        let head = zijin_app::audit::verify(&server.context.app).await.unwrap();
+        assert_eq!((head.first_breach, head.anchors_checked), (None, 1));
         let entry = public
             .get(server.url(&format!("/lists/1/achievement/{id}")))
             .send()

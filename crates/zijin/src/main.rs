@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use zijin_app::demo::{self, DemoSummary};
 
+mod audit_cli;
 mod model_cli;
 mod policy_cli;
 mod policy_files;
@@ -63,6 +64,10 @@ struct GlobalArgs {
     /// enabled = false` in the matching configuration).
     #[arg(long, env = "ZIJIN_NO_SEMANTIC", global = true)]
     no_semantic: bool,
+    /// The file holding the audit log's key (default: `audit.key` in the data directory, made
+    /// at first start). `ZIJIN_AUDIT_KEY` (64 hex digits) overrides it. Back it up.
+    #[arg(long, env = "ZIJIN_AUDIT_KEY_FILE", global = true)]
+    audit_key_file: Option<PathBuf>,
 }
 
 impl GlobalArgs {
@@ -207,7 +212,7 @@ enum Command {
     Institution(InstitutionCommand),
     /// The audit log.
     #[command(subcommand)]
-    Audit(AuditCommand),
+    Audit(audit_cli::AuditCommand),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
     /// Import achievements or demands from an .xlsx or .csv file (all rows or none).
@@ -347,12 +352,6 @@ enum InstitutionCommand {
     },
 }
 
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Check the hash chain; exits non-zero and names the first bad entry.
-    Verify,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -385,7 +384,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// Opens the database for a command that may write: with the audit key, the chain's head
+/// signed with it.
 async fn open(global: &GlobalArgs) -> Result<App> {
+    audit_cli::keyed(open_store(global).await?, global, audit_cli::Open::Seal).await
+}
+
+async fn open_store(global: &GlobalArgs) -> Result<App> {
     if let Some(font) = &global.pdf_font {
         let (path, face) = match font.rsplit_once('#') {
             Some((path, face)) => (
@@ -684,26 +689,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 institution.details.name, institution.id
             );
         }
-        Command::Audit(AuditCommand::Verify) => {
-            let app = open(&cli.global).await?;
-            let verification = zijin_app::audit::verify(&app).await?;
-            return Ok(match verification.first_breach {
-                None => {
-                    println!(
-                        "审计链完整：共 {} 条记录，哈希全部吻合",
-                        verification.entries_checked
-                    );
-                    ExitCode::SUCCESS
-                }
-                Some(breach) => {
-                    println!(
-                        "审计链被破坏：第 {} 条记录有问题：{}",
-                        breach.seq, breach.reason
-                    );
-                    println!("（此前 {} 条记录完好）", verification.entries_checked);
-                    ExitCode::FAILURE
-                }
-            });
+        Command::Audit(command) => {
+            let open = match command {
+                audit_cli::AuditCommand::Verify { .. } => audit_cli::Open::ReadOnly,
+                audit_cli::AuditCommand::Seal => audit_cli::Open::SealCommand,
+            };
+            let app = audit_cli::keyed(open_store(&cli.global).await?, &cli.global, open).await?;
+            return audit_cli::run(&app, command).await;
         }
         Command::Openapi => println!("{}", zijin_web::api::openapi_document()),
         Command::Import {
@@ -743,6 +735,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                             "已审核通过并发布为清单“{}”（编号 {}）",
                             issue.title, issue.id
                         );
+                        if let Some(anchor) = zijin_app::audit::issue_anchor(&app, issue.id).await?
+                        {
+                            println!("审计锚点：seq {} hash {}", anchor.seq, anchor.hash);
+                        }
                     }
                 }
                 zijin_app::exchange::Outcome::Refused(report) => {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::Executor;
 use zijin_app::Backend;
-use zijin_testkit::{BACKENDS, TestDatabase};
+use zijin_testkit::{BACKENDS, TEST_AUDIT_KEY_HEX, TestDatabase};
 
 fn zijin(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     let data = tempfile::tempdir().unwrap();
@@ -16,6 +16,9 @@ fn zijin(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
         .arg(&database.url)
         .arg("--data-dir")
         .arg(data.path())
+        // Each call has its own data directory: the audit key of the test databases comes
+        // from the environment, as for several processes sharing one database.
+        .env("ZIJIN_AUDIT_KEY", TEST_AUDIT_KEY_HEX)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -38,6 +41,7 @@ fn zijin_in(database: &TestDatabase, data: &std::path::Path, args: &[&str]) -> O
         .arg(&database.url)
         .arg("--data-dir")
         .arg(data)
+        .env("ZIJIN_AUDIT_KEY", TEST_AUDIT_KEY_HEX)
         .output()
         .unwrap()
 }
@@ -146,11 +150,13 @@ async fn institutions_and_users_are_added_from_scripts() {
         // Global options may also come before the subcommand.
         let output = Command::new(env!("CARGO_BIN_EXE_zijin"))
             .args(["--database-url", &database.url, "audit", "verify"])
+            .env("ZIJIN_AUDIT_KEY", TEST_AUDIT_KEY_HEX)
             .output()
             .unwrap();
         assert!(output.status.success(), "{}", text(&output.stderr));
+        // The first command signed the empty chain (its seal entry), then the two additions.
         assert!(
-            text(&output.stdout).contains("共 2 条记录"),
+            text(&output.stdout).contains("共 3 条记录"),
             "{}",
             text(&output.stdout)
         );
@@ -237,6 +243,7 @@ async fn serve_and_stop(backend: Backend) {
             "--data-dir",
         ])
         .arg(data.path())
+        .env("ZIJIN_AUDIT_KEY", TEST_AUDIT_KEY_HEX)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -821,6 +828,7 @@ fn start_server_with(
     ]);
     command.arg(data);
     command.args(more);
+    command.env("ZIJIN_AUDIT_KEY", TEST_AUDIT_KEY_HEX);
     if demo {
         command.arg("--demo");
     }
@@ -943,4 +951,277 @@ fn the_semantic_model_is_fetched_checked_and_kept() {
     let third = fetch();
     assert!(third.status.success(), "{}", text(&third.stderr));
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 71_622_400);
+}
+
+/// Runs `zijin ARGS` with `data` as data directory and, when given, `key` as ZIJIN_AUDIT_KEY
+/// (none: the key file of the data directory).
+fn zijin_keyed(
+    database: &TestDatabase,
+    data: &std::path::Path,
+    key: Option<&str>,
+    args: &[&str],
+) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zijin"));
+    command
+        .args(args)
+        .arg("--database-url")
+        .arg(&database.url)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("ZIJIN_AUDIT_KEY")
+        .env_remove("ZIJIN_AUDIT_KEY_FILE");
+    if let Some(key) = key {
+        command.env("ZIJIN_AUDIT_KEY", key);
+    }
+    command.output().unwrap()
+}
+
+fn add_institution(
+    database: &TestDatabase,
+    data: &std::path::Path,
+    key: Option<&str>,
+    code: &str,
+) -> Output {
+    let code = zijin_domain::CreditCode::complete(code).unwrap();
+    zijin_keyed(
+        database,
+        data,
+        key,
+        &[
+            "institution",
+            "add",
+            "--name",
+            &format!("机构{}", &code.as_str()[14..17]),
+            "--type",
+            "enterprise",
+            "--credit-code",
+            code.as_str(),
+            "--district",
+            "luhe",
+        ],
+    )
+}
+
+#[tokio::test]
+async fn the_audit_key_is_made_once_kept_private_and_a_foreign_key_is_refused() {
+    for backend in BACKENDS {
+        // A database no test process wrote to: the first command makes the key.
+        let database = TestDatabase::new(backend).await;
+        let data = tempfile::tempdir().unwrap();
+        let first = add_institution(&database, data.path(), None, "91320115MA1AAAAA1");
+        assert!(first.status.success(), "{}", text(&first.stderr));
+        assert!(
+            text(&first.stderr).contains("已生成审计密钥"),
+            "{}",
+            text(&first.stderr)
+        );
+        let key_file = data.path().join("audit.key");
+        let key = std::fs::read_to_string(&key_file).unwrap();
+        assert_eq!(key.trim().len(), 64);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "{backend:?}: only the owner reads the key"
+            );
+        }
+        let second = add_institution(&database, data.path(), None, "91320115MA1AAAAA2");
+        assert!(second.status.success(), "{}", text(&second.stderr));
+        assert_eq!(
+            std::fs::read_to_string(&key_file).unwrap(),
+            key,
+            "kept, not remade"
+        );
+        let verify = zijin_keyed(&database, data.path(), None, &["audit", "verify"]);
+        assert!(verify.status.success(), "{}", text(&verify.stdout));
+        assert!(
+            text(&verify.stdout).contains("共 3 条记录"),
+            "{}",
+            text(&verify.stdout)
+        );
+
+        // Another key may not write on, and a data directory without the key makes none.
+        let foreign = add_institution(
+            &database,
+            data.path(),
+            Some(&"11".repeat(32)),
+            "91320115MA1AAAAA3",
+        );
+        assert_eq!(foreign.status.code(), Some(2), "{backend:?}");
+        assert!(
+            text(&foreign.stderr).contains("审计密钥"),
+            "{}",
+            text(&foreign.stderr)
+        );
+        let elsewhere = tempfile::tempdir().unwrap();
+        let keyless = add_institution(&database, elsewhere.path(), None, "91320115MA1AAAAA3");
+        assert_eq!(keyless.status.code(), Some(2), "{backend:?}");
+        assert!(
+            text(&keyless.stderr).contains("找不到密钥"),
+            "{}",
+            text(&keyless.stderr)
+        );
+        assert!(!elsewhere.path().join("audit.key").exists());
+        let verify = zijin_keyed(
+            &database,
+            elsewhere.path(),
+            Some(&"11".repeat(32)),
+            &["audit", "verify"],
+        );
+        assert_eq!(
+            verify.status.code(),
+            Some(1),
+            "{backend:?}: a wrong key is named"
+        );
+        assert!(
+            text(&verify.stdout).contains("第 1 条记录") && text(&verify.stdout).contains("密钥"),
+            "{}",
+            text(&verify.stdout)
+        );
+        // Still three entries, all verifying with the right key.
+        let verify = zijin_keyed(
+            &database,
+            data.path(),
+            Some(key.trim()),
+            &["audit", "verify"],
+        );
+        assert!(
+            text(&verify.stdout).contains("共 3 条记录"),
+            "{}",
+            text(&verify.stdout)
+        );
+    }
+}
+
+#[tokio::test]
+async fn demo_data_verifies_and_anchors_prove_a_cut_off_log() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let data = tempfile::tempdir().unwrap();
+        let demo = zijin_keyed(&database, data.path(), None, &["demo"]);
+        assert!(demo.status.success(), "{}", text(&demo.stderr));
+        let verify = zijin_keyed(&database, data.path(), None, &["audit", "verify"]);
+        assert!(
+            verify.status.success(),
+            "{backend:?}: {}",
+            text(&verify.stdout)
+        );
+
+        // A publication prints its anchor.
+        let add = add_institution(&database, data.path(), None, "91350100M000100Y4");
+        assert!(add.status.success(), "{}", text(&add.stderr));
+        let file = data.path().join("demands.csv");
+        std::fs::write(
+            &file,
+            "需求名称,需求描述,技术领域,关键词,合作方式,预算下限,预算上限,截止日期,需求单位统一社会信用代码,联系人,联系电话\n\
+             冬季续航提升,低温下续航下降,新能源,续航,合作开发,300000,1000000,2099-06-30,91350100M000100Y43,李经理,13800000000\n",
+        )
+        .unwrap();
+        let import = zijin_keyed(
+            &database,
+            data.path(),
+            None,
+            &["import", "demands", file.to_str().unwrap(), "--publish"],
+        );
+        assert!(import.status.success(), "{}", text(&import.stderr));
+        let printed = text(&import.stdout);
+        let published = printed
+            .lines()
+            .find_map(|line| line.strip_prefix("审计锚点：seq "))
+            .unwrap_or_else(|| panic!("no anchor printed: {printed}"));
+        let (published_seq, _) = published.split_once(" hash ").unwrap();
+        let published_seq: i64 = published_seq.parse().unwrap();
+
+        // More work, then an anchor kept outside the database.
+        let add = add_institution(&database, data.path(), None, "91320115MA1AAAAA7");
+        assert!(add.status.success(), "{}", text(&add.stderr));
+        let anchored = zijin_keyed(
+            &database,
+            data.path(),
+            None,
+            &["audit", "verify", "--anchor"],
+        );
+        assert!(anchored.status.success(), "{}", text(&anchored.stdout));
+        let line = text(&anchored.stdout)
+            .lines()
+            .find_map(|line| line.strip_prefix("seq ").map(str::to_string))
+            .expect("seq N hash H printed");
+        let (seq, hash) = line.split_once(" hash ").unwrap();
+        let kept = format!("{seq}:{hash}");
+        let seq: i64 = seq.parse().unwrap();
+        assert!(seq > published_seq);
+        let proven = zijin_keyed(
+            &database,
+            data.path(),
+            None,
+            &["audit", "verify", "--expect", &kept],
+        );
+        assert!(proven.status.success(), "{}", text(&proven.stdout));
+
+        // Someone with the database but not the key cuts the log back to the publication,
+        // rewrites the head and empties the anchor table.
+        let pool = database.store.pool();
+        let drop_protection = match backend {
+            Backend::Sqlite => "DROP TRIGGER audit_log_no_delete",
+            Backend::Postgres => "DROP TRIGGER audit_log_no_update ON audit_log",
+        };
+        pool.execute(drop_protection).await.unwrap();
+        let cut = published_seq - 1;
+        sqlx::query("DELETE FROM audit_log WHERE seq > $1")
+            .bind(cut)
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "UPDATE audit_head SET seq = $1, hash = (SELECT hash FROM audit_log WHERE seq = $1) WHERE id = 1",
+        )
+        .bind(cut)
+        .execute(pool)
+        .await
+        .unwrap();
+        let caught = zijin_keyed(&database, data.path(), None, &["audit", "verify"]);
+        assert_eq!(
+            caught.status.code(),
+            Some(1),
+            "{backend:?}: the stored anchors"
+        );
+        assert!(
+            text(&caught.stdout).contains(&format!("第 {published_seq} 条记录")),
+            "{}",
+            text(&caught.stdout)
+        );
+        pool.execute("DELETE FROM audit_anchors").await.unwrap();
+        let caught = zijin_keyed(
+            &database,
+            data.path(),
+            None,
+            &["audit", "verify", "--expect", &kept],
+        );
+        assert_eq!(
+            caught.status.code(),
+            Some(1),
+            "{backend:?}: the anchor kept outside"
+        );
+        assert!(
+            text(&caught.stdout).contains(&format!("第 {published_seq} 条记录"))
+                && text(&caught.stdout).contains("锚点"),
+            "{}",
+            text(&caught.stdout)
+        );
+        let malformed = zijin_keyed(
+            &database,
+            data.path(),
+            None,
+            &["audit", "verify", "--expect", "12"],
+        );
+        assert_eq!(malformed.status.code(), Some(2));
+        assert!(
+            text(&malformed.stderr).contains("锚点应写作"),
+            "{}",
+            text(&malformed.stderr)
+        );
+    }
 }

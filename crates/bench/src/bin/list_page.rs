@@ -104,6 +104,10 @@ async fn published_rows(store: &Store) -> Option<(i64, i64)> {
 /// Imports `rows` achievements through the import use case, approves them and publishes one
 /// issue; returns the issue's id.
 async fn make_data(store: &Store, rows: usize) -> i64 {
+    // The server started later must sign with the same audit key (given as ZIJIN_AUDIT_KEY).
+    let store = &store
+        .clone()
+        .with_audit_key(zijin_testkit::test_audit_key());
     let app = App::new(store.clone(), Arc::new(SystemClock));
     let admin = Actor::System("bench");
     let districts = District::ALL;
@@ -250,6 +254,7 @@ fn start_server(url: &str) -> (Server, String) {
         ])
         .arg(&data)
         .env("RUST_LOG", "warn")
+        .env("ZIJIN_AUDIT_KEY", zijin_testkit::TEST_AUDIT_KEY_HEX)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

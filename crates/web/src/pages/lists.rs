@@ -274,6 +274,8 @@ async fn issue_page(
             ("priority", &query.priority),
         ],
     );
+    // The audit chain's head at publication: a reader may copy it to check the log later.
+    let anchor = zijin_app::audit::issue_anchor(&state.app, id).await?;
     let base = page_context(&state.app, &visitor, &format!("两项清单 · {}", issue.title)).await;
     Ok(html(
         StatusCode::OK,
@@ -294,6 +296,7 @@ async fn issue_page(
             fields => ser(fields.iter().map(|f| context! { code => f.code.clone(), label => f.label.clone() }).collect::<Vec<_>>()),
             districts => ser(options::<District>()), stages => ser(options::<Stage>()), modes => ser(options::<TransferMode>()),
             institution_kinds => ser(options::<InstitutionType>()),
+            audit_anchor => anchor.map(|a| context! { seq => a.seq, hash => a.hash }),
             ..base
         },
     ))

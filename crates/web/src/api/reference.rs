@@ -1,18 +1,18 @@
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::audit;
 use zijin_domain::{District, InstitutionTag, InstitutionType, ResponsibleUnit, Role};
 
 use super::Caller;
+use crate::routes::{get, Routes};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::views::{CodeLabel, options, page_number};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/reference", get(reference))
         .route("/audit", get(audit_log))
 }

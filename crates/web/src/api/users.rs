@@ -1,19 +1,19 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::users::{self as use_cases, NewUserInput};
 
 use super::{ApiJson, Caller};
+use crate::routes::{Routes, get};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::views::{UserView, page_number};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/users", get(list).post(create))
+pub fn router() -> Routes {
+    Routes::new().route("/users", get(list).post(create))
 }
 
 #[derive(Deserialize, IntoParams, Default)]

@@ -244,17 +244,20 @@ pub fn record(actor: &Actor, institution_id: i64, status: RecordStatus) -> Recor
     let official = matches!(who, Standing::Admin | Standing::Reviewer);
     // Owners see everything of theirs; reviewers and admins all but drafts; everyone what is
     // published.
-    let read = owner || (official && status != RecordStatus::Draft) || status == RecordStatus::Published;
+    let read =
+        owner || (official && status != RecordStatus::Draft) || status == RecordStatus::Published;
     if !read {
         return RecordCapabilities::default();
     }
-    let step = |step: Transition| may_take_step(actor, institution_id, step) && status.apply(step).is_ok();
+    let step =
+        |step: Transition| may_take_step(actor, institution_id, step) && status.apply(step).is_ok();
     RecordCapabilities {
         read,
         edit: owner && status.is_editable(),
         submit: step(Transition::Submit),
         withdraw: step(Transition::Close(CloseReason::Withdrawn)),
-        review: status == RecordStatus::Submitted && may_take_step(actor, institution_id, Transition::Approve),
+        review: status == RecordStatus::Submitted
+            && may_take_step(actor, institution_id, Transition::Approve),
         mark_deal: step(Transition::Close(CloseReason::Deal)),
         priority: who == Standing::Admin && status.is_listed(),
         // Those who answer for the record (owner) or check it (reviewers, admins) need to call
@@ -308,7 +311,11 @@ pub enum MatchSide {
 
 /// The side of a match between `demand_owner`'s demand and `achievement_owner`'s achievement
 /// the actor speaks for; anyone else is told the match does not exist.
-pub fn match_side(actor: &Actor, demand_owner: i64, achievement_owner: i64) -> AppResult<MatchSide> {
+pub fn match_side(
+    actor: &Actor,
+    demand_owner: i64,
+    achievement_owner: i64,
+) -> AppResult<MatchSide> {
     match standing(actor) {
         Standing::InstitutionUser(id) if id == demand_owner => Ok(MatchSide::Demand),
         Standing::InstitutionUser(id) if id == achievement_owner => Ok(MatchSide::Achievement),
@@ -325,7 +332,14 @@ pub fn may_read_issue(actor: &Actor, published: bool) -> bool {
 /// Whose rows an import may hold: `None` for any institution (admins), `Some(id)` for the
 /// importing institution's own rows. Publishing on import is for admins only.
 pub fn import_scope(actor: &Actor, publish: bool) -> AppResult<Option<i64>> {
-    require(actor, if publish { Area::ImportAndPublish } else { Area::Import })?;
+    require(
+        actor,
+        if publish {
+            Area::ImportAndPublish
+        } else {
+            Area::Import
+        },
+    )?;
     Ok(own_institution_id(actor))
 }
 
@@ -384,7 +398,11 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
     if may(actor, Area::MatchFunnel) {
         menu.push(entry(
             "/admin/matches",
-            if district { "本区对接" } else { "对接漏斗" },
+            if district {
+                "本区对接"
+            } else {
+                "对接漏斗"
+            },
         ));
     }
     menu

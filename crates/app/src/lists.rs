@@ -12,8 +12,8 @@ use zijin_domain::{
 use zijin_store::lists::{self, Difference, Entry, EntryFilter, UNIQUE_ISSUE_TITLE};
 use zijin_store::{StoreError, audit, institutions, records};
 
-use crate::records::{achievement_snapshot, demand_snapshot};
 use crate::access::{self, Area};
+use crate::records::{achievement_snapshot, demand_snapshot};
 use crate::{Actor, App, AppError, AppResult};
 
 pub use zijin_store::lists::{

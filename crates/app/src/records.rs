@@ -165,7 +165,8 @@ fn shown_achievement(actor: &Actor, mut achievement: Achievement) -> Achievement
 /// The demand with its contact phone as the actor may see it.
 fn shown_demand(actor: &Actor, mut demand: Demand) -> Demand {
     let capabilities = access::record(actor, demand.institution_id, demand.status);
-    demand.details.contact_phone = access::shown_phone(&capabilities, &demand.details.contact_phone);
+    demand.details.contact_phone =
+        access::shown_phone(&capabilities, &demand.details.contact_phone);
     demand
 }
 

@@ -681,9 +681,7 @@ async fn count_records(app: &App) -> AppResult<u64> {
 /// Which records an actor's searches may return.
 pub fn scope_of(actor: &Actor) -> Scope {
     match crate::access::search_owner(actor) {
-        Some(id) => {
-            Scope::PublicAndOwn(u64::try_from(id).unwrap_or_default())
-        }
+        Some(id) => Scope::PublicAndOwn(u64::try_from(id).unwrap_or_default()),
         _ => Scope::Public,
     }
 }

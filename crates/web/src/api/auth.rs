@@ -1,15 +1,15 @@
+use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use zijin_app::{AppError, auth as app_auth};
 
 use super::{ApiJson, Caller};
-use crate::routes::{get, post, Routes};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
+use crate::routes::{Routes, get, post};
 use crate::session::{expired_session_cookie, session_cookie};
 use crate::views::UserView;
 

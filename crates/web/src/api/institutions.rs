@@ -1,16 +1,16 @@
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::institutions::{self as use_cases, ListFilter, can_see_details};
 use zijin_domain::{Coded, District, InstitutionInput, InstitutionTag, InstitutionType};
 
 use super::{ApiJson, Caller, path_id};
-use crate::routes::{Routes, get, put};
 use crate::AppState;
 use crate::error::{ApiError, ErrorKind, Failure, Problem};
+use crate::routes::{Routes, get, put};
 use crate::views::{InstitutionView, page_number};
 
 pub fn router() -> Routes {

@@ -1,7 +1,7 @@
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::lists::{self, IssueFilter};
@@ -9,9 +9,9 @@ use zijin_app::records;
 use zijin_domain::{AchievementInput, CloseReason, DemandInput, RecordKind, Transition};
 
 use super::{ApiJson, Caller, path_id};
-use crate::routes::{get, post, Routes};
 use crate::AppState;
 use crate::error::{ApiError, ErrorKind, Failure, Problem};
+use crate::routes::{Routes, get, post};
 use crate::views::{RecordView, page_at};
 
 pub fn router() -> Routes {

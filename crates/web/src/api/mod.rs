@@ -20,9 +20,9 @@ use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 use zijin_app::{Actor, auth as app_auth};
 
-use crate::routes::{get, Routes};
 use crate::AppState;
 use crate::error::{ApiError, ErrorKind, Failure};
+use crate::routes::{Routes, get};
 use crate::session::{CSRF_HEADER, SESSION_COOKIE, tokens_match};
 
 pub(crate) fn router() -> Routes {

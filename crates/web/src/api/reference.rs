@@ -1,14 +1,14 @@
-use axum::extract::{Query, State};
 use axum::Json;
+use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::audit;
 use zijin_domain::{District, InstitutionTag, InstitutionType, ResponsibleUnit, Role};
 
 use super::Caller;
-use crate::routes::{get, Routes};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
+use crate::routes::{Routes, get};
 use crate::views::{CodeLabel, options, page_number};
 
 pub fn router() -> Routes {

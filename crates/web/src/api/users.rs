@@ -1,15 +1,15 @@
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::users::{self as use_cases, NewUserInput};
 
 use super::{ApiJson, Caller};
-use crate::routes::{Routes, get};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
+use crate::routes::{Routes, get};
 use crate::views::{UserView, page_number};
 
 pub fn router() -> Routes {

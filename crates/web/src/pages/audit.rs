@@ -11,9 +11,9 @@ use zijin_app::audit::{Entry, ListFilter};
 use zijin_app::auth::display_time;
 
 use super::html;
-use crate::routes::{get, Routes};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::{page_context, page_number, query_prefix, ser};
 

@@ -7,9 +7,9 @@ use serde::Deserialize;
 use zijin_app::{AppError, auth};
 
 use super::html;
-use crate::routes::{get, post, Routes};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get, post};
 use crate::session::{Visitor, expired_session_cookie, session_cookie};
 use crate::views::page_context;
 

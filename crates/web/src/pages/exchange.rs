@@ -4,15 +4,15 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
+use zijin_app::access::{self, Area};
 use zijin_app::exchange::{self, MAX_FILE_BYTES, Outcome};
 use zijin_app::{AppError, records};
-use zijin_app::access::{self, Area};
 use zijin_domain::{Coded, RecordKind};
 
 use super::html;
-use crate::routes::{Routes, get};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::page_context;
 

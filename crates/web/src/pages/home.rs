@@ -5,9 +5,9 @@ use minijinja::context;
 use zijin_domain::Coded;
 
 use super::html;
-use crate::routes::{get, Routes};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::page_context;
 

@@ -12,9 +12,9 @@ use zijin_domain::{
 };
 
 use super::{error_context, html};
-use crate::routes::{get, post, Routes};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::{InstitutionView, options, page_context, page_number, query_prefix, ser};
 
@@ -85,7 +85,12 @@ async fn list_page(
     let items: Vec<InstitutionView> = paged
         .items
         .iter()
-        .map(|i| InstitutionView::new(i, managed && access::institution(&visitor.actor, i).see_details))
+        .map(|i| {
+            InstitutionView::new(
+                i,
+                managed && access::institution(&visitor.actor, i).see_details,
+            )
+        })
         .collect();
     let district_officer = access::own_district(&visitor.actor).filter(|_| managed);
     let title = match (managed, district_officer) {

@@ -14,9 +14,9 @@ use zijin_domain::{
 };
 
 use super::{back_with_error, html};
-use crate::routes::{get, post, Routes};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::{options, page_at, page_context, query_prefix, ser};
 

@@ -10,9 +10,9 @@ use zijin_app::AppError;
 use zijin_app::matchmaking;
 use zijin_domain::{Coded, District, MatchStage, MatchStep};
 
-use crate::routes::{get, post, Routes};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::page_context;
 

@@ -17,8 +17,8 @@ use axum::response::{Html, IntoResponse, Response};
 use minijinja::Value;
 use zijin_domain::FieldErrors;
 
-use crate::routes::{get, Routes};
 use crate::error::{ErrorKind, error_page};
+use crate::routes::{Routes, get};
 use crate::templates::{STYLESHEET, render};
 
 pub fn router() -> Routes {

@@ -11,9 +11,9 @@ use minijinja::context;
 use zijin_app::AppError;
 use zijin_app::policy::{self, FactType, Measure};
 
-use crate::routes::{get, Routes};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::{page_context, ser};
 

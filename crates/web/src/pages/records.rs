@@ -15,9 +15,9 @@ use zijin_domain::{
 };
 
 use super::{back_with_error, error_context, html};
-use crate::routes::{get, post, Routes};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::{RecordView, options, page_context, page_number, percent_encode, ser};
 

@@ -12,9 +12,9 @@ use zijin_app::AppError;
 use zijin_app::search::{FACETS, SearchRequest, Sort};
 use zijin_domain::{Coded, District, InstitutionType, Stage, TransferMode};
 
-use crate::routes::{get, Routes};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::{page_context, percent_encode};
 

@@ -9,9 +9,9 @@ use zijin_app::users::{self, NewUserInput};
 use zijin_domain::{CreditCode, District, FieldErrors, ResponsibleUnit, Role};
 
 use super::{error_context, html};
-use crate::routes::{get, post, Routes};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::{UserView, options, page_context, page_number, ser};
 

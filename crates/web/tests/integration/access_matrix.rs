@@ -174,7 +174,11 @@ async fn account(
         display_name: username,
         password: PASSWORD,
         role,
-        responsible_unit: if role == "reviewer" { "市科技局" } else { "" },
+        responsible_unit: if role == "reviewer" {
+            "市科技局"
+        } else {
+            ""
+        },
         district,
         institution_id,
     };
@@ -227,10 +231,20 @@ async fn people_and_records(server: &TestServer) -> (Vec<Actor>, Fixture) {
             .unwrap()
             .to_string()
     };
-    let owner_institution =
-        institution("南京紫峰科技有限公司", "enterprise", code("91320115MA1AAAAA0"), "江宁区").await;
-    let other_institution =
-        institution("南京测试大学", "university", code("12320102MB1BBBBB0"), "玄武区").await;
+    let owner_institution = institution(
+        "南京紫峰科技有限公司",
+        "enterprise",
+        code("91320115MA1AAAAA0"),
+        "江宁区",
+    )
+    .await;
+    let other_institution = institution(
+        "南京测试大学",
+        "university",
+        code("12320102MB1BBBBB0"),
+        "玄武区",
+    )
+    .await;
     let accounts = [
         ("owner", "institution", "", Some(owner_institution)),
         ("other", "institution", "", Some(other_institution)),
@@ -248,26 +262,43 @@ async fn people_and_records(server: &TestServer) -> (Vec<Actor>, Fixture) {
     let (owner, reviewer, admin) = (&actors[1], &actors[3], &actors[6]);
     let modes = vec!["许可".to_string()];
 
-    let draft = records::create_achievement(app, owner, &achievement_input("低温锂电池电解液", &modes))
-        .await
-        .unwrap()
-        .id;
+    let draft =
+        records::create_achievement(app, owner, &achievement_input("低温锂电池电解液", &modes))
+            .await
+            .unwrap()
+            .id;
     // The smallest PNG signature the content sniffer recognises as an image.
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
-    let attachment = records::add_attachment(app, owner, RecordKind::Achievement, draft, "图.png", png)
-        .await
-        .unwrap()
-        .id;
-    let published = records::create_achievement(app, owner, &achievement_input("宽温域电解液", &modes))
-        .await
-        .unwrap()
-        .id;
-    records::transition(app, owner, RecordKind::Achievement, published, Transition::Submit, "")
-        .await
-        .unwrap();
-    records::transition(app, reviewer, RecordKind::Achievement, published, Transition::Approve, "")
-        .await
-        .unwrap();
+    let attachment =
+        records::add_attachment(app, owner, RecordKind::Achievement, draft, "图.png", png)
+            .await
+            .unwrap()
+            .id;
+    let published =
+        records::create_achievement(app, owner, &achievement_input("宽温域电解液", &modes))
+            .await
+            .unwrap()
+            .id;
+    records::transition(
+        app,
+        owner,
+        RecordKind::Achievement,
+        published,
+        Transition::Submit,
+        "",
+    )
+    .await
+    .unwrap();
+    records::transition(
+        app,
+        reviewer,
+        RecordKind::Achievement,
+        published,
+        Transition::Approve,
+        "",
+    )
+    .await
+    .unwrap();
     let issue = zijin_app::lists::open_issue(app, admin, "2026年第4期")
         .await
         .unwrap()
@@ -351,9 +382,21 @@ async fn visitor(server: &TestServer, actor: &Actor) -> (Client, String) {
         ("password", PASSWORD.into()),
         ("next", "/".into()),
     ];
-    let response = client.post(server.url("/login")).form(&form).send().await.unwrap();
+    let response = client
+        .post(server.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 303, "login of {}", user.username);
-    let home = client.get(server.url("/")).send().await.unwrap().text().await.unwrap();
+    let home = client
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     (client, csrf_of(&home))
 }
 
@@ -372,7 +415,14 @@ fn answer(response: &reqwest::Response) -> String {
     }
 }
 
-async fn ask(server: &TestServer, client: &Client, csrf: &str, method: &str, path: &str, body: Body) -> String {
+async fn ask(
+    server: &TestServer,
+    client: &Client,
+    csrf: &str,
+    method: &str,
+    path: &str,
+    body: Body,
+) -> String {
     let method = Method::from_bytes(method.as_bytes()).unwrap();
     let request = client.request(method, server.url(path));
     let request = match body {
@@ -383,9 +433,9 @@ async fn ask(server: &TestServer, client: &Client, csrf: &str, method: &str, pat
             form.extend(fields.iter().copied());
             request.form(&form)
         }
-        Multipart => request.multipart(
-            reqwest::multipart::Form::new().text("_csrf", csrf.to_string()),
-        ),
+        Multipart => {
+            request.multipart(reqwest::multipart::Form::new().text("_csrf", csrf.to_string()))
+        }
         Json(text) => request
             .header("x-csrf-token", csrf)
             .header("content-type", "application/json")
@@ -412,7 +462,10 @@ fn every_route_has_a_row_and_every_row_a_route() {
         "routes without a row in the authorisation matrix (add one to MATRIX in \
          crates/web/tests/integration/access_matrix.rs): {missing:?}"
     );
-    assert!(stale.is_empty(), "rows of routes that no longer exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "rows of routes that no longer exist: {stale:?}"
+    );
     for (_, _, _, _, answers) in MATRIX {
         assert_eq!(answers.split_whitespace().count(), ROLES.len(), "{answers}");
     }
@@ -498,7 +551,10 @@ async fn pages_and_api_agree_on_contacts(
         } else {
             "13812345678"
         };
-        assert!(!page.contains(hidden), "the page shows {role} the other phone");
+        assert!(
+            !page.contains(hidden),
+            "the page shows {role} the other phone"
+        );
         // The page offers the priority button exactly when the API says the caller may.
         assert_eq!(
             page.contains(&format!("/records/achievement/{id}/priority"))

@@ -407,3 +407,146 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
     }
     menu
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zijin_domain::{ResponsibleUnit, User};
+
+    const OWNER: i64 = 7;
+
+    fn user(role: UserRole) -> Actor {
+        Actor::User(User {
+            id: 1,
+            username: "someone".into(),
+            display_name: "someone".into(),
+            role,
+            failed_logins: 0,
+            locked_until: None,
+            is_demo: false,
+            created_at: String::new(),
+        })
+    }
+
+    /// Anonymous, owner, other institution, reviewer, district officer, admin.
+    fn everyone() -> [Actor; 6] {
+        [
+            Actor::Anonymous,
+            user(UserRole::InstitutionUser(OWNER)),
+            user(UserRole::InstitutionUser(OWNER + 1)),
+            user(UserRole::Reviewer(ResponsibleUnit::ScienceTechnologyBureau)),
+            user(UserRole::DistrictOfficer(District::Jiangning)),
+            user(UserRole::Admin),
+        ]
+    }
+
+    fn column(check: impl Fn(&Actor) -> bool) -> [bool; 6] {
+        everyone().map(|actor| check(&actor))
+    }
+
+    #[test]
+    fn record_capabilities_follow_the_table() {
+        let on = |status| move |actor: &Actor| record(actor, OWNER, status);
+        let draft = on(RecordStatus::Draft);
+        assert_eq!(
+            column(|a| draft(a).read),
+            [false, true, false, false, false, false]
+        );
+        assert_eq!(
+            column(|a| draft(a).edit && draft(a).submit && draft(a).attach),
+            [false, true, false, false, false, false]
+        );
+        let submitted = on(RecordStatus::Submitted);
+        assert_eq!(
+            column(|a| submitted(a).read),
+            [false, true, false, true, false, true]
+        );
+        assert_eq!(
+            column(|a| submitted(a).review),
+            [false, false, false, true, false, true]
+        );
+        assert_eq!(
+            column(|a| submitted(a).edit),
+            [false; 6],
+            "submitted records are not edited"
+        );
+        let published = on(RecordStatus::Published);
+        assert_eq!(column(|a| published(a).read), [true; 6]);
+        assert_eq!(
+            column(|a| published(a).see_contacts),
+            [false, true, false, true, false, true]
+        );
+        assert_eq!(
+            column(|a| published(a).priority),
+            [false, false, false, false, false, true]
+        );
+        assert_eq!(
+            column(|a| published(a).mark_deal),
+            [false, true, false, false, false, true]
+        );
+        // Nothing is granted on a record one may not read.
+        assert_eq!(
+            record(&everyone()[2], OWNER, RecordStatus::Draft),
+            RecordCapabilities::default()
+        );
+    }
+
+    #[test]
+    fn areas_follow_the_table() {
+        assert_eq!(
+            column(|a| may(a, Area::ReviewQueue)),
+            [false, false, false, true, false, true]
+        );
+        assert_eq!(
+            column(|a| may(a, Area::ManageInstitutions)),
+            [false, false, false, true, true, true]
+        );
+        assert_eq!(
+            column(|a| may(a, Area::Import)),
+            [false, true, true, false, false, true]
+        );
+        assert_eq!(
+            column(|a| may(a, Area::OwnRecords)),
+            [false, true, true, false, false, false]
+        );
+        for area in [Area::Users, Area::Audit, Area::ListIssues, Area::Priority] {
+            assert_eq!(
+                column(|a| may(a, area)),
+                [false, false, false, false, false, true],
+                "{area:?}"
+            );
+        }
+        assert!(may(&Actor::System("cli"), Area::Users));
+        assert!(matches!(
+            require(&Actor::Anonymous, Area::Audit),
+            Err(AppError::Unauthenticated)
+        ));
+        assert!(matches!(
+            require(&everyone()[3], Area::Audit),
+            Err(AppError::Forbidden)
+        ));
+    }
+
+    #[test]
+    fn the_menu_offers_only_what_may_be_entered() {
+        for actor in everyone() {
+            for entry in menu(&actor) {
+                let area = match entry.href {
+                    "/my/achievements" | "/my/demands" => Area::OwnRecords,
+                    "/my/matches" => Area::OwnMatches,
+                    "/my/institution" => Area::OwnInstitution,
+                    "/review" => Area::ReviewQueue,
+                    "/import" => Area::Import,
+                    "/admin/fields" => Area::TechnicalFields,
+                    "/manage/institutions" => Area::ManageInstitutions,
+                    "/admin/users" => Area::Users,
+                    "/admin/audit" => Area::Audit,
+                    "/admin/matches" => Area::MatchFunnel,
+                    other => panic!("menu entry without an area: {other}"),
+                };
+                assert!(may(&actor, area), "{actor:?} is offered {}", entry.href);
+            }
+        }
+        assert!(menu(&Actor::Anonymous).is_empty());
+    }
+}

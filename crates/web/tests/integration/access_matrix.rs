@@ -507,6 +507,9 @@ async fn check_matrix(backend: Backend) {
 /// and admins; the public, other institutions and district officers see it masked.
 const FULL_CONTACTS: [bool; 7] = [false, true, false, true, false, false, true];
 
+/// Who sees an institution's contacts, in the order of ROLES.
+const INSTITUTION_CONTACTS: [bool; 7] = [false, true, false, true, true, false, true];
+
 /// The record page and the API show each visitor the same phone and the same capabilities,
 /// because both render the one answer of `app` (before, a reviewer saw the full phone on the
 /// page and the masked one in the API).
@@ -554,6 +557,38 @@ async fn pages_and_api_agree_on_contacts(
         assert!(
             !page.contains(hidden),
             "the page shows {role} the other phone"
+        );
+        // An institution's contacts: its own users, reviewers, the officer of its district and
+        // admins; not the officer of another district.
+        let institution_page = client
+            .get(server.url(&format!("/institutions/{}", fixture.owner_institution)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let institution_api: serde_json::Value = client
+            .get(server.url(&format!(
+                "/api/v1/institutions/{}",
+                fixture.owner_institution
+            )))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let sees = INSTITUTION_CONTACTS[index];
+        assert_eq!(
+            institution_api["contact_phone"] == json!("025-84000000"),
+            sees,
+            "institution API contacts for {role}"
+        );
+        assert_eq!(
+            institution_page.contains("025-84000000"),
+            sees,
+            "institution page contacts for {role}"
         );
         // The page offers the priority button exactly when the API says the caller may.
         assert_eq!(

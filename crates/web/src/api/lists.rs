@@ -237,11 +237,12 @@ async fn view(
 ) -> Result<RecordView, ApiError> {
     let fields = records::technical_fields(&state.app).await?;
     let seen = records::seen(&state.app, &caller.actor, kind, id).await?;
-    // A name that cannot be read is left empty rather than failing the answer.
-    let name = zijin_app::institutions::get(&state.app, seen.record.institution_id())
-        .await
-        .map(|i| i.details.name)
-        .unwrap_or_default();
+    // An institution that no longer exists leaves the name empty; other failures are errors.
+    let name = match zijin_app::institutions::get(&state.app, seen.record.institution_id()).await {
+        Ok(institution) => institution.details.name,
+        Err(zijin_app::AppError::NotFound(_)) => String::new(),
+        Err(other) => return Err(other.into()),
+    };
     Ok(RecordView::seen(&seen, &fields, &name))
 }
 

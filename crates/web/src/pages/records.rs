@@ -133,11 +133,13 @@ fn parse_id(raw: &str) -> Result<i64, PageError> {
     raw.parse().map_err(|_| AppError::NotFound("记录").into())
 }
 
-async fn institution_name(state: &AppState, id: i64) -> String {
-    institutions::get(&state.app, id)
-        .await
-        .map(|i| i.details.name)
-        .unwrap_or_else(|_| format!("机构 #{id}"))
+/// The owner's name; an institution that no longer exists is named as such (never by its id).
+async fn institution_name(state: &AppState, id: i64) -> Result<String, PageError> {
+    match institutions::get(&state.app, id).await {
+        Ok(institution) => Ok(institution.details.name),
+        Err(AppError::NotFound(_)) => Ok("（机构已不存在）".into()),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// The record as `app` shows it to this visitor: contacts masked for them, with what they may do.
@@ -149,7 +151,7 @@ async fn load_view(
 ) -> Result<RecordView, PageError> {
     let fields = records::technical_fields(&state.app).await?;
     let seen = records::seen(&state.app, actor, kind, id).await?;
-    let name = institution_name(state, seen.record.institution_id()).await;
+    let name = institution_name(state, seen.record.institution_id()).await?;
     Ok(RecordView::seen(&seen, &fields, &name))
 }
 
@@ -176,7 +178,7 @@ async fn record_list(
                 views.push(RecordView::achievement(
                     a,
                     &fields,
-                    &institution_name(state, a.institution_id).await,
+                    &institution_name(state, a.institution_id).await?,
                     access::record(actor, a.institution_id, a.status),
                 ));
             }
@@ -188,7 +190,7 @@ async fn record_list(
                 views.push(RecordView::demand(
                     d,
                     &fields,
-                    &institution_name(state, d.institution_id).await,
+                    &institution_name(state, d.institution_id).await?,
                     access::record(actor, d.institution_id, d.status),
                 ));
             }

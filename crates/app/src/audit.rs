@@ -17,7 +17,7 @@ pub async fn list(
     page: i64,
     per_page: i64,
 ) -> AppResult<Paged<Entry>> {
-    actor.require_admin()?;
+    crate::access::require(actor, crate::access::Area::Audit)?;
     Ok(audit::list(
         app.store.pool(),
         filter,

@@ -8,7 +8,7 @@ use calamine::{Data, Reader};
 use serde_json::json;
 use zijin_domain::{
     AchievementDetails, AchievementInput, Coded, CreditCode, DemandDetails, DemandInput,
-    FieldErrors, InstitutionType, ListIssue, RecordKind, RecordStatus, UserRole,
+    FieldErrors, InstitutionType, ListIssue, RecordKind, RecordStatus,
 };
 use zijin_store::{StoreError, audit, institutions, records};
 
@@ -347,12 +347,7 @@ pub async fn import(
     publish: bool,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> AppResult<Outcome> {
-    let own = match actor.user().map(|u| u.role) {
-        _ if actor.is_admin() => None,
-        Some(UserRole::InstitutionUser(id)) if !publish => Some(id),
-        None => return Err(AppError::Unauthenticated),
-        Some(_) => return Err(AppError::Forbidden),
-    };
+    let own = crate::access::import_scope(actor, publish)?;
     let table = match read_table(bytes) {
         Ok(table) => table,
         Err(report) => return Ok(Outcome::Refused(report)),
@@ -681,7 +676,7 @@ async fn exported_lists(
 ) -> AppResult<(ListIssue, Vec<ExportedList>)> {
     use zijin_domain::{District, TransferMode, Trl};
     let issue = crate::lists::issue(app, issue_id).await?;
-    if !issue.published && !actor.is_admin() {
+    if !crate::access::may_read_issue(actor, issue.published) {
         return Err(AppError::NotFound("清单期次"));
     }
     let fields = records::technical_fields(app.store.pool()).await?;

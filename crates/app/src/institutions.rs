@@ -4,13 +4,13 @@
 use serde_json::{Value as Json, json};
 use zijin_domain::{
     Coded, CreditCode, Institution, InstitutionDetails, InstitutionInput, InstitutionProfile,
-    InstitutionType, UserRole,
+    InstitutionType,
 };
 pub use zijin_store::institutions::ListFilter;
 use zijin_store::institutions::{self, UNIQUE_CREDIT_CODE};
 use zijin_store::{StoreError, audit};
 
-use crate::{Actor, App, AppError, AppResult, Paged};
+use crate::{Actor, App, AppError, AppResult, Paged, access};
 
 /// How an institution is recorded in the audit log.
 pub fn audit_snapshot(institution: &Institution) -> Json {
@@ -30,22 +30,14 @@ pub fn audit_snapshot(institution: &Institution) -> Json {
 }
 
 /// May this actor see the institution's non-public fields (contacts, address)?
+/// (See [`access::institution`].)
 pub fn can_see_details(actor: &Actor, institution: &Institution) -> bool {
-    match actor {
-        Actor::System(_) => true,
-        Actor::Anonymous => false,
-        Actor::User(user) => match user.role {
-            UserRole::Admin | UserRole::Reviewer(_) => true,
-            UserRole::DistrictOfficer(district) => institution.details.district == district,
-            UserRole::InstitutionUser(id) => institution.id == id,
-        },
-    }
+    access::institution(actor, institution).see_details
 }
 
 /// May this actor edit the institution's own profile?
 pub fn can_edit_profile(actor: &Actor, institution: &Institution) -> bool {
-    actor.is_admin()
-        || matches!(actor.user().map(|u| u.role), Some(UserRole::InstitutionUser(id)) if id == institution.id)
+    access::institution(actor, institution).edit_profile
 }
 
 pub async fn create(
@@ -53,7 +45,7 @@ pub async fn create(
     actor: &Actor,
     input: &InstitutionInput<'_>,
 ) -> AppResult<Institution> {
-    actor.require_admin()?;
+    access::require(actor, access::Area::EditInstitutions)?;
     let details = InstitutionDetails::parse(input)?;
     insert(app, actor, &details, false).await
 }
@@ -96,7 +88,7 @@ pub async fn update(
     id: i64,
     input: &InstitutionInput<'_>,
 ) -> AppResult<Institution> {
-    actor.require_admin()?;
+    access::require(actor, access::Area::EditInstitutions)?;
     let details = InstitutionDetails::parse(input)?;
     let now = app.now();
     let mut tx = app.store.begin_write().await?;
@@ -200,12 +192,8 @@ pub async fn list_managed(
     per_page: i64,
 ) -> AppResult<Paged<Institution>> {
     let mut filter = filter.clone();
-    match actor.user().map(|user| user.role) {
-        _ if actor.is_admin() => {}
-        Some(UserRole::Reviewer(_)) => {}
-        Some(UserRole::DistrictOfficer(district)) => filter.district = Some(district),
-        Some(UserRole::InstitutionUser(_)) => return Err(AppError::Forbidden),
-        None | Some(UserRole::Admin) => return Err(AppError::Unauthenticated),
+    if let Some(district) = access::institution_listing_district(actor)? {
+        filter.district = Some(district);
     }
     list(app, &filter, page, per_page).await
 }

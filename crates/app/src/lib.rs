@@ -4,6 +4,7 @@
 //! validates input into domain types, writes through one transaction and appends the audit
 //! entry in that same transaction, so a change and its audit record land together or not at all.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 mod clock;
@@ -24,7 +25,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, AppResult};
 pub use zijin_store::{Backend, Paged, Store};
 
-use zijin_domain::{Role, User, UserRole};
+use zijin_domain::{Role, User};
 
 /// The application: its store and clock. Cheap to clone; holds no other state, so several
 /// processes can serve one database.
@@ -109,9 +110,10 @@ impl Actor {
         self.user().map(|user| user.role.role())
     }
 
+    /// Has this actor an admin's rights? Permissions are decided in [`access`]; prefer
+    /// `access::may(actor, area)` there, which names what is allowed.
     pub fn is_admin(&self) -> bool {
-        matches!(self, Actor::System(_))
-            || matches!(self.user().map(|u| u.role), Some(UserRole::Admin))
+        access::standing(self) == access::Standing::Admin
     }
 
     /// How the audit log names this actor.
@@ -123,12 +125,13 @@ impl Actor {
         }
     }
 
-    /// Refuses anyone but admins (and the platform itself).
+    /// Refuses anyone but admins (and the platform itself). Prefer `access::require(actor,
+    /// area)`, which names the area and keeps the table of who may what in one place.
     pub fn require_admin(&self) -> AppResult<()> {
-        match self {
-            _ if self.is_admin() => Ok(()),
-            Actor::Anonymous => Err(AppError::Unauthenticated),
-            _ => Err(AppError::Forbidden),
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(access::refusal(self))
         }
     }
 }

@@ -12,6 +12,7 @@ use zijin_domain::{
 use zijin_store::lists::{self, Difference, Entry, EntryFilter, UNIQUE_ISSUE_TITLE};
 use zijin_store::{StoreError, audit, institutions, records};
 
+use crate::access::{self, Area};
 use crate::records::{achievement_snapshot, demand_snapshot};
 use crate::{Actor, App, AppError, AppResult};
 
@@ -30,7 +31,7 @@ pub struct Preview {
 }
 
 pub async fn open_issue(app: &App, actor: &Actor, title: &str) -> AppResult<ListIssue> {
-    actor.require_admin()?;
+    access::require(actor, Area::ListIssues)?;
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 50 {
         return Err(AppError::field(
@@ -74,15 +75,14 @@ pub async fn issue(app: &App, id: i64) -> AppResult<ListIssue> {
 /// Every issue, newest first; only admins see the ones not yet published.
 pub async fn issues(app: &App, actor: &Actor) -> AppResult<Vec<ListIssue>> {
     let all = lists::issues(app.store.pool()).await?;
-    Ok(if actor.is_admin() {
-        all
-    } else {
-        all.into_iter().filter(|issue| issue.published).collect()
-    })
+    Ok(all
+        .into_iter()
+        .filter(|issue| access::may_read_issue(actor, issue.published))
+        .collect())
 }
 
 pub async fn preview(app: &App, actor: &Actor) -> AppResult<Preview> {
-    actor.require_admin()?;
+    access::require(actor, Area::ListIssues)?;
     let pool = app.store.pool();
     let achievements = records::listed_achievements(pool).await?;
     let demands = records::listed_demands(pool).await?;
@@ -193,7 +193,7 @@ fn demand_entry(d: &Demand, institutions: &HashMap<i64, Institution>) -> Entry {
 /// Publishes an open issue: freezes every approved or published record into it, and moves
 /// the approved ones to published. One transaction; all or nothing.
 pub async fn publish(app: &App, actor: &Actor, issue_id: i64) -> AppResult<ListIssue> {
-    actor.require_admin()?;
+    access::require(actor, Area::ListIssues)?;
     let now = app.now();
     let mut tx = app.store.begin_write().await?;
     let issue = lists::get_issue(&mut *tx, issue_id)
@@ -297,7 +297,7 @@ pub async fn entries(
     per_page: i64,
 ) -> AppResult<EntryPage> {
     let issue = issue(app, issue_id).await?;
-    if !issue.published && !actor.is_admin() {
+    if !access::may_read_issue(actor, issue.published) {
         return Err(AppError::NotFound("清单期次"));
     }
     Ok(lists::entries(
@@ -339,7 +339,7 @@ pub async fn entry(
     record_id: i64,
 ) -> AppResult<Entry> {
     let issue = issue(app, issue_id).await?;
-    if !issue.published && !actor.is_admin() {
+    if !access::may_read_issue(actor, issue.published) {
         return Err(AppError::NotFound("清单期次"));
     }
     lists::get_entry(app.store.pool(), issue_id, kind, record_id)

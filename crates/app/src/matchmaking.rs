@@ -3,12 +3,13 @@
 //! 推荐 → 意向 → 洽谈 → 签约 or 终止, with dates, audited; the bureau sees the funnel.
 
 use serde_json::json;
-use zijin_domain::{Coded, MatchStage, MatchStep, RecordKind, UserRole};
+use zijin_domain::{Coded, MatchStage, MatchStep, RecordKind};
 use zijin_store::StoreError;
 use zijin_store::audit::{self, Change};
 use zijin_store::matches::{self, MatchRow, Notification};
 use zijin_store::search_feed;
 
+use crate::access::{self, MatchSide as Side};
 use crate::{Actor, App, AppError, AppResult};
 
 /// Stores the best recommendations for a reviewed record (achievements for a demand, demands
@@ -92,21 +93,8 @@ pub async fn recommend_for_record(app: &App, kind: RecordKind, id: i64) -> AppRe
     Ok(made)
 }
 
-/// Which side of a match the actor speaks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Demand,
-    Achievement,
-}
-
 fn side_of(actor: &Actor, row: &MatchRow) -> AppResult<Side> {
-    match actor.user().map(|u| u.role) {
-        Some(UserRole::InstitutionUser(id)) if id == row.demand_owner => Ok(Side::Demand),
-        Some(UserRole::InstitutionUser(id)) if id == row.achievement_owner => Ok(Side::Achievement),
-        None if matches!(actor, Actor::Anonymous) => Err(AppError::Unauthenticated),
-        // Anyone else is told the match does not exist.
-        _ => Err(AppError::NotFound("对接记录")),
-    }
+    access::match_side(actor, row.demand_owner, row.achievement_owner)
 }
 
 /// A side takes a step; interest notifies the other side.
@@ -184,11 +172,8 @@ pub async fn take_step(app: &App, actor: &Actor, id: i64, step: MatchStep) -> Ap
 
 /// An institution's matches and notifications.
 pub async fn mine(app: &App, actor: &Actor) -> AppResult<(Vec<MatchRow>, Vec<Notification>)> {
-    let id = match actor.user().map(|u| u.role) {
-        Some(UserRole::InstitutionUser(id)) => id,
-        None => return Err(AppError::Unauthenticated),
-        _ => return Err(AppError::Forbidden),
-    };
+    access::require(actor, access::Area::OwnMatches)?;
+    let id = access::require_own_institution(actor)?;
     let pool = app.store.pool();
     Ok((
         matches::for_institution(pool, id).await?,
@@ -215,13 +200,7 @@ impl Funnel {
 
 /// The bureau sees every district; a district officer only theirs.
 pub async fn funnel(app: &App, actor: &Actor) -> AppResult<Funnel> {
-    let district = match actor.user().map(|u| u.role) {
-        Some(UserRole::DistrictOfficer(district)) => Some(district.code()),
-        Some(UserRole::Admin | UserRole::Reviewer(_)) => None,
-        _ if actor.is_admin() => None,
-        None => return Err(AppError::Unauthenticated),
-        _ => return Err(AppError::Forbidden),
-    };
+    let district = access::funnel_district(actor)?.map(|district| district.code());
     let mut funnel = Funnel::default();
     for (field, district, stage, n) in matches::funnel(app.store.pool(), district).await? {
         let Some(position) = MatchStage::ALL.iter().position(|s| s.code() == stage) else {

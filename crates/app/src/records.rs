@@ -4,36 +4,17 @@
 use serde_json::{Value as Json, json};
 use sha2::Digest;
 use zijin_domain::{
-    Achievement, AchievementDetails, AchievementInput, CloseReason, Coded, Demand, DemandDetails,
-    DemandInput, InstitutionType, IpItem, RecordKind, RecordStatus, TechnicalField, Transition,
-    UserRole,
+    Achievement, AchievementDetails, AchievementInput, Coded, Demand, DemandDetails, DemandInput,
+    InstitutionType, IpItem, RecordKind, RecordStatus, TechnicalField, Transition,
 };
 use zijin_store::records::{self, RecordFilter};
 use zijin_store::{StoreError, audit, institutions};
 
+use crate::access::{self, Area, RecordCapabilities, RecordListing};
 use crate::{Actor, App, AppError, AppResult, Paged};
 
 pub async fn technical_fields(app: &App) -> AppResult<Vec<TechnicalField>> {
     Ok(records::technical_fields(app.store.pool()).await?)
-}
-
-/// The institution a user acts for, if they are an institution user.
-fn own_institution(actor: &Actor) -> AppResult<i64> {
-    match actor.user().map(|user| user.role) {
-        Some(UserRole::InstitutionUser(id)) => Ok(id),
-        None if matches!(actor, Actor::Anonymous) => Err(AppError::Unauthenticated),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
-/// Reviewers (of any responsible unit) and admins review records.
-fn require_reviewer(actor: &Actor) -> AppResult<()> {
-    match actor.user().map(|user| user.role) {
-        _ if actor.is_admin() => Ok(()),
-        Some(UserRole::Reviewer(_)) => Ok(()),
-        None => Err(AppError::Unauthenticated),
-        Some(_) => Err(AppError::Forbidden),
-    }
 }
 
 pub fn achievement_snapshot(achievement: &Achievement) -> Json {
@@ -99,7 +80,7 @@ pub async fn create_achievement(
     actor: &Actor,
     input: &AchievementInput<'_>,
 ) -> AppResult<Achievement> {
-    let institution_id = own_institution(actor)?;
+    let institution_id = access::require_own_institution(actor)?;
     let fields = technical_fields(app).await?;
     let details = AchievementDetails::parse(input, &fields)?;
     let now = app.now();
@@ -129,7 +110,7 @@ pub async fn create_achievement(
 
 /// An enterprise's user drafts a demand.
 pub async fn create_demand(app: &App, actor: &Actor, input: &DemandInput<'_>) -> AppResult<Demand> {
-    let institution_id = own_institution(actor)?;
+    let institution_id = access::require_own_institution(actor)?;
     let institution = institutions::get(app.store.pool(), institution_id)
         .await?
         .ok_or(AppError::NotFound("机构"))?;
@@ -168,15 +149,28 @@ pub async fn create_demand(app: &App, actor: &Actor, input: &DemandInput<'_>) ->
     Ok(created)
 }
 
-/// May the actor read this record? Owners see everything of theirs; reviewers and admins see
-/// all but drafts; everyone sees what is published.
+/// May the actor read this record? (See [`access::record`].)
 pub fn can_read(actor: &Actor, institution_id: i64, status: RecordStatus) -> bool {
-    let owner = matches!(actor.user().map(|u| u.role), Some(UserRole::InstitutionUser(id)) if id == institution_id);
-    let reviewer =
-        actor.is_admin() || matches!(actor.user().map(|u| u.role), Some(UserRole::Reviewer(_)));
-    owner || (reviewer && status != RecordStatus::Draft) || status == RecordStatus::Published
+    access::record(actor, institution_id, status).read
 }
 
+/// The achievement with its contact phone as the actor may see it.
+fn shown_achievement(actor: &Actor, mut achievement: Achievement) -> Achievement {
+    let capabilities = access::record(actor, achievement.institution_id, achievement.status);
+    achievement.details.contact_phone =
+        access::shown_phone(&capabilities, &achievement.details.contact_phone);
+    achievement
+}
+
+/// The demand with its contact phone as the actor may see it.
+fn shown_demand(actor: &Actor, mut demand: Demand) -> Demand {
+    let capabilities = access::record(actor, demand.institution_id, demand.status);
+    demand.details.contact_phone =
+        access::shown_phone(&capabilities, &demand.details.contact_phone);
+    demand
+}
+
+/// An achievement as the actor may read it (contacts masked unless they may see them).
 pub async fn get_achievement(app: &App, actor: &Actor, id: i64) -> AppResult<Achievement> {
     let achievement = records::get_achievement(app.store.pool(), id)
         .await?
@@ -185,9 +179,10 @@ pub async fn get_achievement(app: &App, actor: &Actor, id: i64) -> AppResult<Ach
     if !can_read(actor, achievement.institution_id, achievement.status) {
         return Err(AppError::NotFound("科技成果"));
     }
-    Ok(achievement)
+    Ok(shown_achievement(actor, achievement))
 }
 
+/// A demand as the actor may read it (contacts masked unless they may see them).
 pub async fn get_demand(app: &App, actor: &Actor, id: i64) -> AppResult<Demand> {
     let demand = records::get_demand(app.store.pool(), id)
         .await?
@@ -195,11 +190,55 @@ pub async fn get_demand(app: &App, actor: &Actor, id: i64) -> AppResult<Demand> 
     if !can_read(actor, demand.institution_id, demand.status) {
         return Err(AppError::NotFound("技术需求"));
     }
-    Ok(demand)
+    Ok(shown_demand(actor, demand))
+}
+
+/// An achievement or a demand.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Achievement(Achievement),
+    Demand(Demand),
+}
+
+impl Record {
+    pub fn institution_id(&self) -> i64 {
+        match self {
+            Record::Achievement(a) => a.institution_id,
+            Record::Demand(d) => d.institution_id,
+        }
+    }
+
+    pub fn status(&self) -> RecordStatus {
+        match self {
+            Record::Achievement(a) => a.status,
+            Record::Demand(d) => d.status,
+        }
+    }
+}
+
+/// A record as one actor sees it: contacts already masked for them, and what they may do with
+/// it. Pages and the API render this one answer, so they cannot disagree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenRecord {
+    pub record: Record,
+    pub capabilities: RecordCapabilities,
+}
+
+/// One achievement or demand with the actor's capabilities on it.
+pub async fn seen(app: &App, actor: &Actor, kind: RecordKind, id: i64) -> AppResult<SeenRecord> {
+    let record = match kind {
+        RecordKind::Achievement => Record::Achievement(get_achievement(app, actor, id).await?),
+        RecordKind::Demand => Record::Demand(get_demand(app, actor, id).await?),
+    };
+    let capabilities = access::record(actor, record.institution_id(), record.status());
+    Ok(SeenRecord {
+        record,
+        capabilities,
+    })
 }
 
 fn check_owner_can_edit(actor: &Actor, institution_id: i64, status: RecordStatus) -> AppResult<()> {
-    if own_institution(actor)? != institution_id {
+    if access::require_own_institution(actor)? != institution_id {
         return Err(AppError::Forbidden);
     }
     if !status.is_editable() {
@@ -221,13 +260,17 @@ pub async fn update_achievement(
     input: &AchievementInput<'_>,
 ) -> AppResult<Achievement> {
     let fields = technical_fields(app).await?;
-    let details = AchievementDetails::parse(input, &fields)?;
     let now = app.now();
     let mut tx = app.store.begin_write().await?;
     let before = records::get_achievement(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound("科技成果"))?;
+    // Permission first, then the input: a refusal must not depend on what was typed.
+    if !can_read(actor, before.institution_id, before.status) {
+        return Err(AppError::NotFound("科技成果"));
+    }
     check_owner_can_edit(actor, before.institution_id, before.status)?;
+    let details = AchievementDetails::parse(input, &fields)?;
     records::update_achievement(&mut tx, id, &details, now).await?;
     let after = records::get_achievement(&mut *tx, id)
         .await?
@@ -256,13 +299,17 @@ pub async fn update_demand(
     input: &DemandInput<'_>,
 ) -> AppResult<Demand> {
     let fields = technical_fields(app).await?;
-    let details = DemandDetails::parse(input, &fields, app.now().date_naive())?;
     let now = app.now();
     let mut tx = app.store.begin_write().await?;
     let before = records::get_demand(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound("技术需求"))?;
+    // Permission first, then the input: a refusal must not depend on what was typed.
+    if !can_read(actor, before.institution_id, before.status) {
+        return Err(AppError::NotFound("技术需求"));
+    }
     check_owner_can_edit(actor, before.institution_id, before.status)?;
+    let details = DemandDetails::parse(input, &fields, app.now().date_naive())?;
     records::update_demand(&mut tx, id, &details, now).await?;
     let after = records::get_demand(&mut *tx, id)
         .await?
@@ -324,16 +371,8 @@ pub async fn transition(
             RecordKind::Demand => "技术需求",
         }));
     }
-    let is_owner = matches!(actor.user().map(|u| u.role), Some(UserRole::InstitutionUser(owner)) if owner == institution_id);
-    let allowed = match step {
-        Transition::Submit | Transition::Close(CloseReason::Withdrawn) => is_owner,
-        Transition::Approve | Transition::Return => require_reviewer(actor).is_ok(),
-        Transition::Close(_) => is_owner || actor.is_admin(),
-        // Publication happens only through a list issue.
-        Transition::Publish => false,
-    };
-    if !allowed {
-        return Err(AppError::Forbidden);
+    if !access::may_take_step(actor, institution_id, step) {
+        return Err(access::refusal(actor));
     }
     let comment = comment.trim();
     if step == Transition::Return && comment.is_empty() {
@@ -393,7 +432,7 @@ pub async fn set_priority(
     id: i64,
     priority: bool,
 ) -> AppResult<()> {
-    actor.require_admin()?;
+    access::require(actor, Area::Priority)?;
     let now = app.now();
     let mut tx = app.store.begin_write().await?;
     let exists = match kind {
@@ -428,17 +467,17 @@ pub async fn set_priority(
 
 /// The actor's own records (institution users), or the review queue (reviewers and admins).
 pub fn visible_filter(actor: &Actor, statuses: Vec<RecordStatus>) -> AppResult<RecordFilter> {
-    match actor.user().map(|u| u.role) {
-        Some(UserRole::InstitutionUser(id)) => Ok(RecordFilter {
+    Ok(match access::record_listing(actor)? {
+        RecordListing::Institution(id) => RecordFilter {
             institution_id: Some(id),
             statuses,
             ..Default::default()
-        }),
-        _ if actor.is_admin() => Ok(RecordFilter {
+        },
+        RecordListing::All => RecordFilter {
             statuses,
             ..Default::default()
-        }),
-        Some(UserRole::Reviewer(_)) => {
+        },
+        RecordListing::AllButDrafts => {
             let statuses = if statuses.is_empty() {
                 RecordStatus::CODES
                     .iter()
@@ -451,14 +490,12 @@ pub fn visible_filter(actor: &Actor, statuses: Vec<RecordStatus>) -> AppResult<R
                     .filter(|s| *s != RecordStatus::Draft)
                     .collect()
             };
-            Ok(RecordFilter {
+            RecordFilter {
                 statuses,
                 ..Default::default()
-            })
+            }
         }
-        None => Err(AppError::Unauthenticated),
-        Some(_) => Err(AppError::Forbidden),
-    }
+    })
 }
 
 pub async fn list_achievements(
@@ -469,13 +506,19 @@ pub async fn list_achievements(
     per_page: i64,
 ) -> AppResult<Paged<Achievement>> {
     let filter = visible_filter(actor, statuses)?;
-    Ok(records::list_achievements(
+    let mut paged = records::list_achievements(
         app.store.pool(),
         &filter,
         page.max(1),
         per_page.clamp(1, 200),
     )
-    .await?)
+    .await?;
+    paged.items = paged
+        .items
+        .into_iter()
+        .map(|a| shown_achievement(actor, a))
+        .collect();
+    Ok(paged)
 }
 
 pub async fn list_demands(
@@ -486,13 +529,19 @@ pub async fn list_demands(
     per_page: i64,
 ) -> AppResult<Paged<Demand>> {
     let filter = visible_filter(actor, statuses)?;
-    Ok(records::list_demands(
+    let mut paged = records::list_demands(
         app.store.pool(),
         &filter,
         page.max(1),
         per_page.clamp(1, 200),
     )
-    .await?)
+    .await?;
+    paged.items = paged
+        .items
+        .into_iter()
+        .map(|d| shown_demand(actor, d))
+        .collect();
+    Ok(paged)
 }
 
 /// An admin adds a technical field to the list, or renames one (records keep the field's code).
@@ -502,7 +551,7 @@ pub async fn save_technical_field(
     code: &str,
     label: &str,
 ) -> AppResult<TechnicalField> {
-    actor.require_admin()?;
+    access::require(actor, Area::TechnicalFields)?;
     let (code, label) = (code.trim(), label.trim());
     let mut errors = zijin_domain::FieldErrors::new();
     if !(2..=40).contains(&code.len())

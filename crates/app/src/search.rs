@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use zijin_domain::{Coded, RecordKind, UserRole};
+use zijin_domain::{Coded, RecordKind};
 pub use zijin_embed::Embedder;
 use zijin_embed::Role;
 use zijin_search::{
@@ -680,10 +680,8 @@ async fn count_records(app: &App) -> AppResult<u64> {
 
 /// Which records an actor's searches may return.
 pub fn scope_of(actor: &Actor) -> Scope {
-    match actor.user().map(|u| u.role) {
-        Some(UserRole::InstitutionUser(id)) => {
-            Scope::PublicAndOwn(u64::try_from(id).unwrap_or_default())
-        }
+    match crate::access::search_owner(actor) {
+        Some(id) => Scope::PublicAndOwn(u64::try_from(id).unwrap_or_default()),
         _ => Scope::Public,
     }
 }

@@ -40,7 +40,7 @@ pub fn audit_snapshot(user: &User) -> Json {
 }
 
 pub async fn create(app: &App, actor: &Actor, input: &NewUserInput<'_>) -> AppResult<User> {
-    actor.require_admin()?;
+    crate::access::require(actor, crate::access::Area::Users)?;
     create_unchecked(app, actor, input, false).await
 }
 
@@ -144,7 +144,7 @@ pub async fn create_admin_from_cli(app: &App, username: &str, password: &str) ->
 }
 
 pub async fn list(app: &App, actor: &Actor, page: i64, per_page: i64) -> AppResult<Paged<User>> {
-    actor.require_admin()?;
+    crate::access::require(actor, crate::access::Area::Users)?;
     Ok(users::list(app.store.pool(), page.max(1), per_page.clamp(1, 200)).await?)
 }
 
@@ -304,4 +304,45 @@ async fn write_account(
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(after)
+}
+
+/// What a user's role is bound to, for showing the account: the unit, district or institution
+/// in Chinese (`scope`) and as codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleBinding {
+    pub scope: String,
+    pub responsible_unit: Option<&'static str>,
+    pub district: Option<&'static str>,
+    pub institution_id: Option<i64>,
+}
+
+pub async fn role_binding(app: &App, user: &User) -> RoleBinding {
+    let binding = |scope: String| RoleBinding {
+        scope,
+        responsible_unit: None,
+        district: None,
+        institution_id: None,
+    };
+    match user.role {
+        UserRole::Admin => binding("市科技局".into()),
+        UserRole::Reviewer(unit) => RoleBinding {
+            responsible_unit: Some(unit.code()),
+            ..binding(unit.label().into())
+        },
+        UserRole::DistrictOfficer(district) => RoleBinding {
+            district: Some(district.code()),
+            ..binding(district.label().into())
+        },
+        UserRole::InstitutionUser(id) => {
+            // A name that cannot be read is shown as missing rather than failing the page.
+            let name = match institutions::get(app.store.pool(), id).await {
+                Ok(Some(institution)) => institution.details.name,
+                _ => "（机构已不存在）".into(),
+            };
+            RoleBinding {
+                institution_id: Some(id),
+                ..binding(name)
+            }
+        }
+    }
 }

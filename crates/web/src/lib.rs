@@ -5,6 +5,7 @@
 pub mod api;
 mod error;
 mod pages;
+mod routes;
 mod session;
 mod templates;
 mod views;
@@ -18,6 +19,7 @@ use zijin_app::App;
 use zijin_app::demo::DemoAccount;
 
 pub use error::{ErrorKind, PageError};
+pub use routes::RouteEntry;
 pub use session::{ANON_CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, client_ip};
 
 /// Settings of the web layer.
@@ -44,15 +46,26 @@ pub fn router(app: App, config: WebConfig) -> Router {
         app,
         config: Arc::new(config),
     };
-    Router::new()
-        .merge(pages::router())
-        .nest("/api/v1", api::router())
-        .fallback(pages::not_found)
+    let (site, _) = site().into_parts();
+    site.fallback(pages::not_found)
         .layer(axum::middleware::map_response(security_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
         .with_state(state)
+}
+
+/// Every feature's routes: the pages, and the API under `/api/v1`.
+fn site() -> routes::Routes {
+    pages::router().nest("/api/v1", api::router())
+}
+
+/// Every (method, path) the site routes, sorted; the authorisation matrix test holds a row for
+/// each.
+pub fn routes() -> Vec<RouteEntry> {
+    let (_, mut table) = site().into_parts();
+    table.sort();
+    table
 }
 
 async fn security_headers(mut response: Response) -> Response {

@@ -3,8 +3,10 @@
 
 use minijinja::{Value, context};
 use serde::Serialize;
+use zijin_app::access::RecordCapabilities;
+use zijin_app::records::{Record, SeenRecord};
 use zijin_app::{Actor, App, auth};
-use zijin_domain::{Coded, Institution, User, UserRole};
+use zijin_domain::{Coded, Institution, User};
 
 use crate::session::Visitor;
 use crate::templates::ASSET_VERSION;
@@ -95,38 +97,17 @@ pub struct UserView {
 
 impl UserView {
     pub async fn new(app: &App, user: &User) -> Self {
-        let (scope, unit, district, institution_id) = match user.role {
-            UserRole::Admin => ("市科技局".to_string(), None, None, None),
-            UserRole::Reviewer(unit) => (
-                unit.label().to_string(),
-                Some(unit.code().to_string()),
-                None,
-                None,
-            ),
-            UserRole::DistrictOfficer(district) => (
-                district.label().to_string(),
-                None,
-                Some(district.code().to_string()),
-                None,
-            ),
-            UserRole::InstitutionUser(id) => {
-                let name = zijin_app::institutions::get(app, id)
-                    .await
-                    .map(|institution| institution.details.name)
-                    .unwrap_or_else(|_| format!("机构 #{id}"));
-                (name, None, None, Some(id))
-            }
-        };
+        let binding = zijin_app::users::role_binding(app, user).await;
         Self {
             id: user.id,
             username: user.username.clone(),
             display_name: user.display_name.clone(),
             role: user.role.role().code().into(),
             role_label: user.role.role().label().into(),
-            scope,
-            responsible_unit: unit,
-            district,
-            institution_id,
+            scope: binding.scope,
+            responsible_unit: binding.responsible_unit.map(str::to_string),
+            district: binding.district.map(str::to_string),
+            institution_id: binding.institution_id,
             locked: false,
             locked_until: None,
             disabled: user.disabled,
@@ -158,33 +139,12 @@ pub fn nav_for(actor: &Actor) -> Vec<NavItem> {
         item("/institutions", "机构名录"),
         item("/policy", "政策计算器"),
     ];
-    match actor.user().map(|user| user.role) {
-        Some(UserRole::Admin) => nav.extend([
-            item("/review", "待审核"),
-            item("/import", "批量导入"),
-            item("/admin/fields", "技术领域"),
-            item("/manage/institutions", "机构管理"),
-            item("/admin/users", "用户管理"),
-            item("/admin/audit", "审计日志"),
-            item("/admin/matches", "对接漏斗"),
-        ]),
-        Some(UserRole::Reviewer(_)) => nav.extend([
-            item("/review", "待审核"),
-            item("/manage/institutions", "机构查询"),
-            item("/admin/matches", "对接漏斗"),
-        ]),
-        Some(UserRole::DistrictOfficer(_)) => nav.extend([
-            item("/manage/institutions", "本区机构"),
-            item("/admin/matches", "本区对接"),
-        ]),
-        Some(UserRole::InstitutionUser(_)) => nav.extend([
-            item("/my/achievements", "我的成果"),
-            item("/my/demands", "我的需求"),
-            item("/my/matches", "我的对接"),
-            item("/my/institution", "本机构资料"),
-        ]),
-        None => {}
-    }
+    // Which entries beyond the public ones a visitor sees is the access module's decision.
+    nav.extend(
+        zijin_app::access::menu(actor)
+            .into_iter()
+            .map(|entry| item(entry.href, entry.label)),
+    );
     nav
 }
 
@@ -308,6 +268,9 @@ pub struct RecordView {
     pub review_comment: Option<String>,
     pub priority: bool,
     pub updated_at: String,
+    /// What the caller may do with this record (decided by `app::access`).
+    #[schema(value_type = Object)]
+    pub capabilities: RecordCapabilities,
 }
 
 fn field_label(fields: &[zijin_domain::TechnicalField], code: &str) -> String {
@@ -326,11 +289,25 @@ fn labels<T: Coded>(values: &[T]) -> (Vec<String>, Vec<String>) {
 }
 
 impl RecordView {
+    /// A record as the use case returned it for the caller (contacts masked, capabilities).
+    pub fn seen(
+        seen: &SeenRecord,
+        fields: &[zijin_domain::TechnicalField],
+        institution_name: &str,
+    ) -> Self {
+        match &seen.record {
+            Record::Achievement(a) => {
+                Self::achievement(a, fields, institution_name, seen.capabilities)
+            }
+            Record::Demand(d) => Self::demand(d, fields, institution_name, seen.capabilities),
+        }
+    }
+
     pub fn achievement(
         a: &zijin_domain::Achievement,
         fields: &[zijin_domain::TechnicalField],
         institution_name: &str,
-        full_contacts: bool,
+        capabilities: RecordCapabilities,
     ) -> Self {
         let d = &a.details;
         let (modes, mode_codes) = labels(&d.transfer_modes);
@@ -361,16 +338,14 @@ impl RecordView {
             source_flags,
             source_flag_codes,
             contact_name: d.contact_name.clone(),
-            contact_phone: if full_contacts {
-                d.contact_phone.clone()
-            } else {
-                zijin_domain::mask_phone(&d.contact_phone)
-            },
+            // Already masked by `app` for those who may not see it.
+            contact_phone: d.contact_phone.clone(),
             institution_id: a.institution_id,
             institution_name: institution_name.to_string(),
             review_comment: a.review_comment.clone(),
             priority: a.priority,
             updated_at: auth::display_time(&a.updated_at),
+            capabilities,
         }
     }
 
@@ -378,7 +353,7 @@ impl RecordView {
         d: &zijin_domain::Demand,
         fields: &[zijin_domain::TechnicalField],
         institution_name: &str,
-        full_contacts: bool,
+        capabilities: RecordCapabilities,
     ) -> Self {
         let details = &d.details;
         let (modes, mode_codes) = labels(&details.cooperation_modes);
@@ -410,16 +385,13 @@ impl RecordView {
             source_flags: vec![],
             source_flag_codes: vec![],
             contact_name: details.contact_name.clone(),
-            contact_phone: if full_contacts {
-                details.contact_phone.clone()
-            } else {
-                zijin_domain::mask_phone(&details.contact_phone)
-            },
+            contact_phone: details.contact_phone.clone(),
             institution_id: d.institution_id,
             institution_name: institution_name.to_string(),
             review_comment: d.review_comment.clone(),
             priority: d.priority,
             updated_at: auth::display_time(&d.updated_at),
+            capabilities,
         }
     }
 }

@@ -8,6 +8,9 @@ use zijin_app::Backend;
 use zijin_app::users;
 use zijin_testkit::{BACKENDS, TestServer, spawn_app};
 
+#[path = "integration/access_matrix.rs"]
+mod access_matrix;
+
 const VALID_CODE: &str = "91350100M000100Y43";
 
 /// A second valid credit code.

@@ -1,7 +1,6 @@
+use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,11 +9,12 @@ use zijin_app::{AppError, auth as app_auth};
 use super::{ApiJson, Caller};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
+use crate::routes::{Routes, get, post};
 use crate::session::{ClientIp, expired_session_cookie, session_cookie};
 use crate::views::UserView;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
         .route("/me", get(me))

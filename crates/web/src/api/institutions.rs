@@ -1,8 +1,7 @@
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::institutions::{self as use_cases, ListFilter, can_see_details};
@@ -11,10 +10,11 @@ use zijin_domain::{Coded, District, InstitutionInput, InstitutionTag, Institutio
 use super::{ApiJson, Caller, path_id};
 use crate::AppState;
 use crate::error::{ApiError, ErrorKind, Failure, Problem};
+use crate::routes::{Routes, get, put};
 use crate::views::{InstitutionView, page_number};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/institutions", get(list).post(create))
         .route("/institutions/{id}", get(get_one).put(update))
         .route("/institutions/{id}/profile", put(update_profile))

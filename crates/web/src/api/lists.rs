@@ -1,8 +1,7 @@
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::lists::{self, IssueFilter};
@@ -12,10 +11,11 @@ use zijin_domain::{AchievementInput, CloseReason, DemandInput, RecordKind, Trans
 use super::{ApiJson, Caller, path_id};
 use crate::AppState;
 use crate::error::{ApiError, ErrorKind, Failure, Problem};
+use crate::routes::{Routes, get, post};
 use crate::views::{RecordView, page_at};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/lists", get(issues))
         .route("/lists/{id}/{kind}", get(entries))
         .route("/achievements", post(create_achievement))
@@ -228,6 +228,7 @@ pub struct DemandRequest {
     pub contact_phone: String,
 }
 
+/// The record as `app` shows it to the caller: the same masking and capabilities as the page.
 async fn view(
     state: &AppState,
     caller: &Caller,
@@ -235,32 +236,14 @@ async fn view(
     id: i64,
 ) -> Result<RecordView, ApiError> {
     let fields = records::technical_fields(&state.app).await?;
-    let name = |institution_id: i64| async move {
-        zijin_app::institutions::get(&state.app, institution_id)
-            .await
-            .map(|i| i.details.name)
-            .unwrap_or_default()
+    let seen = records::seen(&state.app, &caller.actor, kind, id).await?;
+    // An institution that no longer exists leaves the name empty; other failures are errors.
+    let name = match zijin_app::institutions::get(&state.app, seen.record.institution_id()).await {
+        Ok(institution) => institution.details.name,
+        Err(zijin_app::AppError::NotFound(_)) => String::new(),
+        Err(other) => return Err(other.into()),
     };
-    Ok(match kind {
-        RecordKind::Achievement => {
-            let a = records::get_achievement(&state.app, &caller.actor, id).await?;
-            let full = records::can_read(
-                &caller.actor,
-                a.institution_id,
-                zijin_domain::RecordStatus::Draft,
-            ) || caller.actor.is_admin();
-            RecordView::achievement(&a, &fields, &name(a.institution_id).await, full)
-        }
-        RecordKind::Demand => {
-            let d = records::get_demand(&state.app, &caller.actor, id).await?;
-            let full = records::can_read(
-                &caller.actor,
-                d.institution_id,
-                zijin_domain::RecordStatus::Draft,
-            ) || caller.actor.is_admin();
-            RecordView::demand(&d, &fields, &name(d.institution_id).await, full)
-        }
-    })
+    Ok(RecordView::seen(&seen, &fields, &name))
 }
 
 /// Draft an achievement for the caller's institution.

@@ -11,23 +11,22 @@ mod lists;
 mod reference;
 mod users;
 
-use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::Method;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 use zijin_app::{Actor, auth as app_auth};
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorKind, Failure};
+use crate::routes::{Routes, get};
 use crate::session::{CSRF_HEADER, SESSION_COOKIE, tokens_match};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub(crate) fn router() -> Routes {
+    Routes::new()
         .merge(auth::router())
         .merge(institutions::router())
         .merge(users::router())

@@ -1,6 +1,5 @@
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::audit;
@@ -9,10 +8,11 @@ use zijin_domain::{District, InstitutionTag, InstitutionType, ResponsibleUnit, R
 use super::Caller;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
+use crate::routes::{Routes, get};
 use crate::views::{CodeLabel, options, page_number};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/reference", get(reference))
         .route("/audit", get(audit_log))
 }

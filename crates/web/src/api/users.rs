@@ -1,9 +1,8 @@
+use axum::Json;
 use axum::extract::Path;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::users::{self as use_cases, NewUserInput};
@@ -11,10 +10,11 @@ use zijin_app::users::{self as use_cases, NewUserInput};
 use super::{ApiJson, Caller};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
+use crate::routes::{Routes, get, post};
 use crate::views::{UserView, page_number};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/users", get(list).post(create))
         .route("/users/{id}/password", post(reset_password))
         .route("/users/{id}/disable", post(disable))

@@ -1,10 +1,8 @@
 use std::collections::BTreeSet;
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -15,11 +13,12 @@ use zijin_app::auth::display_time;
 use super::html;
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::{page_context, page_number, query_prefix, ser};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/audit", get(list))
+pub fn router() -> Routes {
+    Routes::new().route("/admin/audit", get(list))
 }
 
 #[derive(Deserialize, Serialize, Default)]

@@ -1,8 +1,6 @@
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum_extra::extract::{CookieJar, Form};
 use minijinja::context;
 use serde::Deserialize;
@@ -11,11 +9,12 @@ use zijin_app::{AppError, auth};
 use super::html;
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get, post};
 use crate::session::{ClientIp, Visitor, expired_session_cookie, session_cookie};
 use crate::views::page_context;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route(

@@ -1,25 +1,25 @@
 //! Spreadsheet downloads and uploads: import templates, bulk import, list issue export.
 
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use minijinja::context;
+use zijin_app::access::{self, Area};
 use zijin_app::exchange::{self, MAX_FILE_BYTES, Outcome};
 use zijin_app::{AppError, records};
-use zijin_domain::{Coded, RecordKind, UserRole};
+use zijin_domain::{Coded, RecordKind};
 
 use super::html;
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::page_context;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/templates/{file}", get(template))
         .route("/lists/{id}/export.xlsx", get(export))
         .route("/lists/{id}/export.pdf", get(export_pdf))
@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
             "/import",
             get(import_page)
                 .post(import)
-                .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+                .body_limit(MAX_FILE_BYTES + 64 * 1024),
         )
 }
 
@@ -107,12 +107,7 @@ async fn download_issue(
 }
 
 fn may_import(visitor: &Visitor) -> Result<(), PageError> {
-    match visitor.actor.user().map(|u| u.role) {
-        _ if visitor.actor.is_admin() => Ok(()),
-        Some(UserRole::InstitutionUser(_)) => Ok(()),
-        None => Err(AppError::Unauthenticated.into()),
-        Some(_) => Err(AppError::Forbidden.into()),
-    }
+    Ok(access::require(&visitor.actor, Area::Import)?)
 }
 
 async fn render(
@@ -125,7 +120,7 @@ async fn render(
     html(
         status,
         "import.html",
-        context! { result, max_mb => MAX_FILE_BYTES / 1_048_576, is_admin => visitor.actor.is_admin(), ..base },
+        context! { result, max_mb => MAX_FILE_BYTES / 1_048_576, may_publish => access::may(&visitor.actor, Area::ImportAndPublish), ..base },
     )
 }
 
@@ -216,7 +211,8 @@ async fn import(
         &visitor.actor,
         kind,
         &file,
-        publish && visitor.actor.is_admin(),
+        // The box is offered only to those who may publish; from anyone else it is ignored.
+        publish && access::may(&visitor.actor, Area::ImportAndPublish),
         &|_, _| {},
     )
     .await?;

@@ -1,19 +1,18 @@
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
 use minijinja::context;
 use zijin_domain::Coded;
 
 use super::html;
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::page_context;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home))
+pub fn router() -> Routes {
+    Routes::new().route("/", get(home))
 }
 
 async fn home(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {

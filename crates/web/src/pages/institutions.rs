@@ -1,35 +1,34 @@
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use axum_extra::extract::Form;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
-use zijin_app::institutions::{self, ListFilter, can_edit_profile, can_see_details};
+use zijin_app::access::{self, Area};
+use zijin_app::institutions::{self, ListFilter};
 use zijin_app::{Actor, AppError};
 use zijin_domain::{
     Coded, District, FieldErrors, Institution, InstitutionInput, InstitutionTag, InstitutionType,
-    UserRole,
 };
 
 use super::{error_context, html};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::{InstitutionView, options, page_context, page_number, query_prefix, ser};
 
 const PER_PAGE: i64 = 20;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/institutions", get(directory))
         .route("/institutions/{id}", get(detail))
         .route("/manage/institutions", get(managed))
         .route("/admin/institutions/new", get(new_form))
-        .route("/admin/institutions", axum::routing::post(create))
+        .route("/admin/institutions", post(create))
         .route("/admin/institutions/{id}/edit", get(edit_form))
-        .route("/admin/institutions/{id}", axum::routing::post(update))
+        .route("/admin/institutions/{id}", post(update))
         .route(
             "/my/institution",
             get(my_profile_form).post(update_my_profile),
@@ -86,12 +85,14 @@ async fn list_page(
     let items: Vec<InstitutionView> = paged
         .items
         .iter()
-        .map(|i| InstitutionView::new(i, managed && can_see_details(&visitor.actor, i)))
+        .map(|i| {
+            InstitutionView::new(
+                i,
+                managed && access::institution(&visitor.actor, i).see_details,
+            )
+        })
         .collect();
-    let district_officer = match visitor.actor.user().map(|u| u.role) {
-        Some(UserRole::DistrictOfficer(district)) if managed => Some(district),
-        _ => None,
-    };
+    let district_officer = access::own_district(&visitor.actor).filter(|_| managed);
     let title = match (managed, district_officer) {
         (false, _) => "机构名录".to_string(),
         (true, Some(district)) => format!("本区机构（{}）", district.label()),
@@ -110,7 +111,7 @@ async fn list_page(
             show_contacts => managed,
             show_district_filter => district_officer.is_none(),
             scope_note => district_officer.map(|d| format!("您是{}的区级管理员，只能查看本区机构。", d.label())),
-            can_create => managed && visitor.actor.is_admin(),
+            can_create => managed && access::may(&visitor.actor, Area::EditInstitutions),
             pager_base => query.pager_base(&visitor.path),
             ..base
         },
@@ -147,15 +148,18 @@ async fn detail(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     let institution = institutions::get(&state.app, id).await?;
+    let capabilities = access::institution(&visitor.actor, &institution);
     let base = page_context(&state.app, &visitor, &institution.details.name).await;
     Ok(html(
         StatusCode::OK,
         "institution_detail.html",
         context! {
-            i => ser(InstitutionView::new(&institution, can_see_details(&visitor.actor, &institution))),
-            show_contacts => can_see_details(&visitor.actor, &institution),
-            can_edit => visitor.actor.is_admin(),
-            can_edit_profile => !visitor.actor.is_admin() && can_edit_profile(&visitor.actor, &institution),
+            i => ser(InstitutionView::new(&institution, capabilities.see_details)),
+            show_contacts => capabilities.see_details,
+            can_edit => capabilities.edit,
+            // Admins edit everything through the full form; the profile link is the
+            // institution's own.
+            can_edit_profile => !capabilities.edit && capabilities.edit_profile,
             saved => saved.saved.is_some(),
             ..base
         },
@@ -271,7 +275,7 @@ async fn form_result(
 }
 
 async fn new_form(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
-    visitor.actor.require_admin()?;
+    access::require(&visitor.actor, Area::EditInstitutions)?;
     let page = FormPage {
         title: "新增机构",
         action: "/admin/institutions".into(),
@@ -311,7 +315,7 @@ async fn edit_form(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    visitor.actor.require_admin()?;
+    access::require(&visitor.actor, Area::EditInstitutions)?;
     let id = parse_id(&id)?;
     let institution = institutions::get(&state.app, id).await?;
     let page = FormPage {
@@ -352,11 +356,8 @@ async fn update(
 }
 
 fn own_institution(actor: &Actor) -> Result<i64, PageError> {
-    match actor.user().map(|u| u.role) {
-        Some(UserRole::InstitutionUser(id)) => Ok(id),
-        None => Err(AppError::Unauthenticated.into()),
-        Some(_) => Err(AppError::Forbidden.into()),
-    }
+    access::require(actor, Area::OwnInstitution)?;
+    Ok(access::require_own_institution(actor)?)
 }
 
 async fn my_profile_form(

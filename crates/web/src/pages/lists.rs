@@ -1,10 +1,8 @@
 //! The two lists (两项清单) in public, and their publication by admins.
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum_extra::extract::Form;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -18,11 +16,12 @@ use zijin_domain::{
 use super::{back_with_error, html};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::{options, page_at, page_context, query_prefix, ser};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/lists", get(index))
         .route("/lists/{id}", get(issue_page))
         .route("/lists/{id}/diff", get(diff_page))
@@ -49,7 +48,7 @@ async fn index(
     Query(query): Query<IndexQuery>,
 ) -> Result<Response, PageError> {
     let issues = lists::issues(&state.app, &visitor.actor).await?;
-    let preview = if visitor.actor.is_admin() {
+    let preview = if zijin_app::access::may(&visitor.actor, zijin_app::access::Area::ListIssues) {
         Some(lists::preview(&state.app, &visitor.actor).await?)
     } else {
         None
@@ -371,8 +370,8 @@ async fn diff_page(
     ))
 }
 
-pub fn fields_router() -> Router<AppState> {
-    Router::new().route("/admin/fields", get(fields_page).post(save_field))
+pub fn fields_router() -> Routes {
+    Routes::new().route("/admin/fields", get(fields_page).post(save_field))
 }
 
 #[derive(Deserialize, Default)]
@@ -387,7 +386,7 @@ async fn fields_page(
     visitor: Visitor,
     Query(query): Query<FieldsQuery>,
 ) -> Result<Response, PageError> {
-    visitor.actor.require_admin()?;
+    zijin_app::access::require(&visitor.actor, zijin_app::access::Area::TechnicalFields)?;
     let fields = records::technical_fields(&state.app).await?;
     let base = page_context(&state.app, &visitor, "技术领域").await;
     Ok(html(

@@ -1,11 +1,9 @@
 //! 对接: an institution's recommendations with their reasons and stage, the steps a side may
 //! take (有意向, 进入洽谈, 签约, 终止), its notifications; and the bureau's funnel.
 
-use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use minijinja::context;
 use serde::Deserialize;
 use zijin_app::AppError;
@@ -14,11 +12,12 @@ use zijin_domain::{Coded, District, MatchStage, MatchStep};
 
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::page_context;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/my/matches", get(mine))
         .route("/matches/{id}/{step}", post(step))
         .route("/admin/matches", get(funnel))
@@ -32,11 +31,13 @@ fn stage_label(code: &str) -> &'static str {
 
 async fn mine(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
     let (rows, notifications) = matchmaking::mine(&state.app, &visitor.actor).await?;
-    let own = visitor.actor.user().map(|u| u.role);
     let matches: Vec<minijinja::Value> = rows
         .iter()
         .map(|row| {
-            let as_demand = matches!(own, Some(zijin_domain::UserRole::InstitutionUser(id)) if id == row.demand_owner);
+            let as_demand = matches!(
+                zijin_app::access::match_side(&visitor.actor, row.demand_owner, row.achievement_owner),
+                Ok(zijin_app::access::MatchSide::Demand)
+            );
             let interested = if as_demand { row.demand_interested } else { row.achievement_interested };
             let stage = MatchStage::from_code(&row.stage).unwrap_or(MatchStage::Recommended);
             let steps: Vec<(&str, &str)> = [MatchStep::Interest, MatchStep::Negotiate, MatchStep::Sign, MatchStep::Terminate]

@@ -12,19 +12,17 @@ mod records;
 mod search;
 mod users;
 
-use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use minijinja::Value;
 use zijin_domain::FieldErrors;
 
-use crate::AppState;
 use crate::error::{ErrorKind, error_page};
+use crate::routes::{Routes, get};
 use crate::templates::{STYLESHEET, render};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .merge(home::router())
         .merge(auth::router())
         .merge(institutions::router())

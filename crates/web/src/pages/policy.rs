@@ -4,22 +4,21 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
 use minijinja::context;
 use zijin_app::AppError;
 use zijin_app::policy::{self, FactType, Measure};
 
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::{page_context, ser};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/policy", get(index))
         .route("/policy/{id}", get(measure_page))
 }

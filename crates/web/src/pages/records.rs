@@ -1,28 +1,28 @@
 //! Achievements and demands: owners draft, edit and submit them; reviewers approve or return
 //! them; everyone reads what is published.
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum_extra::extract::Form;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
+use zijin_app::access::{self, Area};
 use zijin_app::{Actor, AppError, institutions, records};
 use zijin_domain::{
     AchievementInput, CloseReason, Coded, DemandInput, FieldErrors, RecordKind, RecordStatus,
-    SourceFlag, TechnicalField, TransferMode, Transition, Trl, UserRole,
+    SourceFlag, TechnicalField, TransferMode, Transition, Trl,
 };
 
 use super::{back_with_error, error_context, html};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::{RecordView, options, page_context, page_number, percent_encode, ser};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/my/{kinds}", get(mine).post(create))
         .route("/my/{kinds}/new", get(new_form))
         .route("/my/{kinds}/{id}/edit", get(edit_form))
@@ -32,9 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/review", get(review_queue))
         .route(
             "/records/{kind}/{id}/attachments",
-            post(upload).layer(axum::extract::DefaultBodyLimit::max(
-                records::MAX_ATTACHMENT_BYTES + 64 * 1024,
-            )),
+            post(upload).body_limit(records::MAX_ATTACHMENT_BYTES + 64 * 1024),
         )
         .route("/attachments/{id}", get(download))
 }
@@ -121,11 +119,7 @@ fn kind_of(segment: &str) -> Result<RecordKind, PageError> {
 
 /// Only institutions' own users draft records.
 fn require_institution_user(actor: &Actor) -> Result<(), PageError> {
-    match actor.user().map(|u| u.role) {
-        Some(UserRole::InstitutionUser(_)) => Ok(()),
-        None => Err(AppError::Unauthenticated.into()),
-        Some(_) => Err(AppError::Forbidden.into()),
-    }
+    Ok(access::require(actor, Area::OwnRecords)?)
 }
 
 fn plural(kind: RecordKind) -> &'static str {
@@ -139,20 +133,16 @@ fn parse_id(raw: &str) -> Result<i64, PageError> {
     raw.parse().map_err(|_| AppError::NotFound("记录").into())
 }
 
-async fn institution_name(state: &AppState, id: i64) -> String {
-    institutions::get(&state.app, id)
-        .await
-        .map(|i| i.details.name)
-        .unwrap_or_else(|_| format!("机构 #{id}"))
+/// The owner's name; an institution that no longer exists is named as such (never by its id).
+async fn institution_name(state: &AppState, id: i64) -> Result<String, PageError> {
+    match institutions::get(&state.app, id).await {
+        Ok(institution) => Ok(institution.details.name),
+        Err(AppError::NotFound(_)) => Ok("（机构已不存在）".into()),
+        Err(other) => Err(other.into()),
+    }
 }
 
-/// Owners, reviewers and admins see full contacts; others the masked ones.
-fn full_contacts(actor: &Actor, institution_id: i64) -> bool {
-    actor.is_admin()
-        || matches!(actor.user().map(|u| u.role), Some(UserRole::Reviewer(_)))
-        || matches!(actor.user().map(|u| u.role), Some(UserRole::InstitutionUser(id)) if id == institution_id)
-}
-
+/// The record as `app` shows it to this visitor: contacts masked for them, with what they may do.
 async fn load_view(
     state: &AppState,
     actor: &Actor,
@@ -160,26 +150,9 @@ async fn load_view(
     id: i64,
 ) -> Result<RecordView, PageError> {
     let fields = records::technical_fields(&state.app).await?;
-    Ok(match kind {
-        RecordKind::Achievement => {
-            let a = records::get_achievement(&state.app, actor, id).await?;
-            RecordView::achievement(
-                &a,
-                &fields,
-                &institution_name(state, a.institution_id).await,
-                full_contacts(actor, a.institution_id),
-            )
-        }
-        RecordKind::Demand => {
-            let d = records::get_demand(&state.app, actor, id).await?;
-            RecordView::demand(
-                &d,
-                &fields,
-                &institution_name(state, d.institution_id).await,
-                full_contacts(actor, d.institution_id),
-            )
-        }
-    })
+    let seen = records::seen(&state.app, actor, kind, id).await?;
+    let name = institution_name(state, seen.record.institution_id()).await?;
+    Ok(RecordView::seen(&seen, &fields, &name))
 }
 
 #[derive(Deserialize, Default)]
@@ -205,8 +178,8 @@ async fn record_list(
                 views.push(RecordView::achievement(
                     a,
                     &fields,
-                    &institution_name(state, a.institution_id).await,
-                    true,
+                    &institution_name(state, a.institution_id).await?,
+                    access::record(actor, a.institution_id, a.status),
                 ));
             }
             (paged.total, paged.page_count())
@@ -217,8 +190,8 @@ async fn record_list(
                 views.push(RecordView::demand(
                     d,
                     &fields,
-                    &institution_name(state, d.institution_id).await,
-                    true,
+                    &institution_name(state, d.institution_id).await?,
+                    access::record(actor, d.institution_id, d.status),
                 ));
             }
             (paged.total, paged.page_count())
@@ -255,19 +228,7 @@ async fn review_queue(
     State(state): State<AppState>,
     visitor: Visitor,
 ) -> Result<Response, PageError> {
-    let reviewer = visitor.actor.is_admin()
-        || matches!(
-            visitor.actor.user().map(|u| u.role),
-            Some(UserRole::Reviewer(_))
-        );
-    if !reviewer {
-        return Err(if visitor.actor.user().is_none() {
-            AppError::Unauthenticated
-        } else {
-            AppError::Forbidden
-        }
-        .into());
-    }
+    access::require(&visitor.actor, Area::ReviewQueue)?;
     let (achievements, _, _) = record_list(
         &state,
         &visitor.actor,
@@ -425,6 +386,9 @@ async fn edit_form(
     let kind = kind_of(&kinds)?;
     let id = parse_id(&id)?;
     let view = load_view(&state, &visitor.actor, kind, id).await?;
+    if !view.capabilities.edit {
+        return Err(AppError::Forbidden.into());
+    }
     let form = RecordForm::from_view(&view);
     render_form(
         &state,
@@ -570,18 +534,15 @@ async fn detail(
 ) -> Result<Response, PageError> {
     let kind = kind_of(&kind)?;
     let view = load_view(&state, &visitor.actor, kind, parse_id(&id)?).await?;
-    let role = visitor.actor.user().map(|u| u.role);
-    let owner = matches!(role, Some(UserRole::InstitutionUser(id)) if id == view.institution_id);
-    let reviewer = visitor.actor.is_admin() || matches!(role, Some(UserRole::Reviewer(_)));
-    let status = RecordStatus::from_code(&view.status).unwrap_or(RecordStatus::Draft);
-    let can = |step: Transition| status.apply(step).is_ok();
+    // The buttons are the capabilities `app::access` returned with the record.
+    let capabilities = view.capabilities;
     let actions = context! {
-        edit => owner && status.is_editable(),
-        submit => owner && can(Transition::Submit),
-        withdraw => owner && can(Transition::Close(CloseReason::Withdrawn)),
-        deal => (owner || visitor.actor.is_admin()) && can(Transition::Close(CloseReason::Deal)),
-        review => reviewer && status == RecordStatus::Submitted,
-        priority => visitor.actor.is_admin() && status.is_listed(),
+        edit => capabilities.edit,
+        submit => capabilities.submit,
+        withdraw => capabilities.withdraw,
+        deal => capabilities.mark_deal,
+        review => capabilities.review,
+        priority => capabilities.priority,
     };
     let attachments: Vec<_> = records::attachments(&state.app, &visitor.actor, kind, view.id)
         .await

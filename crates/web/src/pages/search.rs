@@ -4,11 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
 use minijinja::context;
 use zijin_app::AppError;
 use zijin_app::search::{FACETS, SearchRequest, Sort};
@@ -16,11 +14,12 @@ use zijin_domain::{Coded, District, InstitutionType, Stage, TransferMode};
 
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::{page_context, percent_encode};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/search", get(search_page))
+pub fn router() -> Routes {
+    Routes::new().route("/search", get(search_page))
 }
 
 const PER_PAGE: usize = 20;

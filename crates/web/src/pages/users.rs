@@ -1,8 +1,6 @@
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum_extra::extract::Form;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -13,11 +11,12 @@ use zijin_domain::{CreditCode, District, FieldErrors, ResponsibleUnit, Role};
 use super::{error_context, html};
 use crate::AppState;
 use crate::error::PageError;
+use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::{UserView, options, page_context, page_number, ser};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/admin/users", get(list).post(create))
         .route("/admin/users/new", get(new_form))
         .route("/admin/users/{id}", get(detail))
@@ -104,7 +103,7 @@ async fn render_form(
 }
 
 async fn new_form(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
-    visitor.actor.require_admin()?;
+    zijin_app::access::require(&visitor.actor, zijin_app::access::Area::Users)?;
     Ok(render_form(
         &state,
         &visitor,
@@ -121,7 +120,7 @@ async fn create(
     Form(form): Form<UserForm>,
 ) -> Result<Response, PageError> {
     visitor.check_csrf(&form.csrf)?;
-    visitor.actor.require_admin()?;
+    zijin_app::access::require(&visitor.actor, zijin_app::access::Area::Users)?;
     // Institution users are bound by credit code: admins know it, not the internal id.
     let institution_id = match CreditCode::parse(&form.institution_credit_code) {
         Ok(code) => zijin_app::institutions::find_by_credit_code(&state.app, &code)

@@ -1,0 +1,551 @@
+//! Who may do what: the one place that decides every permission of the platform.
+//!
+//! Use cases ask this module before they read or write, and hand its answer (a
+//! [`RecordCapabilities`], a masked record) to the web layer, which only renders it. Pages and
+//! the API therefore agree by construction: neither holds a role check of its own.
+//!
+//! Two kinds of question are answered here:
+//! - about the platform as a whole ([`Area`]): may this actor open the review queue, manage
+//!   users, import a spreadsheet…;
+//! - about one thing the actor looks at: an achievement or demand ([`record`]), an institution
+//!   ([`institution`]), a match ([`match_side`]), a list issue ([`may_read_issue`]).
+//!
+//! A workflow added later (applications, contracts, evaluations) adds its areas to [`Area`]
+//! and, for its own records, a capabilities struct and function next to [`record`].
+//!
+//! Refusals follow one rule: an anonymous visitor is asked to sign in
+//! ([`AppError::Unauthenticated`]); a signed-in user without the right is refused
+//! ([`AppError::Forbidden`]); a record one may not read is reported missing
+//! ([`AppError::NotFound`]), so its existence is not revealed.
+
+use serde::Serialize;
+use zijin_domain::{
+    CloseReason, District, Institution, RecordStatus, Transition, UserRole, mask_phone,
+};
+
+use crate::{Actor, AppError, AppResult};
+
+/// What an actor is, as far as permissions go. The platform itself (demo generator, command
+/// line) acts with an admin's rights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Anonymous,
+    Admin,
+    Reviewer,
+    DistrictOfficer(District),
+    InstitutionUser(i64),
+}
+
+pub fn standing(actor: &Actor) -> Standing {
+    match actor {
+        Actor::Anonymous => Standing::Anonymous,
+        Actor::System(_) => Standing::Admin,
+        Actor::User(user) => match user.role {
+            UserRole::Admin => Standing::Admin,
+            UserRole::Reviewer(_) => Standing::Reviewer,
+            UserRole::DistrictOfficer(district) => Standing::DistrictOfficer(district),
+            UserRole::InstitutionUser(id) => Standing::InstitutionUser(id),
+        },
+    }
+}
+
+/// The institution the actor acts for, when they are an institution's user.
+pub fn own_institution_id(actor: &Actor) -> Option<i64> {
+    match standing(actor) {
+        Standing::InstitutionUser(id) => Some(id),
+        _ => None,
+    }
+}
+
+/// The district a district officer is bound to.
+pub fn own_district(actor: &Actor) -> Option<District> {
+    match standing(actor) {
+        Standing::DistrictOfficer(district) => Some(district),
+        _ => None,
+    }
+}
+
+/// The refusal for an actor who may not: anonymous visitors are asked to sign in first.
+pub fn refusal(actor: &Actor) -> AppError {
+    match actor {
+        Actor::Anonymous => AppError::Unauthenticated,
+        _ => AppError::Forbidden,
+    }
+}
+
+fn allow(actor: &Actor, allowed: bool) -> AppResult<()> {
+    if allowed { Ok(()) } else { Err(refusal(actor)) }
+}
+
+/// A part of the platform, beyond single records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// Draft, edit and list one's own institution's achievements and demands (我的成果/需求).
+    OwnRecords,
+    /// Edit one's own institution's profile (本机构资料).
+    OwnInstitution,
+    /// One's institution's matches and notifications (我的对接).
+    OwnMatches,
+    /// The review queue (待审核) and the non-draft records behind it.
+    ReviewQueue,
+    /// Import achievements or demands from a spreadsheet (institutions: their own rows).
+    Import,
+    /// Import and approve and publish at once in a new list issue.
+    ImportAndPublish,
+    /// The management listing of institutions with contacts (district officers: their
+    /// district only, see [`institution_listing_district`]).
+    ManageInstitutions,
+    /// Register institutions and edit their registered details.
+    EditInstitutions,
+    /// Add and rename technical fields.
+    TechnicalFields,
+    /// Open, preview and publish list issues; see issues not yet published.
+    ListIssues,
+    /// Mark records for priority recommendation.
+    Priority,
+    /// Accounts: list, create, unlock.
+    Users,
+    /// Read the audit log.
+    Audit,
+    /// The matchmaking funnel (district officers: their district only).
+    MatchFunnel,
+}
+
+impl Area {
+    /// Every area, for tests and the documentation table.
+    pub const ALL: &'static [Area] = &[
+        Area::OwnRecords,
+        Area::OwnInstitution,
+        Area::OwnMatches,
+        Area::ReviewQueue,
+        Area::Import,
+        Area::ImportAndPublish,
+        Area::ManageInstitutions,
+        Area::EditInstitutions,
+        Area::TechnicalFields,
+        Area::ListIssues,
+        Area::Priority,
+        Area::Users,
+        Area::Audit,
+        Area::MatchFunnel,
+    ];
+}
+
+/// The table of who may enter which area.
+pub fn may(actor: &Actor, area: Area) -> bool {
+    use Standing::*;
+    let who = standing(actor);
+    match area {
+        Area::OwnRecords | Area::OwnInstitution | Area::OwnMatches => {
+            matches!(who, InstitutionUser(_))
+        }
+        Area::ReviewQueue => matches!(who, Admin | Reviewer),
+        Area::Import => matches!(who, Admin | InstitutionUser(_)),
+        Area::ManageInstitutions | Area::MatchFunnel => {
+            matches!(who, Admin | Reviewer | DistrictOfficer(_))
+        }
+        Area::ImportAndPublish
+        | Area::EditInstitutions
+        | Area::TechnicalFields
+        | Area::ListIssues
+        | Area::Priority
+        | Area::Users
+        | Area::Audit => matches!(who, Admin),
+    }
+}
+
+/// [`may`], as a refusal when not.
+pub fn require(actor: &Actor, area: Area) -> AppResult<()> {
+    allow(actor, may(actor, area))
+}
+
+/// The institution whose records the actor drafts, or the refusal.
+pub fn require_own_institution(actor: &Actor) -> AppResult<i64> {
+    own_institution_id(actor).ok_or_else(|| refusal(actor))
+}
+
+/// Whose institutions a management listing shows: `Some(district)` forces a district
+/// officer's listing to their district, whatever the filter asks.
+pub fn institution_listing_district(actor: &Actor) -> AppResult<Option<District>> {
+    require(actor, Area::ManageInstitutions)?;
+    Ok(own_district(actor))
+}
+
+/// Which district's matches the funnel counts: a district officer's own, everyone else's all.
+pub fn funnel_district(actor: &Actor) -> AppResult<Option<District>> {
+    require(actor, Area::MatchFunnel)?;
+    Ok(own_district(actor))
+}
+
+/// Which records a listing of records may hold for this actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordListing {
+    /// One institution's records, drafts included.
+    Institution(i64),
+    /// Every record that is not a draft (reviewers).
+    AllButDrafts,
+    /// Every record (admins).
+    All,
+}
+
+pub fn record_listing(actor: &Actor) -> AppResult<RecordListing> {
+    match standing(actor) {
+        Standing::InstitutionUser(id) => Ok(RecordListing::Institution(id)),
+        Standing::Admin => Ok(RecordListing::All),
+        Standing::Reviewer => Ok(RecordListing::AllButDrafts),
+        _ => Err(refusal(actor)),
+    }
+}
+
+/// What an actor may do with one achievement or demand. Returned by the use cases together
+/// with the record; pages show the buttons and the API the `capabilities` object from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct RecordCapabilities {
+    /// See the record at all (drafts: only their institution).
+    pub read: bool,
+    /// Change its content (owner; draft or returned).
+    pub edit: bool,
+    /// Submit it for review (owner).
+    pub submit: bool,
+    /// Withdraw it (owner).
+    pub withdraw: bool,
+    /// Approve or return it (reviewers, admins; submitted records).
+    pub review: bool,
+    /// Mark it as dealt (owner, admin).
+    pub mark_deal: bool,
+    /// Mark or unmark it for priority recommendation (admin; listed records).
+    pub priority: bool,
+    /// See the full contact phone instead of the masked one.
+    pub see_contacts: bool,
+    /// Add attachments (owner; draft or returned).
+    pub attach: bool,
+}
+
+/// May the actor take this step on a record owned by `institution_id`, as far as their role
+/// goes (whether the step follows from the record's status is the domain's `Transition`)?
+pub fn may_take_step(actor: &Actor, institution_id: i64, step: Transition) -> bool {
+    let who = standing(actor);
+    let owner = who == Standing::InstitutionUser(institution_id);
+    match step {
+        Transition::Submit | Transition::Close(CloseReason::Withdrawn) => owner,
+        Transition::Approve | Transition::Return => {
+            matches!(who, Standing::Admin | Standing::Reviewer)
+        }
+        Transition::Close(_) => owner || who == Standing::Admin,
+        // Publication happens only through a list issue.
+        Transition::Publish => false,
+    }
+}
+
+/// The capabilities of an actor on an achievement or demand of `institution_id` in `status`.
+pub fn record(actor: &Actor, institution_id: i64, status: RecordStatus) -> RecordCapabilities {
+    let who = standing(actor);
+    let owner = who == Standing::InstitutionUser(institution_id);
+    let official = matches!(who, Standing::Admin | Standing::Reviewer);
+    // Owners see everything of theirs; reviewers and admins all but drafts; everyone what is
+    // published.
+    let read =
+        owner || (official && status != RecordStatus::Draft) || status == RecordStatus::Published;
+    if !read {
+        return RecordCapabilities::default();
+    }
+    let step =
+        |step: Transition| may_take_step(actor, institution_id, step) && status.apply(step).is_ok();
+    RecordCapabilities {
+        read,
+        edit: owner && status.is_editable(),
+        submit: step(Transition::Submit),
+        withdraw: step(Transition::Close(CloseReason::Withdrawn)),
+        review: status == RecordStatus::Submitted
+            && may_take_step(actor, institution_id, Transition::Approve),
+        mark_deal: step(Transition::Close(CloseReason::Deal)),
+        priority: who == Standing::Admin && status.is_listed(),
+        // Those who answer for the record (owner) or check it (reviewers, admins) need to call
+        // its contact; the public sees the masked number.
+        see_contacts: owner || official,
+        attach: owner && status.is_editable(),
+    }
+}
+
+/// The phone as this actor may see it.
+pub fn shown_phone(capabilities: &RecordCapabilities, phone: &str) -> String {
+    if capabilities.see_contacts {
+        phone.to_string()
+    } else {
+        mask_phone(phone)
+    }
+}
+
+/// What an actor may do with one institution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct InstitutionCapabilities {
+    /// See the address and contacts.
+    pub see_details: bool,
+    /// Edit the registered details (name, type, credit code, district, tags).
+    pub edit: bool,
+    /// Edit the profile (address, contacts, description) as the institution itself.
+    pub edit_profile: bool,
+}
+
+pub fn institution(actor: &Actor, institution: &Institution) -> InstitutionCapabilities {
+    let who = standing(actor);
+    let own = who == Standing::InstitutionUser(institution.id);
+    InstitutionCapabilities {
+        see_details: match who {
+            Standing::Anonymous => false,
+            Standing::Admin | Standing::Reviewer => true,
+            Standing::DistrictOfficer(district) => institution.details.district == district,
+            Standing::InstitutionUser(_) => own,
+        },
+        edit: who == Standing::Admin,
+        edit_profile: own || who == Standing::Admin,
+    }
+}
+
+/// Which side of a match an actor speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchSide {
+    Demand,
+    Achievement,
+}
+
+/// The side of a match between `demand_owner`'s demand and `achievement_owner`'s achievement
+/// the actor speaks for; anyone else is told the match does not exist.
+pub fn match_side(
+    actor: &Actor,
+    demand_owner: i64,
+    achievement_owner: i64,
+) -> AppResult<MatchSide> {
+    match standing(actor) {
+        Standing::InstitutionUser(id) if id == demand_owner => Ok(MatchSide::Demand),
+        Standing::InstitutionUser(id) if id == achievement_owner => Ok(MatchSide::Achievement),
+        Standing::Anonymous => Err(AppError::Unauthenticated),
+        _ => Err(AppError::NotFound("对接记录")),
+    }
+}
+
+/// May the actor read a list issue? Published ones are public; open ones only for admins.
+pub fn may_read_issue(actor: &Actor, published: bool) -> bool {
+    published || may(actor, Area::ListIssues)
+}
+
+/// Whose rows an import may hold: `None` for any institution (admins), `Some(id)` for the
+/// importing institution's own rows. Publishing on import is for admins only.
+pub fn import_scope(actor: &Actor, publish: bool) -> AppResult<Option<i64>> {
+    require(
+        actor,
+        if publish {
+            Area::ImportAndPublish
+        } else {
+            Area::Import
+        },
+    )?;
+    Ok(own_institution_id(actor))
+}
+
+/// Which records a search may return to this actor: the public ones, and an institution's own.
+pub fn search_owner(actor: &Actor) -> Option<i64> {
+    own_institution_id(actor)
+}
+
+/// An entry of the navigation menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MenuEntry {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+/// The menu entries beyond the public ones, in order, for this actor.
+pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
+    let entry = |href, label| MenuEntry { href, label };
+    let district = own_district(actor).is_some();
+    let mut menu = Vec::new();
+    if may(actor, Area::OwnRecords) {
+        menu.push(entry("/my/achievements", "我的成果"));
+        menu.push(entry("/my/demands", "我的需求"));
+    }
+    if may(actor, Area::OwnMatches) {
+        menu.push(entry("/my/matches", "我的对接"));
+    }
+    if may(actor, Area::OwnInstitution) {
+        menu.push(entry("/my/institution", "本机构资料"));
+    }
+    if may(actor, Area::ReviewQueue) {
+        menu.push(entry("/review", "待审核"));
+    }
+    if may(actor, Area::ImportAndPublish) {
+        menu.push(entry("/import", "批量导入"));
+    }
+    if may(actor, Area::TechnicalFields) {
+        menu.push(entry("/admin/fields", "技术领域"));
+    }
+    if may(actor, Area::ManageInstitutions) {
+        let label = if district {
+            "本区机构"
+        } else if may(actor, Area::EditInstitutions) {
+            "机构管理"
+        } else {
+            "机构查询"
+        };
+        menu.push(entry("/manage/institutions", label));
+    }
+    if may(actor, Area::Users) {
+        menu.push(entry("/admin/users", "用户管理"));
+    }
+    if may(actor, Area::Audit) {
+        menu.push(entry("/admin/audit", "审计日志"));
+    }
+    if may(actor, Area::MatchFunnel) {
+        menu.push(entry(
+            "/admin/matches",
+            if district {
+                "本区对接"
+            } else {
+                "对接漏斗"
+            },
+        ));
+    }
+    menu
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zijin_domain::{ResponsibleUnit, User};
+
+    const OWNER: i64 = 7;
+
+    fn user(role: UserRole) -> Actor {
+        Actor::User(User {
+            id: 1,
+            username: "someone".into(),
+            display_name: "someone".into(),
+            role,
+            disabled: false,
+            is_demo: false,
+            created_at: String::new(),
+        })
+    }
+
+    /// Anonymous, owner, other institution, reviewer, district officer, admin.
+    fn everyone() -> [Actor; 6] {
+        [
+            Actor::Anonymous,
+            user(UserRole::InstitutionUser(OWNER)),
+            user(UserRole::InstitutionUser(OWNER + 1)),
+            user(UserRole::Reviewer(ResponsibleUnit::ScienceTechnologyBureau)),
+            user(UserRole::DistrictOfficer(District::Jiangning)),
+            user(UserRole::Admin),
+        ]
+    }
+
+    fn column(check: impl Fn(&Actor) -> bool) -> [bool; 6] {
+        everyone().map(|actor| check(&actor))
+    }
+
+    #[test]
+    fn record_capabilities_follow_the_table() {
+        let on = |status| move |actor: &Actor| record(actor, OWNER, status);
+        let draft = on(RecordStatus::Draft);
+        assert_eq!(
+            column(|a| draft(a).read),
+            [false, true, false, false, false, false]
+        );
+        assert_eq!(
+            column(|a| draft(a).edit && draft(a).submit && draft(a).attach),
+            [false, true, false, false, false, false]
+        );
+        let submitted = on(RecordStatus::Submitted);
+        assert_eq!(
+            column(|a| submitted(a).read),
+            [false, true, false, true, false, true]
+        );
+        assert_eq!(
+            column(|a| submitted(a).review),
+            [false, false, false, true, false, true]
+        );
+        assert_eq!(
+            column(|a| submitted(a).edit),
+            [false; 6],
+            "submitted records are not edited"
+        );
+        let published = on(RecordStatus::Published);
+        assert_eq!(column(|a| published(a).read), [true; 6]);
+        assert_eq!(
+            column(|a| published(a).see_contacts),
+            [false, true, false, true, false, true]
+        );
+        assert_eq!(
+            column(|a| published(a).priority),
+            [false, false, false, false, false, true]
+        );
+        assert_eq!(
+            column(|a| published(a).mark_deal),
+            [false, true, false, false, false, true]
+        );
+        // Nothing is granted on a record one may not read.
+        assert_eq!(
+            record(&everyone()[2], OWNER, RecordStatus::Draft),
+            RecordCapabilities::default()
+        );
+    }
+
+    #[test]
+    fn areas_follow_the_table() {
+        assert_eq!(
+            column(|a| may(a, Area::ReviewQueue)),
+            [false, false, false, true, false, true]
+        );
+        assert_eq!(
+            column(|a| may(a, Area::ManageInstitutions)),
+            [false, false, false, true, true, true]
+        );
+        assert_eq!(
+            column(|a| may(a, Area::Import)),
+            [false, true, true, false, false, true]
+        );
+        assert_eq!(
+            column(|a| may(a, Area::OwnRecords)),
+            [false, true, true, false, false, false]
+        );
+        for area in [Area::Users, Area::Audit, Area::ListIssues, Area::Priority] {
+            assert_eq!(
+                column(|a| may(a, area)),
+                [false, false, false, false, false, true],
+                "{area:?}"
+            );
+        }
+        assert!(may(&Actor::System("cli"), Area::Users));
+        assert!(matches!(
+            require(&Actor::Anonymous, Area::Audit),
+            Err(AppError::Unauthenticated)
+        ));
+        assert!(matches!(
+            require(&everyone()[3], Area::Audit),
+            Err(AppError::Forbidden)
+        ));
+    }
+
+    #[test]
+    fn the_menu_offers_only_what_may_be_entered() {
+        for actor in everyone() {
+            for entry in menu(&actor) {
+                let area = match entry.href {
+                    "/my/achievements" | "/my/demands" => Area::OwnRecords,
+                    "/my/matches" => Area::OwnMatches,
+                    "/my/institution" => Area::OwnInstitution,
+                    "/review" => Area::ReviewQueue,
+                    "/import" => Area::Import,
+                    "/admin/fields" => Area::TechnicalFields,
+                    "/manage/institutions" => Area::ManageInstitutions,
+                    "/admin/users" => Area::Users,
+                    "/admin/audit" => Area::Audit,
+                    "/admin/matches" => Area::MatchFunnel,
+                    other => panic!("menu entry without an area: {other}"),
+                };
+                assert!(may(&actor, area), "{actor:?} is offered {}", entry.href);
+            }
+        }
+        assert!(menu(&Actor::Anonymous).is_empty());
+    }
+}

@@ -3,7 +3,11 @@
 //! errors become HTTP responses (`error.rs`).
 
 pub mod api;
+mod download;
 mod error;
+pub mod extract;
+mod flash;
+mod headers;
 mod pages;
 mod session;
 mod templates;
@@ -18,6 +22,7 @@ use zijin_app::App;
 use zijin_app::demo::DemoAccount;
 
 pub use error::{ErrorKind, PageError};
+pub use flash::FLASH_COOKIE;
 pub use session::{ANON_CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE};
 
 /// Settings of the web layer.
@@ -45,6 +50,15 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(pages::router())
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(extract::chinese_rejections))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            flash::carry,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::cache_and_transport,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,

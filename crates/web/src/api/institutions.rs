@@ -1,4 +1,4 @@
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -10,6 +10,7 @@ use zijin_domain::{Coded, District, InstitutionInput, InstitutionTag, Institutio
 
 use super::{ApiJson, Caller, path_id};
 use crate::AppState;
+use crate::extract::{Path, Query};
 use crate::error::{ApiError, ErrorKind, Failure, Problem};
 use crate::views::{InstitutionView, page_number};
 

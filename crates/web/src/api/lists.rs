@@ -1,4 +1,4 @@
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -11,6 +11,7 @@ use zijin_domain::{AchievementInput, CloseReason, DemandInput, RecordKind, Trans
 
 use super::{ApiJson, Caller, path_id};
 use crate::AppState;
+use crate::extract::{Path, Query};
 use crate::error::{ApiError, ErrorKind, Failure, Problem};
 use crate::views::{RecordView, page_at};
 

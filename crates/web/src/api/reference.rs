@@ -1,4 +1,4 @@
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,7 @@ use zijin_domain::{District, InstitutionTag, InstitutionType, ResponsibleUnit, R
 
 use super::Caller;
 use crate::AppState;
+use crate::extract::Query;
 use crate::error::{ApiError, Problem};
 use crate::views::{CodeLabel, options, page_number};
 

@@ -1,4 +1,4 @@
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -9,6 +9,7 @@ use zijin_app::users::{self as use_cases, NewUserInput};
 
 use super::{ApiJson, Caller};
 use crate::AppState;
+use crate::extract::Query;
 use crate::error::{ApiError, Problem};
 use crate::views::{UserView, page_number};
 

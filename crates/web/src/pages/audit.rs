@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -14,6 +14,7 @@ use zijin_app::auth::display_time;
 
 use super::html;
 use crate::AppState;
+use crate::extract::Query;
 use crate::error::PageError;
 use crate::session::Visitor;
 use crate::views::{page_context, page_number, query_prefix, ser};

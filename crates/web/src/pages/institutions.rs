@@ -1,9 +1,8 @@
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum_extra::extract::Form;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use zijin_app::institutions::{self, ListFilter, can_edit_profile, can_see_details};
@@ -15,6 +14,7 @@ use zijin_domain::{
 
 use super::{error_context, html};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use crate::error::PageError;
 use crate::session::Visitor;
 use crate::views::{InstitutionView, options, page_context, page_number, query_prefix, ser};

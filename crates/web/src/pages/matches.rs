@@ -2,7 +2,7 @@
 //! take (有意向, 进入洽谈, 签约, 终止), its notifications; and the bureau's funnel.
 
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -13,6 +13,7 @@ use zijin_app::matchmaking;
 use zijin_domain::{Coded, District, MatchStage, MatchStep};
 
 use crate::AppState;
+use crate::extract::{Form, Path};
 use crate::error::PageError;
 use crate::session::Visitor;
 use crate::views::page_context;

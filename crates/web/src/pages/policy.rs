@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -14,6 +14,7 @@ use zijin_app::AppError;
 use zijin_app::policy::{self, FactType, Measure};
 
 use crate::AppState;
+use crate::extract::{Path, Query};
 use crate::error::PageError;
 use crate::session::Visitor;
 use crate::views::{page_context, ser};

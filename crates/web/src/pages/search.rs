@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -15,6 +15,7 @@ use zijin_app::search::{FACETS, SearchRequest, Sort};
 use zijin_domain::{Coded, District, InstitutionType, Stage, TransferMode};
 
 use crate::AppState;
+use crate::extract::Query;
 use crate::error::PageError;
 use crate::session::Visitor;
 use crate::views::{page_context, percent_encode};

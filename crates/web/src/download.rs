@@ -57,8 +57,8 @@ pub fn clean_file_name(name: &str) -> String {
     }
 }
 
-/// The ASCII letters, digits, `-` and `_` of a clean name's stem (runs of separators made one,
-/// none at the ends) with its extension; `zijin` when nothing readable is left (a Chinese name).
+/// The ASCII letters, digits, `-` and `_` of a clean ASCII name's stem (runs of separators made
+/// one, none at the ends) with its extension; `zijin` and the extension for a Chinese name.
 fn ascii_fallback(clean: &str) -> String {
     let (stem, extension) = match clean.rsplit_once('.') {
         Some((stem, extension))
@@ -77,7 +77,12 @@ fn ascii_fallback(clean: &str) -> String {
         }
     }
     let ascii = ascii.trim_matches(['-', '_']);
-    let stem = if ascii.is_empty() { "zijin" } else { ascii };
+    // Digits left over from a Chinese name ("4") would mislead; such clients get a plain name.
+    let stem = if ascii.is_empty() || !stem.is_ascii() {
+        "zijin"
+    } else {
+        ascii
+    };
     match extension {
         Some(extension) => format!("{stem}.{extension}"),
         None => stem.to_string(),

@@ -294,7 +294,7 @@ async fn the_alert_box_shows_only_what_the_platform_sealed() {
         for forged in [
             format!("{forged_text}.{mac}"),
             format!("{forged_text}.{}", "0".repeat(64)),
-            format!("{forged_text}"),
+            forged_text.clone(),
         ] {
             let page = client()
                 .get(server.url("/lists"))
@@ -532,7 +532,7 @@ async fn download_names_are_cleaned() {
         assert_eq!(export.status(), StatusCode::OK, "{backend:?}");
         let disposition = export.headers()[CONTENT_DISPOSITION].to_str().unwrap().to_string();
         let encoded = disposition.split("filename*=UTF-8''").nth(1).unwrap();
-        assert!(disposition.starts_with("attachment; filename=\"2026_4.xlsx\""), "{disposition}");
+        assert!(disposition.starts_with("attachment; filename=\"zijin.xlsx\""), "{disposition}");
         assert!(!encoded.contains("%2F") && !encoded.contains("%22") && !encoded.contains('"'), "{disposition}");
         assert!(encoded.ends_with(".xlsx"), "{disposition}");
     }

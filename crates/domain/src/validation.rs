@@ -215,7 +215,7 @@ mod tests {
     fn single_lines_refuse_breaks_overrides_and_invisible_text() {
         assert_eq!(line("  高效电池隔膜  "), None);
         assert_eq!(line("A\u{200D}B 组合字符"), None, "a joiner inside text is kept");
-        for broken in ["标题\r\n注入", "标题\n", "甲\t乙", "甲\u{0}乙", "甲\u{7F}乙"] {
+        for broken in ["标题\r\n注入", "甲\n乙", "甲\t乙", "甲\u{0}乙", "甲\u{7F}乙"] {
             assert_eq!(
                 line(broken).as_deref(),
                 Some("名称不能包含换行符或其他控制字符"),

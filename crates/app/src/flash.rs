@@ -40,13 +40,10 @@ pub async fn open(app: &App, sealed: &str) -> AppResult<Option<String>> {
 }
 
 async fn key(app: &App) -> AppResult<String> {
-    Ok(zijin_store::secrets::get_or_create(
-        &app.store,
-        KEY_NAME,
-        &auth::random_token(),
-        app.now(),
+    Ok(
+        zijin_store::secrets::get_or_create(&app.store, KEY_NAME, &auth::random_token(), app.now())
+            .await?,
     )
-    .await?)
 }
 
 /// HMAC-SHA256 (RFC 2104), written out to stay on the one SHA-256 the workspace already uses.

@@ -214,8 +214,18 @@ mod tests {
     #[test]
     fn single_lines_refuse_breaks_overrides_and_invisible_text() {
         assert_eq!(line("  高效电池隔膜  "), None);
-        assert_eq!(line("A\u{200D}B 组合字符"), None, "a joiner inside text is kept");
-        for broken in ["标题\r\n注入", "甲\n乙", "甲\t乙", "甲\u{0}乙", "甲\u{7F}乙"] {
+        assert_eq!(
+            line("A\u{200D}B 组合字符"),
+            None,
+            "a joiner inside text is kept"
+        );
+        for broken in [
+            "标题\r\n注入",
+            "甲\n乙",
+            "甲\t乙",
+            "甲\u{0}乙",
+            "甲\u{7F}乙",
+        ] {
             assert_eq!(
                 line(broken).as_deref(),
                 Some("名称不能包含换行符或其他控制字符"),
@@ -229,7 +239,12 @@ mod tests {
                 "{turned:?}"
             );
         }
-        for blank in ["\u{200B}", "\u{200B}\u{FEFF}\u{2060}", " \u{200C} ", "\u{3000}"] {
+        for blank in [
+            "\u{200B}",
+            "\u{200B}\u{FEFF}\u{2060}",
+            " \u{200C} ",
+            "\u{3000}",
+        ] {
             assert_eq!(line(blank).as_deref(), Some("请填写名称"), "{blank:?}");
         }
         let mut errors = FieldErrors::new();
@@ -246,7 +261,13 @@ mod tests {
     #[test]
     fn text_that_may_span_lines_keeps_its_breaks_but_not_overrides() {
         let mut errors = FieldErrors::new();
-        required_text(&mut errors, "summary", "简介", "第一段\r\n第二段\t缩进", 100);
+        required_text(
+            &mut errors,
+            "summary",
+            "简介",
+            "第一段\r\n第二段\t缩进",
+            100,
+        );
         assert!(errors.is_empty(), "{errors}");
         required_text(&mut errors, "summary", "简介", "第一段\u{202E}反向", 100);
         assert_eq!(errors.get("summary"), Some("简介不能包含文字方向控制字符"));

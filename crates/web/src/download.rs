@@ -27,8 +27,8 @@ pub fn clean_file_name(name: &str) -> String {
             || zijin_domain::validation::is_direction_control(c)
             || matches!(
                 c,
-                '"' | '\'' | '/' | '\\' | ':' | '*' | '?' | '<' | '>' | '|' | ';' | '%'
-                    | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+                '"' | '\'' | '/' | '\\' | ':' | '*' | '?' | '<' | '>' | '|' | ';' | '%' | '\u{200B}'
+                    ..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
             );
         if bad {
             if !clean.ends_with('_') {
@@ -38,7 +38,9 @@ pub fn clean_file_name(name: &str) -> String {
             clean.push(c);
         }
     }
-    let trimmed = clean.trim_start_matches(['.', ' ', '_']).trim_end_matches([' ', '.']);
+    let trimmed = clean
+        .trim_start_matches(['.', ' ', '_'])
+        .trim_end_matches([' ', '.']);
     let mut kept: String = trimmed.chars().take(MAX_NAME_CHARS).collect();
     if kept.chars().count() < trimmed.chars().count() {
         // Keep the extension when a long name is cut.
@@ -46,7 +48,10 @@ pub fn clean_file_name(name: &str) -> String {
             && extension.len() <= 5
             && extension.chars().all(|c| c.is_ascii_alphanumeric())
         {
-            let stem: String = kept.chars().take(MAX_NAME_CHARS - extension.len() - 1).collect();
+            let stem: String = kept
+                .chars()
+                .take(MAX_NAME_CHARS - extension.len() - 1)
+                .collect();
             kept = format!("{stem}.{extension}");
         }
     }
@@ -95,7 +100,10 @@ mod tests {
 
     #[test]
     fn names_lose_what_a_disk_or_header_reads_specially() {
-        assert_eq!(clean_file_name("两项清单-2026年第4期.pdf"), "两项清单-2026年第4期.pdf");
+        assert_eq!(
+            clean_file_name("两项清单-2026年第4期.pdf"),
+            "两项清单-2026年第4期.pdf"
+        );
         assert_eq!(clean_file_name("../../etc/passwd"), "etc_passwd");
         assert_eq!(clean_file_name("a\"b\r\nc.pdf"), "a_b_c.pdf");
         assert_eq!(clean_file_name("报告\u{202E}fdp.exe"), "报告_fdp.exe");

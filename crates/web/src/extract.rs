@@ -194,10 +194,7 @@ pub fn body_failure(status: StatusCode) -> Failure {
             "提交的内容超过大小限制（表单不超过 2 MB），请精简后重新提交。",
         )
     } else {
-        Failure::new(
-            ErrorKind::BadRequest,
-            "请求内容未能完整读取，请重新提交。",
-        )
+        Failure::new(ErrorKind::BadRequest, "请求内容未能完整读取，请重新提交。")
     }
 }
 
@@ -314,7 +311,10 @@ mod tests {
     #[test]
     fn field_names_are_read_only_when_serde_names_one() {
         assert_eq!(
-            serde_field("Failed to deserialize query string: per_page: invalid digit found in string").as_deref(),
+            serde_field(
+                "Failed to deserialize query string: per_page: invalid digit found in string"
+            )
+            .as_deref(),
             Some("per_page")
         );
         assert_eq!(
@@ -322,7 +322,9 @@ mod tests {
             Some("_csrf")
         );
         assert_eq!(
-            serde_field("Failed to deserialize query string: invalid type: string \"x\", expected i64"),
+            serde_field(
+                "Failed to deserialize query string: invalid type: string \"x\", expected i64"
+            ),
             None
         );
     }

@@ -35,7 +35,9 @@ pub fn redirect_with_error(path: &str, message: &str) -> Response {
 /// shown one.
 pub async fn carry(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(request.headers());
-    let sealed = jar.get(FLASH_COOKIE).map(|cookie| cookie.value().to_string());
+    let sealed = jar
+        .get(FLASH_COOKIE)
+        .map(|cookie| cookie.value().to_string());
     let message = match &sealed {
         Some(sealed) => match zijin_app::flash::open(&state.app, sealed).await {
             Ok(message) => message,

@@ -10,8 +10,8 @@ use zijin_domain::{Coded, District, InstitutionInput, InstitutionTag, Institutio
 
 use super::{ApiJson, Caller, path_id};
 use crate::AppState;
-use crate::extract::{Path, Query};
 use crate::error::{ApiError, ErrorKind, Failure, Problem};
+use crate::extract::{Path, Query};
 use crate::views::{InstitutionView, page_number};
 
 pub fn router() -> Router<AppState> {

@@ -11,8 +11,8 @@ use zijin_domain::{AchievementInput, CloseReason, DemandInput, RecordKind, Trans
 
 use super::{ApiJson, Caller, path_id};
 use crate::AppState;
-use crate::extract::{Path, Query};
 use crate::error::{ApiError, ErrorKind, Failure, Problem};
+use crate::extract::{Path, Query};
 use crate::views::{RecordView, page_at};
 
 pub fn router() -> Router<AppState> {

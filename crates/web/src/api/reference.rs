@@ -8,8 +8,8 @@ use zijin_domain::{District, InstitutionTag, InstitutionType, ResponsibleUnit, R
 
 use super::Caller;
 use crate::AppState;
-use crate::extract::Query;
 use crate::error::{ApiError, Problem};
+use crate::extract::Query;
 use crate::views::{CodeLabel, options, page_number};
 
 pub fn router() -> Router<AppState> {

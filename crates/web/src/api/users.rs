@@ -9,8 +9,8 @@ use zijin_app::users::{self as use_cases, NewUserInput};
 
 use super::{ApiJson, Caller};
 use crate::AppState;
-use crate::extract::Query;
 use crate::error::{ApiError, Problem};
+use crate::extract::Query;
 use crate::views::{UserView, page_number};
 
 pub fn router() -> Router<AppState> {

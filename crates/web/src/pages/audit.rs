@@ -14,8 +14,8 @@ use zijin_app::auth::display_time;
 
 use super::html;
 use crate::AppState;
-use crate::extract::Query;
 use crate::error::PageError;
+use crate::extract::Query;
 use crate::session::Visitor;
 use crate::views::{page_context, page_number, query_prefix, ser};
 

@@ -10,8 +10,8 @@ use zijin_app::{AppError, auth};
 
 use super::html;
 use crate::AppState;
-use crate::extract::{Form, Query};
 use crate::error::PageError;
+use crate::extract::{Form, Query};
 use crate::session::{Visitor, expired_session_cookie, session_cookie};
 use crate::views::page_context;
 
@@ -130,5 +130,9 @@ async fn logout(
     if let Some(token) = &visitor.session_token {
         auth::logout(&state.app, token, &visitor.actor).await?;
     }
-    Ok((jar.add(expired_session_cookie(state.config.secure_cookies)), Redirect::to("/")).into_response())
+    Ok((
+        jar.add(expired_session_cookie(state.config.secure_cookies)),
+        Redirect::to("/"),
+    )
+        .into_response())
 }

@@ -12,8 +12,8 @@ use zijin_domain::{Coded, RecordKind, UserRole};
 
 use super::html;
 use crate::AppState;
-use crate::extract::Path;
 use crate::error::PageError;
+use crate::extract::Path;
 use crate::session::Visitor;
 use crate::views::page_context;
 

@@ -14,8 +14,8 @@ use zijin_domain::{
 
 use super::{error_context, html};
 use crate::AppState;
-use crate::extract::{Form, Path, Query};
 use crate::error::PageError;
+use crate::extract::{Form, Path, Query};
 use crate::session::Visitor;
 use crate::views::{InstitutionView, options, page_context, page_number, query_prefix, ser};
 

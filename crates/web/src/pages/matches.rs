@@ -13,8 +13,8 @@ use zijin_app::matchmaking;
 use zijin_domain::{Coded, District, MatchStage, MatchStep};
 
 use crate::AppState;
-use crate::extract::{Form, Path};
 use crate::error::PageError;
+use crate::extract::{Form, Path};
 use crate::session::Visitor;
 use crate::views::page_context;
 

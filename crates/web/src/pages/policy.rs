@@ -14,8 +14,8 @@ use zijin_app::AppError;
 use zijin_app::policy::{self, FactType, Measure};
 
 use crate::AppState;
-use crate::extract::{Path, Query};
 use crate::error::PageError;
+use crate::extract::{Path, Query};
 use crate::session::Visitor;
 use crate::views::{page_context, ser};
 

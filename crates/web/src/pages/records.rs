@@ -16,8 +16,8 @@ use zijin_domain::{
 
 use super::{back_with_error, error_context, html};
 use crate::AppState;
-use crate::extract::{Form, Path, Query};
 use crate::error::PageError;
+use crate::extract::{Form, Path, Query};
 use crate::session::Visitor;
 use crate::views::{RecordView, options, page_context, page_number, ser};
 

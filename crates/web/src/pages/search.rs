@@ -15,8 +15,8 @@ use zijin_app::search::{FACETS, SearchRequest, Sort};
 use zijin_domain::{Coded, District, InstitutionType, Stage, TransferMode};
 
 use crate::AppState;
-use crate::extract::Query;
 use crate::error::PageError;
+use crate::extract::Query;
 use crate::session::Visitor;
 use crate::views::{page_context, percent_encode};
 

@@ -11,8 +11,8 @@ use zijin_domain::{CreditCode, District, FieldErrors, ResponsibleUnit, Role};
 
 use super::{error_context, html};
 use crate::AppState;
-use crate::extract::{Form, Path, Query};
 use crate::error::PageError;
+use crate::extract::{Form, Path, Query};
 use crate::session::Visitor;
 use crate::views::{UserView, options, page_context, page_number, ser};
 

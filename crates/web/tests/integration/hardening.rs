@@ -2,8 +2,8 @@
 //! own forms, the alert box shows only what the platform sealed, private answers are not
 //! cached, HTTPS deployments pin HTTPS, and text that would disguise itself is refused.
 
-use reqwest::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use reqwest::StatusCode;
+use reqwest::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use serde_json::{Value, json};
 use zijin_testkit::{BACKENDS, TestServer, spawn_app};
 
@@ -24,21 +24,33 @@ const FRAMEWORK_WORDS: [&str; 9] = [
 
 fn assert_no_framework_text(body: &str, what: &str) {
     for word in FRAMEWORK_WORDS {
-        assert!(!body.contains(word), "{what}: framework text {word:?} in {body}");
+        assert!(
+            !body.contains(word),
+            "{what}: framework text {word:?} in {body}"
+        );
     }
 }
 
 /// A refusal of a page: the status, a Chinese HTML page with `title`, no field names.
 async fn assert_page(response: reqwest::Response, status: StatusCode, title: &str, what: &str) {
     assert_eq!(response.status(), status, "{what}");
-    let content_type = response.headers()[CONTENT_TYPE].to_str().unwrap().to_string();
-    assert!(content_type.starts_with("text/html"), "{what}: {content_type}");
+    let content_type = response.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        content_type.starts_with("text/html"),
+        "{what}: {content_type}"
+    );
     let body = response.text().await.unwrap();
     assert!(body.contains(title), "{what}: {body}");
     assert!(body.contains("lang=\"zh-CN\""), "{what}");
     assert_no_framework_text(&body, what);
     for field in ["per_page", "_csrf", "next"] {
-        assert!(!body.contains(&format!(">{field}")) && !body.contains(&format!(" {field} ")), "{what}: field name {field} shown");
+        assert!(
+            !body.contains(&format!(">{field}")) && !body.contains(&format!(" {field} ")),
+            "{what}: field name {field} shown"
+        );
     }
 }
 
@@ -51,7 +63,8 @@ async fn assert_problem(
 ) -> Value {
     assert_eq!(response.status(), status, "{what}");
     assert_eq!(
-        response.headers()[CONTENT_TYPE], "application/problem+json",
+        response.headers()[CONTENT_TYPE],
+        "application/problem+json",
         "{what}"
     );
     let text = response.text().await.unwrap();
@@ -61,7 +74,9 @@ async fn assert_problem(
     assert_eq!(document["status"], status.as_u16(), "{what}");
     let detail = document["detail"].as_str().unwrap();
     assert!(
-        detail.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        detail
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
         "{what}: detail in Chinese: {detail}"
     );
     document
@@ -78,13 +93,19 @@ async fn every_refusal_speaks_chinese_on_pages_and_in_the_api() {
 
         // Query strings the handler's types refuse.
         let document = assert_problem(
-            api.get(server.url("/api/v1/institutions?per_page=abc")).send().await.unwrap(),
+            api.get(server.url("/api/v1/institutions?per_page=abc"))
+                .send()
+                .await
+                .unwrap(),
             StatusCode::BAD_REQUEST,
             "invalid_query",
             &what("per_page=abc"),
         )
         .await;
-        assert_eq!(document["errors"][0]["field"], "per_page", "the API may name the parameter");
+        assert_eq!(
+            document["errors"][0]["field"], "per_page",
+            "the API may name the parameter"
+        );
         let document = assert_problem(
             client()
                 .get(server.url("/api/v1/lists/1/achievements?trl_min=1e309"))
@@ -98,7 +119,11 @@ async fn every_refusal_speaks_chinese_on_pages_and_in_the_api() {
         .await;
         assert_eq!(document["errors"][0]["field"], "trl_min");
         assert_page(
-            client().get(server.url("/login?next=/a&next=/b")).send().await.unwrap(),
+            client()
+                .get(server.url("/login?next=/a&next=/b"))
+                .send()
+                .await
+                .unwrap(),
             StatusCode::BAD_REQUEST,
             "查询条件无效",
             &what("a page's query given twice"),
@@ -222,7 +247,11 @@ async fn every_refusal_speaks_chinese_on_pages_and_in_the_api() {
         )
         .await;
         assert_problem(
-            client().get(server.url("/api/v1/nothing-here")).send().await.unwrap(),
+            client()
+                .get(server.url("/api/v1/nothing-here"))
+                .send()
+                .await
+                .unwrap(),
             StatusCode::NOT_FOUND,
             "not_found",
             &what("unknown API path"),
@@ -268,9 +297,16 @@ async fn the_alert_box_shows_only_what_the_platform_sealed() {
             .await
             .unwrap();
         assert_eq!(refused.status(), StatusCode::SEE_OTHER, "{backend:?}");
-        assert_eq!(refused.headers()["location"], "/lists", "no message in the address");
+        assert_eq!(
+            refused.headers()["location"],
+            "/lists",
+            "no message in the address"
+        );
         let cookie = flash_cookie_of(&refused).expect("a sealed message");
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
         let shown = admin.get(server.url("/lists")).send().await.unwrap();
         assert!(
             flash_cookie_of(&shown).is_some_and(|c| c.contains("Max-Age=0")),
@@ -279,8 +315,18 @@ async fn the_alert_box_shows_only_what_the_platform_sealed() {
         let shown = shown.text().await.unwrap();
         assert!(shown.contains("id=\"list-error\""), "{backend:?}: {shown}");
         assert!(shown.contains("请填写期次名称"), "{backend:?}");
-        let again = admin.get(server.url("/lists")).send().await.unwrap().text().await.unwrap();
-        assert!(!again.contains("id=\"list-error\""), "{backend:?}: shown once");
+        let again = admin
+            .get(server.url("/lists"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !again.contains("id=\"list-error\""),
+            "{backend:?}: shown once"
+        );
 
         // A forged cookie, or a sealed one altered, shows nothing.
         let sealed = cookie
@@ -305,7 +351,10 @@ async fn the_alert_box_shows_only_what_the_platform_sealed() {
                 .text()
                 .await
                 .unwrap();
-            assert!(!page.contains(phishing) && !page.contains("id=\"list-error\""), "{backend:?}: {forged}");
+            assert!(
+                !page.contains(phishing) && !page.contains("id=\"list-error\""),
+                "{backend:?}: {forged}"
+            );
         }
 
         // Another server process over the same database accepts the sealed message.
@@ -354,7 +403,11 @@ async fn private_answers_are_not_stored_and_https_is_pinned() {
         let (admin, _) = log_in(&server, "admin").await;
         for path in ["/", "/lists", "/admin/users", "/my/achievements", "/audit"] {
             let response = admin.get(server.url(path)).send().await.unwrap();
-            assert_eq!(cache_control(&response), "no-store", "{backend:?}: {path} signed in");
+            assert_eq!(
+                cache_control(&response),
+                "no-store",
+                "{backend:?}: {path} signed in"
+            );
         }
         let (api, _) = api_login(&server, "admin").await;
         for path in ["/api/v1/me", "/api/v1/users", "/api/v1/institutions"] {
@@ -362,12 +415,28 @@ async fn private_answers_are_not_stored_and_https_is_pinned() {
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             assert_eq!(cache_control(&response), "no-store", "{backend:?}: {path}");
         }
-        let refused = client().get(server.url("/admin/users")).send().await.unwrap();
-        assert_eq!(cache_control(&refused), "no-store", "a redirect to the login");
+        let refused = client()
+            .get(server.url("/admin/users"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            cache_control(&refused),
+            "no-store",
+            "a redirect to the login"
+        );
         let login = client().get(server.url("/login")).send().await.unwrap();
-        assert_eq!(cache_control(&login), "no-store", "the login form carries a token");
+        assert_eq!(
+            cache_control(&login),
+            "no-store",
+            "the login form carries a token"
+        );
         // The stylesheet is the same for everyone.
-        let css = admin.get(server.url("/static/app.css")).send().await.unwrap();
+        let css = admin
+            .get(server.url("/static/app.css"))
+            .send()
+            .await
+            .unwrap();
         assert!(cache_control(&css).contains("max-age"), "{backend:?}");
         assert!(
             !css.headers().contains_key("strict-transport-security"),
@@ -410,9 +479,14 @@ async fn secure_deployments_send_hsts_and_keep_the_secure_flag_on_logout() {
         };
         let address = serve(server.context.app.clone(), config).await;
         for path in ["/", "/static/app.css", "/api/v1/reference"] {
-            let response = client().get(format!("{address}{path}")).send().await.unwrap();
+            let response = client()
+                .get(format!("{address}{path}"))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(
-                response.headers()["strict-transport-security"], "max-age=31536000",
+                response.headers()["strict-transport-security"],
+                "max-age=31536000",
                 "{backend:?}: {path}"
             );
         }
@@ -427,7 +501,9 @@ async fn secure_deployments_send_hsts_and_keep_the_secure_flag_on_logout() {
         assert_eq!(logout.status(), StatusCode::NO_CONTENT, "{backend:?}");
         let expired = logout.headers()[SET_COOKIE].to_str().unwrap();
         assert!(
-            expired.starts_with("zijin_session=;") && expired.contains("Secure") && expired.contains("Max-Age=0"),
+            expired.starts_with("zijin_session=;")
+                && expired.contains("Secure")
+                && expired.contains("Max-Age=0"),
             "{backend:?}: {expired}"
         );
         // The page logout too.
@@ -451,7 +527,10 @@ async fn secure_deployments_send_hsts_and_keep_the_secure_flag_on_logout() {
             .unwrap();
         assert_eq!(logout.status(), StatusCode::SEE_OTHER, "{backend:?}");
         let expired = logout.headers()[SET_COOKIE].to_str().unwrap();
-        assert!(expired.contains("Secure") && expired.contains("Max-Age=0"), "{expired}");
+        assert!(
+            expired.contains("Secure") && expired.contains("Max-Age=0"),
+            "{expired}"
+        );
     }
 }
 
@@ -461,11 +540,12 @@ async fn single_line_text_refuses_breaks_overrides_and_invisible_names() {
         let server = spawn_app(backend).await;
         add_user(&server, "admin", "admin", "", "", None).await;
         let (api, csrf) = api_login(&server, "admin").await;
-        let institution = |name: &str| {
-            json!({"name": name, "kind": "enterprise", "credit_code": VALID_CODE, "district": "江宁区"})
-        };
+        let institution = |name: &str| json!({"name": name, "kind": "enterprise", "credit_code": VALID_CODE, "district": "江宁区"});
         for (name, message) in [
-            ("南京紫峰\r\nSet-Cookie: x", "机构名称不能包含换行符或其他控制字符"),
+            (
+                "南京紫峰\r\nSet-Cookie: x",
+                "机构名称不能包含换行符或其他控制字符",
+            ),
             ("南京\u{202E}司公技科", "机构名称不能包含文字方向控制字符"),
             ("\u{200B}\u{200B}", "请填写机构名称"),
         ] {
@@ -497,14 +577,33 @@ async fn single_line_text_refuses_breaks_overrides_and_invisible_names() {
         let (admin, page_csrf) = log_in(&server, "admin").await;
         let refused = admin
             .post(server.url("/admin/lists"))
-            .form(&[("_csrf", page_csrf.as_str()), ("title", "2026年第4期\r\n伪造")])
+            .form(&[
+                ("_csrf", page_csrf.as_str()),
+                ("title", "2026年第4期\r\n伪造"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(refused.status(), StatusCode::SEE_OTHER);
-        let page = admin.get(server.url("/lists")).send().await.unwrap().text().await.unwrap();
-        assert!(page.contains("期次名称不能包含换行符或其他控制字符"), "{backend:?}");
-        assert_eq!(zijin_app::lists::issues(&server.context.app, &zijin_app::Actor::System("test")).await.unwrap().len(), 0);
+        let page = admin
+            .get(server.url("/lists"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("期次名称不能包含换行符或其他控制字符"),
+            "{backend:?}"
+        );
+        assert_eq!(
+            zijin_app::lists::issues(&server.context.app, &zijin_app::Actor::System("test"))
+                .await
+                .unwrap()
+                .len(),
+            0
+        );
     }
 }
 
@@ -520,7 +619,11 @@ async fn download_names_are_cleaned() {
             .send()
             .await
             .unwrap();
-        assert_eq!(opened.headers()["location"], "/lists?saved=1", "{backend:?}");
+        assert_eq!(
+            opened.headers()["location"],
+            "/lists?saved=1",
+            "{backend:?}"
+        );
         let published = admin
             .post(server.url("/admin/lists/1/publish"))
             .form(&[("_csrf", csrf.as_str())])
@@ -528,12 +631,25 @@ async fn download_names_are_cleaned() {
             .await
             .unwrap();
         assert_eq!(published.status(), StatusCode::SEE_OTHER, "{backend:?}");
-        let export = client().get(server.url("/lists/1/export.xlsx")).send().await.unwrap();
+        let export = client()
+            .get(server.url("/lists/1/export.xlsx"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(export.status(), StatusCode::OK, "{backend:?}");
-        let disposition = export.headers()[CONTENT_DISPOSITION].to_str().unwrap().to_string();
+        let disposition = export.headers()[CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .to_string();
         let encoded = disposition.split("filename*=UTF-8''").nth(1).unwrap();
-        assert!(disposition.starts_with("attachment; filename=\"zijin.xlsx\""), "{disposition}");
-        assert!(!encoded.contains("%2F") && !encoded.contains("%22") && !encoded.contains('"'), "{disposition}");
+        assert!(
+            disposition.starts_with("attachment; filename=\"zijin.xlsx\""),
+            "{disposition}"
+        );
+        assert!(
+            !encoded.contains("%2F") && !encoded.contains("%22") && !encoded.contains('"'),
+            "{disposition}"
+        );
         assert!(encoded.ends_with(".xlsx"), "{disposition}");
     }
 }

@@ -75,9 +75,8 @@ fn ascii_fallback(clean: &str) -> String {
     };
     let mut ascii = String::new();
     for c in stem.chars() {
-        if c.is_ascii_alphanumeric() {
-            ascii.push(c);
-        } else if matches!(c, '-' | '_') && !ascii.ends_with(['-', '_']) {
+        let separator = matches!(c, '-' | '_');
+        if c.is_ascii_alphanumeric() || (separator && !ascii.ends_with(['-', '_'])) {
             ascii.push(c);
         }
     }

@@ -10,6 +10,8 @@ use zijin_testkit::{BACKENDS, TestServer, spawn_app};
 
 #[path = "integration/hardening.rs"]
 mod hardening;
+#[path = "integration/refusals.rs"]
+mod refusals;
 
 const VALID_CODE: &str = "91350100M000100Y43";
 

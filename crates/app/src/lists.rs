@@ -39,6 +39,9 @@ pub async fn open_issue(app: &App, actor: &Actor, title: &str) -> AppResult<List
             "请填写期次名称（如“2026年第4期”），不超过50个字符",
         ));
     }
+    if let Some(problem) = zijin_domain::validation::line_problem(title) {
+        return Err(AppError::field("title", format!("期次名称{problem}")));
+    }
     let now = app.now();
     let mut tx = app.store.begin_write().await?;
     let id = lists::open_issue(&mut tx, title, now)

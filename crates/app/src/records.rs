@@ -566,6 +566,8 @@ pub async fn save_technical_field(
     }
     if label.is_empty() || label.chars().count() > 20 {
         errors.add("label", "名称不能为空，且不超过20个字符");
+    } else if let Some(problem) = zijin_domain::validation::line_problem(label) {
+        errors.add("label", format!("名称{problem}"));
     }
     let existing = records::technical_fields(app.store.pool()).await?;
     if existing.iter().any(|f| f.label == label && f.code != code) {

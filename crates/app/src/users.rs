@@ -61,6 +61,8 @@ pub(crate) async fn create_unchecked(
     };
     if display_name.chars().count() > 50 {
         errors.add("display_name", "姓名不能超过50个字符");
+    } else if let Some(problem) = zijin_domain::validation::line_problem(display_name) {
+        errors.add("display_name", format!("姓名{problem}"));
     }
     let role = match Role::from_code(input.role) {
         Some(Role::Admin) => Some(UserRole::Admin),

@@ -1,7 +1,7 @@
 //! Institutions: universities, institutes, hospitals, enterprises and the service bodies around
 //! them. Every user other than staff acts for exactly one institution.
 
-use crate::validation::{optional_text, required_text};
+use crate::validation::{optional_line, optional_text, required_line};
 use crate::{Coded, CreditCode, District, FieldErrors};
 
 pub const MAX_NAME_CHARS: usize = 100;
@@ -151,7 +151,7 @@ pub struct InstitutionInput<'a> {
 impl InstitutionDetails {
     pub fn parse(input: &InstitutionInput<'_>) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let name = required_text(&mut errors, "name", "机构名称", input.name, MAX_NAME_CHARS);
+        let name = required_line(&mut errors, "name", "机构名称", input.name, MAX_NAME_CHARS);
         let kind = InstitutionType::from_code(input.kind);
         if kind.is_none() {
             errors.add("kind", "请选择机构类型");
@@ -222,7 +222,7 @@ impl InstitutionProfile {
         contact_phone: &str,
         description: &str,
     ) -> Self {
-        let contact_phone = optional_text(
+        let contact_phone = optional_line(
             errors,
             "contact_phone",
             "联系电话",
@@ -236,8 +236,8 @@ impl InstitutionProfile {
             errors.add("contact_phone", "联系电话只能包含数字、空格和 + - ( )");
         }
         Self {
-            address: optional_text(errors, "address", "地址", address, MAX_ADDRESS_CHARS),
-            contact_name: optional_text(
+            address: optional_line(errors, "address", "地址", address, MAX_ADDRESS_CHARS),
+            contact_name: optional_line(
                 errors,
                 "contact_name",
                 "联系人",

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::validation::{optional_text, required_text};
+use crate::validation::{line_problem, optional_line, required_line, required_text};
 use crate::{Coded, FieldErrors, Money, PatentNumber};
 
 /// Technology readiness level 1–9.
@@ -487,6 +487,9 @@ fn parse_keywords(errors: &mut FieldErrors, text: &str) -> Vec<String> {
     if keywords.iter().any(|k| k.chars().count() > 20) {
         errors.add("keywords", "每个关键词不超过20个字符");
     }
+    if let Some(problem) = keywords.iter().find_map(|k| line_problem(k)) {
+        errors.add("keywords", format!("关键词{problem}"));
+    }
     keywords
 }
 
@@ -509,7 +512,7 @@ fn parse_codes<T: Coded + Ord>(
 }
 
 fn parse_phone(errors: &mut FieldErrors, text: &str, required: bool) -> String {
-    let phone = optional_text(errors, "contact_phone", "联系电话", text, 30);
+    let phone = optional_line(errors, "contact_phone", "联系电话", text, 30);
     if required && phone.is_empty() {
         errors.add("contact_phone", "请填写联系电话");
     } else if !phone
@@ -545,7 +548,7 @@ impl AchievementDetails {
         fields: &[TechnicalField],
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let title = required_text(
+        let title = required_line(
             &mut errors,
             "title",
             "成果名称",
@@ -589,7 +592,7 @@ impl AchievementDetails {
             errors.add("price", format!("参考价格：{message}"));
             Price::Negotiable
         });
-        let contact_name = required_text(
+        let contact_name = required_line(
             &mut errors,
             "contact_name",
             "联系人",
@@ -660,7 +663,7 @@ impl DemandDetails {
         today: NaiveDate,
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let title = required_text(
+        let title = required_line(
             &mut errors,
             "title",
             "需求名称",
@@ -732,7 +735,7 @@ impl DemandDetails {
                 }
             },
         };
-        let contact_name = required_text(
+        let contact_name = required_line(
             &mut errors,
             "contact_name",
             "联系人",

@@ -64,7 +64,7 @@ impl fmt::Display for FieldErrors {
 
 impl std::error::Error for FieldErrors {}
 
-/// Checks a required single-line text field and returns it trimmed.
+/// Checks a required text field (it may span lines) and returns it trimmed.
 pub fn required_text(
     errors: &mut FieldErrors,
     field: &'static str,
@@ -73,12 +73,89 @@ pub fn required_text(
     max_chars: usize,
 ) -> String {
     let trimmed = value.trim();
-    if trimmed.is_empty() {
+    if is_blank(trimmed) {
         errors.add(field, format!("请填写{label}"));
     } else {
         check_length(errors, field, label, trimmed, max_chars);
     }
     trimmed.to_string()
+}
+
+/// Checks a required single-line text field (a title, a name) and returns it trimmed.
+pub fn required_line(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    label: &str,
+    value: &str,
+    max_chars: usize,
+) -> String {
+    let trimmed = value.trim();
+    if is_blank(trimmed) {
+        errors.add(field, format!("请填写{label}"));
+    } else if let Some(problem) = line_problem(trimmed) {
+        errors.add(field, format!("{label}{problem}"));
+    } else {
+        check_length(errors, field, label, trimmed, max_chars);
+    }
+    trimmed.to_string()
+}
+
+/// Checks an optional single-line text field and returns it trimmed.
+pub fn optional_line(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    label: &str,
+    value: &str,
+    max_chars: usize,
+) -> String {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return String::new();
+    }
+    if let Some(problem) = line_problem(trimmed) {
+        errors.add(field, format!("{label}{problem}"));
+    } else {
+        check_length(errors, field, label, trimmed, max_chars);
+    }
+    trimmed.to_string()
+}
+
+/// Why `value` cannot stand as one line of text shown to people, if it cannot: a line break or
+/// another control character would split a title in exports and logs, a direction override
+/// makes "cod.exe" read as "exe.doc", and text of invisible characters only looks empty.
+/// The message completes a sentence that starts with the field's label.
+pub fn line_problem(value: &str) -> Option<&'static str> {
+    if value.chars().any(char::is_control) {
+        return Some("不能包含换行符或其他控制字符");
+    }
+    if value.chars().any(is_direction_control) {
+        return Some("不能包含文字方向控制字符");
+    }
+    if is_blank(value) && !value.is_empty() {
+        return Some("不能只由空白或不可见字符组成");
+    }
+    None
+}
+
+/// Characters that reorder the text around them (U+202A–U+202E, U+2066–U+2069) or mark a
+/// direction invisibly (U+200E, U+200F, U+061C).
+pub fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Characters with no width that `str::trim` keeps.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' | '\u{00AD}'
+    )
+}
+
+/// Empty once white space and zero-width characters are set aside.
+fn is_blank(value: &str) -> bool {
+    value
+        .chars()
+        .all(|c| c.is_whitespace() || is_invisible(c) || is_direction_control(c))
 }
 
 /// Checks an optional text field and returns it trimmed.
@@ -90,7 +167,11 @@ pub fn optional_text(
     max_chars: usize,
 ) -> String {
     let trimmed = value.trim();
-    check_length(errors, field, label, trimmed, max_chars);
+    if !trimmed.is_empty() && is_blank(trimmed) {
+        errors.add(field, format!("{label}不能只由空白或不可见字符组成"));
+    } else {
+        check_length(errors, field, label, trimmed, max_chars);
+    }
     trimmed.to_string()
 }
 
@@ -113,5 +194,85 @@ fn check_length(
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
         errors.add(field, format!("{label}含有不可见的控制字符"));
+    }
+    // Even in text that may span lines, a direction override only serves to disguise.
+    if value.chars().any(is_direction_control) {
+        errors.add(field, format!("{label}不能包含文字方向控制字符"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(value: &str) -> Option<String> {
+        let mut errors = FieldErrors::new();
+        required_line(&mut errors, "title", "名称", value, 50);
+        errors.get("title").map(str::to_string)
+    }
+
+    #[test]
+    fn single_lines_refuse_breaks_overrides_and_invisible_text() {
+        assert_eq!(line("  高效电池隔膜  "), None);
+        assert_eq!(
+            line("A\u{200D}B 组合字符"),
+            None,
+            "a joiner inside text is kept"
+        );
+        for broken in [
+            "标题\r\n注入",
+            "甲\n乙",
+            "甲\t乙",
+            "甲\u{0}乙",
+            "甲\u{7F}乙",
+        ] {
+            assert_eq!(
+                line(broken).as_deref(),
+                Some("名称不能包含换行符或其他控制字符"),
+                "{broken:?}"
+            );
+        }
+        for turned in ["报告\u{202E}fdp.exe", "甲\u{2066}乙\u{2069}", "\u{202A}甲"] {
+            assert_eq!(
+                line(turned).as_deref(),
+                Some("名称不能包含文字方向控制字符"),
+                "{turned:?}"
+            );
+        }
+        for blank in [
+            "\u{200B}",
+            "\u{200B}\u{FEFF}\u{2060}",
+            " \u{200C} ",
+            "\u{3000}",
+        ] {
+            assert_eq!(line(blank).as_deref(), Some("请填写名称"), "{blank:?}");
+        }
+        let mut errors = FieldErrors::new();
+        optional_line(&mut errors, "address", "地址", "\u{200B}\u{200B}", 50);
+        assert_eq!(
+            errors.get("address"),
+            Some("地址不能只由空白或不可见字符组成")
+        );
+        let mut errors = FieldErrors::new();
+        assert_eq!(optional_line(&mut errors, "address", "地址", "  ", 50), "");
+        assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn text_that_may_span_lines_keeps_its_breaks_but_not_overrides() {
+        let mut errors = FieldErrors::new();
+        required_text(
+            &mut errors,
+            "summary",
+            "简介",
+            "第一段\r\n第二段\t缩进",
+            100,
+        );
+        assert!(errors.is_empty(), "{errors}");
+        required_text(&mut errors, "summary", "简介", "第一段\u{202E}反向", 100);
+        assert_eq!(errors.get("summary"), Some("简介不能包含文字方向控制字符"));
+        let mut errors = FieldErrors::new();
+        required_text(&mut errors, "summary", "简介", "\u{200B}\n\u{200B}", 100);
+        assert_eq!(errors.get("summary"), Some("请填写简介"));
     }
 }

@@ -14,6 +14,7 @@ pub mod matches;
 mod query;
 pub mod records;
 pub mod search_feed;
+pub mod secrets;
 pub mod sessions;
 pub mod users;
 

@@ -673,3 +673,48 @@ async fn counts_of_uncounted_combinations_stop_at_the_limit() {
         assert!(page.has_next);
     }
 }
+
+#[tokio::test]
+async fn racing_processes_agree_on_one_server_secret() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let mut tasks = Vec::new();
+        for index in 0..8 {
+            let store = database.store.clone();
+            tasks.push(tokio::spawn(async move {
+                zijin_store::secrets::get_or_create(
+                    &store,
+                    "flash",
+                    &format!("candidate-{index}"),
+                    test_start_time(),
+                )
+                .await
+                .unwrap()
+            }));
+        }
+        let mut secrets = Vec::new();
+        for task in tasks {
+            secrets.push(task.await.unwrap());
+        }
+        assert!(
+            secrets.iter().all(|secret| secret == &secrets[0]),
+            "{backend:?}: {secrets:?}"
+        );
+        assert!(secrets[0].starts_with("candidate-"));
+        let again = zijin_store::secrets::get_or_create(
+            &database.store,
+            "flash",
+            "a later candidate",
+            test_start_time(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(again, secrets[0], "{backend:?}: never rewritten");
+        assert_eq!(
+            zijin_store::secrets::find(database.store.pool(), "other")
+                .await
+                .unwrap(),
+            None
+        );
+    }
+}

@@ -29,6 +29,9 @@ pub enum ErrorKind {
     InvalidForm,
     PayloadTooLarge,
     Internal,
+    InvalidQuery,
+    MethodNotAllowed,
+    BadRequest,
 }
 
 impl ErrorKind {
@@ -78,6 +81,13 @@ impl ErrorKind {
                 "internal_error",
                 "系统内部错误",
             ),
+            Self::InvalidQuery => (StatusCode::BAD_REQUEST, "invalid_query", "查询条件无效"),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "不支持的请求方式",
+            ),
+            Self::BadRequest => (StatusCode::BAD_REQUEST, "bad_request", "请求无效"),
         }
     }
 }

@@ -3,7 +3,11 @@
 //! errors become HTTP responses (`error.rs`).
 
 pub mod api;
+mod download;
 mod error;
+pub mod extract;
+mod flash;
+mod headers;
 mod pages;
 mod routes;
 mod session;
@@ -19,6 +23,7 @@ use zijin_app::App;
 use zijin_app::demo::DemoAccount;
 
 pub use error::{ErrorKind, PageError};
+pub use flash::FLASH_COOKIE;
 pub use routes::RouteEntry;
 pub use session::{ANON_CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, client_ip};
 
@@ -48,6 +53,15 @@ pub fn router(app: App, config: WebConfig) -> Router {
     };
     let (site, _) = site().into_parts();
     site.fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(extract::chinese_rejections))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            flash::carry,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::cache_and_transport,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,

@@ -26,6 +26,8 @@ pub struct Visitor {
     pub session_token: Option<String>,
     /// The path asked for, to highlight the navigation.
     pub path: String,
+    /// The message for the alert box that the platform sealed before a redirect.
+    pub flash: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Visitor {
@@ -34,6 +36,10 @@ impl FromRequestParts<AppState> for Visitor {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
         let jar = CookieJar::from_headers(&parts.headers);
         let path = parts.uri.path().to_string();
+        let flash = parts
+            .extensions
+            .get::<crate::flash::Incoming>()
+            .and_then(|incoming| incoming.0.clone());
         if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string())
             && let Some(session) = auth::session(&state.app, &token).await?
         {
@@ -42,6 +48,7 @@ impl FromRequestParts<AppState> for Visitor {
                 csrf: session.csrf_token,
                 session_token: Some(token),
                 path,
+                flash,
             });
         }
         let csrf = jar
@@ -54,6 +61,7 @@ impl FromRequestParts<AppState> for Visitor {
             csrf,
             session_token: None,
             path,
+            flash,
         })
     }
 }
@@ -93,10 +101,12 @@ pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
         .build()
 }
 
-pub fn expired_session_cookie() -> Cookie<'static> {
+/// The cookie that ends a session; it keeps the `Secure` flag its session cookie had.
+pub fn expired_session_cookie(secure: bool) -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, ""))
         .path("/")
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Lax)
         .max_age(time_duration(0))
         .build()

@@ -10,6 +10,10 @@ use zijin_testkit::{BACKENDS, TestServer, spawn_app};
 
 #[path = "integration/access_matrix.rs"]
 mod access_matrix;
+#[path = "integration/hardening.rs"]
+mod hardening;
+#[path = "integration/refusals.rs"]
+mod refusals;
 
 const VALID_CODE: &str = "91350100M000100Y43";
 
@@ -26,6 +30,20 @@ fn client() -> Client {
         .redirect(Policy::none())
         .build()
         .unwrap()
+}
+
+/// A redirect that carries its input error in the sealed flash cookie, not in the address.
+fn assert_error_flashed(response: &reqwest::Response) {
+    let location = response.headers()["location"].to_str().unwrap();
+    assert!(!location.contains("error="), "{location}");
+    assert!(
+        response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .any(|value| value.to_str().unwrap().starts_with("zijin_flash=")),
+        "a flash message is set"
+    );
 }
 
 /// The value of the first hidden `_csrf` field of a page.
@@ -1012,12 +1030,7 @@ async fn the_two_lists_flow_through_pages() {
             .send()
             .await
             .unwrap();
-        assert!(
-            no_comment.headers()["location"]
-                .to_str()
-                .unwrap()
-                .contains("error=")
-        );
+        assert_error_flashed(&no_comment);
         reviewer
             .post(server.url(&format!("{record}/return")))
             .form(&[
@@ -1103,12 +1116,7 @@ async fn the_two_lists_flow_through_pages() {
             .send()
             .await
             .unwrap();
-        assert!(
-            duplicate.headers()["location"]
-                .to_str()
-                .unwrap()
-                .contains("error=")
-        );
+        assert_error_flashed(&duplicate);
         // An issue not yet published is not anyone else's to download.
         let early = client()
             .get(server.url("/lists/1/export.pdf"))
@@ -1518,12 +1526,7 @@ async fn admins_keep_the_technical_field_list() {
             .send()
             .await
             .unwrap();
-        assert!(
-            clash.headers()["location"]
-                .to_str()
-                .unwrap()
-                .contains("error=")
-        );
+        assert_error_flashed(&clash);
         let fields = zijin_app::records::technical_fields(&server.context.app)
             .await
             .unwrap();
@@ -1613,13 +1616,8 @@ async fn attachments_are_checked_by_content_and_stay_private_with_their_draft() 
         let refused = upload(b"MZ\x90\x00 an executable".to_vec(), "report.pdf")
             .await
             .unwrap();
-        assert!(
-            refused.headers()["location"]
-                .to_str()
-                .unwrap()
-                .contains("error="),
-            "{backend:?}: renamed files are refused"
-        );
+        // Renamed files are refused, with a message.
+        assert_error_flashed(&refused);
         let accepted = upload(b"%PDF-1.7\n% a tiny pdf\n".to_vec(), "成果说明.exe")
             .await
             .unwrap();

@@ -68,7 +68,7 @@ pub async fn logout(
         app_auth::logout(&state.app, token, &caller.actor).await?;
     }
     Ok((
-        jar.add(expired_session_cookie()),
+        jar.add(expired_session_cookie(state.config.secure_cookies)),
         axum::http::StatusCode::NO_CONTENT,
     )
         .into_response())

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -10,6 +10,7 @@ use zijin_domain::{Coded, District, InstitutionInput, InstitutionTag, Institutio
 use super::{ApiJson, Caller, path_id};
 use crate::AppState;
 use crate::error::{ApiError, ErrorKind, Failure, Problem};
+use crate::extract::{Path, Query};
 use crate::routes::{Routes, get, put};
 use crate::views::{InstitutionView, page_number};
 

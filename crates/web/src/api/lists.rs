@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -11,6 +11,7 @@ use zijin_domain::{AchievementInput, CloseReason, DemandInput, RecordKind, Trans
 use super::{ApiJson, Caller, path_id};
 use crate::AppState;
 use crate::error::{ApiError, ErrorKind, Failure, Problem};
+use crate::extract::{Path, Query};
 use crate::routes::{Routes, get, post};
 use crate::views::{RecordView, page_at};
 

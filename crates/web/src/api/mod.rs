@@ -131,18 +131,16 @@ fn json_failure(rejection: &JsonRejection) -> Failure {
             ErrorKind::UnsupportedMediaType,
             "请求体须为 JSON，并带有 Content-Type: application/json",
         ),
-        JsonRejection::JsonSyntaxError(error) => Failure::new(
+        JsonRejection::JsonSyntaxError(_) => Failure::new(
             ErrorKind::InvalidJson,
-            format!("JSON 语法错误：{}", error.body_text()),
+            "请求体不是有效的 JSON，请检查括号、引号和逗号",
         ),
-        JsonRejection::JsonDataError(error) => Failure::new(
-            ErrorKind::InvalidJson,
-            format!("JSON 字段缺失或类型不符：{}", error.body_text()),
-        ),
-        JsonRejection::BytesRejection(_) => {
-            Failure::new(ErrorKind::PayloadTooLarge, "请求体无法读取或超过大小限制")
+        JsonRejection::JsonDataError(error) => {
+            // serde's own words are English; only the field it names is passed on.
+            crate::extract::json_data_failure(&error.body_text())
         }
-        other => Failure::new(ErrorKind::InvalidJson, other.body_text()),
+        JsonRejection::BytesRejection(bytes) => crate::extract::body_failure(bytes.status()),
+        _ => Failure::new(ErrorKind::InvalidJson, "请求体不是有效的 JSON"),
     }
 }
 

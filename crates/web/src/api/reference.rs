@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::audit;
@@ -8,6 +8,7 @@ use zijin_domain::{District, InstitutionTag, InstitutionType, ResponsibleUnit, R
 use super::Caller;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
+use crate::extract::Query;
 use crate::routes::{Routes, get};
 use crate::views::{CodeLabel, options, page_number};
 

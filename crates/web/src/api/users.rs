@@ -1,6 +1,5 @@
 use axum::Json;
-use axum::extract::Path;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -10,6 +9,7 @@ use zijin_app::users::{self as use_cases, NewUserInput};
 use super::{ApiJson, Caller};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
+use crate::extract::{Path, Query};
 use crate::routes::{Routes, get, post};
 use crate::views::{UserView, page_number};
 

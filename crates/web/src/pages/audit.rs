@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
@@ -13,6 +13,7 @@ use zijin_app::auth::display_time;
 use super::html;
 use crate::AppState;
 use crate::error::PageError;
+use crate::extract::Query;
 use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::{page_context, page_number, query_prefix, ser};

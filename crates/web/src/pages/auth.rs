@@ -1,7 +1,7 @@
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::{CookieJar, Form};
+use axum_extra::extract::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 use zijin_app::{AppError, auth};
@@ -9,6 +9,7 @@ use zijin_app::{AppError, auth};
 use super::html;
 use crate::AppState;
 use crate::error::PageError;
+use crate::extract::{Form, Query};
 use crate::routes::{Routes, get, post};
 use crate::session::{ClientIp, Visitor, expired_session_cookie, session_cookie};
 use crate::views::page_context;
@@ -143,7 +144,11 @@ async fn logout(
     if let Some(token) = &visitor.session_token {
         auth::logout(&state.app, token, &visitor.actor).await?;
     }
-    Ok((jar.add(expired_session_cookie()), Redirect::to("/")).into_response())
+    Ok((
+        jar.add(expired_session_cookie(state.config.secure_cookies)),
+        Redirect::to("/"),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]

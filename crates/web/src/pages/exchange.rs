@@ -1,6 +1,6 @@
 //! Spreadsheet downloads and uploads: import templates, bulk import, list issue export.
 
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
@@ -12,6 +12,7 @@ use zijin_domain::{Coded, RecordKind};
 use super::html;
 use crate::AppState;
 use crate::error::PageError;
+use crate::extract::Path;
 use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::page_context;
@@ -33,18 +34,17 @@ pub fn router() -> Routes {
 
 /// A download; the type follows the file name's extension (.pdf or .xlsx).
 fn attachment(filename: &str, bytes: Vec<u8>) -> Response {
-    let encoded = crate::views::percent_encode(filename);
-    let (content_type, extension) = if filename.ends_with(".pdf") {
-        ("application/pdf", "pdf")
+    let content_type = if filename.ends_with(".pdf") {
+        "application/pdf"
     } else {
-        (XLSX, "xlsx")
+        XLSX
     };
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"zijin.{extension}\"; filename*=UTF-8''{encoded}"),
+                crate::download::content_disposition(filename),
             ),
         ],
         bytes,

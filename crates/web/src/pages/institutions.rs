@@ -1,7 +1,6 @@
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::Form;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use zijin_app::access::{self, Area};
@@ -14,6 +13,7 @@ use zijin_domain::{
 use super::{error_context, html};
 use crate::AppState;
 use crate::error::PageError;
+use crate::extract::{Form, Path, Query};
 use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::{InstitutionView, options, page_context, page_number, query_prefix, ser};

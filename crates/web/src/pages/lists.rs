@@ -1,9 +1,8 @@
 //! The two lists (两项清单) in public, and their publication by admins.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::Form;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -16,6 +15,7 @@ use zijin_domain::{
 use super::{back_with_error, html};
 use crate::AppState;
 use crate::error::PageError;
+use crate::extract::{Form, Path, Query};
 use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::{options, page_at, page_context, query_prefix, ser};
@@ -38,7 +38,6 @@ fn parse_id(raw: &str) -> Result<i64, PageError> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct IndexQuery {
-    error: Option<String>,
     saved: Option<String>,
 }
 
@@ -64,7 +63,7 @@ async fn index(
         context! {
             issues => items,
             preview => preview.map(|p| context! { achievements => p.achievements, demands => p.demands, newly_approved => p.newly_approved }),
-            error => query.error, saved => query.saved.is_some(),
+            error => visitor.flash.clone(), saved => query.saved.is_some(),
             ..base
         },
     ))
@@ -377,7 +376,6 @@ pub fn fields_router() -> Routes {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct FieldsQuery {
-    error: Option<String>,
     saved: Option<String>,
 }
 
@@ -394,7 +392,7 @@ async fn fields_page(
         "fields.html",
         context! {
             fields => ser(fields.iter().map(|f| context! { code => f.code.clone(), label => f.label.clone() }).collect::<Vec<_>>()),
-            error => query.error, saved => query.saved.is_some(), ..base
+            error => visitor.flash.clone(), saved => query.saved.is_some(), ..base
         },
     ))
 }

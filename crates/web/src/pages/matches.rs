@@ -1,7 +1,7 @@
 //! 对接: an institution's recommendations with their reasons and stage, the steps a side may
 //! take (有意向, 进入洽谈, 签约, 终止), its notifications; and the bureau's funnel.
 
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -12,6 +12,7 @@ use zijin_domain::{Coded, District, MatchStage, MatchStep};
 
 use crate::AppState;
 use crate::error::PageError;
+use crate::extract::{Form, Path};
 use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::page_context;

@@ -77,8 +77,8 @@ fn error_context(
     )
 }
 
-/// Sends the visitor back to `path` with the input errors shown there (`?error=`); other errors
-/// become error pages.
+/// Sends the visitor back to `path` with the input errors shown in its alert box (a sealed
+/// flash cookie, never the query string); other errors become error pages.
 fn back_with_error(
     path: &str,
     error: zijin_app::AppError,
@@ -86,8 +86,7 @@ fn back_with_error(
     match error {
         zijin_app::AppError::Validation(fields) | zijin_app::AppError::Duplicate(fields) => {
             let message: Vec<String> = fields.iter().map(|e| e.message.clone()).collect();
-            let query = crate::views::percent_encode(&message.join("；"));
-            Ok(axum::response::Redirect::to(&format!("{path}?error={query}")).into_response())
+            Ok(crate::flash::redirect_with_error(path, &message.join("；")))
         }
         other => Err(other.into()),
     }

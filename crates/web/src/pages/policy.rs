@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
@@ -13,6 +13,7 @@ use zijin_app::policy::{self, FactType, Measure};
 
 use crate::AppState;
 use crate::error::PageError;
+use crate::extract::{Path, Query};
 use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::{page_context, ser};

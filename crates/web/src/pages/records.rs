@@ -1,10 +1,9 @@
 //! Achievements and demands: owners draft, edit and submit them; reviewers approve or return
 //! them; everyone reads what is published.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::Form;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use zijin_app::access::{self, Area};
@@ -17,9 +16,10 @@ use zijin_domain::{
 use super::{back_with_error, error_context, html};
 use crate::AppState;
 use crate::error::PageError;
+use crate::extract::{Form, Path, Query};
 use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
-use crate::views::{RecordView, options, page_context, page_number, percent_encode, ser};
+use crate::views::{RecordView, options, page_context, page_number, ser};
 
 pub fn router() -> Routes {
     Routes::new()
@@ -48,14 +48,13 @@ async fn upload(
     let id = parse_id(&id)?;
     let back = format!("/records/{}/{id}", kind.code());
     let too_large = || {
-        Redirect::to(&format!(
-            "{back}?error={}",
-            percent_encode(&format!(
+        crate::flash::redirect_with_error(
+            &back,
+            &format!(
                 "附件不能超过 {} MB",
                 records::MAX_ATTACHMENT_BYTES / 1_048_576
-            ))
-        ))
-        .into_response()
+            ),
+        )
     };
     let Ok(mut multipart) = multipart else {
         return Ok(too_large());
@@ -94,10 +93,7 @@ async fn download(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     let (attachment, bytes) = records::attachment(&state.app, &visitor.actor, id).await?;
-    let disposition = format!(
-        "attachment; filename=\"attachment\"; filename*=UTF-8''{}",
-        percent_encode(&attachment.filename)
-    );
+    let disposition = crate::download::content_disposition(&attachment.filename);
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, attachment.content_type),
@@ -523,7 +519,6 @@ async fn update(
 #[serde(default)]
 struct DetailQuery {
     saved: Option<String>,
-    error: Option<String>,
 }
 
 async fn detail(
@@ -554,7 +549,7 @@ async fn detail(
     Ok(html(
         StatusCode::OK,
         "record_detail.html",
-        context! { r => ser(&view), actions, attachments, saved => query.saved.is_some(), error => query.error, kinds => plural(kind), ..base },
+        context! { r => ser(&view), actions, attachments, saved => query.saved.is_some(), error => visitor.flash.clone(), kinds => plural(kind), ..base },
     ))
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
@@ -14,6 +14,7 @@ use zijin_domain::{Coded, District, InstitutionType, Stage, TransferMode};
 
 use crate::AppState;
 use crate::error::PageError;
+use crate::extract::Query;
 use crate::routes::{Routes, get};
 use crate::session::Visitor;
 use crate::views::{page_context, percent_encode};

@@ -26,6 +26,7 @@ pub enum ErrorKind {
     UnsupportedMediaType,
     InvalidForm,
     PayloadTooLarge,
+    Busy,
     Internal,
 }
 
@@ -60,6 +61,11 @@ impl ErrorKind {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 "提交的内容过大",
+            ),
+            Self::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "系统繁忙，请稍后重试",
             ),
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -105,6 +111,12 @@ impl From<AppError> for Failure {
             AppError::NotFound(_) => (ErrorKind::NotFound, FieldErrors::new()),
             AppError::LoginFailed => (ErrorKind::LoginFailed, FieldErrors::new()),
             AppError::AccountLocked { .. } => (ErrorKind::AccountLocked, FieldErrors::new()),
+            AppError::Busy => {
+                return Self::new(
+                    ErrorKind::Busy,
+                    "数据库正忙（可能正在批量导入数据），本次操作未执行，请稍后重试。",
+                );
+            }
             AppError::Store(_) | AppError::Internal(_) => {
                 tracing::error!(error = %error, "request failed");
                 return Self::new(
@@ -151,12 +163,27 @@ impl IntoResponse for PageError {
 pub fn error_page(kind: ErrorKind, detail: &str) -> Response {
     let (status, _, title) = kind.spec();
     let html = templates::render_error(status.as_u16(), title, detail);
-    (
+    let mut response = (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         html,
     )
-        .into_response()
+        .into_response();
+    retry_later(kind, &mut response);
+    response
+}
+
+/// Seconds a client should wait before trying a busy request again.
+const BUSY_RETRY_AFTER_SECONDS: &str = "5";
+
+/// A busy answer tells when to try again (RFC 9110 Retry-After).
+fn retry_later(kind: ErrorKind, response: &mut Response) {
+    if kind == ErrorKind::Busy {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(BUSY_RETRY_AFTER_SECONDS),
+        );
+    }
 }
 
 /// An error in the API, as RFC 9457 `application/problem+json`.
@@ -195,7 +222,8 @@ pub struct ProblemField {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, title) = self.0.kind.spec();
+        let kind = self.0.kind;
+        let (status, code, title) = kind.spec();
         let problem = Problem {
             type_: format!("/api/v1/problems/{code}"),
             title: title.to_string(),
@@ -217,6 +245,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        retry_later(kind, &mut response);
         response
     }
 }

@@ -8,6 +8,9 @@ use zijin_app::Backend;
 use zijin_app::users;
 use zijin_testkit::{BACKENDS, TestServer, spawn_app};
 
+#[path = "integration/busy.rs"]
+mod busy;
+
 const VALID_CODE: &str = "91350100M000100Y43";
 
 /// A second valid credit code.

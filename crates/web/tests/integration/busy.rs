@@ -120,7 +120,11 @@ async fn a_write_that_cannot_get_the_lock_is_answered_busy_in_chinese() {
             .send()
             .await
             .unwrap();
-        assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE, "{backend:?}");
+        assert_eq!(
+            page.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{backend:?}"
+        );
         assert!(page.headers().contains_key(RETRY_AFTER));
         let html = page.text().await.unwrap();
         assert!(html.contains("系统繁忙，请稍后重试"), "{backend:?}: {html}");

@@ -55,7 +55,12 @@ fn achievements_csv(path: &std::path::Path, prefix: &str, rows: usize) {
 
 fn start_import(database: &TestDatabase, data: &std::path::Path, file: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_zijin"))
-        .args(["import", "achievements", file.to_str().unwrap(), "--publish"])
+        .args([
+            "import",
+            "achievements",
+            file.to_str().unwrap(),
+            "--publish",
+        ])
         .arg("--database-url")
         .arg(&database.url)
         .arg("--data-dir")
@@ -172,7 +177,7 @@ fn audit_chain_holds(database: &TestDatabase, data: &std::path::Path) {
 
 #[tokio::test]
 async fn an_import_killed_while_it_writes_leaves_nothing_and_runs_again_once() {
-    const ROWS: usize = 20_000;
+    const ROWS: usize = 10_000;
     for backend in BACKENDS {
         let database = TestDatabase::new(backend).await;
         let data = tempfile::tempdir().unwrap();
@@ -183,11 +188,14 @@ async fn an_import_killed_while_it_writes_leaves_nothing_and_runs_again_once() {
         // While the rows are written, and as the issue is opened and published.
         for (marker, delay) in [
             (WRITING, Duration::from_millis(300)),
-            (PUBLISHING, Duration::from_millis(20)),
+            (PUBLISHING, Duration::from_millis(1000)),
         ] {
             let child = start_import(&database, data.path(), &file);
             let was_running = kill_after(child, marker, delay);
-            assert!(was_running, "{backend:?}: killed after {marker} while running");
+            assert!(
+                was_running,
+                "{backend:?}: killed after {marker} while running"
+            );
             let state = landed(&database, "断电").await;
             assert!(
                 state == nothing() || state == everything(ROWS as i64),
@@ -204,9 +212,18 @@ async fn an_import_killed_while_it_writes_leaves_nothing_and_runs_again_once() {
             let again = zijin_in(
                 &database,
                 data.path(),
-                &["import", "achievements", file.to_str().unwrap(), "--publish"],
+                &[
+                    "import",
+                    "achievements",
+                    file.to_str().unwrap(),
+                    "--publish",
+                ],
             );
-            assert!(again.status.success(), "{backend:?}: {}", text(&again.stderr));
+            assert!(
+                again.status.success(),
+                "{backend:?}: {}",
+                text(&again.stderr)
+            );
             assert!(
                 text(&again.stdout).contains("年第1期"),
                 "{backend:?}: {}",
@@ -261,12 +278,11 @@ async fn two_imports_published_at_once_each_get_an_issue() {
         );
         // The second issue lists both imports; the first the one that came first; every
         // record is published.
-        let entries: Vec<(i64,)> = sqlx::query_as(
-            "SELECT COUNT(*) FROM list_entries GROUP BY issue_id ORDER BY issue_id",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap();
+        let entries: Vec<(i64,)> =
+            sqlx::query_as("SELECT COUNT(*) FROM list_entries GROUP BY issue_id ORDER BY issue_id")
+                .fetch_all(pool)
+                .await
+                .unwrap();
         let rows = ROWS as i64;
         assert_eq!(entries, vec![(rows,), (2 * rows,)], "{backend:?}");
         for prefix in ["甲批", "乙批"] {

@@ -339,7 +339,8 @@ enum Parsed {
 /// Validates every row, then writes all of them in one transaction — or nothing.
 /// Admins (and the command line) import for any registered institution; an institution's user
 /// only rows of their own institution. With `publish`, the records are approved and published
-/// at once in a new list issue.
+/// at once in a new list issue — in the same transaction as the records, so a killed import
+/// leaves neither records nor issue behind.
 pub async fn import(
     app: &App,
     actor: &Actor,

@@ -30,10 +30,25 @@ pub enum AppError {
     /// The process is already checking as many passwords as it may.
     #[error("当前登录请求过多，请稍后再试")]
     TooManyRequests,
+    /// Another writer held the database too long (a bulk import, say); nothing was written.
+    #[error("系统繁忙，请稍后重试")]
+    Busy,
     #[error("存储错误：{0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("内部错误：{0}")]
     Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Busy(reason) => {
+                tracing::warn!(%reason, "database busy; the request is refused with 503");
+                AppError::Busy
+            }
+            other => AppError::Store(other),
+        }
+    }
 }
 
 impl From<FieldErrors> for AppError {

@@ -10,8 +10,9 @@ use zijin_domain::{
     AchievementDetails, AchievementInput, Coded, CreditCode, DemandDetails, DemandInput,
     FieldErrors, InstitutionType, ListIssue, RecordKind, RecordStatus,
 };
-use zijin_store::{StoreError, audit, institutions, records};
+use zijin_store::{audit, institutions, records};
 
+use crate::unit::UnitOfWork;
 use crate::{Actor, App, AppError, AppResult};
 
 /// The largest file accepted.
@@ -338,7 +339,8 @@ enum Parsed {
 /// Validates every row, then writes all of them in one transaction — or nothing.
 /// Admins (and the command line) import for any registered institution; an institution's user
 /// only rows of their own institution. With `publish`, the records are approved and published
-/// at once in a new list issue.
+/// at once in a new list issue — in the same transaction as the records, so a killed import
+/// leaves neither records nor issue behind.
 pub async fn import(
     app: &App,
     actor: &Actor,
@@ -474,18 +476,26 @@ pub async fn import(
     } else {
         RecordStatus::Submitted
     };
-    let now = app.now();
-    let mut tx = app.store.begin_write().await?;
+    // One unit of work for everything: the records, and with `publish` the new issue and its
+    // publication. A process killed at any moment leaves all of it or none of it, so running
+    // the import again never lists the same rows twice.
+    tracing::info!(
+        rows = parsed.len(),
+        publish,
+        "导入校验通过，正在写入（全部写入或全部不写入）"
+    );
+    let mut work = UnitOfWork::begin(app).await?;
+    let now = work.now();
     let mut changes = Vec::with_capacity(parsed.len());
     for (index, record) in parsed.iter().enumerate() {
         let (id, entity, title) = match record {
             Parsed::Achievement(owner, details) => (
-                records::insert_achievement(&mut tx, *owner, status, details, now).await?,
+                records::insert_achievement(work.tx(), *owner, status, details, now).await?,
                 "achievement",
                 &details.title,
             ),
             Parsed::Demand(owner, details) => (
-                records::insert_demand(&mut tx, *owner, status, details, now).await?,
+                records::insert_demand(work.tx(), *owner, status, details, now).await?,
                 "demand",
                 &details.title,
             ),
@@ -505,29 +515,26 @@ pub async fn import(
             progress(index, parsed.len());
         }
     }
-    audit::append_many(&mut tx, now, changes).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    progress(parsed.len(), parsed.len());
-    let issue = if publish {
-        let year = app.now().format("%Y").to_string();
-        let issues = crate::lists::issues(app, actor).await?;
-        let prefix = format!("{year}年第");
-        let last = issues
-            .iter()
-            .filter_map(|i| {
-                i.title
-                    .strip_prefix(&prefix)?
-                    .strip_suffix('期')?
-                    .parse::<u32>()
-                    .ok()
-            })
-            .max()
-            .unwrap_or(0);
-        let title = format!("{year}年第{}期", last + 1);
-        let issue = crate::lists::open_issue(app, actor, &title).await?;
-        Some(crate::lists::publish(app, actor, issue.id).await?)
+    work.audit_all(changes);
+    let published = if publish {
+        tracing::info!("记录已写入，正在开设并发布新一期清单");
+        // The title is chosen inside the unit, with the issues locked: two imports running
+        // at once get consecutive numbers instead of one failing after the other's rows.
+        let title = crate::lists::next_issue_title_in(&mut work).await?;
+        let issue_id = crate::lists::open_issue_in(&mut work, actor, &title).await?;
+        let published = crate::lists::publish_in(&mut work, actor, issue_id).await?;
+        Some((issue_id, published))
     } else {
         None
+    };
+    work.commit().await?;
+    progress(parsed.len(), parsed.len());
+    let issue = match published {
+        Some((issue_id, published)) => {
+            crate::lists::recommend_for_published(app, published);
+            Some(crate::lists::issue(app, issue_id).await?)
+        }
+        None => None,
     };
     Ok(Outcome::Imported {
         count: parsed.len(),

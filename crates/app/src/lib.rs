@@ -18,13 +18,14 @@ pub mod matchmaking;
 pub mod policy;
 pub mod records;
 pub mod search;
+mod unit;
 pub mod users;
 
 use std::sync::Arc;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, AppResult};
-pub use zijin_store::{Backend, Paged, Store};
+pub use zijin_store::{Backend, Paged, Store, StoreOptions};
 
 use zijin_domain::{Role, User};
 

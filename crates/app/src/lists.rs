@@ -14,6 +14,7 @@ use zijin_store::{StoreError, audit, institutions, records};
 
 use crate::access::{self, Area};
 use crate::records::{achievement_snapshot, demand_snapshot};
+use crate::unit::UnitOfWork;
 use crate::{Actor, App, AppError, AppResult};
 
 pub use zijin_store::lists::{
@@ -31,6 +32,18 @@ pub struct Preview {
 }
 
 pub async fn open_issue(app: &App, actor: &Actor, title: &str) -> AppResult<ListIssue> {
+    let mut work = UnitOfWork::begin(app).await?;
+    let id = open_issue_in(&mut work, actor, title).await?;
+    work.commit().await?;
+    issue(app, id).await
+}
+
+/// Opens an issue inside the caller's unit of work; returns its id.
+pub(crate) async fn open_issue_in(
+    work: &mut UnitOfWork,
+    actor: &Actor,
+    title: &str,
+) -> AppResult<i64> {
     access::require(actor, Area::ListIssues)?;
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 50 {
@@ -42,9 +55,9 @@ pub async fn open_issue(app: &App, actor: &Actor, title: &str) -> AppResult<List
     if let Some(problem) = zijin_domain::validation::line_problem(title) {
         return Err(AppError::field("title", format!("期次名称{problem}")));
     }
-    let now = app.now();
-    let mut tx = app.store.begin_write().await?;
-    let id = lists::open_issue(&mut tx, title, now)
+    let now = work.now();
+    lists::lock_issues(work.tx()).await?;
+    let id = lists::open_issue(work.tx(), title, now)
         .await
         .map_err(|error| match error {
             StoreError::Duplicate { constraint } if constraint == UNIQUE_ISSUE_TITLE => {
@@ -52,21 +65,36 @@ pub async fn open_issue(app: &App, actor: &Actor, title: &str) -> AppResult<List
             }
             other => other.into(),
         })?;
-    audit::append(
-        &mut tx,
-        now,
-        audit::Change {
-            actor: actor.audit_name(),
-            action: "list-issue.open",
-            entity: "list-issue",
-            entity_id: id.to_string(),
-            before: None,
-            after: Some(json!({"title": title})),
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    issue(app, id).await
+    work.audit(audit::Change {
+        actor: actor.audit_name(),
+        action: "list-issue.open",
+        entity: "list-issue",
+        entity_id: id.to_string(),
+        before: None,
+        after: Some(json!({"title": title})),
+    });
+    Ok(id)
+}
+
+/// The next title of this year's numbering (“2026年第4期” after “2026年第3期”), read inside
+/// the caller's unit of work with the issues locked, so two units never choose the same one.
+pub(crate) async fn next_issue_title_in(work: &mut UnitOfWork) -> AppResult<String> {
+    lists::lock_issues(work.tx()).await?;
+    let year = work.now().format("%Y").to_string();
+    let prefix = format!("{year}年第");
+    let last = lists::issues(&mut **work.tx())
+        .await?
+        .iter()
+        .filter_map(|i| {
+            i.title
+                .strip_prefix(&prefix)?
+                .strip_suffix('期')?
+                .parse::<u32>()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0);
+    Ok(format!("{year}年第{}期", last + 1))
 }
 
 pub async fn issue(app: &App, id: i64) -> AppResult<ListIssue> {
@@ -196,10 +224,32 @@ fn demand_entry(d: &Demand, institutions: &HashMap<i64, Institution>) -> Entry {
 /// Publishes an open issue: freezes every approved or published record into it, and moves
 /// the approved ones to published. One transaction; all or nothing.
 pub async fn publish(app: &App, actor: &Actor, issue_id: i64) -> AppResult<ListIssue> {
+    let mut work = UnitOfWork::begin(app).await?;
+    let published = publish_in(&mut work, actor, issue_id).await?;
+    work.commit().await?;
+    recommend_for_published(app, published);
+    self::issue(app, issue_id).await
+}
+
+/// What a publication did, for the work that follows its commit.
+pub(crate) struct Published {
+    /// The demands listed in the issue, to recommend achievements for.
+    demand_ids: Vec<i64>,
+}
+
+/// Publishes an open issue inside the caller's unit of work (see [`publish`]).
+pub(crate) async fn publish_in(
+    work: &mut UnitOfWork,
+    actor: &Actor,
+    issue_id: i64,
+) -> AppResult<Published> {
     access::require(actor, Area::ListIssues)?;
-    let now = app.now();
-    let mut tx = app.store.begin_write().await?;
-    let issue = lists::get_issue(&mut *tx, issue_id)
+    let now = work.now();
+    // Locked before the issue is read, so two publications of one issue cannot both find it
+    // open.
+    lists::lock_issues(work.tx()).await?;
+    let tx = work.tx();
+    let issue = lists::get_issue(&mut **tx, issue_id)
         .await?
         .ok_or(AppError::NotFound("清单期次"))?;
     if issue.published {
@@ -208,19 +258,19 @@ pub async fn publish(app: &App, actor: &Actor, issue_id: i64) -> AppResult<ListI
             format!("“{}”已经发布，内容已冻结，不能再次发布", issue.title),
         ));
     }
-    let institutions: HashMap<i64, Institution> = institutions::all(&mut *tx)
+    let institutions: HashMap<i64, Institution> = institutions::all(&mut **tx)
         .await?
         .into_iter()
         .map(|i| (i.id, i))
         .collect();
-    let achievements = records::listed_achievements(&mut *tx).await?;
-    let demands = records::listed_demands(&mut *tx).await?;
+    let achievements = records::listed_achievements(&mut **tx).await?;
+    let demands = records::listed_demands(&mut **tx).await?;
     let mut entries: Vec<Entry> = achievements
         .iter()
         .map(|a| achievement_entry(a, &institutions))
         .collect();
     entries.extend(demands.iter().map(|d| demand_entry(d, &institutions)));
-    lists::insert_entries(&mut tx, issue_id, &entries).await?;
+    lists::insert_entries(tx, issue_id, &entries).await?;
 
     let mut changes = Vec::new();
     let published = |kind: RecordKind, id: i64| audit::Change {
@@ -246,9 +296,9 @@ pub async fn publish(app: &App, actor: &Actor, issue_id: i64) -> AppResult<ListI
             .filter(|d| d.status == RecordStatus::Approved)
             .map(|d| published(RecordKind::Demand, d.id)),
     );
-    records::publish_all_approved(&mut tx, RecordKind::Achievement, now).await?;
-    records::publish_all_approved(&mut tx, RecordKind::Demand, now).await?;
-    lists::mark_published(&mut tx, issue_id, now).await?;
+    records::publish_all_approved(tx, RecordKind::Achievement, now).await?;
+    records::publish_all_approved(tx, RecordKind::Demand, now).await?;
+    lists::mark_published(tx, issue_id, now).await?;
     changes.push(audit::Change {
         actor: actor.audit_name(),
         action: "list-issue.publish",
@@ -257,36 +307,40 @@ pub async fn publish(app: &App, actor: &Actor, issue_id: i64) -> AppResult<ListI
         before: Some(json!({"title": issue.title, "published": false})),
         after: Some(json!({"title": issue.title, "published": true, "achievements": achievements.len(), "demands": demands.len()})),
     });
-    audit::append_many(&mut tx, now, changes).await?;
+    work.audit_all(changes);
     // The head after the publication's own entries: printed and kept with the issue, so a copy
     // made outside proves later that nothing up to the publication was rewritten or cut off.
-    audit::record_anchor(&mut tx, now, "list-issue", Some(issue_id)).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    // Publication recommends achievements for every listed demand, in the background: a large
-    // issue takes a while, and the publication itself is done.
-    if app.search().is_some() {
-        let app = app.clone();
-        let demand_ids: Vec<i64> = demands.iter().map(|d| d.id).collect();
-        tokio::spawn(async move {
-            let mut made = 0;
-            for (done, id) in demand_ids.iter().enumerate() {
-                match crate::matchmaking::recommend_for_record(&app, RecordKind::Demand, *id).await
-                {
-                    Ok(n) => made += n,
-                    Err(error) => tracing::warn!(%error, demand = id, "生成对接推荐失败"),
-                }
-                if (done + 1) % 1000 == 0 {
-                    tracing::info!(done = done + 1, total = demand_ids.len(), "对接推荐生成中");
-                }
-            }
-            tracing::info!(
-                made,
-                demands = demand_ids.len(),
-                "清单发布后的对接推荐已生成"
-            );
-        });
+    work.anchor_after_audit("list-issue", Some(issue_id));
+    Ok(Published {
+        demand_ids: demands.iter().map(|d| d.id).collect(),
+    })
+}
+
+/// After a publication has committed: recommends achievements for every listed demand, in the
+/// background — a large issue takes a while, and the publication itself is done.
+pub(crate) fn recommend_for_published(app: &App, published: Published) {
+    if app.search().is_none() {
+        return;
     }
-    self::issue(app, issue_id).await
+    let app = app.clone();
+    let demand_ids = published.demand_ids;
+    tokio::spawn(async move {
+        let mut made = 0;
+        for (done, id) in demand_ids.iter().enumerate() {
+            match crate::matchmaking::recommend_for_record(&app, RecordKind::Demand, *id).await {
+                Ok(n) => made += n,
+                Err(error) => tracing::warn!(%error, demand = id, "生成对接推荐失败"),
+            }
+            if (done + 1) % 1000 == 0 {
+                tracing::info!(done = done + 1, total = demand_ids.len(), "对接推荐生成中");
+            }
+        }
+        tracing::info!(
+            made,
+            demands = demand_ids.len(),
+            "清单发布后的对接推荐已生成"
+        );
+    });
 }
 
 /// One page of an issue's list. Unpublished issues are visible to admins only.

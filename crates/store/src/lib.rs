@@ -26,7 +26,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 pub use query::Paged;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, ConnectOptions, Executor};
 pub use zijin_domain::AuditKey;
 
 /// A transaction that may write. It carries its store's audit key, so every audit entry
@@ -93,6 +93,32 @@ pub enum StoreError {
     /// A write was attempted on a store opened without the audit key (a wiring mistake).
     #[error("未配置审计密钥，不能写入审计记录")]
     NoAuditKey,
+    /// Another writer held the database longer than we wait (`StoreOptions::lock_wait`), or
+    /// PostgreSQL gave up on a lock or a serialisation: nothing was written; try again later.
+    #[error("数据库正忙：{0}")]
+    Busy(String),
+}
+
+/// Whether a database error only means that another writer was in the way: SQLite's
+/// SQLITE_BUSY / SQLITE_LOCKED (and their extended codes) after the busy timeout, PostgreSQL's
+/// serialization failure, deadlock or lock timeout.
+fn is_busy(error: &(dyn sqlx::error::DatabaseError + 'static)) -> bool {
+    let Some(code) = error.code() else {
+        return false;
+    };
+    if error
+        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .is_some()
+    {
+        // Extended result codes keep the primary code in their low byte.
+        return code
+            .parse::<i32>()
+            .is_ok_and(|code| matches!(code & 0xff, 5 | 6));
+    }
+    error
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+        && matches!(code.as_ref(), "40001" | "40P01" | "55P03")
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -107,11 +133,37 @@ impl From<sqlx::Error> for StoreError {
                     .unwrap_or_else(|| database_error.message().to_string()),
             };
         }
-        StoreError::Database(error)
+        match &error {
+            sqlx::Error::Database(database_error) if is_busy(database_error.as_ref()) => {
+                StoreError::Busy(database_error.message().to_string())
+            }
+            // Every connection of the pool is waiting for the lock too.
+            sqlx::Error::PoolTimedOut => StoreError::Busy(error.to_string()),
+            _ => StoreError::Database(error),
+        }
     }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How a store waits for other writers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// How long a statement waits for a lock another writer holds before it fails with
+    /// [`StoreError::Busy`]: SQLite's busy timeout, PostgreSQL's `lock_timeout`; also how long
+    /// a request waits for a free connection. A CLI bulk import holds SQLite's write lock for
+    /// its whole transaction, so this is generous: a web write made meanwhile waits and then
+    /// succeeds rather than fail.
+    pub lock_wait: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            lock_wait: Duration::from_secs(30),
+        }
+    }
+}
 
 /// The database: a connection pool and which backend it talks to.
 #[derive(Clone, Debug)]
@@ -125,7 +177,13 @@ pub struct Store {
 impl Store {
     /// Connects to `url` (`sqlite:PATH` or `postgres://…`), creating an SQLite file if missing.
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_with(url, StoreOptions::default()).await
+    }
+
+    /// Connects as [`Store::connect`] does, waiting for other writers as `options` says.
+    pub async fn connect_with(url: &str, options: StoreOptions) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
+        let lock_wait_ms = options.lock_wait.as_millis();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -140,7 +198,7 @@ impl Store {
             }
             _ => url.to_string(),
         };
-        let options = AnyConnectOptions::from_str(&url)?
+        let connect_options = AnyConnectOptions::from_str(&url)?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
         let pool = AnyPoolOptions::new()
@@ -148,20 +206,22 @@ impl Store {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
             })
+            .acquire_timeout(options.lock_wait)
             .after_connect(move |connection, _| {
                 Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        connection
-                            .execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                                 PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
-                            )
-                            .await?;
-                    }
+                    // Numbers only (from a Duration), so formatting them into SQL is safe.
+                    let settings = match backend {
+                        Backend::Sqlite => format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                             PRAGMA busy_timeout = {lock_wait_ms}; PRAGMA synchronous = NORMAL;"
+                        ),
+                        Backend::Postgres => format!("SET lock_timeout = {lock_wait_ms}"),
+                    };
+                    connection.execute(AssertSqlSafe(settings)).await?;
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(connect_options)
             .await?;
         Ok(Self {
             pool,

@@ -46,6 +46,23 @@ pub async fn open_issue(tx: &mut WriteTx, title: &str, at: DateTime<Utc>) -> Sto
     Ok(row.try_get("id")?)
 }
 
+/// Makes the caller the only transaction that opens or publishes issues until it ends, so an
+/// issue title chosen from the existing ones stays free and an issue is published once. On
+/// SQLite the write transaction (`BEGIN IMMEDIATE`) already holds the database's write lock;
+/// on PostgreSQL a SHARE ROW EXCLUSIVE lock on `list_issues` conflicts with itself and with
+/// every insert or update of the table, while readers of the public lists go on.
+/// Taken late in a bulk import (after its records are written) so that other writers wait
+/// only for the publication, and before any audit entry, which keeps one lock order
+/// (`list_issues`, then `audit_head`) for every writer.
+pub async fn lock_issues(tx: &mut WriteTx) -> StoreResult<()> {
+    if tx.as_mut().backend_name() == "PostgreSQL" {
+        sqlx::query("LOCK TABLE list_issues IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 fn issue_from_row(row: &AnyRow) -> StoreResult<ListIssue> {
     let status: String = row.try_get("status")?;
     Ok(ListIssue {

@@ -28,6 +28,7 @@ pub enum ErrorKind {
     UnsupportedMediaType,
     InvalidForm,
     PayloadTooLarge,
+    Busy,
     Internal,
     InvalidQuery,
     MethodNotAllowed,
@@ -75,6 +76,11 @@ impl ErrorKind {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 "提交的内容过大",
+            ),
+            Self::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "系统繁忙，请稍后重试",
             ),
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -132,6 +138,14 @@ impl From<AppError> for Failure {
             AppError::LoginThrottled { .. } => (ErrorKind::LoginThrottled, FieldErrors::new()),
             AppError::AccountDisabled => (ErrorKind::AccountDisabled, FieldErrors::new()),
             AppError::TooManyRequests => (ErrorKind::TooManyRequests, FieldErrors::new()),
+            AppError::Busy => {
+                let mut failure = Self::new(
+                    ErrorKind::Busy,
+                    "数据库正忙（可能正在批量导入数据），本次操作未执行，请稍后重试。",
+                );
+                failure.retry_after = Some(BUSY_RETRY_AFTER_SECONDS);
+                return failure;
+            }
             AppError::Store(_) | AppError::Internal(_) => {
                 tracing::error!(error = %error, "request failed");
                 return Self::new(
@@ -197,13 +211,19 @@ impl IntoResponse for PageError {
 pub fn error_page(kind: ErrorKind, detail: &str) -> Response {
     let (status, _, title) = kind.spec();
     let html = templates::render_error(status.as_u16(), title, detail);
-    (
+    let response = (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         html,
     )
-        .into_response()
+        .into_response();
+    // A busy answer says when to try again (RFC 9110 Retry-After) wherever it comes from.
+    let retry = (kind == ErrorKind::Busy).then_some(BUSY_RETRY_AFTER_SECONDS);
+    with_retry_after(response, retry)
 }
+
+/// Seconds a client should wait before trying a busy request again.
+const BUSY_RETRY_AFTER_SECONDS: u64 = 5;
 
 /// An error in the API, as RFC 9457 `application/problem+json`.
 #[derive(Debug)]
@@ -241,7 +261,8 @@ pub struct ProblemField {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, title) = self.0.kind.spec();
+        let kind = self.0.kind;
+        let (status, code, title) = kind.spec();
         let problem = Problem {
             type_: format!("/api/v1/problems/{code}"),
             title: title.to_string(),

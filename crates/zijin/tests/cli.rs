@@ -8,6 +8,9 @@ use sqlx::Executor;
 use zijin_app::Backend;
 use zijin_testkit::{BACKENDS, TEST_AUDIT_KEY_HEX, TestDatabase};
 
+#[path = "cli/import_atomic.rs"]
+mod import_atomic;
+
 fn zijin(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_zijin"))

@@ -20,6 +20,9 @@ pub enum AppError {
     LoginFailed,
     #[error("账号因连续{failures}次登录失败已被锁定，请于{until}后再试")]
     AccountLocked { failures: i64, until: String },
+    /// Every export builder of this process is busy, or another is still building this one.
+    #[error("导出文件正在生成，请稍后再试")]
+    ExportBusy,
     #[error("存储错误：{0}")]
     Store(#[from] StoreError),
     #[error("内部错误：{0}")]

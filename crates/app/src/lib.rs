@@ -10,6 +10,7 @@ mod clock;
 pub mod demo;
 mod error;
 pub mod exchange;
+pub mod exports;
 pub mod institutions;
 pub mod lists;
 pub mod matchmaking;

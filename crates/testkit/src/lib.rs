@@ -164,9 +164,14 @@ impl Drop for TestServer {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestServer {
+    spawn_app_with(backend, zijin_web::WebConfig::default()).await
+}
+
+/// The web application with these settings.
+pub async fn spawn_app_with(backend: Backend, config: zijin_web::WebConfig) -> TestServer {
     let context = TestContext::new(backend).await;
     let app = context.app.clone().with_policies(shipped_policies());
-    let router = zijin_web::router(app, zijin_web::WebConfig::default());
+    let router = zijin_web::router(app, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a free port");

@@ -26,6 +26,8 @@ pub enum ErrorKind {
     UnsupportedMediaType,
     InvalidForm,
     PayloadTooLarge,
+    /// No export builder free in time; answered with `Retry-After`.
+    ExportBusy,
     Internal,
 }
 
@@ -60,6 +62,11 @@ impl ErrorKind {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 "提交的内容过大",
+            ),
+            Self::ExportBusy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "export_busy",
+                "导出文件正在生成，请稍后再试",
             ),
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -105,6 +112,7 @@ impl From<AppError> for Failure {
             AppError::NotFound(_) => (ErrorKind::NotFound, FieldErrors::new()),
             AppError::LoginFailed => (ErrorKind::LoginFailed, FieldErrors::new()),
             AppError::AccountLocked { .. } => (ErrorKind::AccountLocked, FieldErrors::new()),
+            AppError::ExportBusy => (ErrorKind::ExportBusy, FieldErrors::new()),
             AppError::Store(_) | AppError::Internal(_) => {
                 tracing::error!(error = %error, "request failed");
                 return Self::new(
@@ -119,6 +127,9 @@ impl From<AppError> for Failure {
                 .map(|error| error.message.clone())
                 .collect::<Vec<_>>()
                 .join("；"),
+            AppError::ExportBusy => format!(
+                "下载文件正在生成或系统繁忙，请约 {EXPORT_RETRY_AFTER_SECONDS} 秒后重试。"
+            ),
             other => other.to_string(),
         };
         Self {
@@ -151,12 +162,27 @@ impl IntoResponse for PageError {
 pub fn error_page(kind: ErrorKind, detail: &str) -> Response {
     let (status, _, title) = kind.spec();
     let html = templates::render_error(status.as_u16(), title, detail);
-    (
+    let response = (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         html,
     )
-        .into_response()
+        .into_response();
+    with_retry_after(kind, response)
+}
+
+/// Seconds a client is told to wait when no export builder is free.
+pub const EXPORT_RETRY_AFTER_SECONDS: u64 = 10;
+
+/// A 503 tells the client when to come back.
+fn with_retry_after(kind: ErrorKind, mut response: Response) -> Response {
+    if kind == ErrorKind::ExportBusy {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(EXPORT_RETRY_AFTER_SECONDS),
+        );
+    }
+    response
 }
 
 /// An error in the API, as RFC 9457 `application/problem+json`.
@@ -217,7 +243,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        response
+        with_retry_after(self.0.kind, response)
     }
 }
 

@@ -27,18 +27,23 @@ pub struct WebConfig {
     pub demo_accounts: Vec<DemoAccount>,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// How many list exports this process builds at once, and how long a download waits.
+    pub exports: zijin_app::exports::ExportLimits,
 }
 
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
     pub config: Arc<WebConfig>,
+    /// This process's export builders (at most `config.exports.builds` at a time).
+    pub export_builders: zijin_app::exports::ExportBuilders,
 }
 
 /// The whole site: pages, API, static assets, and the Chinese 404 for everything else.
 pub fn router(app: App, config: WebConfig) -> Router {
     let state = AppState {
         app,
+        export_builders: zijin_app::exports::ExportBuilders::new(config.exports),
         config: Arc::new(config),
     };
     Router::new()

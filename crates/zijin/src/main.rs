@@ -179,6 +179,11 @@ enum Command {
         /// Mark cookies Secure (when served over HTTPS).
         #[arg(long)]
         secure_cookies: bool,
+        /// How many list exports (PDF, .xlsx) this process builds at once; other first
+        /// downloads wait briefly, then get 503 with Retry-After. Built once per published
+        /// issue, then served from the database.
+        #[arg(long, env = "ZIJIN_EXPORT_BUILDS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+        export_builds: u32,
     },
     /// Fill an empty database with demo data.
     Demo {
@@ -264,6 +269,10 @@ enum Command {
         /// xlsx or pdf; by default taken from the output's extension (.pdf → pdf, else xlsx).
         #[arg(long, value_parser = ["xlsx", "pdf"])]
         format: Option<String>,
+        /// Build the file anew instead of using (and storing) the copy kept for a published
+        /// issue.
+        #[arg(long)]
+        fresh: bool,
     },
 }
 
@@ -553,8 +562,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo,
             scale,
             secure_cookies,
+            export_builds,
         } => {
-            serve(&cli.global, &addr, demo, scale, secure_cookies).await?;
+            serve(
+                &cli.global,
+                &addr,
+                demo,
+                scale,
+                secure_cookies,
+                export_builds as usize,
+            )
+            .await?;
         }
         Command::Demo { scale } => {
             let app = open(&cli.global).await?;
@@ -709,7 +727,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             issue,
             output,
             format,
+            fresh,
         } => {
+            use std::io::Write;
+            use zijin_app::exports::{self, ExportContent, ExportFormat};
             let app = open(&cli.global).await?;
             let pdf = match format.as_deref() {
                 Some(format) => format == "pdf",
@@ -717,14 +738,39 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     .extension()
                     .is_some_and(|extension| extension.eq_ignore_ascii_case("pdf")),
             };
-            let actor = Actor::System("cli");
-            let bytes = if pdf {
-                zijin_app::exchange::export_issue_pdf(&app, &actor, issue).await?
+            let format = if pdf {
+                ExportFormat::Pdf
             } else {
-                zijin_app::exchange::export_issue_xlsx(&app, &actor, issue).await?
+                ExportFormat::Xlsx
             };
-            std::fs::write(&output, bytes)
-                .with_context(|| format!("无法写入 {}", output.display()))?;
+            let actor = Actor::System("cli");
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(&output)
+                    .with_context(|| format!("无法写入 {}", output.display()))?,
+            );
+            let content = if fresh {
+                ExportContent::Preview(exports::build(&app, &actor, issue, format).await?)
+            } else {
+                // Waits as long as a large build can take, for a server building it now.
+                let builders = exports::ExportBuilders::new(exports::ExportLimits {
+                    builds: 1,
+                    wait: Duration::from_secs(600),
+                });
+                exports::issue_export(&app, &actor, &builders, issue, format)
+                    .await?
+                    .content
+            };
+            match content {
+                ExportContent::Preview(bytes) => file.write_all(&bytes),
+                ExportContent::Stored(ready) => {
+                    for seq in 0..ready.chunks {
+                        file.write_all(&exports::read_chunk(&app, &ready, seq).await?)?;
+                    }
+                    Ok(())
+                }
+            }
+            .and_then(|()| file.flush())
+            .with_context(|| format!("无法写入 {}", output.display()))?;
             println!("已导出 {}", output.display());
         }
     }
@@ -789,6 +835,7 @@ async fn serve(
     demo: bool,
     scale: usize,
     secure_cookies: bool,
+    export_builds: usize,
 ) -> Result<()> {
     // The policy files: ./policy when present (the bureau's own, with its supplements),
     // otherwise those built into the binary.
@@ -796,6 +843,10 @@ async fn serve(
     let app = open(global).await?.with_policies(policies);
     let mut config = zijin_web::WebConfig {
         secure_cookies,
+        exports: zijin_app::exports::ExportLimits {
+            builds: export_builds,
+            ..Default::default()
+        },
         ..Default::default()
     };
     ensure_data_dir(&global.data_dir)?;

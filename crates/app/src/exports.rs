@@ -213,7 +213,13 @@ async fn stored_export(
         }
         // The build runs in its own task, so a visitor who leaves does not waste it: it is
         // stored for the next one. The permit goes with it.
-        let task = tokio::spawn(build_and_store(app.clone(), issue_id, format, token, permit));
+        let task = tokio::spawn(build_and_store(
+            app.clone(),
+            issue_id,
+            format,
+            token,
+            permit,
+        ));
         match task.await {
             Ok(Ok(Some(ready))) => return Ok(ready),
             // The claim was lost (taken over after a stall): serve whoever finished.
@@ -243,7 +249,9 @@ async fn build_and_store(
                 {
                     Ok(true) => {}
                     Ok(false) => break,
-                    Err(error) => tracing::warn!(%error, issue_id, "could not renew an export claim"),
+                    Err(error) => {
+                        tracing::warn!(%error, issue_id, "could not renew an export claim")
+                    }
                 }
             }
         }

@@ -28,7 +28,9 @@ pub enum ExportState {
     /// Nobody has built it, or the last builder gave up.
     Missing,
     /// Someone is building it; their claim lapses at `lease_until` unless renewed.
-    Building { lease_until: DateTime<Utc> },
+    Building {
+        lease_until: DateTime<Utc>,
+    },
     Ready(ReadyExport),
 }
 

@@ -127,9 +127,9 @@ impl From<AppError> for Failure {
                 .map(|error| error.message.clone())
                 .collect::<Vec<_>>()
                 .join("；"),
-            AppError::ExportBusy => format!(
-                "下载文件正在生成或系统繁忙，请约 {EXPORT_RETRY_AFTER_SECONDS} 秒后重试。"
-            ),
+            AppError::ExportBusy => {
+                format!("下载文件正在生成或系统繁忙，请约 {EXPORT_RETRY_AFTER_SECONDS} 秒后重试。")
+            }
             other => other.to_string(),
         };
         Self {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use zijin_app::exports::{self, ExportBuilders, ExportContent, ExportFormat, ExportLimits};
-use zijin_app::{Actor, AppError, App, lists};
+use zijin_app::{Actor, App, AppError, lists};
 use zijin_store::exports::ExportState;
 use zijin_testkit::{BACKENDS, TestContext};
 
@@ -48,7 +48,10 @@ async fn concurrent_first_requests_build_once_and_later_ones_read_the_stored_cop
         let context = TestContext::new(backend).await;
         let app = context.app.clone();
         let issue = published_issue(&app, "2026年第9期").await;
-        assert_eq!(state(&app, issue, ExportFormat::Pdf).await, ExportState::Missing);
+        assert_eq!(
+            state(&app, issue, ExportFormat::Pdf).await,
+            ExportState::Missing
+        );
         // As many builders as requests: only the claim in the database keeps them from all
         // building.
         let builders = limited(8, Duration::from_secs(60));

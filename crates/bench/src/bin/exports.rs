@@ -196,7 +196,10 @@ async fn prepared(backend: Backend, rows: usize) -> (String, i64) {
 /// Forgets the stored exports, so the next request builds again.
 async fn forget_exports(url: &str) {
     let store = Store::connect(url).await.expect("connect");
-    for sql in ["DELETE FROM issue_export_chunks", "DELETE FROM issue_exports"] {
+    for sql in [
+        "DELETE FROM issue_export_chunks",
+        "DELETE FROM issue_exports",
+    ] {
         sqlx::query(sql)
             .execute(store.pool())
             .await
@@ -223,7 +226,13 @@ fn fresh_cli_export(url: &str, issue: i64) -> (f64, f64) {
     let run = Command::new("/usr/bin/time")
         .arg("-v")
         .arg(binary())
-        .args(["export", &issue.to_string(), "--fresh", "--database-url", url])
+        .args([
+            "export",
+            &issue.to_string(),
+            "--fresh",
+            "--database-url",
+            url,
+        ])
         .arg("--data-dir")
         .arg(work_dir())
         .arg("-o")
@@ -279,8 +288,8 @@ impl Server {
 
     /// Peak resident memory since start (or since the last reset), MB.
     fn peak_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))
-            .expect("/proc status");
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).expect("/proc status");
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -304,14 +313,23 @@ impl Drop for Server {
 /// One download with curl: status, seconds, bytes.
 fn download(url: &str) -> (u16, f64, u64) {
     let output = Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total} %{size_download}"])
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{time_total} %{size_download}",
+        ])
         .arg(url)
         .output()
         .expect("curl is needed");
     let text = String::from_utf8_lossy(&output.stdout).to_string();
     let mut parts = text.split_whitespace();
     let status = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-    let seconds = parts.next().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN);
+    let seconds = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(f64::NAN);
     let bytes = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
     (status, seconds, bytes)
 }

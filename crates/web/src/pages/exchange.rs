@@ -1,8 +1,8 @@
 //! Spreadsheet downloads and uploads: import templates, bulk import, list issue export.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -101,9 +101,14 @@ async fn download_issue(
     let id: i64 = id
         .parse()
         .map_err(|_| PageError::from(AppError::NotFound("清单期次")))?;
-    let export =
-        exports::issue_export(&state.app, &visitor.actor, &state.export_builders, id, format)
-            .await?;
+    let export = exports::issue_export(
+        &state.app,
+        &visitor.actor,
+        &state.export_builders,
+        id,
+        format,
+    )
+    .await?;
     let filename = format!("两项清单-{}.{}", export.issue.title, format.code());
     let ready = match export.content {
         ExportContent::Preview(bytes) => {

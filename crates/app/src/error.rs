@@ -33,6 +33,9 @@ pub enum AppError {
     /// Another writer held the database too long (a bulk import, say); nothing was written.
     #[error("系统繁忙，请稍后重试")]
     Busy,
+    /// Every export builder of this process is busy, or another is still building this one.
+    #[error("导出文件正在生成，请稍后再试")]
+    ExportBusy,
     #[error("存储错误：{0}")]
     Store(StoreError),
     #[error("内部错误：{0}")]

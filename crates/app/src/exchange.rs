@@ -867,23 +867,26 @@ pub async fn export_issue_pdf(app: &App, actor: &Actor, issue_id: i64) -> AppRes
         None => "未发布（预览）".to_string(),
     };
     let mut tables = Vec::new();
-    for (number, list) in lists.iter().enumerate() {
+    // The lists are consumed as the tables are made (cells moved, not copied): for a large
+    // issue the rows are much of what the build holds in memory.
+    for (number, list) in lists.into_iter().enumerate() {
         let chosen: Vec<(usize, &(&str, f32, zijin_pdf::Align))> = pdf_columns(list.kind)
             .iter()
             .filter_map(|column| list.column(column.0).map(|index| (index, column)))
             .collect();
         let priority = list.column("优先推荐");
+        let (kind, count) = (list.kind, list.rows.len());
         let rows = list
             .rows
-            .iter()
-            .map(|values| {
+            .into_iter()
+            .map(|mut values| {
                 chosen
                     .iter()
                     .map(|(index, (header, _, _))| {
                         let value = if header.contains("（元）") {
                             zijin_domain::group_thousands(&values[*index])
                         } else {
-                            values[*index].clone()
+                            std::mem::take(&mut values[*index])
                         };
                         // The priority mark rides on the title, as the spreadsheet's column would
                         // not fit the page.
@@ -901,8 +904,8 @@ pub async fn export_issue_pdf(app: &App, actor: &Actor, issue_id: i64) -> AppRes
             heading: format!(
                 "{}、{}清单（共 {} 项）",
                 ["一", "二"][number.min(1)],
-                list.kind.label(),
-                list.rows.len()
+                kind.label(),
+                count
             ),
             columns: chosen
                 .iter()
@@ -911,7 +914,7 @@ pub async fn export_issue_pdf(app: &App, actor: &Actor, issue_id: i64) -> AppRes
                 })
                 .collect(),
             rows,
-            empty_note: format!("本期无{}", list.kind.label()),
+            empty_note: format!("本期无{}", kind.label()),
         });
     }
     let publication = zijin_pdf::Publication {

@@ -11,6 +11,7 @@ mod clock;
 pub mod demo;
 mod error;
 pub mod exchange;
+pub mod exports;
 pub mod flash;
 pub mod institutions;
 pub mod lists;

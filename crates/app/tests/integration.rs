@@ -750,6 +750,8 @@ async fn scale_multiplies(backend: zijin_app::Backend) {
 
 #[path = "integration/exchange.rs"]
 mod exchange;
+#[path = "integration/exports.rs"]
+mod exports;
 #[path = "integration/matchmaking.rs"]
 mod matchmaking;
 #[path = "integration/semantic.rs"]

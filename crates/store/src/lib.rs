@@ -7,6 +7,7 @@
 
 pub mod attachments;
 pub mod audit;
+pub mod exports;
 pub mod institutions;
 pub mod lists;
 pub mod login_throttle;

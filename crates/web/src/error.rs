@@ -29,6 +29,8 @@ pub enum ErrorKind {
     InvalidForm,
     PayloadTooLarge,
     Busy,
+    /// No export builder free in time; answered with `Retry-After`.
+    ExportBusy,
     Internal,
     InvalidQuery,
     MethodNotAllowed,
@@ -81,6 +83,11 @@ impl ErrorKind {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
                 "系统繁忙，请稍后重试",
+            ),
+            Self::ExportBusy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "export_busy",
+                "导出文件正在生成，请稍后再试",
             ),
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -146,6 +153,11 @@ impl From<AppError> for Failure {
                 failure.retry_after = Some(BUSY_RETRY_AFTER_SECONDS);
                 return failure;
             }
+            AppError::ExportBusy => {
+                let mut failure = Self::new(ErrorKind::ExportBusy, error.to_string());
+                failure.retry_after = Some(EXPORT_RETRY_AFTER_SECONDS);
+                return failure;
+            }
             AppError::Store(_) | AppError::Internal(_) => {
                 tracing::error!(error = %error, "request failed");
                 return Self::new(
@@ -160,6 +172,9 @@ impl From<AppError> for Failure {
                 .map(|error| error.message.clone())
                 .collect::<Vec<_>>()
                 .join("；"),
+            AppError::ExportBusy => {
+                format!("下载文件正在生成或系统繁忙，请约 {EXPORT_RETRY_AFTER_SECONDS} 秒后重试。")
+            }
             other => other.to_string(),
         };
         let retry_after = match &error {
@@ -218,9 +233,16 @@ pub fn error_page(kind: ErrorKind, detail: &str) -> Response {
     )
         .into_response();
     // A busy answer says when to try again (RFC 9110 Retry-After) wherever it comes from.
-    let retry = (kind == ErrorKind::Busy).then_some(BUSY_RETRY_AFTER_SECONDS);
+    let retry = match kind {
+        ErrorKind::Busy => Some(BUSY_RETRY_AFTER_SECONDS),
+        ErrorKind::ExportBusy => Some(EXPORT_RETRY_AFTER_SECONDS),
+        _ => None,
+    };
     with_retry_after(response, retry)
 }
+
+/// Seconds a client is told to wait when no export builder is free.
+pub const EXPORT_RETRY_AFTER_SECONDS: u64 = 10;
 
 /// Seconds a client should wait before trying a busy request again.
 const BUSY_RETRY_AFTER_SECONDS: u64 = 5;

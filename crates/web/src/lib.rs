@@ -37,18 +37,23 @@ pub struct WebConfig {
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`); from any
     /// other peer the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How many list exports this process builds at once, and how long a download waits.
+    pub exports: zijin_app::exports::ExportLimits,
 }
 
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
     pub config: Arc<WebConfig>,
+    /// This process's export builders (at most `config.exports.builds` at a time).
+    pub export_builders: zijin_app::exports::ExportBuilders,
 }
 
 /// The whole site: pages, API, static assets, and the Chinese 404 for everything else.
 pub fn router(app: App, config: WebConfig) -> Router {
     let state = AppState {
         app,
+        export_builders: zijin_app::exports::ExportBuilders::new(config.exports),
         config: Arc::new(config),
     };
     let (site, _) = site().into_parts();

@@ -196,6 +196,11 @@ enum Command {
         /// logins wait briefly or are answered "too many requests".
         #[arg(long, env = "ZIJIN_LOGIN_CONCURRENCY")]
         login_concurrency: Option<usize>,
+        /// How many list exports (PDF, .xlsx) this process builds at once; other first
+        /// downloads wait briefly, then get 503 with Retry-After. Built once per published
+        /// issue, then served from the database.
+        #[arg(long, env = "ZIJIN_EXPORT_BUILDS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+        export_builds: u32,
     },
     /// Fill an empty database with demo data.
     Demo {
@@ -281,6 +286,10 @@ enum Command {
         /// xlsx or pdf; by default taken from the output's extension (.pdf → pdf, else xlsx).
         #[arg(long, value_parser = ["xlsx", "pdf"])]
         format: Option<String>,
+        /// Build the file anew instead of using (and storing) the copy kept for a published
+        /// issue.
+        #[arg(long)]
+        fresh: bool,
     },
 }
 
@@ -581,10 +590,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             secure_cookies,
             trusted_proxies,
             login_concurrency,
+            export_builds,
         } => {
             let web = zijin_web::WebConfig {
                 secure_cookies,
                 trusted_proxies,
+                exports: zijin_app::exports::ExportLimits {
+                    builds: export_builds as usize,
+                    ..Default::default()
+                },
                 ..Default::default()
             };
             serve(&cli.global, &addr, demo, scale, web, login_concurrency).await?;
@@ -765,7 +779,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             issue,
             output,
             format,
+            fresh,
         } => {
+            use std::io::Write;
+            use zijin_app::exports::{self, ExportContent, ExportFormat};
             let app = open(&cli.global).await?;
             let pdf = match format.as_deref() {
                 Some(format) => format == "pdf",
@@ -773,14 +790,39 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     .extension()
                     .is_some_and(|extension| extension.eq_ignore_ascii_case("pdf")),
             };
-            let actor = Actor::System("cli");
-            let bytes = if pdf {
-                zijin_app::exchange::export_issue_pdf(&app, &actor, issue).await?
+            let format = if pdf {
+                ExportFormat::Pdf
             } else {
-                zijin_app::exchange::export_issue_xlsx(&app, &actor, issue).await?
+                ExportFormat::Xlsx
             };
-            std::fs::write(&output, bytes)
-                .with_context(|| format!("无法写入 {}", output.display()))?;
+            let actor = Actor::System("cli");
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(&output)
+                    .with_context(|| format!("无法写入 {}", output.display()))?,
+            );
+            let content = if fresh {
+                ExportContent::Preview(exports::build(&app, &actor, issue, format).await?)
+            } else {
+                // Waits as long as a large build can take, for a server building it now.
+                let builders = exports::ExportBuilders::new(exports::ExportLimits {
+                    builds: 1,
+                    wait: Duration::from_secs(600),
+                });
+                exports::issue_export(&app, &actor, &builders, issue, format)
+                    .await?
+                    .content
+            };
+            match content {
+                ExportContent::Preview(bytes) => file.write_all(&bytes),
+                ExportContent::Stored(ready) => {
+                    for seq in 0..ready.chunks {
+                        file.write_all(&exports::read_chunk(&app, &ready, seq).await?)?;
+                    }
+                    Ok(())
+                }
+            }
+            .and_then(|()| file.flush())
+            .with_context(|| format!("无法写入 {}", output.display()))?;
             println!("已导出 {}", output.display());
         }
     }

@@ -1,11 +1,13 @@
 //! Spreadsheet downloads and uploads: import templates, bulk import, list issue export.
 
+use axum::body::Body;
 use axum::extract::{Multipart, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use zijin_app::access::{self, Area};
 use zijin_app::exchange::{self, MAX_FILE_BYTES, Outcome};
+use zijin_app::exports::{self, ExportContent, ExportFormat};
 use zijin_app::{AppError, records};
 use zijin_domain::{Coded, RecordKind};
 
@@ -71,39 +73,95 @@ async fn template(
 async fn export(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    download_issue(&state, &visitor, &id, "xlsx").await
+    download_issue(&state, &visitor, &headers, &id, ExportFormat::Xlsx).await
 }
 
 async fn export_pdf(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    download_issue(&state, &visitor, &id, "pdf").await
+    download_issue(&state, &visitor, &headers, &id, ExportFormat::Pdf).await
 }
 
-/// A list issue as a download: "xlsx" or "pdf".
+/// A list issue as a download. A published issue's export is frozen: it is streamed from the
+/// stored copy (built on the first request) and may be cached by anyone, revalidated by its
+/// hash; an admin's preview of an unpublished issue is built each time and never cached.
 async fn download_issue(
     state: &AppState,
     visitor: &Visitor,
+    headers: &HeaderMap,
     id: &str,
-    format: &str,
+    format: ExportFormat,
 ) -> Result<Response, PageError> {
     let id: i64 = id
         .parse()
         .map_err(|_| PageError::from(AppError::NotFound("清单期次")))?;
-    let issue = zijin_app::lists::issue(&state.app, id).await?;
-    let bytes = if format == "pdf" {
-        exchange::export_issue_pdf(&state.app, &visitor.actor, id).await?
-    } else {
-        exchange::export_issue_xlsx(&state.app, &visitor.actor, id).await?
+    let export = exports::issue_export(
+        &state.app,
+        &visitor.actor,
+        &state.export_builders,
+        id,
+        format,
+    )
+    .await?;
+    let filename = format!("两项清单-{}.{}", export.issue.title, format.code());
+    let ready = match export.content {
+        ExportContent::Preview(bytes) => {
+            let mut response = attachment(&filename, bytes);
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            return Ok(response);
+        }
+        ExportContent::Stored(ready) => ready,
     };
-    Ok(attachment(
-        &format!("两项清单-{}.{format}", issue.title),
-        bytes,
-    ))
+    let etag = HeaderValue::from_str(&format!("\"{}\"", ready.sha256))
+        .map_err(|error| AppError::Internal(format!("ETag: {error}")))?;
+    let cache = HeaderValue::from_static("public, max-age=86400");
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| matches!(tag.trim(), "*") || tag.trim() == etag.to_str().unwrap_or(""))
+        });
+    if unchanged {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
+        )
+            .into_response());
+    }
+    let mut response = attachment(&filename, Vec::new());
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(ready.size));
+    headers.insert(header::ETAG, etag);
+    headers.insert(header::CACHE_CONTROL, cache);
+    // One chunk (at most 1 MiB) read from the database at a time, so parallel downloads of a
+    // large PDF do not each hold the whole file.
+    let app = state.app.clone();
+    let chunks = futures_util::stream::try_unfold(0_i64, move |seq| {
+        let (app, ready) = (app.clone(), ready.clone());
+        async move {
+            if seq >= ready.chunks {
+                return Ok(None);
+            }
+            match exports::read_chunk(&app, &ready, seq).await {
+                Ok(bytes) => Ok(Some((axum::body::Bytes::from(bytes), seq + 1))),
+                Err(error) => {
+                    tracing::error!(%error, "a stored export could not be read");
+                    Err(error)
+                }
+            }
+        }
+    });
+    *response.body_mut() = Body::from_stream(chunks);
+    Ok(response)
 }
 
 fn may_import(visitor: &Visitor) -> Result<(), PageError> {

@@ -530,3 +530,5 @@ mod matchmaking;
 mod semantic;
 #[path = "integration/two_lists.rs"]
 mod two_lists;
+#[path = "integration/hostile_files.rs"]
+mod hostile_files;

@@ -180,6 +180,37 @@ fn not_a_spreadsheet() -> Report {
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, Report> {
     check_archive(bytes)?;
+    // calamine does its arithmetic on cell references unchecked: a reference such as
+    // `AAAAAAA1` or a dimension `B2:A1` overflows, which panics in a debug build (and wraps in
+    // a release one). Such a file is no spreadsheet of ours, whatever the build.
+    let rows = std::panic::catch_unwind(|| read_cells(bytes))
+        .unwrap_or_else(|_| Err(not_a_spreadsheet()))?;
+    // The table starts at its first row and leftmost column with content, as a range would.
+    let first_column = rows.values().flatten().map(|(c, _)| *c).min().unwrap_or(0);
+    let last_column = rows.values().flatten().map(|(c, _)| *c).max().unwrap_or(0);
+    let width = (last_column - first_column) as usize + 1;
+    let values = |cells: Vec<(u32, String)>| {
+        let mut values = vec![String::new(); width];
+        for (column, text) in cells {
+            values[(column - first_column) as usize] = text;
+        }
+        values
+    };
+    let mut rows = rows.into_iter();
+    let headers = match rows.next() {
+        Some((_, cells)) => values(cells),
+        None => return Err(Report::file("表格是空的：第1行应为列名")),
+    };
+    Ok(Table {
+        headers,
+        rows: rows
+            .map(|(row, cells)| (row as usize + 1, values(cells)))
+            .collect(),
+    })
+}
+
+/// The cells with text of the first sheet, by row: (column, text).
+fn read_cells(bytes: &[u8]) -> Result<BTreeMap<u32, Vec<(u32, String)>>, Report> {
     let mut workbook: calamine::Xlsx<_> =
         calamine::Xlsx::new(Cursor::new(bytes)).map_err(|_| not_a_spreadsheet())?;
     let name = workbook
@@ -219,28 +250,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, Report> {
             return Err(Report::file(format!("一次最多导入{MAX_ROWS}行")));
         }
     }
-    // The table starts at its first row and leftmost column with content, as a range would.
-    let first_column = rows.values().flatten().map(|(c, _)| *c).min().unwrap_or(0);
-    let last_column = rows.values().flatten().map(|(c, _)| *c).max().unwrap_or(0);
-    let width = (last_column - first_column) as usize + 1;
-    let values = |cells: Vec<(u32, String)>| {
-        let mut values = vec![String::new(); width];
-        for (column, text) in cells {
-            values[(column - first_column) as usize] = text;
-        }
-        values
-    };
-    let mut rows = rows.into_iter();
-    let headers = match rows.next() {
-        Some((_, cells)) => values(cells),
-        None => return Err(Report::file("表格是空的：第1行应为列名")),
-    };
-    Ok(Table {
-        headers,
-        rows: rows
-            .map(|(row, cells)| (row as usize + 1, values(cells)))
-            .collect(),
-    })
+    Ok(rows)
 }
 
 /// Refuses, before the spreadsheet reader sees them, archives that unpack to far more than
@@ -357,8 +367,10 @@ fn cell_text(cell: &Data) -> String {
         }
         Data::DateTime(date) => {
             let days = date.as_f64().floor() as i64;
+            // A serial day number beyond chrono's range is no date (`days` panicked on it).
             chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
-                .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(days)))
+                .zip(chrono::Duration::try_days(days))
+                .and_then(|(epoch, days)| epoch.checked_add_signed(days))
                 .map(|d| d.to_string())
                 .unwrap_or_default()
         }

@@ -524,11 +524,11 @@ async fn scale_multiplies(backend: zijin_app::Backend) {
 
 #[path = "integration/exchange.rs"]
 mod exchange;
+#[path = "integration/hostile_files.rs"]
+mod hostile_files;
 #[path = "integration/matchmaking.rs"]
 mod matchmaking;
 #[path = "integration/semantic.rs"]
 mod semantic;
 #[path = "integration/two_lists.rs"]
 mod two_lists;
-#[path = "integration/hostile_files.rs"]
-mod hostile_files;

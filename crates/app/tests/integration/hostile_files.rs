@@ -78,7 +78,11 @@ fn a_shared_string_table_announcing_billions_is_refused_before_it_is_read() {
     let table = exchange::read_table(&announcing(&honest, "12")).unwrap();
     assert_eq!(table.rows[0].1[0], "宽温域电解液");
     // The reader reserved room for the announced count first: 24 TB, and the process aborted.
-    for count in ["1000000000000", "100000000000000000000", "000000000000000000001000000000"] {
+    for count in [
+        "1000000000000",
+        "100000000000000000000",
+        "000000000000000000001000000000",
+    ] {
         let line = refusal(&announcing(&honest, count));
         assert!(line.contains("字符串数量异常"), "{count}: {line}");
     }

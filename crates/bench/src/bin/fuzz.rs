@@ -231,7 +231,9 @@ fn supervise_target(executable: &Path, target: &Target, seconds: f64, out: &Path
         let mut command = Command::new("sh");
         command
             .arg("-c")
-            .arg(format!("ulimit -v {WORKER_MEMORY_KB} && exec \"$0\" \"$@\""))
+            .arg(format!(
+                "ulimit -v {WORKER_MEMORY_KB} && exec \"$0\" \"$@\""
+            ))
             .arg(executable)
             .args(["--worker", target.name])
             .arg(format!("{left:.3}"))
@@ -253,9 +255,7 @@ fn supervise_target(executable: &Path, target: &Target, seconds: f64, out: &Path
                 Ok(None) => {}
                 Err(_) => break (None, false),
             }
-            let modified = std::fs::metadata(&current)
-                .and_then(|m| m.modified())
-                .ok();
+            let modified = std::fs::metadata(&current).and_then(|m| m.modified()).ok();
             if modified != last_input {
                 last_input = modified;
                 last_change = Instant::now();
@@ -292,10 +292,22 @@ fn supervise_target(executable: &Path, target: &Target, seconds: f64, out: &Path
         if died {
             let input = std::fs::read(&current).unwrap_or_default();
             let stderr = std::fs::read_to_string(work.join("stderr")).unwrap_or_default();
+            // The runtime's own words (a failed allocation, a stack overflow), not the
+            // backtrace after them.
             let last = stderr
                 .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
+                .find(|l| {
+                    [
+                        "memory allocation",
+                        "overflow",
+                        "panicked",
+                        "fatal",
+                        "error",
+                    ]
+                    .iter()
+                    .any(|w| l.contains(w))
+                })
+                .or_else(|| stderr.lines().find(|l| !l.trim().is_empty()))
                 .unwrap_or("");
             let what = if hung {
                 format!("hang: no new input for {} s", HANG.as_secs())

@@ -183,13 +183,17 @@ fn patent_inputs(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Vec<u8>> {
         });
     let publication = (
         prop::collection::vec(0u8..10, 5..11),
-        prop::sample::select(vec!["A", "B", "C", "U", "Y", "S", "D", "B1", "A9", "Q", "AA"]),
+        prop::sample::select(vec![
+            "A", "B", "C", "U", "Y", "S", "D", "B1", "A9", "Q", "AA",
+        ]),
     )
         .prop_map(|(digits, kind)| {
             let digits: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
             format!("CN{digits}{kind}")
         });
-    let tail: Vec<char> = "0123456789X.ZLCNSR:：软著其他é中\u{301}ß ".chars().collect();
+    let tail: Vec<char> = "0123456789X.ZLCNSR:：软著其他é中\u{301}ß "
+        .chars()
+        .collect();
     // A well-formed number with a few characters of other kinds appended or put in front.
     let decorated = (
         prop_oneof![application.clone(), publication.clone()],

@@ -347,7 +347,10 @@ fn build_xlsx(book: &Workbook) -> Vec<u8> {
             sheet.push_str(&format!(r#" s="{style}""#));
         }
         if cell.kind == Some("inlineStr") {
-            sheet.push_str(&format!("><is><t>{}</t></is></c></row>", escape(&cell.value)));
+            sheet.push_str(&format!(
+                "><is><t>{}</t></is></c></row>",
+                escape(&cell.value)
+            ));
         } else {
             sheet.push_str(&format!("><v>{}</v></c></row>", escape(&cell.value)));
         }
@@ -398,8 +401,7 @@ fn build_xlsx(book: &Workbook) -> Vec<u8> {
         };
         let options = zip::write::SimpleFileOptions::default().compression_method(method);
         for (name, text) in &parts {
-            if zip.start_file(*name, options).is_err() || zip.write_all(text.as_bytes()).is_err()
-            {
+            if zip.start_file(*name, options).is_err() || zip.write_all(text.as_bytes()).is_err() {
                 return Vec::new();
             }
         }

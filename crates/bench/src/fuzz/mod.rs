@@ -109,7 +109,9 @@ pub fn chinese(what: &str, message: &str) -> Result<(), String> {
     if is_chinese(message) {
         Ok(())
     } else {
-        Err(format!("{what}: a message that is not Chinese: {message:?}"))
+        Err(format!(
+            "{what}: a message that is not Chinese: {message:?}"
+        ))
     }
 }
 
@@ -125,7 +127,12 @@ pub fn mutated(
     } else {
         seeds
     };
-    let edit = (0u8..7, any::<prop::sample::Index>(), any::<u8>(), 1usize..64);
+    let edit = (
+        0u8..7,
+        any::<prop::sample::Index>(),
+        any::<u8>(),
+        1usize..64,
+    );
     (
         prop::sample::select(seeds),
         prop::collection::vec(edit, 0..8),
@@ -140,8 +147,9 @@ pub fn mutated(
                 match kind {
                     0 if position < bytes.len() => bytes[position] ^= 1 << (byte % 8),
                     1 if position < bytes.len() => {
-                        const INTERESTING: [u8; 12] =
-                            [0, 0x7f, 0x80, 0xff, b'"', b',', b'\n', b'\r', b'0', b'9', b'-', b'.'];
+                        const INTERESTING: [u8; 12] = [
+                            0, 0x7f, 0x80, 0xff, b'"', b',', b'\n', b'\r', b'0', b'9', b'-', b'.',
+                        ];
                         bytes[position] = INTERESTING[byte as usize % INTERESTING.len()];
                     }
                     2 => bytes.insert(position, byte),

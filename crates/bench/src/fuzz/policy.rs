@@ -196,10 +196,46 @@ pub fn check_expression(input: &[u8]) -> Result<(), String> {
 
 /// Words and pieces of the language, for the grammar and the mutations.
 const WORDS: [&str; 40] = [
-    "+", "-", "*", "/", "<", "<=", ">", ">=", "==", "!=", "and", "or", "not", "in", "if", "then",
-    "else", "(", ")", ",", "min", "max", "scale", "lookup", "years_between", "days_between",
-    "add_years", "date", "on", "true", "false", "0", "1", "10%", "2_000_000", "0.5",
-    "\"2026-01-01\"", "\"高新技术企业\"", "99999999999999999999999999999", "0.0000000000000000000000000001",
+    "+",
+    "-",
+    "*",
+    "/",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "==",
+    "!=",
+    "and",
+    "or",
+    "not",
+    "in",
+    "if",
+    "then",
+    "else",
+    "(",
+    ")",
+    ",",
+    "min",
+    "max",
+    "scale",
+    "lookup",
+    "years_between",
+    "days_between",
+    "add_years",
+    "date",
+    "on",
+    "true",
+    "false",
+    "0",
+    "1",
+    "10%",
+    "2_000_000",
+    "0.5",
+    "\"2026-01-01\"",
+    "\"高新技术企业\"",
+    "99999999999999999999999999999",
+    "0.0000000000000000000000000001",
 ];
 
 fn expression_inputs(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Vec<u8>> {
@@ -227,7 +263,8 @@ fn expression_inputs(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Vec<u8>> {
                 "date",
             ]);
             prop_oneof![
-                (inner.clone(), operator, inner.clone()).prop_map(|(a, op, b)| format!("{a} {op} {b}")),
+                (inner.clone(), operator, inner.clone())
+                    .prop_map(|(a, op, b)| format!("{a} {op} {b}")),
                 inner.clone().prop_map(|a| format!("({a})")),
                 inner.clone().prop_map(|a| format!("-{a}")),
                 inner.clone().prop_map(|a| format!("not {a}")),
@@ -306,10 +343,7 @@ pub fn check_facts(input: &[u8]) -> Result<(), String> {
         return Ok(());
     };
     let set = shipped();
-    let index = envelope
-        .get("measure")
-        .and_then(Value::as_u64)
-        .unwrap_or(0) as usize;
+    let index = envelope.get("measure").and_then(Value::as_u64).unwrap_or(0) as usize;
     let measure = &set.measures[index % set.measures.len()];
     let mut given = match envelope.get("facts") {
         Some(Value::Object(facts)) => facts.clone(),

@@ -163,7 +163,14 @@ pub fn run(
         let (input, message) = if signature == "slow" {
             (input, message)
         } else {
-            shrink(&mut tree, target.check, &signature, input, message, &mut record)?
+            shrink(
+                &mut tree,
+                target.check,
+                &signature,
+                input,
+                message,
+                &mut record,
+            )?
         };
         let finding = Finding {
             signature,

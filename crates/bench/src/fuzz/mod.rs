@@ -21,6 +21,7 @@ pub mod identifiers;
 pub mod import;
 pub mod policy;
 mod runner;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
@@ -47,7 +48,7 @@ pub fn targets() -> Vec<Target> {
         policy::expression(),
         policy::facts(),
         import::csv(),
-        import::xlsx(),
+        xlsx::xlsx(),
     ]
 }
 

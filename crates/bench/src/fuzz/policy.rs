@@ -438,10 +438,13 @@ fn any_fact_value() -> BoxedStrategy<Value> {
     .boxed()
 }
 
+/// A measure's fact names, and an ordinary value for each.
+type NamesAndTypicalFacts = (Vec<String>, Vec<(String, Value)>);
+
 fn facts_inputs(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Vec<u8>> {
     let set = shipped();
     let count = set.measures.len();
-    let measures: Vec<(Vec<String>, Vec<(String, Value)>)> = set
+    let measures: Vec<NamesAndTypicalFacts> = set
         .measures
         .iter()
         .map(|m| {

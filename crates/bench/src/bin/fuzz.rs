@@ -288,6 +288,16 @@ fn supervise_target(executable: &Path, target: &Target, seconds: f64, out: &Path
                 }
             }
         }
+        // Status 2 is the worker's own trouble (it could not write its files), not the code's.
+        if !hung && status.and_then(|s| s.code()) == Some(2) {
+            let stderr = std::fs::read_to_string(work.join("stderr")).unwrap_or_default();
+            eprintln!(
+                "{}: a worker could not run: {}",
+                target.name,
+                stderr.lines().next().unwrap_or_default()
+            );
+            break;
+        }
         let died = hung || !status.is_some_and(|s| s.success());
         if died {
             let input = std::fs::read(&current).unwrap_or_default();

@@ -752,6 +752,8 @@ async fn scale_multiplies(backend: zijin_app::Backend) {
 mod exchange;
 #[path = "integration/exports.rs"]
 mod exports;
+#[path = "integration/hostile_files.rs"]
+mod hostile_files;
 #[path = "integration/matchmaking.rs"]
 mod matchmaking;
 #[path = "integration/semantic.rs"]

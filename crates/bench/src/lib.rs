@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+pub mod fuzz;
 pub mod scale;
 
 /// Runs a future and returns its output with the seconds it took.

@@ -67,9 +67,12 @@ impl PatentNumber {
                 (digits.to_string(), check.chars().next().unwrap_or('?'))
             }
             Some(_) => return Err(malformed()),
+            // The last character is the check digit; it is split off as a character, not a
+            // byte, since a pasted number may end in anything (`王老师`, a full-width colon).
             None if matches!(rest.len(), 9 | 13) => {
-                let (digits, check) = rest.split_at(rest.len() - 1);
-                (digits.to_string(), check.chars().next().unwrap_or('?'))
+                let check = rest.chars().next_back().unwrap_or('?');
+                let digits = &rest[..rest.len() - check.len_utf8()];
+                (digits.to_string(), check)
             }
             None => return Err(malformed()),
         };
@@ -166,6 +169,20 @@ mod tests {
             "专利",
         ] {
             assert!(PatentNumber::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn text_of_a_number_s_length_ending_in_a_wide_character_is_refused() {
+        // Found by bench/fuzz: these panicked (a byte split inside the last character).
+        for bad in ["0CN00000A0：", "王老师", "20211012345é", "ZL2021101234中"] {
+            assert!(
+                matches!(
+                    PatentNumber::parse(bad),
+                    Err(PatentNumberError::Malformed(_))
+                ),
+                "{bad} should be refused as malformed"
+            );
         }
     }
 

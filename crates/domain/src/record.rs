@@ -242,13 +242,17 @@ impl IpItem {
     /// a patent number (starts with ZL, CN or a digit) must be a valid one.
     pub fn parse(input: &str) -> Result<Self, String> {
         let text = input.trim();
+        // A registration number: the same rule with or without its prefix, so what
+        // `written` gives back reads again.
+        let registration = |number: &str| {
+            number.len() >= 8
+                && number.contains("SR")
+                && number.chars().all(|c| c.is_ascii_alphanumeric())
+        };
         for prefix in ["软著:", "软著：", "软件著作权:", "软件著作权："] {
             if let Some(rest) = text.strip_prefix(prefix) {
                 let number = rest.trim().to_uppercase();
-                let valid = number.len() >= 8
-                    && number.contains("SR")
-                    && number.chars().all(|c| c.is_ascii_alphanumeric());
-                return if valid {
+                return if registration(&number) {
                     Ok(IpItem::SoftwareCopyright(number))
                 } else {
                     Err(format!(
@@ -263,7 +267,7 @@ impl IpItem {
                 return Ok(IpItem::Other(rest.trim().to_string()));
             }
         }
-        if text.to_uppercase().contains("SR") && text.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if registration(&text.to_uppercase()) {
             return Ok(IpItem::SoftwareCopyright(text.to_uppercase()));
         }
         PatentNumber::parse(text)
@@ -811,6 +815,17 @@ mod tests {
         for code in RecordStatus::CODES {
             assert_eq!(RecordStatus::from_code(code).map(|s| s.code()), Some(*code));
         }
+    }
+
+    #[test]
+    fn a_bare_software_copyright_number_follows_the_prefixed_rule() {
+        // Found by bench/fuzz: "SR" alone was taken for a registration number, and its written
+        // form ("软著:SR") was then refused.
+        assert!(IpItem::parse("SR").is_err());
+        assert!(IpItem::parse("sr1").is_err());
+        let item = IpItem::parse("2021sr0123456").unwrap();
+        assert_eq!(item, IpItem::SoftwareCopyright("2021SR0123456".into()));
+        assert_eq!(IpItem::parse(&item.written()), Ok(item));
     }
 
     #[test]

@@ -691,26 +691,69 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-/// An expression as the policy file wrote it (for the trace), rebuilt from the tree.
+/// An expression as the policy file wrote it (for the trace), rebuilt from the tree with the
+/// brackets its meaning needs: `(a + b) * c` is not `a + b * c`, and `a + (not b)` without its
+/// brackets would not even parse.
 pub fn expr_text(expr: &Expr) -> String {
+    written(expr, 0)
+}
+
+/// How tightly an expression binds, loosest first, as the parser reads them.
+fn binding(expr: &Expr) -> u8 {
+    use BinaryOp::*;
     match expr {
+        Expr::If(..) => 0,
+        Expr::Binary(Or, ..) => 1,
+        Expr::Binary(And, ..) => 2,
+        Expr::Unary(UnaryOp::Not, ..) => 3,
+        Expr::Binary(Less | LessOrEqual | Greater | GreaterOrEqual | Equal | NotEqual | In, ..) => {
+            4
+        }
+        Expr::Binary(Add | Subtract, ..) => 5,
+        Expr::Binary(Multiply | Divide, ..) => 6,
+        Expr::Unary(UnaryOp::Negate, ..) => 7,
+        _ => 8,
+    }
+}
+
+/// `expr` written where its place needs at least `needed` (see `binding`), bracketed if it
+/// binds less tightly.
+fn written(expr: &Expr, needed: u8) -> String {
+    let text = match expr {
         Expr::Number(n, _) => n.normalize().to_string(),
         Expr::Text(t, _) => format!("\"{t}\""),
         Expr::Bool(b, _) => b.to_string(),
         Expr::Name(n, _) => n.clone(),
-        Expr::Unary(UnaryOp::Negate, a, _) => format!("-{}", expr_text(a)),
-        Expr::Unary(UnaryOp::Not, a, _) => format!("not {}", expr_text(a)),
-        Expr::Binary(op, a, b, _) => format!("{} {} {}", expr_text(a), op.symbol(), expr_text(b)),
+        Expr::Unary(UnaryOp::Negate, a, _) => format!("-{}", written(a, 7)),
+        Expr::Unary(UnaryOp::Not, a, _) => format!("not {}", written(a, 3)),
+        Expr::Binary(op, a, b, _) => {
+            let level = binding(expr);
+            // Chains read from the left; a comparison takes sums on both sides.
+            let (left, right) = if level == 4 {
+                (5, 5)
+            } else {
+                (level, level + 1)
+            };
+            format!("{} {} {}", written(a, left), op.symbol(), written(b, right))
+        }
         Expr::If(c, t, o, _) => format!(
             "if {} then {} else {}",
-            expr_text(c),
-            expr_text(t),
-            expr_text(o)
+            written(c, 0),
+            written(t, 0),
+            written(o, 0)
         ),
         Expr::Call(f, args, _) => format!(
             "{f}({})",
-            args.iter().map(expr_text).collect::<Vec<_>>().join(", ")
+            args.iter()
+                .map(|a| written(a, 0))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
+    };
+    if binding(expr) < needed {
+        format!("({text})")
+    } else {
+        text
     }
 }
 

@@ -85,6 +85,11 @@ impl Expr {
     }
 }
 
+/// How deep an expression may nest: brackets, `not`, `-`, `if`, function calls, and each
+/// operator of a chain. Parsing, checking and evaluation walk the tree recursively, so 20,000
+/// brackets would overflow the stack and end the process; the shipped files nest a few levels.
+pub const MAX_DEPTH: usize = 100;
+
 /// A syntax error at a byte offset of the expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -193,7 +198,11 @@ impl<'a> Lexer<'a> {
 /// Parses one expression.
 pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
     let tokens = Lexer::tokens(text)?;
-    let mut parser = Parser { tokens, index: 0 };
+    let mut parser = Parser {
+        tokens,
+        index: 0,
+        depth: 0,
+    };
     let expr = parser.expression()?;
     let (token, span) = parser.peek();
     if *token != Token::End {
@@ -208,6 +217,8 @@ pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
 struct Parser {
     tokens: Vec<(Token, Span)>,
     index: usize,
+    /// Levels of nesting open at this point (see `MAX_DEPTH`).
+    depth: usize,
 }
 
 impl Parser {
@@ -255,7 +266,27 @@ impl Parser {
         }
     }
 
+    /// One level deeper, refused past `MAX_DEPTH`; the caller restores the depth it saw.
+    fn deeper(&mut self) -> Result<(), SyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(SyntaxError {
+                offset: self.peek().1.start,
+                message: format!("表达式嵌套过深（最多{MAX_DEPTH}层），请拆分成几个参数或条件"),
+            });
+        }
+        Ok(())
+    }
+
     fn expression(&mut self) -> Result<Expr, SyntaxError> {
+        let depth = self.depth;
+        self.deeper()?;
+        let expr = self.expression_at_depth();
+        self.depth = depth;
+        expr
+    }
+
+    fn expression_at_depth(&mut self) -> Result<Expr, SyntaxError> {
         if self.is_word("if") {
             let start = self.advance().1.start;
             let condition = self.expression()?;
@@ -279,6 +310,7 @@ impl Parser {
         operators: &[(&str, BinaryOp)],
         next: fn(&mut Self) -> Result<Expr, SyntaxError>,
     ) -> Result<Expr, SyntaxError> {
+        let depth = self.depth;
         let mut left = next(self)?;
         loop {
             let found = operators.iter().find(|(text, _)| match &self.peek().0 {
@@ -287,9 +319,12 @@ impl Parser {
                 _ => false,
             });
             let Some((_, op)) = found else {
+                self.depth = depth;
                 return Ok(left);
             };
             self.advance();
+            // Each operator of a chain makes the tree one level deeper on its left.
+            self.deeper()?;
             let right = next(self)?;
             let span = Span {
                 start: left.span().start,
@@ -310,7 +345,10 @@ impl Parser {
     fn not(&mut self) -> Result<Expr, SyntaxError> {
         if self.is_word("not") {
             let start = self.advance().1.start;
+            let depth = self.depth;
+            self.deeper()?;
             let operand = self.not()?;
+            self.depth = depth;
             let end = operand.span().end;
             return Ok(Expr::Unary(
                 UnaryOp::Not,
@@ -366,7 +404,10 @@ impl Parser {
     fn unary(&mut self) -> Result<Expr, SyntaxError> {
         if self.is_symbol("-") {
             let start = self.advance().1.start;
+            let depth = self.depth;
+            self.deeper()?;
             let operand = self.unary()?;
+            self.depth = depth;
             let end = operand.span().end;
             return Ok(Expr::Unary(
                 UnaryOp::Negate,
@@ -486,6 +527,27 @@ mod tests {
             "(\"高新技术企业\" in tags)"
         );
         assert_eq!(shape("2_000_000"), "2000000");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_instead_of_overflowing_the_stack() {
+        // Found by bench/fuzz: each of these overflowed the stack and ended the process.
+        let depth = 20_000;
+        for deep in [
+            format!("{}1{}", "(".repeat(depth), ")".repeat(depth)),
+            format!("{}1", "-".repeat(depth)),
+            format!("{}true", "not ".repeat(depth)),
+            format!("1{}", " + 1".repeat(depth)),
+            format!("{}1", "if true then 1 else ".repeat(depth)),
+            format!("{}1{}", "min(1, ".repeat(depth), ")".repeat(depth)),
+        ] {
+            let error = parse(&deep).unwrap_err();
+            assert!(error.message.contains("嵌套过深"), "{}", error.message);
+        }
+        let nested = |n: usize| format!("{}1{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse(&nested(MAX_DEPTH - 1)).is_ok());
+        assert!(parse(&nested(MAX_DEPTH)).is_err());
+        assert!(parse(&format!("1{}", " + 1".repeat(MAX_DEPTH - 2))).is_ok());
     }
 
     #[test]

@@ -572,3 +572,27 @@ fn a_large_batch_split_over_the_cores_keeps_every_row_in_place() {
             .all(|r| r.is_err())
     );
 }
+
+#[test]
+fn the_trace_writes_sub_expressions_with_the_brackets_they_need() {
+    // Found by bench/fuzz: `min + (not min)` was written `min + not min`, which does not parse,
+    // and `(a + b) * c` was written `a + b * c`, which means something else.
+    for (text, written) in [
+        ("(a + b) * c", "(a + b) * c"),
+        ("a - (b - c)", "a - (b - c)"),
+        ("(a - b) - c", "a - b - c"),
+        ("min + (not min)", "min + (not min)"),
+        ("not (a and b)", "not (a and b)"),
+        ("not a < b", "not a < b"),
+        ("-(a * b)", "-(a * b)"),
+        ("(a < b) == c", "(a < b) == c"),
+        ("(if a then 1 else 2) + 3", "(if a then 1 else 2) + 3"),
+        ("if a then 1 else 2 + 3", "if a then 1 else 2 + 3"),
+        ("a or b and c", "a or b and c"),
+        ("(a or b) and c", "(a or b) and c"),
+        ("min(x * 15%, cap)", "min(x * 0.15, cap)"),
+    ] {
+        let expr = zijin_policy::expr::parse(text).unwrap();
+        assert_eq!(zijin_policy::eval::expr_text(&expr), written, "{text}");
+    }
+}

@@ -103,7 +103,8 @@ impl std::fmt::Debug for AuditKey {
 }
 
 /// HMAC-SHA256 (RFC 2104) over the workspace's sha2, so no second digest version is needed.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+/// The one HMAC of the workspace (audit chain, flash messages).
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     const BLOCK: usize = 64;
     let mut block = [0u8; BLOCK];
     if key.len() > BLOCK {

@@ -16,7 +16,7 @@ pub mod record;
 pub mod role;
 pub mod validation;
 
-pub use audit::{AuditKey, AuditKeyError, AuditRecord, GENESIS_HASH};
+pub use audit::{AuditKey, AuditKeyError, AuditRecord, GENESIS_HASH, hmac_sha256};
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use district::District;
 pub use institution::{

@@ -8,6 +8,8 @@ use sqlx::Executor;
 use zijin_app::Backend;
 use zijin_testkit::{BACKENDS, TEST_AUDIT_KEY_HEX, TestDatabase};
 
+#[path = "cli/accounts.rs"]
+mod accounts;
 #[path = "cli/import_atomic.rs"]
 mod import_atomic;
 

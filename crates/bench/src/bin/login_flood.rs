@@ -90,7 +90,13 @@ struct Phase {
 }
 
 /// Readers on `page` for `seconds`, with `flooders` logging in as unknown users meanwhile.
-async fn phase(base: &str, page: &str, seconds: u64, flooders: usize, new_address_each: bool) -> Phase {
+async fn phase(
+    base: &str,
+    page: &str,
+    seconds: u64,
+    flooders: usize,
+    new_address_each: bool,
+) -> Phase {
     let stop = Arc::new(AtomicBool::new(false));
     let counts: Arc<[AtomicU64; 600]> = Arc::new(std::array::from_fn(|_| AtomicU64::new(0)));
     let mut flood = Vec::new();
@@ -192,7 +198,10 @@ async fn main() {
     println!("|---|---|---|---|---|");
     for (name, phase) in [
         ("alone (baseline)", &baseline),
-        ("32 connections flooding, each attempt from a new address", &spread),
+        (
+            "32 connections flooding, each attempt from a new address",
+            &spread,
+        ),
         ("32 connections flooding from one address", &one_address),
     ] {
         println!(

@@ -63,6 +63,8 @@ fn start_import(database: &TestDatabase, data: &std::path::Path, file: &std::pat
         ])
         .arg("--database-url")
         .arg(&database.url)
+        // The test databases' audit key, as every process writing them must have.
+        .env("ZIJIN_AUDIT_KEY", zijin_testkit::TEST_AUDIT_KEY_HEX)
         .arg("--data-dir")
         .arg(data)
         .env("ZIJIN_LOG", "info")

@@ -550,45 +550,10 @@ pub async fn import(
                 Some((id, _)) => Some(*id),
             },
         };
-        let record: Result<Parsed, FieldErrors> = match kind {
-            RecordKind::Achievement => {
-                let ip_items = vec![cell(columns[5]).to_string()];
-                let modes = vec![cell(columns[6]).to_string()];
-                let input = AchievementInput {
-                    title: cell(columns[0]),
-                    summary: cell(columns[1]),
-                    field: cell(columns[2]),
-                    keywords: cell(columns[3]),
-                    trl: cell(columns[4]),
-                    ip_items: &ip_items,
-                    transfer_modes: &modes,
-                    price: cell(columns[7]),
-                    contact_name: cell(columns[9]),
-                    contact_phone: cell(columns[10]),
-                    source_flags: &[],
-                };
-                AchievementDetails::parse(&input, &fields)
-                    .map(|d| Parsed::Achievement(owner.unwrap_or_default(), d))
-            }
-            RecordKind::Demand => {
-                let modes = vec![cell(columns[4]).to_string()];
-                let input = DemandInput {
-                    title: cell(columns[0]),
-                    description: cell(columns[1]),
-                    field: cell(columns[2]),
-                    keywords: cell(columns[3]),
-                    cooperation_modes: &modes,
-                    budget_min: cell(columns[5]),
-                    budget_max: cell(columns[6]),
-                    wanted_trl: cell(DEMAND_OPTIONAL_COLUMNS[0]),
-                    deadline: cell(columns[7]),
-                    contact_name: cell(columns[9]),
-                    contact_phone: cell(columns[10]),
-                };
-                DemandDetails::parse(&input, &fields, today)
-                    .map(|d| Parsed::Demand(owner.unwrap_or_default(), d))
-            }
-        };
+        let record = parse_row(kind, cell, &fields, today).map(|details| match details {
+            RowDetails::Achievement(d) => Parsed::Achievement(owner.unwrap_or_default(), d),
+            RowDetails::Demand(d) => Parsed::Demand(owner.unwrap_or_default(), d),
+        });
         match record {
             Ok(record) if owner.is_some() => parsed.push(record),
             Ok(_) => {}
@@ -1081,4 +1046,59 @@ pub async fn export_issue_pdf(app: &App, actor: &Actor, issue_id: i64) -> AppRes
         );
     }
     Ok(rendered.bytes)
+}
+
+/// The details of one spreadsheet row.
+pub enum RowDetails {
+    Achievement(AchievementDetails),
+    Demand(DemandDetails),
+}
+
+/// Parses one row of an import (its cells by column name) into a record's details, exactly as
+/// the import does, without the database: the owner's credit code is checked by the caller.
+/// The fuzz targets call this same function.
+pub fn parse_row<'a>(
+    kind: RecordKind,
+    cell: impl Fn(&str) -> &'a str,
+    fields: &[zijin_domain::TechnicalField],
+    today: chrono::NaiveDate,
+) -> Result<RowDetails, FieldErrors> {
+    let columns = columns(kind);
+    match kind {
+        RecordKind::Achievement => {
+            let ip_items = vec![cell(columns[5]).to_string()];
+            let modes = vec![cell(columns[6]).to_string()];
+            let input = AchievementInput {
+                title: cell(columns[0]),
+                summary: cell(columns[1]),
+                field: cell(columns[2]),
+                keywords: cell(columns[3]),
+                trl: cell(columns[4]),
+                ip_items: &ip_items,
+                transfer_modes: &modes,
+                price: cell(columns[7]),
+                contact_name: cell(columns[9]),
+                contact_phone: cell(columns[10]),
+                source_flags: &[],
+            };
+            AchievementDetails::parse(&input, fields).map(RowDetails::Achievement)
+        }
+        RecordKind::Demand => {
+            let modes = vec![cell(columns[4]).to_string()];
+            let input = DemandInput {
+                title: cell(columns[0]),
+                description: cell(columns[1]),
+                field: cell(columns[2]),
+                keywords: cell(columns[3]),
+                cooperation_modes: &modes,
+                budget_min: cell(columns[5]),
+                budget_max: cell(columns[6]),
+                wanted_trl: cell(DEMAND_OPTIONAL_COLUMNS[0]),
+                deadline: cell(columns[7]),
+                contact_name: cell(columns[9]),
+                contact_phone: cell(columns[10]),
+            };
+            DemandDetails::parse(&input, fields, today).map(RowDetails::Demand)
+        }
+    }
 }

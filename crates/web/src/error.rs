@@ -153,11 +153,7 @@ impl From<AppError> for Failure {
                 failure.retry_after = Some(BUSY_RETRY_AFTER_SECONDS);
                 return failure;
             }
-            AppError::ExportBusy => {
-                let mut failure = Self::new(ErrorKind::ExportBusy, error.to_string());
-                failure.retry_after = Some(EXPORT_RETRY_AFTER_SECONDS);
-                return failure;
-            }
+            AppError::ExportBusy => (ErrorKind::ExportBusy, FieldErrors::new()),
             AppError::Store(_) | AppError::Internal(_) => {
                 tracing::error!(error = %error, "request failed");
                 return Self::new(
@@ -183,6 +179,7 @@ impl From<AppError> for Failure {
                 ..
             } => Some((*retry_after_seconds).max(1) as u64),
             AppError::TooManyRequests => Some(1),
+            AppError::ExportBusy => Some(EXPORT_RETRY_AFTER_SECONDS),
             _ => None,
         };
         Self {

@@ -10,10 +10,7 @@ use proptest::prelude::*;
 use zijin_app::exchange::{
     self, ACHIEVEMENT_COLUMNS, DEMAND_COLUMNS, DEMAND_OPTIONAL_COLUMNS, MAX_ROWS, Table,
 };
-use zijin_domain::{
-    AchievementDetails, AchievementInput, CreditCode, DemandDetails, DemandInput, RecordKind,
-    TechnicalField,
-};
+use zijin_domain::{CreditCode, RecordKind, TechnicalField};
 
 use super::{Target, chinese, mutated};
 
@@ -98,43 +95,7 @@ fn parse_rows(table: &Table, kind: RecordKind) -> Result<(), String> {
         if let Err(error) = CreditCode::parse(cell(columns[8])) {
             chinese("row credit code", &error.to_string())?;
         }
-        let errors = match kind {
-            RecordKind::Achievement => {
-                let ip_items = vec![cell(columns[5]).to_string()];
-                let modes = vec![cell(columns[6]).to_string()];
-                let input = AchievementInput {
-                    title: cell(columns[0]),
-                    summary: cell(columns[1]),
-                    field: cell(columns[2]),
-                    keywords: cell(columns[3]),
-                    trl: cell(columns[4]),
-                    ip_items: &ip_items,
-                    transfer_modes: &modes,
-                    price: cell(columns[7]),
-                    contact_name: cell(columns[9]),
-                    contact_phone: cell(columns[10]),
-                    source_flags: &[],
-                };
-                AchievementDetails::parse(&input, &fields).err()
-            }
-            RecordKind::Demand => {
-                let modes = vec![cell(columns[4]).to_string()];
-                let input = DemandInput {
-                    title: cell(columns[0]),
-                    description: cell(columns[1]),
-                    field: cell(columns[2]),
-                    keywords: cell(columns[3]),
-                    cooperation_modes: &modes,
-                    budget_min: cell(columns[5]),
-                    budget_max: cell(columns[6]),
-                    wanted_trl: cell(DEMAND_OPTIONAL_COLUMNS[0]),
-                    deadline: cell(columns[7]),
-                    contact_name: cell(columns[9]),
-                    contact_phone: cell(columns[10]),
-                };
-                DemandDetails::parse(&input, &fields, today).err()
-            }
-        };
+        let errors = exchange::parse_row(kind, cell, &fields, today).err();
         for error in errors.iter().flat_map(|e| e.iter()) {
             chinese("row field", &error.message)?;
         }

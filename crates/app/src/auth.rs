@@ -134,17 +134,21 @@ impl LoginLimits {
             .unwrap_or(1)
     }
 
-    async fn enter(&self) -> AppResult<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
-        let admitted = self
-            .admitted
+    /// A place among the attempts this process takes on, or "too many requests" at once —
+    /// before anything else is done, so a flood costs the pages next to nothing.
+    fn admit(&self) -> AppResult<OwnedSemaphorePermit> {
+        self.admitted
             .clone()
             .try_acquire_owned()
-            .map_err(|_| AppError::TooManyRequests)?;
-        let hashing = tokio::time::timeout(self.max_wait, self.hashing.clone().acquire_owned())
+            .map_err(|_| AppError::TooManyRequests)
+    }
+
+    /// The turn to compute a hash, waited for at most `max_wait`.
+    async fn hashing_turn(&self) -> AppResult<OwnedSemaphorePermit> {
+        tokio::time::timeout(self.max_wait, self.hashing.clone().acquire_owned())
             .await
             .map_err(|_| AppError::TooManyRequests)?
-            .map_err(|_| AppError::TooManyRequests)?;
-        Ok((admitted, hashing))
+            .map_err(|_| AppError::TooManyRequests)
     }
 }
 
@@ -256,11 +260,12 @@ async fn checked_attempt(
     let now = app.now();
     let keys = throttle_keys(username, from);
     let plain_keys: Vec<Key<'_>> = keys.iter().map(|(key, _)| *key).collect();
+    let admitted = app.login_limits.admit()?;
     // A quick refusal without the write lock: a throttled flood costs a read, not a hash.
     if let Some(until) = login_throttle::blocked_until(app.store.pool(), &plain_keys, now).await? {
         return Err(throttled(until, now));
     }
-    let permits = app.login_limits.enter().await?;
+    let hashing = app.login_limits.hashing_turn().await?;
     let mut tx = app.store.begin_write().await?;
     // The latest delay this attempt starts on any counter, for the audit entry.
     let mut delays_until: Option<DateTime<Utc>> = None;
@@ -289,7 +294,7 @@ async fn checked_attempt(
             false
         }
     };
-    drop(permits);
+    drop((hashing, admitted));
 
     let mut tx = app.store.begin_write().await?;
     let user = match found {

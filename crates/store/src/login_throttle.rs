@@ -30,28 +30,38 @@ pub enum Charge {
 /// The latest `blocked_until` still in force among these counters, read without a write lock
 /// (a quick refusal for attempts that would be refused anyway).
 pub async fn blocked_until<'e>(
-    db: impl Executor<'e, Database = Any> + Copy,
+    db: impl Executor<'e, Database = Any>,
     keys: &[Key<'_>],
     now: DateTime<Utc>,
 ) -> StoreResult<Option<DateTime<Utc>>> {
-    let mut latest: Option<DateTime<Utc>> = None;
-    for key in keys {
-        let row = sqlx::query(
-            "SELECT blocked_until FROM login_throttle \
-             WHERE scope = $1 AND username = $2 AND address = $3 AND blocked_until > $4",
-        )
-        .bind(key.scope)
-        .bind(key.username)
-        .bind(key.address)
-        .bind(timestamp(now))
-        .fetch_optional(db)
-        .await?;
-        if let Some(row) = row {
-            let until = parse_timestamp(&row.try_get::<String, _>("blocked_until")?)?;
-            latest = Some(latest.map_or(until, |latest| latest.max(until)));
-        }
+    if keys.is_empty() {
+        return Ok(None);
     }
-    Ok(latest)
+    // One query for every counter: (scope, username, address) = ($1, $2, $3) OR … .
+    let matches: Vec<String> = (0..keys.len())
+        .map(|i| {
+            let n = 2 + i * 3;
+            format!(
+                "(scope = ${} AND username = ${} AND address = ${})",
+                n,
+                n + 1,
+                n + 2
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT MAX(blocked_until) AS until FROM login_throttle \
+         WHERE blocked_until > $1 AND ({})",
+        matches.join(" OR ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(timestamp(now));
+    for key in keys {
+        query = query.bind(key.scope).bind(key.username).bind(key.address);
+    }
+    let row = query.fetch_one(db).await?;
+    row.try_get::<Option<String>, _>("until")?
+        .map(|until| parse_timestamp(&until))
+        .transpose()
 }
 
 /// Counts one attempt on `key`, unless the key is blocked. A counter untouched since

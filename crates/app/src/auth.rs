@@ -28,6 +28,10 @@ use crate::{Actor, App, AppError, AppResult};
 
 /// How long a session lasts without logging in again.
 pub const SESSION_DURATION: Duration = Duration::hours(12);
+/// How long a refused attempt (throttled, or too many at once) waits before it is answered. It
+/// costs no processor time, and slows a flood's closed loop of requests, so the refusals do not
+/// crowd out the other pages either.
+const REFUSAL_DELAY: StdDuration = StdDuration::from_millis(250);
 /// Counters untouched this long start again from zero.
 const THROTTLE_MEMORY: Duration = Duration::hours(24);
 
@@ -252,6 +256,22 @@ fn throttled(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
 /// Unknown names cost the same hash as known ones. Returns the account when the password is
 /// right (a disabled account too: the caller decides).
 async fn checked_attempt(
+    app: &App,
+    username: &str,
+    password: &str,
+    from: &ClientAddress,
+) -> AppResult<Option<User>> {
+    let result = attempt_under_throttle(app, username, password, from).await;
+    if matches!(
+        result,
+        Err(AppError::LoginThrottled { .. } | AppError::TooManyRequests)
+    ) {
+        tokio::time::sleep(REFUSAL_DELAY).await;
+    }
+    result
+}
+
+async fn attempt_under_throttle(
     app: &App,
     username: &str,
     password: &str,

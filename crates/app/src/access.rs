@@ -8,7 +8,8 @@
 //! - about the platform as a whole ([`Area`]): may this actor open the review queue, manage
 //!   users, import a spreadsheet…;
 //! - about one thing the actor looks at: an achievement or demand ([`record`]), an institution
-//!   ([`institution`]), a match ([`match_side`]), a list issue ([`may_read_issue`]).
+//!   ([`institution`]), a match ([`match_capabilities`], in [`deal`] with the rest of the deal
+//!   flow: thread, contacts, technology managers), a list issue ([`may_read_issue`]).
 //!
 //! A workflow added later (applications, contracts, evaluations) adds its areas to [`Area`]
 //! and, for its own records, a capabilities struct and function next to [`record`].
@@ -24,6 +25,13 @@ use zijin_domain::{
 };
 
 use crate::{Actor, AppError, AppResult};
+
+pub mod deal;
+pub use deal::{
+    MatchCapabilities, MatchFacts, MatchParties, MatchVoice, is_tech_manager, match_capabilities,
+    match_refusal, record_through_match, require_assign_tech_manager, require_match_read,
+    require_match_step, require_match_voice, revealed_contacts,
+};
 
 /// What an actor is, as far as permissions go. The platform itself (demo generator, command
 /// line) acts with an admin's rights.
@@ -109,6 +117,10 @@ pub enum Area {
     Audit,
     /// The matchmaking funnel (district officers: their district only).
     MatchFunnel,
+    /// Every match of the platform, to follow them and assign technology managers (admins).
+    AllMatches,
+    /// The matches assigned to one as technology manager (技术经理人; flagged accounts).
+    TechManagerMatches,
 }
 
 impl Area {
@@ -128,6 +140,8 @@ impl Area {
         Area::Users,
         Area::Audit,
         Area::MatchFunnel,
+        Area::AllMatches,
+        Area::TechManagerMatches,
     ];
 }
 
@@ -144,7 +158,9 @@ pub fn may(actor: &Actor, area: Area) -> bool {
         Area::ManageInstitutions | Area::MatchFunnel => {
             matches!(who, Admin | Reviewer | DistrictOfficer(_))
         }
+        Area::TechManagerMatches => is_tech_manager(actor),
         Area::ImportAndPublish
+        | Area::AllMatches
         | Area::EditInstitutions
         | Area::TechnicalFields
         | Area::ListIssues
@@ -370,6 +386,9 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
     if may(actor, Area::OwnInstitution) {
         menu.push(entry("/my/institution", "本机构资料"));
     }
+    if may(actor, Area::TechManagerMatches) {
+        menu.push(entry("/tech-manager/matches", "我负责的对接"));
+    }
     if may(actor, Area::ReviewQueue) {
         menu.push(entry("/review", "待审核"));
     }
@@ -422,6 +441,7 @@ mod tests {
             display_name: "someone".into(),
             role,
             disabled: false,
+            is_tech_manager: false,
             is_demo: false,
             created_at: String::new(),
         })
@@ -541,6 +561,7 @@ mod tests {
                     "/admin/users" => Area::Users,
                     "/admin/audit" => Area::Audit,
                     "/admin/matches" => Area::MatchFunnel,
+                    "/tech-manager/matches" => Area::TechManagerMatches,
                     other => panic!("menu entry without an area: {other}"),
                 };
                 assert!(may(&actor, area), "{actor:?} is offered {}", entry.href);

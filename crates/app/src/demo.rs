@@ -419,10 +419,22 @@ pub async fn seed(
                 all[REAL_INSTITUTIONS.len() + DEMO_BODIES.len()].0.name
             ),
         ),
+        (
+            "manager",
+            "技术经理人 周敏",
+            Role::InstitutionUser,
+            "",
+            "",
+            Some(ids[REAL_INSTITUTIONS.len()]),
+            format!(
+                "技术经理人，所属机构：{}；管理员可将其指派到对接",
+                DEMO_BODIES[0].0
+            ),
+        ),
     ];
     let mut created = Vec::new();
     for (username, display_name, role, unit, district, institution_id, description) in accounts {
-        crate::users::create_unchecked(
+        let user = crate::users::create_unchecked(
             app,
             &actor,
             &NewUserInput {
@@ -437,6 +449,9 @@ pub async fn seed(
             true,
         )
         .await?;
+        if username == "manager" {
+            crate::users::set_tech_manager(app, &actor, user.id, true).await?;
+        }
         created.push(DemoAccount {
             username: username.to_string(),
             password: DEMO_PASSWORD.to_string(),

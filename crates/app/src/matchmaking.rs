@@ -1,16 +1,129 @@
 //! Matchmaking (对接, arts. 2, 4, 9): recommendations stored when a record is approved, seen by
 //! both sides; a side marks interest (有意向), which notifies the other; each match moves
 //! 推荐 → 意向 → 洽谈 → 签约 or 终止, with dates, audited; the bureau sees the funnel.
+//!
+//! The deal flow on a match (issue 15) lives in the submodules: `steps` (moving a match, ending
+//! it with a reason), `listing` (我的对接 with filters, a technology manager's matches, every
+//! match for the bureau), `detail` (one match with its thread and, once both sides marked
+//! interest, the other side's contacts — every view of them audited), `thread` (洽谈 messages)
+//! and `tech_manager` (assigning a 技术经理人). Who may do what is `access::deal`'s.
+
+mod detail;
+mod listing;
+mod steps;
+mod tech_manager;
+mod thread;
+
+pub use detail::{MatchDetail, PartyContact, detail, summary};
+pub use listing::{MatchFilter, MatchList, MatchListing, MatchQuery, list};
+pub use steps::{take_step, terminate};
+pub use tech_manager::{TechManagerChoice, assign_tech_manager, tech_managers};
+pub use thread::post_message;
+pub use zijin_store::match_messages::MatchMessage;
 
 use serde_json::json;
-use zijin_domain::{Coded, MatchStage, MatchStep, RecordKind};
+use zijin_domain::{Coded, MatchStage, RecordKind};
 use zijin_store::StoreError;
 use zijin_store::audit::{self, Change};
 use zijin_store::matches::{self, MatchRow, Notification};
 use zijin_store::search_feed;
 
-use crate::access::{self, MatchSide as Side};
+use crate::access::{self, MatchCapabilities, MatchFacts, MatchSide};
 use crate::{Actor, App, AppError, AppResult};
+
+/// A match as one actor sees it: reasons in words, the actor's side (if they hold one) and what
+/// they may do with it. Pages and the API render this one answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenMatch {
+    pub row: MatchRow,
+    /// The side the actor's institution holds, if any.
+    pub side: Option<MatchSide>,
+    pub capabilities: MatchCapabilities,
+}
+
+impl SeenMatch {
+    /// The other side's institution, for a side; None for the others.
+    pub fn counterpart_institution(&self) -> Option<&str> {
+        self.side.map(|side| match side {
+            MatchSide::Demand => self.row.achievement_institution.as_str(),
+            MatchSide::Achievement => self.row.demand_institution.as_str(),
+        })
+    }
+
+    /// 匹配度 in whole percent.
+    pub fn score_percent(&self) -> i64 {
+        zijin_domain::matchmaking::score_percent(self.row.score_milli)
+    }
+}
+
+/// What the access rules need of a stored match.
+pub(crate) fn facts_of(row: &MatchRow) -> AppResult<MatchFacts> {
+    Ok(MatchFacts {
+        demand_owner: row.demand_owner,
+        achievement_owner: row.achievement_owner,
+        tech_manager_id: row.tech_manager_id,
+        stage: stage_of(row)?,
+        demand_interested: row.demand_interested,
+        achievement_interested: row.achievement_interested,
+    })
+}
+
+pub(crate) fn stage_of(row: &MatchRow) -> AppResult<MatchStage> {
+    MatchStage::from_code(&row.stage)
+        .ok_or_else(|| AppError::Internal(format!("未知的对接阶段 {}", row.stage)))
+}
+
+/// The match as `actor` may see it (reasons without the weights older rows carry), or None when
+/// they may not read it.
+pub(crate) fn seen_by(actor: &Actor, mut row: MatchRow) -> AppResult<Option<SeenMatch>> {
+    let facts = facts_of(&row)?;
+    let capabilities = access::match_capabilities(actor, &facts);
+    if !capabilities.read {
+        return Ok(None);
+    }
+    let side = access::match_side(actor, row.demand_owner, row.achievement_owner).ok();
+    row.reasons = row
+        .reasons
+        .iter()
+        .map(|reason| zijin_domain::matchmaking::reason_in_words(reason).to_string())
+        .collect();
+    Ok(Some(SeenMatch {
+        row,
+        side,
+        capabilities,
+    }))
+}
+
+/// Everyone around a match but the one who acts: the institutions of the two sides (once, if one
+/// institution holds both) and the technology manager.
+pub(crate) async fn notify_others(
+    tx: &mut zijin_store::WriteTx,
+    actor: &Actor,
+    row: &MatchRow,
+    message: &str,
+    at: &str,
+) -> AppResult<()> {
+    let link = format!("/matches/{}", row.id);
+    let own = access::own_institution_id(actor);
+    let mut institutions = vec![row.demand_owner];
+    if row.achievement_owner != row.demand_owner {
+        institutions.push(row.achievement_owner);
+    }
+    for institution in institutions.into_iter().filter(|id| Some(*id) != own) {
+        matches::notify(tx, institution, message, &link, at).await?;
+    }
+    if let Some(manager) = row.tech_manager_id
+        && actor.user().is_none_or(|user| user.id != manager)
+    {
+        matches::notify_user(tx, manager, message, &link, at).await?;
+    }
+    Ok(())
+}
+
+/// "需求 ⇄ 成果" titles as notifications name a match.
+pub(crate) fn match_title(row: &MatchRow) -> String {
+    format!("“{}”⇄“{}”", row.demand_title, row.achievement_title)
+}
 
 /// Stores the best recommendations for a reviewed record (achievements for a demand, demands
 /// for an achievement); returns how many new pairs were recommended. Without a search index
@@ -91,83 +204,6 @@ pub async fn recommend_for_record(app: &App, kind: RecordKind, id: i64) -> AppRe
     }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(made)
-}
-
-fn side_of(actor: &Actor, row: &MatchRow) -> AppResult<Side> {
-    access::match_side(actor, row.demand_owner, row.achievement_owner)
-}
-
-/// A side takes a step; interest notifies the other side.
-pub async fn take_step(app: &App, actor: &Actor, id: i64, step: MatchStep) -> AppResult<MatchRow> {
-    let now = app.now();
-    let at = zijin_store::timestamp(now);
-    let mut tx = app.store.begin_write().await?;
-    let mut row = matches::get(&mut *tx, id)
-        .await?
-        .ok_or(AppError::NotFound("对接记录"))?;
-    let side = side_of(actor, &row)?;
-    let stage = MatchStage::from_code(&row.stage)
-        .ok_or_else(|| AppError::Internal(format!("未知的对接阶段 {}", row.stage)))?;
-    let next = stage
-        .apply(step)
-        .map_err(|message| AppError::field("stage", message))?;
-    let before = json!({"stage": row.stage, "demand_interested": row.demand_interested, "achievement_interested": row.achievement_interested});
-    if step == MatchStep::Interest {
-        let already = match side {
-            Side::Demand => std::mem::replace(&mut row.demand_interested, true),
-            Side::Achievement => std::mem::replace(&mut row.achievement_interested, true),
-        };
-        if already {
-            return Err(AppError::field("stage", "已经表示过意向"));
-        }
-        row.interested_at.get_or_insert_with(|| at.clone());
-        let (other, message) = match side {
-            Side::Demand => (
-                row.achievement_owner,
-                format!(
-                    "需求“{}”的企业对您的成果“{}”表示有意向",
-                    row.demand_title, row.achievement_title
-                ),
-            ),
-            Side::Achievement => (
-                row.demand_owner,
-                format!(
-                    "成果“{}”的单位对您的需求“{}”表示有意向",
-                    row.achievement_title, row.demand_title
-                ),
-            ),
-        };
-        matches::notify(&mut tx, other, &message, "/my/matches", &at).await?;
-    }
-    match next {
-        MatchStage::Negotiating if stage != MatchStage::Negotiating => {
-            row.negotiating_at = Some(at.clone())
-        }
-        MatchStage::Signed | MatchStage::Terminated => row.closed_at = Some(at.clone()),
-        _ => {}
-    }
-    row.stage = next.code().to_string();
-    matches::save(&mut tx, &row, &at).await?;
-    audit::append(
-        &mut tx,
-        now,
-        Change {
-            actor: actor.audit_name(),
-            action: match step {
-                MatchStep::Interest => "match.interest",
-                MatchStep::Negotiate => "match.negotiate",
-                MatchStep::Sign => "match.sign",
-                MatchStep::Terminate => "match.terminate",
-            },
-            entity: "match",
-            entity_id: id.to_string(),
-            before: Some(before),
-            after: Some(json!({"stage": row.stage, "demand_interested": row.demand_interested, "achievement_interested": row.achievement_interested})),
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(row)
 }
 
 /// An institution's matches and notifications.

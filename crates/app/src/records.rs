@@ -175,8 +175,17 @@ pub async fn get_achievement(app: &App, actor: &Actor, id: i64) -> AppResult<Ach
     let achievement = records::get_achievement(app.store.pool(), id)
         .await?
         .ok_or(AppError::NotFound("科技成果"))?;
+    let capabilities = capabilities_on(
+        app,
+        actor,
+        RecordKind::Achievement,
+        id,
+        achievement.institution_id,
+        achievement.status,
+    )
+    .await?;
     // Records one may not read are reported as missing, so their existence is not revealed.
-    if !can_read(actor, achievement.institution_id, achievement.status) {
+    if !capabilities.read {
         return Err(AppError::NotFound("科技成果"));
     }
     Ok(shown_achievement(actor, achievement))
@@ -187,10 +196,49 @@ pub async fn get_demand(app: &App, actor: &Actor, id: i64) -> AppResult<Demand> 
     let demand = records::get_demand(app.store.pool(), id)
         .await?
         .ok_or(AppError::NotFound("技术需求"))?;
-    if !can_read(actor, demand.institution_id, demand.status) {
+    let capabilities = capabilities_on(
+        app,
+        actor,
+        RecordKind::Demand,
+        id,
+        demand.institution_id,
+        demand.status,
+    )
+    .await?;
+    if !capabilities.read {
         return Err(AppError::NotFound("技术需求"));
     }
     Ok(shown_demand(actor, demand))
+}
+
+/// The actor's capabilities on one record: the access table ([`access::record`]), or — for the
+/// other side of one of the record's matches and the match's technology manager — reading it
+/// before it is listed ([`access::record_through_match`]).
+pub async fn capabilities_on(
+    app: &App,
+    actor: &Actor,
+    kind: RecordKind,
+    id: i64,
+    institution_id: i64,
+    status: RecordStatus,
+) -> AppResult<RecordCapabilities> {
+    let capabilities = access::record(actor, institution_id, status);
+    if capabilities.read {
+        return Ok(capabilities);
+    }
+    let parties: Vec<access::MatchParties> =
+        zijin_store::matches::parties_of_record(app.store.pool(), kind, id)
+            .await?
+            .into_iter()
+            .map(
+                |(demand_owner, achievement_owner, tech_manager_id)| access::MatchParties {
+                    demand_owner,
+                    achievement_owner,
+                    tech_manager_id,
+                },
+            )
+            .collect();
+    Ok(access::record_through_match(actor, kind, status, &parties))
 }
 
 /// An achievement or a demand.
@@ -230,7 +278,8 @@ pub async fn seen(app: &App, actor: &Actor, kind: RecordKind, id: i64) -> AppRes
         RecordKind::Achievement => Record::Achievement(get_achievement(app, actor, id).await?),
         RecordKind::Demand => Record::Demand(get_demand(app, actor, id).await?),
     };
-    let capabilities = access::record(actor, record.institution_id(), record.status());
+    let capabilities =
+        capabilities_on(app, actor, kind, id, record.institution_id(), record.status()).await?;
     Ok(SeenRecord {
         record,
         capabilities,
@@ -643,7 +692,10 @@ pub async fn add_attachment(
     bytes: &[u8],
 ) -> AppResult<Attachment> {
     let (institution_id, status) = owner_and_status(app, kind, id).await?;
-    if !can_read(actor, institution_id, status) {
+    if !capabilities_on(app, actor, kind, id, institution_id, status)
+        .await?
+        .read
+    {
         return Err(AppError::NotFound("记录"));
     }
     check_owner_can_edit(actor, institution_id, status)?;
@@ -731,7 +783,10 @@ pub async fn attachments(
     id: i64,
 ) -> AppResult<Vec<Attachment>> {
     let (institution_id, status) = owner_and_status(app, kind, id).await?;
-    if !can_read(actor, institution_id, status) {
+    if !capabilities_on(app, actor, kind, id, institution_id, status)
+        .await?
+        .read
+    {
         return Err(AppError::NotFound("记录"));
     }
     Ok(zijin_store::attachments::list(app.store.pool(), kind, id).await?)
@@ -748,7 +803,16 @@ pub async fn attachment(
         .ok_or(AppError::NotFound("附件"))?;
     let (institution_id, status) =
         owner_and_status(app, attachment.kind, attachment.record_id).await?;
-    if !can_read(actor, institution_id, status) {
+    let capabilities = capabilities_on(
+        app,
+        actor,
+        attachment.kind,
+        attachment.record_id,
+        institution_id,
+        status,
+    )
+    .await?;
+    if !capabilities.read {
         return Err(AppError::NotFound("附件"));
     }
     Ok((attachment, bytes))

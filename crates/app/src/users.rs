@@ -35,6 +35,7 @@ pub fn audit_snapshot(user: &User) -> Json {
         "district": district,
         "institution_id": institution,
         "disabled": user.disabled,
+        "is_tech_manager": user.is_tech_manager,
         "is_demo": user.is_demo,
     })
 }
@@ -178,6 +179,30 @@ pub async fn set_disabled(app: &App, actor: &Actor, id: i64, disabled: bool) -> 
     write_account(app, actor, id, action, AccountChange::Disabled(disabled)).await
 }
 
+/// Flags an account as technology manager (技术经理人), who may then be assigned to matches,
+/// or takes the flag away (the matches assigned to them are no longer theirs to act on).
+pub async fn set_tech_manager(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    is_tech_manager: bool,
+) -> AppResult<User> {
+    crate::access::require(actor, crate::access::Area::Users)?;
+    let action = if is_tech_manager {
+        "user.tech-manager-on"
+    } else {
+        "user.tech-manager-off"
+    };
+    write_account(
+        app,
+        actor,
+        id,
+        action,
+        AccountChange::TechManager(is_tech_manager),
+    )
+    .await
+}
+
 /// A signed-in user changes their own password: the current one is checked (under the login
 /// throttle), the new one must pass the policy, and every other session of the user ends.
 pub async fn change_own_password(
@@ -251,6 +276,8 @@ enum AccountChange {
     Unlocked,
     /// Switched off (its sessions end) or on.
     Disabled(bool),
+    /// Flagged as technology manager, or not.
+    TechManager(bool),
     /// A new password hash; every session but `keep_session` ends and login delays are lifted.
     Password {
         hash: String,
@@ -281,6 +308,9 @@ async fn write_account(
             if disabled {
                 sessions::delete_for_user(&mut *tx, id, None).await?;
             }
+        }
+        AccountChange::TechManager(flag) => {
+            users::set_tech_manager(&mut tx, id, flag, now).await?;
         }
         AccountChange::Password { hash, keep_session } => {
             users::set_password_hash(&mut tx, id, &hash, now).await?;

@@ -23,7 +23,7 @@ pub use institution::{
     Institution, InstitutionDetails, InstitutionInput, InstitutionProfile, InstitutionTag,
     InstitutionType, MAX_NAME_CHARS,
 };
-pub use matchmaking::{MatchStage, MatchStep};
+pub use matchmaking::{MatchSort, MatchStage, MatchStep, MessageText, TerminationReason};
 pub use money::{Money, MoneyError, group_thousands};
 pub use password::{MIN_PASSWORD_CHARS, Password};
 pub use patent::{PatentNumber, PatentNumberError};

@@ -200,6 +200,9 @@ pub struct User {
     pub role: UserRole,
     /// Switched off by an admin: cannot log in, has no sessions.
     pub disabled: bool,
+    /// 技术经理人 (technology manager, a broker who takes achievements to market, art. 20):
+    /// flagged by an admin; the admin may assign them to matches, which they then help along.
+    pub is_tech_manager: bool,
     pub is_demo: bool,
     pub created_at: String,
 }

@@ -1,9 +1,14 @@
-//! Matches (对接记录) and in-platform notifications.
+//! Matches (对接记录): the recommended pairs, where each stands, who helps it along, and the
+//! filtered listings of one institution, one technology manager or the whole platform.
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
+use zijin_domain::{Coded, MatchSort, RecordKind};
 
+use crate::query::{Filter, Value};
 use crate::{StoreResult, WriteTx};
+
+pub use crate::notifications::{Notification, notifications, notifications_for_user, notify, notify_user};
 
 /// A match as both sides and the bureau see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +20,9 @@ pub struct MatchRow {
     pub achievement_id: i64,
     pub achievement_title: String,
     pub achievement_owner: i64,
+    /// The names of the institutions behind the demand and the achievement.
+    pub demand_institution: String,
+    pub achievement_institution: String,
     /// Score × 1000.
     pub score_milli: i64,
     /// The reasons as shown (JSON list of Chinese sentences).
@@ -28,11 +36,21 @@ pub struct MatchRow {
     pub interested_at: Option<String>,
     pub negotiating_at: Option<String>,
     pub closed_at: Option<String>,
+    pub updated_at: String,
+    /// The technology manager (技术经理人) assigned to the match, with their name.
+    pub tech_manager_id: Option<i64>,
+    pub tech_manager_name: Option<String>,
+    /// Why the match was ended (终止), when it was.
+    pub termination_reason: Option<String>,
 }
 
 const SELECT: &str = "SELECT m.*, d.title AS demand_title, d.institution_id AS demand_owner, \
-     a.title AS achievement_title, a.institution_id AS achievement_owner \
-     FROM matches m JOIN demands d ON d.id = m.demand_id JOIN achievements a ON a.id = m.achievement_id";
+     di.name AS demand_institution, a.title AS achievement_title, \
+     a.institution_id AS achievement_owner, ai.name AS achievement_institution, \
+     u.display_name AS tech_manager_name \
+     FROM matches m JOIN demands d ON d.id = m.demand_id JOIN achievements a ON a.id = m.achievement_id \
+     JOIN institutions di ON di.id = d.institution_id JOIN institutions ai ON ai.id = a.institution_id \
+     LEFT JOIN users u ON u.id = m.tech_manager_id";
 
 fn from_row(row: &AnyRow) -> StoreResult<MatchRow> {
     let reasons: String = row.try_get("reasons")?;
@@ -45,6 +63,8 @@ fn from_row(row: &AnyRow) -> StoreResult<MatchRow> {
         achievement_id: row.try_get("achievement_id")?,
         achievement_title: row.try_get("achievement_title")?,
         achievement_owner: row.try_get("achievement_owner")?,
+        demand_institution: row.try_get("demand_institution")?,
+        achievement_institution: row.try_get("achievement_institution")?,
         score_milli: row.try_get("score_milli")?,
         reasons: serde_json::from_str(&reasons).unwrap_or_default(),
         stage: row.try_get("stage")?,
@@ -56,6 +76,10 @@ fn from_row(row: &AnyRow) -> StoreResult<MatchRow> {
         interested_at: row.try_get("interested_at")?,
         negotiating_at: row.try_get("negotiating_at")?,
         closed_at: row.try_get("closed_at")?,
+        updated_at: row.try_get("updated_at")?,
+        tech_manager_id: row.try_get("tech_manager_id")?,
+        tech_manager_name: row.try_get("tech_manager_name")?,
+        termination_reason: row.try_get("termination_reason")?,
     })
 }
 
@@ -103,27 +127,144 @@ pub async fn get<'e>(
         .transpose()
 }
 
-/// The matches of an institution's demands and achievements, best first.
+/// The matches of an institution's demands and achievements, the newest moves first.
 pub async fn for_institution<'e>(
     db: impl Executor<'e, Database = Any>,
     institution_id: i64,
 ) -> StoreResult<Vec<MatchRow>> {
+    list(
+        db,
+        &ListFilter {
+            institution_id: Some(institution_id),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Which matches a listing holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Matches where this institution owns the demand or the achievement.
+    pub institution_id: Option<i64>,
+    /// Matches assigned to this technology manager.
+    pub tech_manager_id: Option<i64>,
+    /// One stage (its code).
+    pub stage: Option<String>,
+    /// Matches of one record (of the institution, for 我的对接).
+    pub record: Option<(RecordKind, i64)>,
+    pub sort: MatchSort,
+}
+
+/// The most matches a listing returns.
+pub const LIST_LIMIT: i64 = 500;
+
+/// The matches `filter` selects, in its order, at most [`LIST_LIMIT`].
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+    filter: &ListFilter,
+) -> StoreResult<Vec<MatchRow>> {
+    let mut conditions = Filter::default();
+    if let Some(id) = filter.institution_id {
+        conditions.add(
+            "(d.institution_id = {} OR a.institution_id = {})",
+            vec![Value::Int(id), Value::Int(id)],
+        );
+    }
+    if let Some(id) = filter.tech_manager_id {
+        conditions.add("m.tech_manager_id = {}", vec![Value::Int(id)]);
+    }
+    if let Some(stage) = &filter.stage {
+        conditions.add("m.stage = {}", vec![Value::Text(stage.clone())]);
+    }
+    match filter.record {
+        Some((RecordKind::Demand, id)) => conditions.add("m.demand_id = {}", vec![Value::Int(id)]),
+        Some((RecordKind::Achievement, id)) => {
+            conditions.add("m.achievement_id = {}", vec![Value::Int(id)])
+        }
+        None => {}
+    }
+    let order = match filter.sort {
+        MatchSort::Recent => "m.updated_at DESC, m.score_milli DESC, m.id DESC",
+        MatchSort::Score => "m.score_milli DESC, m.updated_at DESC, m.id DESC",
+    };
     let sql = format!(
-        "{SELECT} WHERE d.institution_id = $1 OR a.institution_id = $1 \
-         ORDER BY m.updated_at DESC, m.score_milli DESC, m.id LIMIT 500"
+        "{SELECT}{} ORDER BY {order} LIMIT {LIST_LIMIT}",
+        conditions.where_clause()
     );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(institution_id)
+    let rows = sqlx::query_with(AssertSqlSafe(sql), conditions.arguments(&[]))
         .fetch_all(db)
         .await?;
     rows.iter().map(from_row).collect()
 }
 
-/// Saves a match's new stage, interest flags and dates.
+/// An institution's records that have matches (for the filter of 我的对接): kind, id, title.
+pub async fn records_with_matches<'e>(
+    db: impl Executor<'e, Database = Any>,
+    institution_id: i64,
+) -> StoreResult<Vec<(RecordKind, i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT 'demand' AS kind, d.id, d.title FROM demands d \
+         WHERE d.institution_id = $1 AND EXISTS (SELECT 1 FROM matches m WHERE m.demand_id = d.id) \
+         UNION ALL \
+         SELECT 'achievement' AS kind, a.id, a.title FROM achievements a \
+         WHERE a.institution_id = $1 AND EXISTS (SELECT 1 FROM matches m WHERE m.achievement_id = a.id) \
+         ORDER BY kind, id",
+    )
+    .bind(institution_id)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let kind: String = row.try_get("kind")?;
+            Ok((
+                RecordKind::from_code(&kind).unwrap_or(RecordKind::Demand),
+                row.try_get("id")?,
+                row.try_get("title")?,
+            ))
+        })
+        .collect()
+}
+
+/// Who stands around each match of a record: (demand owner, achievement owner, assigned
+/// technology manager). Lets the access rules decide whether a side may read the other's
+/// record before it is listed.
+pub async fn parties_of_record<'e>(
+    db: impl Executor<'e, Database = Any>,
+    kind: RecordKind,
+    record_id: i64,
+) -> StoreResult<Vec<(i64, i64, Option<i64>)>> {
+    let column = match kind {
+        RecordKind::Demand => "m.demand_id",
+        RecordKind::Achievement => "m.achievement_id",
+    };
+    let sql = format!(
+        "SELECT d.institution_id AS demand_owner, a.institution_id AS achievement_owner, \
+         m.tech_manager_id FROM matches m JOIN demands d ON d.id = m.demand_id \
+         JOIN achievements a ON a.id = m.achievement_id WHERE {column} = $1"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(record_id)
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("demand_owner")?,
+                row.try_get("achievement_owner")?,
+                row.try_get("tech_manager_id")?,
+            ))
+        })
+        .collect()
+}
+
+/// Saves a match's new stage, interest flags, dates, technology manager and termination
+/// reason.
 pub async fn save(tx: &mut WriteTx, row: &MatchRow, at: &str) -> StoreResult<()> {
     sqlx::query(
         "UPDATE matches SET stage = $2, demand_interested = $3, achievement_interested = $4, \
-         interested_at = $5, negotiating_at = $6, closed_at = $7, updated_at = $8 WHERE id = $1",
+         interested_at = $5, negotiating_at = $6, closed_at = $7, updated_at = $8, \
+         tech_manager_id = $9, termination_reason = $10 WHERE id = $1",
     )
     .bind(row.id)
     .bind(&row.stage)
@@ -133,6 +274,8 @@ pub async fn save(tx: &mut WriteTx, row: &MatchRow, at: &str) -> StoreResult<()>
     .bind(&row.negotiating_at)
     .bind(&row.closed_at)
     .bind(at)
+    .bind(row.tech_manager_id)
+    .bind(&row.termination_reason)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -174,57 +317,3 @@ pub async fn funnel<'e>(
         .collect()
 }
 
-/// A message to an institution inside the platform.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
-    pub id: i64,
-    pub message: String,
-    pub link: String,
-    pub created_at: String,
-    pub read: bool,
-}
-
-pub async fn notify(
-    tx: &mut WriteTx,
-    institution_id: i64,
-    message: &str,
-    link: &str,
-    at: &str,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO notifications (institution_id, message, link, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(institution_id)
-    .bind(message)
-    .bind(link)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// An institution's newest notifications.
-pub async fn notifications<'e>(
-    db: impl Executor<'e, Database = Any>,
-    institution_id: i64,
-) -> StoreResult<Vec<Notification>> {
-    let rows = sqlx::query(
-        "SELECT id, message, link, created_at, read_at FROM notifications \
-         WHERE institution_id = $1 ORDER BY id DESC LIMIT 50",
-    )
-    .bind(institution_id)
-    .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let read_at: Option<String> = row.try_get("read_at")?;
-            Ok(Notification {
-                id: row.try_get("id")?,
-                message: row.try_get("message")?,
-                link: row.try_get("link")?,
-                created_at: row.try_get("created_at")?,
-                read: read_at.is_some(),
-            })
-        })
-        .collect()
-}

@@ -1,4 +1,4 @@
-//! Accounts: insert, look up, list, password and the disabled flag.
+//! Accounts: insert, look up, list, password, the disabled and technology-manager flags.
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
@@ -134,6 +134,32 @@ pub async fn set_disabled(
     Ok(())
 }
 
+/// Flags an account as a technology manager (技术经理人), or takes the flag away.
+pub async fn set_tech_manager(
+    tx: &mut WriteTx,
+    id: i64,
+    is_tech_manager: bool,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET is_tech_manager = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(is_tech_manager))
+        .bind(timestamp(at))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The accounts flagged as technology managers that may log in, by name.
+pub async fn tech_managers<'e>(db: impl Executor<'e, Database = Any>) -> StoreResult<Vec<User>> {
+    let rows = sqlx::query(
+        "SELECT * FROM users WHERE is_tech_manager = 1 AND disabled = 0 ORDER BY display_name, id",
+    )
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 pub async fn set_password_hash(
     tx: &mut WriteTx,
     id: i64,
@@ -190,6 +216,7 @@ pub(crate) fn from_row(row: &AnyRow) -> StoreResult<User> {
         display_name: row.try_get("display_name")?,
         role,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
+        is_tech_manager: row.try_get::<i64, _>("is_tech_manager")? != 0,
         is_demo: is_demo != 0,
         created_at: row.try_get("created_at")?,
     })

@@ -8,6 +8,7 @@ mod error;
 pub mod extract;
 mod flash;
 mod headers;
+mod match_views;
 mod pages;
 mod routes;
 mod session;

@@ -65,6 +65,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("policy.html", include_str!("../templates/policy.html")),
     ("search.html", include_str!("../templates/search.html")),
     ("matches.html", include_str!("../templates/matches.html")),
+    (
+        "match_card.html",
+        include_str!("../templates/match_card.html"),
+    ),
+    (
+        "match_detail.html",
+        include_str!("../templates/match_detail.html"),
+    ),
     ("funnel.html", include_str!("../templates/funnel.html")),
     (
         "policy_measure.html",

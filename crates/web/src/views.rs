@@ -92,6 +92,8 @@ pub struct UserView {
     pub locked_until: Option<String>,
     /// Switched off by an admin.
     pub disabled: bool,
+    /// Flagged as technology manager (技术经理人): may be assigned to matches.
+    pub is_tech_manager: bool,
     pub is_demo: bool,
 }
 
@@ -111,6 +113,7 @@ impl UserView {
             locked: false,
             locked_until: None,
             disabled: user.disabled,
+            is_tech_manager: user.is_tech_manager,
             is_demo: user.is_demo,
         }
     }

@@ -317,6 +317,13 @@ enum UserCommand {
     Disable { username: String },
     /// Switch an account on again.
     Enable { username: String },
+    /// Flag an account as technology manager (技术经理人), who may then be assigned to matches;
+    /// with --off, take the flag away.
+    TechManager {
+        username: String,
+        #[arg(long)]
+        off: bool,
+    },
     /// Create an account; the password is read from standard input.
     Add {
         /// admin, reviewer, district or institution.
@@ -634,6 +641,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let user = zijin_app::users::by_username(&app, &cli_actor, &username).await?;
             zijin_app::users::set_disabled(&app, &cli_actor, user.id, false).await?;
             println!("已重新启用用户 {}", user.username);
+        }
+        Command::User(UserCommand::TechManager { username, off }) => {
+            let app = open(&cli.global).await?;
+            let cli_actor = Actor::System("cli");
+            let user = zijin_app::users::by_username(&app, &cli_actor, &username).await?;
+            zijin_app::users::set_tech_manager(&app, &cli_actor, user.id, !off).await?;
+            if off {
+                println!("已取消用户 {} 的技术经理人登记", user.username);
+            } else {
+                println!("已将用户 {} 登记为技术经理人", user.username);
+            }
         }
         Command::Demo { scale } => {
             let app = open(&cli.global).await?;

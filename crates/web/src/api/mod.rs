@@ -8,6 +8,7 @@
 mod auth;
 mod institutions;
 mod lists;
+mod matches;
 mod reference;
 mod users;
 
@@ -32,6 +33,7 @@ pub(crate) fn router() -> Routes {
         .merge(users::router())
         .merge(reference::router())
         .merge(lists::router())
+        .merge(matches::router())
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { ApiError(Failure::new(ErrorKind::NotFound, "没有这个接口")) })
 }
@@ -42,12 +44,13 @@ pub(crate) fn router() -> Routes {
     paths(
         auth::login, auth::logout, auth::me, auth::change_password,
         institutions::list, institutions::get_one, institutions::create, institutions::update, institutions::update_profile,
-        users::list, users::create, users::reset_password, users::disable, users::enable, users::unlock,
+        users::list, users::create, users::reset_password, users::disable, users::enable, users::unlock, users::tech_manager,
         reference::reference, reference::audit_log,
         lists::issues, lists::entries, lists::create_achievement, lists::create_demand, lists::record, lists::transition,
+        matches::mine, matches::assigned, matches::all, matches::one, matches::post_message, matches::transition, matches::assign,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"))
+    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"))
 )]
 pub struct ApiDoc;
 

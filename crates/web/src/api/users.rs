@@ -20,6 +20,7 @@ pub fn router() -> Routes {
         .route("/users/{id}/disable", post(disable))
         .route("/users/{id}/enable", post(enable))
         .route("/users/{id}/unlock", post(unlock))
+        .route("/users/{id}/tech-manager", post(tech_manager))
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -167,5 +168,27 @@ pub async fn unlock(
 ) -> Result<Json<UserView>, ApiError> {
     let id = super::path_id(&id, "用户")?;
     let user = use_cases::unlock(&state.app, &caller.actor, id).await?;
+    Ok(Json(UserView::new(&state.app, &user).await))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TechManagerRequest {
+    /// True to flag the account as technology manager (技术经理人), false to take the flag away.
+    pub is_tech_manager: bool,
+}
+
+/// Flag an account as technology manager, who may then be assigned to matches (admins).
+#[utoipa::path(post, path = "/api/v1/users/{id}/tech-manager", tag = "users", request_body = TechManagerRequest,
+    params(("id" = i64, Path, description = "the account")),
+    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn tech_manager(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<TechManagerRequest>,
+) -> Result<Json<UserView>, ApiError> {
+    let id = super::path_id(&id, "用户")?;
+    let user =
+        use_cases::set_tech_manager(&state.app, &caller.actor, id, request.is_tech_manager).await?;
     Ok(Json(UserView::new(&state.app, &user).await))
 }

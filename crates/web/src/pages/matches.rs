@@ -1,101 +1,126 @@
-//! 对接: an institution's recommendations with their reasons and stage, the steps a side may
-//! take (有意向, 进入洽谈, 签约, 终止), its notifications; and the bureau's funnel.
+//! 对接 listings: 我的对接 (an institution's matches, filtered by stage and own record and sorted
+//! by 匹配度 or the latest move), 我负责的对接 (a technology manager's), and the bureau's funnel
+//! with, for admins, every match. One match's own page is `match_detail`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use minijinja::context;
+use axum::response::Response;
+use minijinja::{Value, context};
 use serde::Deserialize;
-use zijin_app::AppError;
-use zijin_app::matchmaking;
-use zijin_domain::{Coded, District, MatchStage, MatchStep};
+use zijin_app::auth::display_time;
+use zijin_app::matchmaking::{self, MatchList, MatchListing, MatchQuery};
+use zijin_domain::{Coded, District, MatchSort, MatchStage};
 
 use crate::AppState;
 use crate::error::PageError;
-use crate::extract::{Form, Path};
-use crate::routes::{Routes, get, post};
+use crate::extract::Query;
+use crate::match_views::MatchView;
+use crate::routes::{Routes, get};
 use crate::session::Visitor;
-use crate::views::page_context;
+use crate::views::{options, page_context, ser};
 
 pub fn router() -> Routes {
     Routes::new()
         .route("/my/matches", get(mine))
-        .route("/matches/{id}/{step}", post(step))
+        .route("/tech-manager/matches", get(assigned))
         .route("/admin/matches", get(funnel))
 }
 
-fn stage_label(code: &str) -> &'static str {
-    MatchStage::from_code(code)
-        .map(|s| s.label())
-        .unwrap_or("未知")
+/// The filter of a listing as the query string sends it; every field is optional.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct FilterParams {
+    pub sort: String,
+    pub stage: String,
+    pub record: String,
 }
 
-async fn mine(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
-    let (rows, notifications) = matchmaking::mine(&state.app, &visitor.actor).await?;
-    let matches: Vec<minijinja::Value> = rows
+impl FilterParams {
+    pub(crate) fn query(&self) -> MatchQuery<'_> {
+        MatchQuery {
+            sort: &self.sort,
+            stage: &self.stage,
+            record: &self.record,
+        }
+    }
+}
+
+/// The filter form's choices and what is chosen.
+fn filter_context(list: &MatchList) -> Value {
+    let records: Vec<Value> = list
+        .own_records
         .iter()
-        .map(|row| {
-            let as_demand = matches!(
-                zijin_app::access::match_side(&visitor.actor, row.demand_owner, row.achievement_owner),
-                Ok(zijin_app::access::MatchSide::Demand)
-            );
-            let interested = if as_demand { row.demand_interested } else { row.achievement_interested };
-            let stage = MatchStage::from_code(&row.stage).unwrap_or(MatchStage::Recommended);
-            let steps: Vec<(&str, &str)> = [MatchStep::Interest, MatchStep::Negotiate, MatchStep::Sign, MatchStep::Terminate]
-                .into_iter()
-                .filter(|step| stage.apply(*step).is_ok() && !(*step == MatchStep::Interest && interested))
-                .map(|step| match step {
-                    MatchStep::Interest => ("interest", step.label()),
-                    MatchStep::Negotiate => ("negotiate", step.label()),
-                    MatchStep::Sign => ("sign", step.label()),
-                    MatchStep::Terminate => ("terminate", step.label()),
-                })
-                .collect();
-            context! {
-                id => row.id, stage => stage_label(&row.stage), score => format!("{:.3}", row.score_milli as f64 / 1000.0),
-                demand => row.demand_title.clone(), demand_href => format!("/records/demand/{}", row.demand_id),
-                achievement => row.achievement_title.clone(), achievement_href => format!("/records/achievement/{}", row.achievement_id),
-                reasons => row.reasons.clone(), as_demand => as_demand,
-                other_interested => if as_demand { row.achievement_interested } else { row.demand_interested },
-                recommended_at => row.recommended_at.get(..10).unwrap_or_default().to_string(),
-                steps => steps,
-            }
+        .map(|(kind, id, title)| {
+            context! { code => format!("{}-{id}", kind.code()), label => format!("{}：{title}", kind.label()) }
         })
         .collect();
-    let notes: Vec<minijinja::Value> = notifications
+    context! {
+        sorts => ser(options::<MatchSort>()),
+        stages => ser(options::<MatchStage>()),
+        records,
+        sort => list.filter.sort.code(),
+        stage => list.filter.stage.map(|s| s.code()).unwrap_or_default(),
+        record => list.filter.record_code(),
+    }
+}
+
+fn notifications(list: &MatchList) -> Vec<Value> {
+    list.notifications
         .iter()
-        .map(|n| context! { message => n.message.clone(), link => n.link.clone(), at => n.created_at.get(..16).unwrap_or_default().replace('T', " ") })
-        .collect();
-    let base = page_context(&state.app, &visitor, "我的对接").await;
+        .map(|n| context! { message => n.message.clone(), link => n.link.clone(), at => display_time(&n.created_at) })
+        .collect()
+}
+
+async fn listing_page(
+    state: &AppState,
+    visitor: &Visitor,
+    listing: MatchListing,
+    params: &FilterParams,
+) -> Result<Response, PageError> {
+    let list = matchmaking::list(&state.app, &visitor.actor, listing, &params.query()).await?;
+    let matches: Vec<MatchView> = list.matches.iter().map(MatchView::new).collect();
+    let (title, path) = match listing {
+        MatchListing::Own => ("我的对接", "/my/matches"),
+        _ => ("我负责的对接", "/tech-manager/matches"),
+    };
+    let base = page_context(&state.app, visitor, title).await;
     Ok(super::html(
         StatusCode::OK,
         "matches.html",
-        context! { matches => matches, notifications => notes, ..base },
+        context! {
+            heading => title, path, assigned => listing == MatchListing::Assigned,
+            matches => ser(&matches), truncated => list.truncated,
+            notifications => notifications(&list), filter => filter_context(&list),
+            filtered => !(params.sort.is_empty() && params.stage.is_empty() && params.record.is_empty()),
+            ..base
+        },
     ))
 }
 
-#[derive(Deserialize)]
-struct StepForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-}
-
-async fn step(
+async fn mine(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path((id, step)): Path<(i64, String)>,
-    Form(form): Form<StepForm>,
+    Query(params): Query<FilterParams>,
 ) -> Result<Response, PageError> {
-    visitor.check_csrf(&form.csrf)?;
-    let step = MatchStep::from_code(&step).ok_or(AppError::NotFound("操作"))?;
-    matchmaking::take_step(&state.app, &visitor.actor, id, step).await?;
-    Ok(Redirect::to("/my/matches").into_response())
+    listing_page(&state, &visitor, MatchListing::Own, &params).await
 }
 
-async fn funnel(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+async fn assigned(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(params): Query<FilterParams>,
+) -> Result<Response, PageError> {
+    listing_page(&state, &visitor, MatchListing::Assigned, &params).await
+}
+
+async fn funnel(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(params): Query<FilterParams>,
+) -> Result<Response, PageError> {
     let funnel = matchmaking::funnel(&state.app, &visitor.actor).await?;
     let fields = zijin_app::search::field_labels(&state.app).await?;
-    let rows: Vec<minijinja::Value> = funnel
+    let rows: Vec<Value> = funnel
         .rows
         .iter()
         .map(|(field, district, counts)| {
@@ -106,6 +131,20 @@ async fn funnel(State(state): State<AppState>, visitor: Visitor) -> Result<Respo
             }
         })
         .collect();
+    // Admins also follow every match from here (and assign technology managers on its page).
+    let all = if zijin_app::access::may(&visitor.actor, zijin_app::access::Area::AllMatches) {
+        let list = matchmaking::list(
+            &state.app,
+            &visitor.actor,
+            MatchListing::All,
+            &params.query(),
+        )
+        .await?;
+        let views: Vec<MatchView> = list.matches.iter().map(MatchView::new).collect();
+        Some(context! { matches => ser(&views), filter => filter_context(&list), truncated => list.truncated })
+    } else {
+        None
+    };
     let base = page_context(&state.app, &visitor, "对接漏斗").await;
     Ok(super::html(
         StatusCode::OK,
@@ -114,6 +153,7 @@ async fn funnel(State(state): State<AppState>, visitor: Visitor) -> Result<Respo
             stages => MatchStage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>(),
             rows => rows, totals => funnel.totals.to_vec(),
             conversion => funnel.conversion_percent().unwrap_or_else(|| "—".into()),
+            all,
             ..base
         },
     ))

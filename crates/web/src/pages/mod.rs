@@ -6,6 +6,7 @@ mod exchange;
 mod home;
 mod institutions;
 mod lists;
+mod match_detail;
 mod matches;
 mod policy;
 mod records;
@@ -33,6 +34,7 @@ pub fn router() -> Routes {
         .merge(policy::router())
         .merge(search::router())
         .merge(matches::router())
+        .merge(match_detail::router())
         .merge(users::router())
         .merge(audit::router())
         .route("/static/app.css", get(stylesheet))

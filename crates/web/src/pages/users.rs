@@ -24,6 +24,7 @@ pub fn router() -> Routes {
         .route("/admin/users/{id}/password", post(reset_password))
         .route("/admin/users/{id}/disable", post(disable))
         .route("/admin/users/{id}/enable", post(enable))
+        .route("/admin/users/{id}/tech-manager", post(tech_manager))
 }
 
 #[derive(Deserialize, Default)]
@@ -201,6 +202,8 @@ fn notice_for(done: Option<&str>) -> Option<&'static str> {
         "disabled" => Some("已停用该账号，其所有登录已退出。"),
         "enabled" => Some("已重新启用该账号。"),
         "unlocked" => Some("已解除该账号的登录限制。"),
+        "tech-manager-on" => Some("已将该账号登记为技术经理人，可在对接详情中指派。"),
+        "tech-manager-off" => Some("已取消该账号的技术经理人登记，指派给其的对接不再由其推进。"),
         _ => None,
     }
 }
@@ -327,4 +330,31 @@ async fn unlock(
     let id = user_id(&id)?;
     users::unlock(&state.app, &visitor.actor, id).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}?done=unlocked")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TechManagerForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    /// The checkbox 技术经理人: `yes` when ticked.
+    is_tech_manager: String,
+}
+
+async fn tech_manager(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<TechManagerForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    let id = user_id(&id)?;
+    let flag = form.is_tech_manager == "yes";
+    users::set_tech_manager(&state.app, &visitor.actor, id, flag).await?;
+    let done = if flag {
+        "tech-manager-on"
+    } else {
+        "tech-manager-off"
+    };
+    Ok(Redirect::to(&format!("/admin/users/{id}?done={done}")).into_response())
 }

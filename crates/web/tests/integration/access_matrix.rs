@@ -91,7 +91,14 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("GET", "/my/institution", "/my/institution", Empty, "L 200 200 403 403 403 403"),
     ("POST", "/my/institution", "/my/institution", Form, "L 303 303 403 403 403 403"),
     ("GET", "/my/matches", "/my/matches", Empty, "L 200 200 403 403 403 403"),
-    ("POST", "/matches/{id}/{step}", "/matches/{match}/sign", Form, "L 422 404 404 404 404 404"),
+    ("GET", "/my/matches", "/my/matches?stage=won", Empty, "L 422 422 403 403 403 403"),
+    // A match: its two sides (here one institution holds both) and admins (read only) see it;
+    // technology managers only the matches assigned to them (tested on their own).
+    ("GET", "/matches/{id}", "/matches/{match}", Empty, "L 200 404 404 404 404 200"),
+    ("POST", "/matches/{id}/{step}", "/matches/{match}/sign", Form, "L 422 404 404 404 404 403"),
+    ("POST", "/matches/{id}/messages", "/matches/{match}/messages", Form, "L 422 404 404 404 404 403"),
+    ("POST", "/matches/{id}/tech-manager", "/matches/{match}/tech-manager", Form, "L 403 404 404 404 404 422"),
+    ("GET", "/tech-manager/matches", "/tech-manager/matches", Empty, "L 403 403 403 403 403 403"),
     ("GET", "/import", "/import", Empty, "L 200 200 403 403 403 200"),
     ("POST", "/import", "/import", Multipart, "L 422 422 403 403 403 422"),
     // Management.
@@ -115,6 +122,8 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     // Without the confirmation (admin: 422), so the owner stays enabled.
     ("POST", "/admin/users/{id}/disable", "/admin/users/{user}/disable", Form, "L 403 403 403 403 403 422"),
     ("POST", "/admin/users/{id}/enable", "/admin/users/{user}/enable", Form, "L 403 403 403 403 403 303"),
+    // Without the checkbox: the flag stays off.
+    ("POST", "/admin/users/{id}/tech-manager", "/admin/users/{user}/tech-manager", Form, "L 403 403 403 403 403 303"),
     ("GET", "/account/password", "/account/password", Empty, "L 200 200 200 200 200 200"),
     ("POST", "/account/password", "/account/password", Form, "L 422 422 422 422 422 422"),
     ("GET", "/admin/audit", "/admin/audit", Empty, "L 403 403 403 403 403 200"),
@@ -134,6 +143,7 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("POST", "/api/v1/users/{id}/disable", "/api/v1/users/999999/disable", Json("{}"), "L 403 403 403 403 403 404"),
     ("POST", "/api/v1/users/{id}/enable", "/api/v1/users/{user}/enable", Json("{}"), "L 403 403 403 403 403 200"),
     ("POST", "/api/v1/users/{id}/unlock", "/api/v1/users/{user}/unlock", Json("{}"), "L 403 403 403 403 403 200"),
+    ("POST", "/api/v1/users/{id}/tech-manager", "/api/v1/users/{user}/tech-manager", Json(r#"{"is_tech_manager": false}"#), "L 403 403 403 403 403 200"),
     ("POST", "/api/v1/me/password", "/api/v1/me/password", Json(r#"{"current_password": "x", "new_password": "y"}"#), "L 422 422 422 422 422 422"),
     ("POST", "/api/v1/users", "/api/v1/users", Json("{}"), "L 403 403 403 403 403 422"),
     ("GET", "/api/v1/audit", "/api/v1/audit", Empty, "L 403 403 403 403 403 200"),
@@ -144,6 +154,13 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("GET", "/api/v1/records/{kind}/{id}", "/api/v1/records/achievement/{draft}", Empty, "404 200 404 404 404 404 404"),
     ("GET", "/api/v1/records/{kind}/{id}", "/api/v1/records/achievement/{published}", Empty, "200 200 200 200 200 200 200"),
     ("POST", "/api/v1/records/{kind}/{id}/transitions", "/api/v1/records/achievement/{published}/transitions", Json(r#"{"action": "approve"}"#), "L 403 403 422 403 403 422"),
+    ("GET", "/api/v1/my/matches", "/api/v1/my/matches?sort=score", Empty, "L 200 200 403 403 403 403"),
+    ("GET", "/api/v1/tech-manager/matches", "/api/v1/tech-manager/matches", Empty, "L 403 403 403 403 403 403"),
+    ("GET", "/api/v1/matches", "/api/v1/matches?stage=recommended", Empty, "L 403 403 403 403 403 200"),
+    ("GET", "/api/v1/matches/{id}", "/api/v1/matches/{match}", Empty, "L 200 404 404 404 404 200"),
+    ("POST", "/api/v1/matches/{id}/messages", "/api/v1/matches/{match}/messages", Json("{}"), "L 422 404 404 404 404 403"),
+    ("POST", "/api/v1/matches/{id}/transitions", "/api/v1/matches/{match}/transitions", Json(r#"{"action": "sign"}"#), "L 422 404 404 404 404 403"),
+    ("POST", "/api/v1/matches/{id}/tech-manager", "/api/v1/matches/{match}/tech-manager", Json("{}"), "L 403 404 404 404 404 422"),
     // Ending the session: last.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", Json("{}"), "204 204 204 204 204 204 204"),
     ("POST", "/logout", "/logout", Form, "303 303 303 303 303 303 303"),

@@ -278,8 +278,15 @@ pub async fn seen(app: &App, actor: &Actor, kind: RecordKind, id: i64) -> AppRes
         RecordKind::Achievement => Record::Achievement(get_achievement(app, actor, id).await?),
         RecordKind::Demand => Record::Demand(get_demand(app, actor, id).await?),
     };
-    let capabilities =
-        capabilities_on(app, actor, kind, id, record.institution_id(), record.status()).await?;
+    let capabilities = capabilities_on(
+        app,
+        actor,
+        kind,
+        id,
+        record.institution_id(),
+        record.status(),
+    )
+    .await?;
     Ok(SeenRecord {
         record,
         capabilities,

@@ -261,10 +261,19 @@ mod tests {
         assert_eq!(score_percent(1000), 100);
         assert_eq!(score_percent(1234), 100);
         assert_eq!(score_percent(-5), 0);
-        assert_eq!(reason_in_words("技术领域一致：新能源（+0.123）"), "技术领域一致：新能源");
-        assert_eq!(reason_in_words("转化方式一致：许可（+0.1）"), "转化方式一致：许可");
+        assert_eq!(
+            reason_in_words("技术领域一致：新能源（+0.123）"),
+            "技术领域一致：新能源"
+        );
+        assert_eq!(
+            reason_in_words("转化方式一致：许可（+0.1）"),
+            "转化方式一致：许可"
+        );
         // New reasons come without weights; other brackets stay.
-        assert_eq!(reason_in_words("技术领域一致：新能源"), "技术领域一致：新能源");
+        assert_eq!(
+            reason_in_words("技术领域一致：新能源"),
+            "技术领域一致：新能源"
+        );
         assert_eq!(
             reason_in_words("语义相近（相似度 0.87）"),
             "语义相近（相似度 0.87）"
@@ -278,11 +287,19 @@ mod tests {
 
     #[test]
     fn messages_and_termination_reasons_are_checked_in_chinese() {
-        assert_eq!(MessageText::parse("  您好，想约时间面谈  ").unwrap().as_str(), "您好，想约时间面谈");
+        assert_eq!(
+            MessageText::parse("  您好，想约时间面谈  ")
+                .unwrap()
+                .as_str(),
+            "您好，想约时间面谈"
+        );
         let empty = MessageText::parse(" \n ").unwrap_err();
         assert_eq!(empty.get("body"), Some("请填写留言内容"));
         let long = MessageText::parse(&"字".repeat(MAX_MESSAGE_CHARS + 1)).unwrap_err();
-        assert!(long.get("body").unwrap().contains("不能超过2000个字符"), "{long}");
+        assert!(
+            long.get("body").unwrap().contains("不能超过2000个字符"),
+            "{long}"
+        );
         assert!(MessageText::parse("第一行\n第二行").is_ok());
         let unconfirmed = TerminationReason::parse("需求已由其他方案解决", false).unwrap_err();
         assert!(unconfirmed.get("confirm").unwrap().contains("确认终止"));

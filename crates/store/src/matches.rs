@@ -8,7 +8,9 @@ use zijin_domain::{Coded, MatchSort, RecordKind};
 use crate::query::{Filter, Value};
 use crate::{StoreResult, WriteTx};
 
-pub use crate::notifications::{Notification, notifications, notifications_for_user, notify, notify_user};
+pub use crate::notifications::{
+    Notification, notifications, notifications_for_user, notify, notify_user,
+};
 
 /// A match as both sides and the bureau see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -316,4 +318,3 @@ pub async fn funnel<'e>(
         })
         .collect()
 }
-

@@ -81,15 +81,14 @@ fn date(label: &str, at: &str) -> MatchDateView {
 impl MatchView {
     pub fn new(seen: &SeenMatch) -> Self {
         let row = &seen.row;
-        let record = |kind: &str, id, title: &str, institution_id, institution: &str| {
-            MatchRecordView {
+        let record =
+            |kind: &str, id, title: &str, institution_id, institution: &str| MatchRecordView {
                 id,
                 title: title.into(),
                 institution_id,
                 institution_name: institution.into(),
                 href: format!("/records/{kind}/{id}"),
-            }
-        };
+            };
         let (own_interested, other_interested) = match seen.side {
             Some(MatchSide::Demand) => (row.demand_interested, row.achievement_interested),
             Some(MatchSide::Achievement) => (row.achievement_interested, row.demand_interested),
@@ -212,10 +211,7 @@ impl MessageView {
                     "成果方"
                 },
             ),
-            _ => (
-                format!("技术经理人 {}", message.author_name),
-                "技术经理人",
-            ),
+            _ => (format!("技术经理人 {}", message.author_name), "技术经理人"),
         };
         Self {
             id: message.id,

@@ -10,10 +10,10 @@ use zijin_testkit::{BACKENDS, TestServer, spawn_app};
 
 #[path = "integration/access_matrix.rs"]
 mod access_matrix;
-#[path = "integration/deal.rs"]
-mod deal;
 #[path = "integration/busy.rs"]
 mod busy;
+#[path = "integration/deal.rs"]
+mod deal;
 #[path = "integration/hardening.rs"]
 mod hardening;
 #[path = "integration/refusals.rs"]

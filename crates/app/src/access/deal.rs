@@ -372,7 +372,11 @@ mod tests {
         let ended = facts(MatchStage::Terminated, true, true);
         let closed = column(|a| {
             let c = match_capabilities(a, &ended);
-            c.interest || c.negotiate || c.sign || c.terminate || c.post_message
+            c.interest
+                || c.negotiate
+                || c.sign
+                || c.terminate
+                || c.post_message
                 || c.assign_tech_manager
         });
         assert_eq!(closed, [false; 8]);
@@ -419,8 +423,14 @@ mod tests {
     #[test]
     fn contacts_are_revealed_on_mutual_interest_only() {
         let [_, demand, achievement, third, manager, _, _, admin] = everyone();
-        for (demand_interested, achievement_interested) in [(false, false), (true, false), (false, true)] {
-            let one_sided = facts(MatchStage::Interested, demand_interested, achievement_interested);
+        for (demand_interested, achievement_interested) in
+            [(false, false), (true, false), (false, true)]
+        {
+            let one_sided = facts(
+                MatchStage::Interested,
+                demand_interested,
+                achievement_interested,
+            );
             for actor in [&demand, &achievement, &third, &admin] {
                 assert!(revealed_contacts(actor, &one_sided).is_empty());
                 assert!(!match_capabilities(actor, &one_sided).see_contacts);
@@ -482,8 +492,13 @@ mod tests {
         // A manager whose flag was taken away loses the matches assigned to them.
         let former = user(MANAGER, UserRole::InstitutionUser(10), false);
         assert!(
-            !record_through_match(&former, RecordKind::Demand, RecordStatus::Approved, &parties)
-                .read
+            !record_through_match(
+                &former,
+                RecordKind::Demand,
+                RecordStatus::Approved,
+                &parties
+            )
+            .read
         );
         assert!(!match_capabilities(&former, &facts(MatchStage::Recommended, false, false)).read);
     }

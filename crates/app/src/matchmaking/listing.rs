@@ -192,10 +192,25 @@ mod tests {
             record: "demand-x",
         })
         .unwrap_err();
-        assert_eq!(errors.get("sort"), Some("排序方式只能是“匹配度”或“最近更新”"));
+        assert_eq!(
+            errors.get("sort"),
+            Some("排序方式只能是“匹配度”或“最近更新”")
+        );
         assert!(errors.get("stage").unwrap().contains("推荐、意向"));
         assert!(errors.get("record").is_some());
-        assert!(MatchFilter::parse(&MatchQuery { record: "contract-3", ..Default::default() }).is_err());
-        assert!(MatchFilter::parse(&MatchQuery { record: "demand--3", ..Default::default() }).is_err());
+        assert!(
+            MatchFilter::parse(&MatchQuery {
+                record: "contract-3",
+                ..Default::default()
+            })
+            .is_err()
+        );
+        assert!(
+            MatchFilter::parse(&MatchQuery {
+                record: "demand--3",
+                ..Default::default()
+            })
+            .is_err()
+        );
     }
 }

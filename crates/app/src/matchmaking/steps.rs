@@ -27,7 +27,14 @@ pub async fn terminate(
     reason: &str,
     confirmed: bool,
 ) -> AppResult<MatchRow> {
-    move_match(app, actor, id, MatchStep::Terminate, Some((reason, confirmed))).await
+    move_match(
+        app,
+        actor,
+        id,
+        MatchStep::Terminate,
+        Some((reason, confirmed)),
+    )
+    .await
 }
 
 async fn move_match(
@@ -86,7 +93,10 @@ async fn move_match(
         (MatchStep::Sign, _) => format!("对接{title}已签约"),
         (MatchStep::Terminate, _) => format!(
             "对接{title}已终止，原因：{}",
-            reason.as_ref().map(TerminationReason::as_str).unwrap_or_default()
+            reason
+                .as_ref()
+                .map(TerminationReason::as_str)
+                .unwrap_or_default()
         ),
     };
     match next {

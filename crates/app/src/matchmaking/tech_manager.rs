@@ -35,12 +35,7 @@ pub async fn tech_managers(app: &App, actor: &Actor) -> AppResult<Vec<TechManage
 /// Assigns a technology manager to a match, or takes the assignment away. `choice` is what the
 /// form or the API sent: an account's id (an account flagged as technology manager), `none` to
 /// take the assignment away, or nothing. Only while the match is open.
-pub async fn assign_tech_manager(
-    app: &App,
-    actor: &Actor,
-    id: i64,
-    choice: &str,
-) -> AppResult<()> {
+pub async fn assign_tech_manager(app: &App, actor: &Actor, id: i64, choice: &str) -> AppResult<()> {
     let mut work = UnitOfWork::begin(app).await?;
     let at = zijin_store::timestamp(work.now());
     let mut row = matches::get(&mut **work.tx(), id)
@@ -57,10 +52,7 @@ pub async fn assign_tech_manager(
     let manager = match choice.trim() {
         "" => return Err(AppError::field("tech_manager", "请选择技术经理人")),
         "none" if row.tech_manager_id.is_none() => {
-            return Err(AppError::field(
-                "tech_manager",
-                "该对接尚未指派技术经理人",
-            ));
+            return Err(AppError::field("tech_manager", "该对接尚未指派技术经理人"));
         }
         "none" => None,
         raw => {
@@ -71,9 +63,7 @@ pub async fn assign_tech_manager(
             };
             let user = user
                 .filter(|user| user.is_tech_manager && !user.disabled)
-                .ok_or_else(|| {
-                    AppError::field("tech_manager", "请选择一位已登记的技术经理人")
-                })?;
+                .ok_or_else(|| AppError::field("tech_manager", "请选择一位已登记的技术经理人"))?;
             Some(user)
         }
     };
@@ -85,10 +75,7 @@ pub async fn assign_tech_manager(
         matches::notify_user(
             work.tx(),
             user.id,
-            &format!(
-                "平台指派您为对接{}的技术经理人",
-                super::match_title(&row)
-            ),
+            &format!("平台指派您为对接{}的技术经理人", super::match_title(&row)),
             &format!("/matches/{id}"),
             &at,
         )

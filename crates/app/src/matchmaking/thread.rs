@@ -33,9 +33,11 @@ pub async fn post_message(app: &App, actor: &Actor, id: i64, body: &str) -> AppR
         ));
     }
     let (role, institution, author) = match voice {
-        MatchVoice::Side(MatchSide::Demand) => {
-            ("demand", Some(row.demand_owner), row.demand_institution.clone())
-        }
+        MatchVoice::Side(MatchSide::Demand) => (
+            "demand",
+            Some(row.demand_owner),
+            row.demand_institution.clone(),
+        ),
         MatchVoice::Side(MatchSide::Achievement) => (
             "achievement",
             Some(row.achievement_owner),

@@ -193,7 +193,10 @@ async fn contacts_are_hidden_until_both_sides_are_interested_and_every_view_is_a
             .await
             .unwrap();
         assert_eq!(theirs.contacts[0].contact_phone, "025-52000000");
-        assert_eq!(theirs.seen.counterpart_institution(), Some("南京测试科技有限公司"));
+        assert_eq!(
+            theirs.seen.counterpart_institution(),
+            Some("南京测试科技有限公司")
+        );
         let views = audited(app, &p, "match.contact_view").await;
         assert_eq!(views.len(), 3, "{backend:?}: one entry per view");
         assert!(
@@ -203,7 +206,9 @@ async fn contacts_are_hidden_until_both_sides_are_interested_and_every_view_is_a
         );
         assert!(views[0].record.actor.contains("university"));
         // Admins read the match but are not shown contacts through it; outsiders see nothing.
-        let admin_view = matchmaking::detail(app, &p.admin, d.match_id).await.unwrap();
+        let admin_view = matchmaking::detail(app, &p.admin, d.match_id)
+            .await
+            .unwrap();
         assert!(admin_view.contacts.is_empty());
         for outsider in [&p.other_university, &p.reviewer] {
             assert!(matches!(
@@ -239,9 +244,14 @@ async fn the_thread_is_for_the_two_sides_and_the_assigned_tech_manager() {
             .await
             .unwrap();
         // The other side is told, with a link to the match.
-        let list = matchmaking::list(app, &p.university, MatchListing::Own, &MatchQuery::default())
-            .await
-            .unwrap();
+        let list = matchmaking::list(
+            app,
+            &p.university,
+            MatchListing::Own,
+            &MatchQuery::default(),
+        )
+        .await
+        .unwrap();
         let note = &list.notifications[0];
         assert!(note.message.contains("南京测试科技有限公司"), "{note:?}");
         assert_eq!(note.link, format!("/matches/{}", d.match_id));
@@ -269,7 +279,9 @@ async fn the_thread_is_for_the_two_sides_and_the_assigned_tech_manager() {
             matchmaking::post_message(app, &Actor::Anonymous, d.match_id, "匿名").await,
             Err(AppError::Unauthenticated)
         ));
-        let thread = matchmaking::detail(app, &p.admin, d.match_id).await.unwrap();
+        let thread = matchmaking::detail(app, &p.admin, d.match_id)
+            .await
+            .unwrap();
         assert_eq!(thread.messages.len(), 2);
         assert_eq!(thread.messages[0].author_role, "demand");
         assert_eq!(
@@ -306,13 +318,20 @@ async fn the_thread_is_for_the_two_sides_and_the_assigned_tech_manager() {
         matchmaking::post_message(app, &p.enterprise, d.match_id, "好的")
             .await
             .unwrap();
-        let thread = matchmaking::detail(app, &manager, d.match_id).await.unwrap();
+        let thread = matchmaking::detail(app, &manager, d.match_id)
+            .await
+            .unwrap();
         assert_eq!(thread.messages.len(), 4);
         assert_eq!(thread.messages[2].author_role, "tech-manager");
         assert_eq!(thread.messages[2].author_name, "张经理");
-        let assigned = matchmaking::list(app, &manager, MatchListing::Assigned, &MatchQuery::default())
-            .await
-            .unwrap();
+        let assigned = matchmaking::list(
+            app,
+            &manager,
+            MatchListing::Assigned,
+            &MatchQuery::default(),
+        )
+        .await
+        .unwrap();
         assert_eq!(assigned.matches.len(), 1);
         assert!(
             assigned
@@ -368,15 +387,10 @@ async fn ending_needs_a_reason_and_a_confirmation_and_a_closed_match_takes_no_me
         assert_eq!(unchanged.row.stage, "recommended");
         assert!(audited(app, &p, "match.terminate").await.is_empty());
 
-        let ended = matchmaking::terminate(
-            app,
-            &p.enterprise,
-            d.match_id,
-            "需求已由其他方案解决",
-            true,
-        )
-        .await
-        .unwrap();
+        let ended =
+            matchmaking::terminate(app, &p.enterprise, d.match_id, "需求已由其他方案解决", true)
+                .await
+                .unwrap();
         assert_eq!(ended.stage, "terminated");
         assert_eq!(
             ended.termination_reason.as_deref(),
@@ -391,10 +405,19 @@ async fn ending_needs_a_reason_and_a_confirmation_and_a_closed_match_takes_no_me
             theirs.row.termination_reason.as_deref(),
             Some("需求已由其他方案解决")
         );
-        let list = matchmaking::list(app, &p.university, MatchListing::Own, &MatchQuery::default())
-            .await
-            .unwrap();
-        assert!(list.notifications[0].message.contains("需求已由其他方案解决"));
+        let list = matchmaking::list(
+            app,
+            &p.university,
+            MatchListing::Own,
+            &MatchQuery::default(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            list.notifications[0]
+                .message
+                .contains("需求已由其他方案解决")
+        );
         let entries = audited(app, &p, "match.terminate").await;
         assert_eq!(entries.len(), 1);
         assert!(
@@ -441,9 +464,14 @@ async fn admins_assign_tech_managers_who_move_the_matches_assigned_to_them() {
         let manager_id = manager.user().unwrap().id;
 
         // Not yet assigned: nothing to see or move.
-        let none = matchmaking::list(app, &manager, MatchListing::Assigned, &MatchQuery::default())
-            .await
-            .unwrap();
+        let none = matchmaking::list(
+            app,
+            &manager,
+            MatchListing::Assigned,
+            &MatchQuery::default(),
+        )
+        .await
+        .unwrap();
         assert!(none.matches.is_empty());
         assert!(matches!(
             matchmaking::take_step(app, &manager, d.match_id, MatchStep::Terminate).await,
@@ -451,11 +479,23 @@ async fn admins_assign_tech_managers_who_move_the_matches_assigned_to_them() {
         ));
         // Only admins assign, and only flagged accounts.
         assert!(matches!(
-            matchmaking::assign_tech_manager(app, &p.enterprise, d.match_id, &manager_id.to_string()).await,
+            matchmaking::assign_tech_manager(
+                app,
+                &p.enterprise,
+                d.match_id,
+                &manager_id.to_string()
+            )
+            .await,
             Err(AppError::Forbidden)
         ));
         assert!(matches!(
-            matchmaking::assign_tech_manager(app, &p.other_university, d.match_id, &manager_id.to_string()).await,
+            matchmaking::assign_tech_manager(
+                app,
+                &p.other_university,
+                d.match_id,
+                &manager_id.to_string()
+            )
+            .await,
             Err(AppError::NotFound(_))
         ));
         let unflagged = p.other_university.user().unwrap().id.to_string();
@@ -473,11 +513,19 @@ async fn admins_assign_tech_managers_who_move_the_matches_assigned_to_them() {
         matchmaking::assign_tech_manager(app, &p.admin, d.match_id, &manager_id.to_string())
             .await
             .unwrap();
-        let assigned = matchmaking::list(app, &manager, MatchListing::Assigned, &MatchQuery::default())
-            .await
-            .unwrap();
+        let assigned = matchmaking::list(
+            app,
+            &manager,
+            MatchListing::Assigned,
+            &MatchQuery::default(),
+        )
+        .await
+        .unwrap();
         assert_eq!(assigned.matches.len(), 1);
-        assert_eq!(assigned.matches[0].row.tech_manager_name.as_deref(), Some("张经理"));
+        assert_eq!(
+            assigned.matches[0].row.tech_manager_name.as_deref(),
+            Some("张经理")
+        );
         assert!(
             assigned.notifications[0].message.contains("指派您为对接"),
             "{:?}",
@@ -493,9 +541,15 @@ async fn admins_assign_tech_managers_who_move_the_matches_assigned_to_them() {
         matchmaking::take_step(app, &p.enterprise, d.match_id, MatchStep::Interest)
             .await
             .unwrap();
-        let seen = matchmaking::detail(app, &manager, d.match_id).await.unwrap();
+        let seen = matchmaking::detail(app, &manager, d.match_id)
+            .await
+            .unwrap();
         assert!(seen.seen.capabilities.negotiate && seen.seen.capabilities.terminate);
-        assert_eq!(seen.contacts.len(), 2, "the manager sees both sides' contacts");
+        assert_eq!(
+            seen.contacts.len(),
+            2,
+            "the manager sees both sides' contacts"
+        );
         assert!(seen.contacts.iter().all(|c| c.revealed));
         matchmaking::take_step(app, &manager, d.match_id, MatchStep::Negotiate)
             .await
@@ -506,11 +560,23 @@ async fn admins_assign_tech_managers_who_move_the_matches_assigned_to_them() {
         assert_eq!(signed.stage, "signed");
         let signs = audited(app, &p, "match.sign").await;
         assert!(signs[0].record.actor.contains("manager"));
-        assert!(signs[0].record.after.as_deref().unwrap().contains("tech-manager"));
+        assert!(
+            signs[0]
+                .record
+                .after
+                .as_deref()
+                .unwrap()
+                .contains("tech-manager")
+        );
         // Both sides were told.
-        let list = matchmaking::list(app, &p.enterprise, MatchListing::Own, &MatchQuery::default())
-            .await
-            .unwrap();
+        let list = matchmaking::list(
+            app,
+            &p.enterprise,
+            MatchListing::Own,
+            &MatchQuery::default(),
+        )
+        .await
+        .unwrap();
         assert!(list.notifications[0].message.contains("已签约"));
 
         // Without the flag the account loses the match and the listing.
@@ -632,7 +698,11 @@ async fn my_matches_are_filtered_by_stage_and_record_and_sorted_by_score() {
         .await
         .unwrap();
         assert_eq!(
-            by_score.matches.iter().map(|m| m.score_percent()).collect::<Vec<_>>(),
+            by_score
+                .matches
+                .iter()
+                .map(|m| m.score_percent())
+                .collect::<Vec<_>>(),
             vec![91, 82]
         );
         let interested = list(MatchQuery {
@@ -657,7 +727,10 @@ async fn my_matches_are_filtered_by_stage_and_record_and_sorted_by_score() {
         .await
         .unwrap();
         assert_eq!(one.matches.len(), 1);
-        assert_eq!(one.matches[0].counterpart_institution(), Some("南京测试科技有限公司"));
+        assert_eq!(
+            one.matches[0].counterpart_institution(),
+            Some("南京测试科技有限公司")
+        );
         assert_eq!(one.own_records.len(), 2);
         // Bad parameters: every one named, in Chinese.
         let Err(AppError::Validation(errors)) = list(MatchQuery {
@@ -670,14 +743,34 @@ async fn my_matches_are_filtered_by_stage_and_record_and_sorted_by_score() {
             panic!("{backend:?}: a bad filter was accepted")
         };
         assert_eq!(errors.iter().count(), 3, "{errors}");
-        assert!(errors.get("stage").unwrap().contains("推荐、意向、洽谈、签约或终止"));
+        assert!(
+            errors
+                .get("stage")
+                .unwrap()
+                .contains("推荐、意向、洽谈、签约或终止")
+        );
         // A listing one may not open is refused before its filter is judged.
         assert!(matches!(
-            matchmaking::list(app, &p.reviewer, MatchListing::Own, &MatchQuery { sort: "best", ..Default::default() }).await,
+            matchmaking::list(
+                app,
+                &p.reviewer,
+                MatchListing::Own,
+                &MatchQuery {
+                    sort: "best",
+                    ..Default::default()
+                }
+            )
+            .await,
             Err(AppError::Forbidden)
         ));
         assert!(matches!(
-            matchmaking::list(app, &p.enterprise, MatchListing::All, &MatchQuery::default()).await,
+            matchmaking::list(
+                app,
+                &p.enterprise,
+                MatchListing::All,
+                &MatchQuery::default()
+            )
+            .await,
             Err(AppError::Forbidden)
         ));
         let all = matchmaking::list(app, &p.admin, MatchListing::All, &MatchQuery::default())

@@ -128,7 +128,14 @@ async fn step(
                 reason: &form.reason,
                 ..Retry::default()
             };
-            render(&state, &visitor, id, StatusCode::UNPROCESSABLE_ENTITY, retry).await
+            render(
+                &state,
+                &visitor,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                retry,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
@@ -158,7 +165,14 @@ async fn post_message(
                 body: &form.body,
                 ..Retry::default()
             };
-            render(&state, &visitor, id, StatusCode::UNPROCESSABLE_ENTITY, retry).await
+            render(
+                &state,
+                &visitor,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                retry,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }

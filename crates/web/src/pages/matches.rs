@@ -141,7 +141,9 @@ async fn funnel(
         )
         .await?;
         let views: Vec<MatchView> = list.matches.iter().map(MatchView::new).collect();
-        Some(context! { matches => ser(&views), filter => filter_context(&list), truncated => list.truncated })
+        Some(
+            context! { matches => ser(&views), filter => filter_context(&list), truncated => list.truncated },
+        )
     } else {
         None
     };

@@ -8,7 +8,7 @@ use zijin_app::{Actor, records, users};
 use zijin_domain::{AchievementInput, DemandInput, RecordKind, Transition};
 use zijin_testkit::{BACKENDS, TestServer, spawn_app};
 
-use super::{add_user, api_login, log_in, other_code, problem, VALID_CODE};
+use super::{VALID_CODE, add_user, api_login, log_in, other_code, problem};
 
 struct Setup {
     match_id: i64,
@@ -175,17 +175,27 @@ async fn a_match_leads_somewhere_through_the_pages() {
         .await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains(&format!("id=\"match-{id}\"")));
-        let (status, page) = text(get(&enterprise, "/my/matches?stage=signed").await.unwrap()).await;
+        let (status, page) =
+            text(get(&enterprise, "/my/matches?stage=signed").await.unwrap()).await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("没有符合筛选条件的对接"));
         let (status, page) = text(get(&enterprise, "/my/matches?sort=best").await.unwrap()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(page.contains("排序方式只能是“匹配度”或“最近更新”"), "{page}");
+        assert!(
+            page.contains("排序方式只能是“匹配度”或“最近更新”"),
+            "{page}"
+        );
 
         // The other side's unlisted record is readable from the match; not by a third party.
         let record = format!("/records/achievement/{}", s.achievement);
-        assert_eq!(get(&enterprise, &record).await.unwrap().status(), StatusCode::OK);
-        assert_eq!(get(&other, &record).await.unwrap().status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            get(&enterprise, &record).await.unwrap().status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            get(&other, &record).await.unwrap().status(),
+            StatusCode::NOT_FOUND
+        );
 
         // The match page: contacts masked until both sides are interested.
         let path = format!("/matches/{id}");
@@ -193,7 +203,10 @@ async fn a_match_leads_somewhere_through_the_pages() {
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("138****5678") && !page.contains("13812345678"));
         assert!(page.contains("id=\"contacts-hidden\""));
-        assert_eq!(get(&other, &path).await.unwrap().status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            get(&other, &path).await.unwrap().status(),
+            StatusCode::NOT_FOUND
+        );
         for (client, csrf) in [(&enterprise, &e_csrf), (&university, &u_csrf)] {
             let response = client
                 .post(server.url(&format!("/matches/{id}/interest")))
@@ -204,7 +217,10 @@ async fn a_match_leads_somewhere_through_the_pages() {
             assert_eq!(response.status(), StatusCode::SEE_OTHER);
         }
         let (_, page) = text(get(&enterprise, &path).await.unwrap()).await;
-        assert!(page.contains("13812345678") && page.contains("025-83590000"), "{backend:?}");
+        assert!(
+            page.contains("13812345678") && page.contains("025-83590000"),
+            "{backend:?}"
+        );
 
         // The thread: a message with its institution and Beijing time (09:00 UTC = 17:00).
         let posted = enterprise
@@ -215,7 +231,10 @@ async fn a_match_leads_somewhere_through_the_pages() {
             .unwrap();
         assert_eq!(posted.status(), StatusCode::SEE_OTHER);
         let (_, page) = text(get(&university, &path).await.unwrap()).await;
-        assert!(page.contains("想约下周面谈") && page.contains("南京测试科技有限公司</strong>（需求方）"));
+        assert!(
+            page.contains("想约下周面谈")
+                && page.contains("南京测试科技有限公司</strong>（需求方）")
+        );
         assert!(page.contains("2026-11-28 17:00"), "Beijing time");
         let empty = enterprise
             .post(server.url(&format!("/matches/{id}/messages")))
@@ -246,7 +265,10 @@ async fn a_match_leads_somewhere_through_the_pages() {
         assert_eq!(done.status(), StatusCode::SEE_OTHER);
         let (_, page) = text(get(&enterprise, &path).await.unwrap()).await;
         assert!(page.contains("终止原因") && page.contains("预算不足"));
-        assert!(!page.contains("id=\"message-form\""), "a closed match takes no messages");
+        assert!(
+            !page.contains("id=\"message-form\""),
+            "a closed match takes no messages"
+        );
         let late = enterprise
             .post(server.url(&format!("/matches/{id}/messages")))
             .form(&[("_csrf", e_csrf.as_str()), ("body", "还在吗")])
@@ -281,7 +303,10 @@ async fn technology_managers_and_the_api() {
             .text()
             .await
             .unwrap();
-        assert!(page.contains("id=\"account-tech-manager\">是<"), "{backend:?}");
+        assert!(
+            page.contains("id=\"account-tech-manager\">是<"),
+            "{backend:?}"
+        );
         let page = admin
             .get(server.url(&format!("/matches/{id}")))
             .send()
@@ -291,7 +316,10 @@ async fn technology_managers_and_the_api() {
             .await
             .unwrap();
         assert!(page.contains("id=\"assign-form\"") && page.contains("manager（南京另一所大学）"));
-        assert!(!page.contains("id=\"message-form\""), "admins read the thread only");
+        assert!(
+            !page.contains("id=\"message-form\""),
+            "admins read the thread only"
+        );
         let unchosen = admin
             .post(server.url(&format!("/matches/{id}/tech-manager")))
             .form(&[("_csrf", a_csrf.as_str()), ("tech_manager", "")])
@@ -302,18 +330,35 @@ async fn technology_managers_and_the_api() {
         let manager_id = s.manager_id.to_string();
         let assigned = admin
             .post(server.url(&format!("/matches/{id}/tech-manager")))
-            .form(&[("_csrf", a_csrf.as_str()), ("tech_manager", manager_id.as_str())])
+            .form(&[
+                ("_csrf", a_csrf.as_str()),
+                ("tech_manager", manager_id.as_str()),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(assigned.status(), StatusCode::SEE_OTHER);
-        let (status, page) = text(admin.get(server.url("/admin/matches?sort=score")).send().await.unwrap()).await;
+        let (status, page) = text(
+            admin
+                .get(server.url("/admin/matches?sort=score"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("id=\"all-matches-table\"") && page.contains("82%"));
 
         // The manager's page and API list the match; the manager moves it.
         let (manager, m_csrf) = log_in(&server, "manager").await;
-        let (status, page) = text(manager.get(server.url("/tech-manager/matches")).send().await.unwrap()).await;
+        let (status, page) = text(
+            manager
+                .get(server.url("/tech-manager/matches"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("我负责的对接") && page.contains("平台指派您为对接"));
         let record = format!("/records/demand/{}", {
@@ -330,7 +375,12 @@ async fn technology_managers_and_the_api() {
             body["demand"]["id"].as_i64().unwrap()
         });
         assert_eq!(
-            manager.get(server.url(&record)).send().await.unwrap().status(),
+            manager
+                .get(server.url(&record))
+                .send()
+                .await
+                .unwrap()
+                .status(),
             StatusCode::OK
         );
         let interest = manager
@@ -339,7 +389,11 @@ async fn technology_managers_and_the_api() {
             .send()
             .await
             .unwrap();
-        assert_eq!(interest.status(), StatusCode::FORBIDDEN, "interest is a side's own");
+        assert_eq!(
+            interest.status(),
+            StatusCode::FORBIDDEN,
+            "interest is a side's own"
+        );
 
         // The API twins.
         let (api, token) = api_login(&server, "enterprise").await;

@@ -90,17 +90,15 @@ async fn accounts_are_helped_from_the_command_line() {
         let flag = zijin(&database, &["user", "tech-manager", "chief"], "");
         assert!(flag.status.success(), "{}", text(&flag.stderr));
         assert!(text(&flag.stdout).contains("已将用户 chief 登记为技术经理人"));
-        let chief =
-            zijin_app::users::by_username(&app, &zijin_app::Actor::System("test"), "chief")
-                .await
-                .unwrap();
+        let chief = zijin_app::users::by_username(&app, &zijin_app::Actor::System("test"), "chief")
+            .await
+            .unwrap();
         assert!(chief.is_tech_manager, "{backend:?}");
         let unflag = zijin(&database, &["user", "tech-manager", "chief", "--off"], "");
         assert!(unflag.status.success(), "{}", text(&unflag.stderr));
-        let chief =
-            zijin_app::users::by_username(&app, &zijin_app::Actor::System("test"), "chief")
-                .await
-                .unwrap();
+        let chief = zijin_app::users::by_username(&app, &zijin_app::Actor::System("test"), "chief")
+            .await
+            .unwrap();
         assert!(!chief.is_tech_manager);
 
         let unknown = zijin(&database, &["user", "unlock", "nobody"], "");

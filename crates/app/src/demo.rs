@@ -421,7 +421,7 @@ pub async fn seed(
         ),
         (
             "manager",
-            "技术经理人 周敏",
+            "周敏",
             Role::InstitutionUser,
             "",
             "",

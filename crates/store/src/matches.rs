@@ -129,6 +129,18 @@ pub async fn get<'e>(
         .transpose()
 }
 
+/// A match read for a change inside the caller's write transaction: its row is locked first
+/// (an UPDATE that changes nothing takes PostgreSQL's row lock; SQLite's writer holds the
+/// database), so two sides marking interest at once, or a message racing the end of the
+/// match, are applied one after the other instead of one overwriting the other.
+pub async fn get_for_update(tx: &mut WriteTx, id: i64) -> StoreResult<Option<MatchRow>> {
+    sqlx::query("UPDATE matches SET updated_at = updated_at WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    get(&mut **tx, id).await
+}
+
 /// The matches of an institution's demands and achievements, the newest moves first.
 pub async fn for_institution<'e>(
     db: impl Executor<'e, Database = Any>,

@@ -46,7 +46,7 @@ async fn move_match(
 ) -> AppResult<MatchRow> {
     let mut work = UnitOfWork::begin(app).await?;
     let at = zijin_store::timestamp(work.now());
-    let mut row = matches::get(&mut **work.tx(), id)
+    let mut row = matches::get_for_update(work.tx(), id)
         .await?
         .ok_or_else(|| access::match_refusal(actor))?;
     let facts = facts_of(&row)?;

@@ -38,7 +38,7 @@ pub async fn tech_managers(app: &App, actor: &Actor) -> AppResult<Vec<TechManage
 pub async fn assign_tech_manager(app: &App, actor: &Actor, id: i64, choice: &str) -> AppResult<()> {
     let mut work = UnitOfWork::begin(app).await?;
     let at = zijin_store::timestamp(work.now());
-    let mut row = matches::get(&mut **work.tx(), id)
+    let mut row = matches::get_for_update(work.tx(), id)
         .await?
         .ok_or_else(|| access::match_refusal(actor))?;
     let facts = facts_of(&row)?;

@@ -17,7 +17,7 @@ use crate::{Actor, App, AppError, AppResult};
 pub async fn post_message(app: &App, actor: &Actor, id: i64, body: &str) -> AppResult<i64> {
     let mut work = UnitOfWork::begin(app).await?;
     let at = zijin_store::timestamp(work.now());
-    let row = matches::get(&mut **work.tx(), id)
+    let row = matches::get_for_update(work.tx(), id)
         .await?
         .ok_or_else(|| access::match_refusal(actor))?;
     let facts = facts_of(&row)?;

@@ -779,3 +779,29 @@ async fn my_matches_are_filtered_by_stage_and_record_and_sorted_by_score() {
         assert_eq!(all.matches.len(), 2);
     }
 }
+
+#[tokio::test]
+async fn both_sides_marking_interest_at_once_are_both_kept() {
+    for backend in BACKENDS {
+        let context = TestContext::new(backend).await;
+        let app = &context.app;
+        let p = people(&context).await;
+        let d = deal(app, &p).await;
+        // Each reads the match and writes both interest flags back: without the row lock the
+        // later write would undo the earlier one on PostgreSQL.
+        let (demand_side, achievement_side) = tokio::join!(
+            matchmaking::take_step(app, &p.enterprise, d.match_id, MatchStep::Interest),
+            matchmaking::take_step(app, &p.university, d.match_id, MatchStep::Interest),
+        );
+        demand_side.unwrap();
+        achievement_side.unwrap();
+        let row = matchmaking::summary(app, &p.admin, d.match_id)
+            .await
+            .unwrap()
+            .row;
+        assert!(
+            row.demand_interested && row.achievement_interested,
+            "{backend:?}: {row:?}"
+        );
+    }
+}

@@ -16,7 +16,7 @@ mod thread;
 
 pub use detail::{MatchDetail, PartyContact, detail, summary};
 pub use listing::{MatchFilter, MatchList, MatchListing, MatchQuery, list};
-pub use steps::{take_step, terminate};
+pub use steps::{sign, take_step, terminate};
 pub use tech_manager::{TechManagerChoice, assign_tech_manager, tech_managers};
 pub use thread::post_message;
 pub use zijin_store::match_messages::MatchMessage;

@@ -1,5 +1,5 @@
-//! Moving a match: 有意向 (a side, once), 进入洽谈, 签约, and 终止 with a required reason and
-//! confirmation. A side or the assigned technology manager acts; everyone else around the match
+//! Moving a match: 有意向 (a side, once), 进入洽谈, 签约 with a confirmation, and 终止 with a
+//! required reason and confirmation. A side or the assigned technology manager acts; everyone else around the match
 //! is notified; every step is audited.
 
 use serde_json::json;
@@ -12,10 +12,17 @@ use crate::access::{self, MatchSide, MatchVoice};
 use crate::unit::UnitOfWork;
 use crate::{Actor, App, AppError, AppResult};
 
-/// A side (or the technology manager) takes a step. Ending a match needs a reason: use
-/// [`terminate`].
+/// A side (or the technology manager) takes a step. The steps that close a match cannot be
+/// undone and ask for a confirmation: use [`sign`] and [`terminate`] (here they are refused as
+/// unconfirmed).
 pub async fn take_step(app: &App, actor: &Actor, id: i64, step: MatchStep) -> AppResult<MatchRow> {
     move_match(app, actor, id, step, None).await
+}
+
+/// Records the contract (签约): the caller confirms (the form's checkbox), because a signed match
+/// is closed for good.
+pub async fn sign(app: &App, actor: &Actor, id: i64, confirmed: bool) -> AppResult<MatchRow> {
+    move_match(app, actor, id, MatchStep::Sign, Some(("", confirmed))).await
 }
 
 /// Ends a match (终止): the reason is required and stored, and the caller must confirm (the
@@ -42,7 +49,8 @@ async fn move_match(
     actor: &Actor,
     id: i64,
     step: MatchStep,
-    termination: Option<(&str, bool)>,
+    // The reason (终止 only) and the confirmation of a step that closes the match.
+    confirmation: Option<(&str, bool)>,
 ) -> AppResult<MatchRow> {
     let mut work = UnitOfWork::begin(app).await?;
     let at = zijin_store::timestamp(work.now());
@@ -53,17 +61,21 @@ async fn move_match(
     // Who may act is decided before the input is looked at.
     access::require_match_step(actor, &facts, step)?;
     let voice = access::require_match_voice(actor, &facts)?;
-    let reason = match step {
-        MatchStep::Terminate => {
-            let (text, confirmed) = termination.unwrap_or(("", false));
-            Some(TerminationReason::parse(text, confirmed)?)
-        }
-        _ => None,
-    };
     let stage = stage_of(&row)?;
     let next = stage
         .apply(step)
         .map_err(|message| AppError::field("stage", message))?;
+    let (text, confirmed) = confirmation.unwrap_or(("", false));
+    let reason = match step {
+        MatchStep::Terminate => Some(TerminationReason::parse(text, confirmed)?),
+        MatchStep::Sign if !confirmed => {
+            return Err(AppError::field(
+                "confirm",
+                "签约后对接即告完成、无法撤销，请勾选“确认已签约”",
+            ));
+        }
+        _ => None,
+    };
     let before = snapshot(&row);
     let title = match_title(&row);
     let message = match (step, voice) {

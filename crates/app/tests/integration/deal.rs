@@ -554,7 +554,13 @@ async fn admins_assign_tech_managers_who_move_the_matches_assigned_to_them() {
         matchmaking::take_step(app, &manager, d.match_id, MatchStep::Negotiate)
             .await
             .unwrap();
-        let signed = matchmaking::take_step(app, &manager, d.match_id, MatchStep::Sign)
+        let Err(AppError::Validation(errors)) =
+            matchmaking::sign(app, &manager, d.match_id, false).await
+        else {
+            panic!("{backend:?}: signed without confirmation")
+        };
+        assert!(errors.get("confirm").unwrap().contains("确认已签约"));
+        let signed = matchmaking::sign(app, &manager, d.match_id, true)
             .await
             .unwrap();
         assert_eq!(signed.stage, "signed");

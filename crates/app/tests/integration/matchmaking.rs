@@ -120,7 +120,12 @@ async fn an_approved_demand_gets_recommendations_followed_to_a_contract() {
         matchmaking::take_step(app, &p.university, m.id, MatchStep::Negotiate)
             .await
             .unwrap();
-        let signed = matchmaking::take_step(app, &p.enterprise, m.id, MatchStep::Sign)
+        // Signing closes the match for good: it is confirmed.
+        assert!(matches!(
+            matchmaking::take_step(app, &p.enterprise, m.id, MatchStep::Sign).await,
+            Err(AppError::Validation(_))
+        ));
+        let signed = matchmaking::sign(app, &p.enterprise, m.id, true)
             .await
             .unwrap();
         assert_eq!(signed.stage, "signed");

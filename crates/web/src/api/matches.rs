@@ -177,14 +177,14 @@ pub struct MatchTransitionRequest {
     pub action: String,
     /// Why the match ends (required to terminate).
     pub reason: String,
-    /// Must be true to terminate (ending a match cannot be undone).
+    /// Must be true to sign or terminate (both close the match for good).
     pub confirm: bool,
 }
 
 /// Move a match: a side or its technology manager (interest: a side only).
 #[utoipa::path(post, path = "/api/v1/matches/{id}/transitions", tag = "matches", request_body = MatchTransitionRequest,
     params(("id" = i64, Path, description = "the match")),
-    responses((status = 200, body = MatchView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem, description = "the step does not follow, or the reason or confirmation is missing")))]
+    responses((status = 200, body = MatchView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem, description = "the step does not follow, or the reason (terminate) or the confirmation (sign, terminate) is missing")))]
 pub async fn transition(
     State(state): State<AppState>,
     caller: Caller,
@@ -213,6 +213,9 @@ pub async fn transition(
                 request.confirm,
             )
             .await?
+        }
+        MatchStep::Sign => {
+            matchmaking::sign(&state.app, &caller.actor, id, request.confirm).await?
         }
         _ => matchmaking::take_step(&state.app, &caller.actor, id, step).await?,
     };

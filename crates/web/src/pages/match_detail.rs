@@ -41,6 +41,8 @@ struct Retry<'a> {
     errors: FieldErrors,
     body: &'a str,
     reason: &'a str,
+    /// The step whose form was refused (its errors are shown beside that form).
+    step: &'a str,
 }
 
 async fn render(
@@ -68,7 +70,7 @@ async fn render(
         "match_detail.html",
         context! {
             m => ser(&view), errors => ser(&errors), error_list,
-            body => retry.body, reason => retry.reason, back,
+            body => retry.body, reason => retry.reason, failed_step => retry.step, back,
             flash => visitor.flash.clone(),
             ..base
         },
@@ -91,7 +93,7 @@ struct StepForm {
     csrf: String,
     /// Why the match ends (终止 only).
     reason: String,
-    /// The checkbox 确认终止 (终止 only).
+    /// The checkbox 确认终止 or 确认已签约 (终止 and 签约).
     confirm: String,
     /// `list` to return to 我的对接 (the buttons of its cards), else the match's page.
     back: String,
@@ -117,6 +119,9 @@ async fn step(
             )
             .await
         }
+        MatchStep::Sign => {
+            matchmaking::sign(&state.app, &visitor.actor, id, form.confirm == "yes").await
+        }
         _ => matchmaking::take_step(&state.app, &visitor.actor, id, step).await,
     };
     match result {
@@ -126,6 +131,7 @@ async fn step(
             let retry = Retry {
                 errors,
                 reason: &form.reason,
+                step: step.code(),
                 ..Retry::default()
             };
             render(

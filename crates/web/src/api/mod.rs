@@ -9,6 +9,7 @@ mod auth;
 mod institutions;
 mod lists;
 mod reference;
+mod search;
 mod users;
 
 use axum::extract::rejection::JsonRejection;
@@ -32,6 +33,7 @@ pub(crate) fn router() -> Routes {
         .merge(users::router())
         .merge(reference::router())
         .merge(lists::router())
+        .merge(search::router())
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { ApiError(Failure::new(ErrorKind::NotFound, "没有这个接口")) })
 }
@@ -45,9 +47,10 @@ pub(crate) fn router() -> Routes {
         users::list, users::create, users::reset_password, users::disable, users::enable, users::unlock,
         reference::reference, reference::audit_log,
         lists::issues, lists::entries, lists::create_achievement, lists::create_demand, lists::record, lists::transition,
+        search::search,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"))
+    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "search", description = "检索：按文字与语义"))
 )]
 pub struct ApiDoc;
 

@@ -19,7 +19,7 @@ const GUESS_UNKNOWN_WORDS: bool = false;
 
 /// Bumped whenever the analysis changes what the index holds: an index written under another
 /// version is rebuilt (see `SearchIndex::watermark`).
-pub const ANALYSIS_VERSION: u32 = 2;
+pub const ANALYSIS_VERSION: u32 = 3;
 
 /// A word of a text as the matcher reads it: the word (lower-cased) and the dictionary words
 /// inside it, which find records that write the same thing with another compound.
@@ -232,6 +232,21 @@ impl Analyzer {
             .into_iter()
             .map(|token| token.word.trim().to_lowercase())
             .filter(|word| word.chars().any(char::is_alphanumeric))
+            .collect()
+    }
+
+    /// The tokens relevance is scored on: jieba's search cut with its own dictionary and its
+    /// guess of unknown words (each word, and the two- and three-character words inside a
+    /// longer one), lower-cased, without punctuation — the cut of the plain BM25 the matcher is
+    /// measured against, which held up best on the tuning set (BENCHMARKS.md). Function words
+    /// stay: they weigh little (BM25's rarity) and the caller decides (`TextWeights`).
+    pub fn search_cut(&self, text: &str) -> Vec<String> {
+        Analyzer::plain()
+            .jieba
+            .cut_for_search(text, true)
+            .into_iter()
+            .map(|token| token.word.trim().to_lowercase())
+            .filter(|token| token.chars().any(char::is_alphanumeric))
             .collect()
     }
 

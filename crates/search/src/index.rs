@@ -247,7 +247,8 @@ pub(crate) struct Fields {
     owner: Field,
     pub(crate) title: Field,
     pub(crate) body: Field,
-    /// Title and body as one text (indexed only): what relevance is scored on.
+    /// Title and body as one text (indexed only, in the search cut): what relevance is
+    /// scored on.
     pub(crate) text: Field,
     facets: [Field; 5],
     date: Field,
@@ -309,7 +310,7 @@ fn schema() -> (Schema, Fields) {
             "text",
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
-                    .set_tokenizer("zh")
+                    .set_tokenizer("cut")
                     .set_index_option(IndexRecordOption::WithFreqs),
             ),
         ),
@@ -401,6 +402,9 @@ impl SearchIndex {
             .filter(LowerCaser)
             .build();
         index.tokenizers().register("zh", tokenizer);
+        index
+            .tokenizers()
+            .register("cut", crate::tokenizer::CutTokenizer::new(analyzer));
         let writer = match index.writer(100_000_000) {
             Ok(writer) => Some(Mutex::new(writer)),
             Err(tantivy::TantivyError::LockFailure(..)) => None,
@@ -886,7 +890,7 @@ impl SearchIndex {
     pub fn matched_terms(&self, groups: &[QueryWord], title: &str, body: &str) -> Vec<String> {
         let record_terms: HashSet<String> = self
             .analyzer
-            .terms(&format!("{title} {body}"))
+            .search_cut(&format!("{title} {body}"))
             .into_iter()
             .collect();
         // Each word once: its own form or a synonym when the record has one, else the parts
@@ -896,7 +900,11 @@ impl SearchIndex {
             let found = |forms: &[String]| {
                 forms
                     .iter()
-                    .find(|form| record_terms.contains(*form) && !is_generic(form))
+                    .find(|form| {
+                        record_terms.contains(*form)
+                            && !is_generic(form)
+                            && !self.analyzer.is_stop_word(form)
+                    })
                     .cloned()
             };
             let forms: Vec<String> = match found(&word.forms) {
@@ -904,11 +912,14 @@ impl SearchIndex {
                 None => word.parts.iter().filter_map(|part| found(part)).collect(),
             };
             for form in forms {
-                if !matched.contains(&form) {
+                if !matched.contains(&form) && form.chars().count() > 1 {
                     matched.push(form);
                 }
             }
         }
+        // The search cut yields a word and the words inside it: name the longest.
+        let all = matched.clone();
+        matched.retain(|form| !all.iter().any(|other| other.len() > form.len() && other.contains(form.as_str())));
         matched
     }
 

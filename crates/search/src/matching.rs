@@ -69,7 +69,7 @@ impl Default for Semantic {
     fn default() -> Self {
         Semantic {
             enabled: true,
-            share: 0.5,
+            share: 0.7,
             rank_constant: 60.0,
             pool: 60,
             exact_limit: 100_000,
@@ -624,7 +624,7 @@ mod tests {
             config.semantic
         );
         for (from, to, named) in [
-            ("share = 0.5", "share = 1.2", "semantic.share"),
+            ("share = 0.7", "share = 1.2", "semantic.share"),
             ("rank_constant = 60", "rank_constant = -1", "semantic.rank_constant"),
             ("floor = 0.85", "floor = 85", "semantic.floor"),
             ("margin = 0.02", "margin = -0.1", "semantic.margin"),

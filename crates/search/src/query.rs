@@ -42,17 +42,24 @@ pub struct TextWeights {
     pub part: f32,
     /// How much the other forms of a word add to its best one (0: only the best counts).
     pub tie: f32,
-    /// A word used n times weighs 1 + repeat · ln n.
+    /// A word used n times weighs n ^ repeat (1: as often as it is used, as BM25 sums).
     pub repeat: f32,
+    /// A word of one character (溶, 药, 出 …): such words are in thousands of unrelated records
+    /// and, summed, let short titles outrank the records that share the need's real words.
+    pub single: f32,
+    /// A function word (的, 我们, 希望 …, `data/stopwords.txt`).
+    pub function: f32,
 }
 
 impl TextWeights {
     pub const SHIPPED: TextWeights = TextWeights {
-        title: 0.3,
+        title: 0.0,
         synonym: 0.8,
         part: 0.5,
         tie: 0.1,
         repeat: 0.5,
+        single: 1.0,
+        function: 1.0,
     };
 }
 
@@ -63,20 +70,30 @@ impl Default for TextWeights {
 }
 
 impl SearchIndex {
-    /// The query's words, each widened to its synonyms, in order of first use.
+    /// The query's tokens (`Analyzer::search_cut`), each widened to its synonyms, in order of
+    /// first use, with how often the text uses it. A query of function words and punctuation
+    /// alone is empty.
     pub fn query_terms(&self, text: &str) -> Result<Vec<QueryWord>, SearchError> {
         let cut: String = text.chars().take(MAX_QUERY_CHARS).collect();
         let analyzer = self.analyzer();
         let mut words: Vec<QueryWord> = Vec::new();
         let mut position: HashMap<String, usize> = HashMap::new();
-        for word in analyzer.words(&cut) {
-            match position.get(&word.text) {
+        let tokens = if analyzer.prunes_common_words() {
+            analyzer.search_cut(&cut)
+        } else {
+            analyzer.terms(&cut)
+        };
+        if tokens.iter().all(|t| analyzer.is_stop_word(t)) {
+            return Err(SearchError::EmptyQuery);
+        }
+        for token in tokens {
+            match position.get(&token) {
                 Some(&at) => words[at].count += 1,
                 None => {
-                    position.insert(word.text.clone(), words.len());
+                    position.insert(token.clone(), words.len());
                     words.push(QueryWord {
-                        forms: analyzer.widen(&word.text),
-                        parts: word.parts.iter().map(|p| analyzer.widen(p)).collect(),
+                        forms: analyzer.widen(&token),
+                        parts: Vec::new(),
                         count: 1,
                     });
                 }
@@ -201,7 +218,16 @@ impl SearchIndex {
                     weights.tie,
                 ))
             };
-            let repeat = 1.0 + weights.repeat * (word.count as f32).ln();
+            let mut repeat = (word.count as f32).powf(weights.repeat);
+            if word.forms[0].chars().count() == 1 {
+                repeat *= weights.single;
+            }
+            if self.analyzer().is_stop_word(&word.forms[0]) {
+                repeat *= weights.function;
+            }
+            if repeat <= 0.0 {
+                repeat = f32::MIN_POSITIVE;
+            }
             (Occur::Should, Box::new(BoostQuery::new(best, repeat)))
         };
         let all = |words: &[&QueryWord]| -> Box<dyn Query> {

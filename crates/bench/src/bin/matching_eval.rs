@@ -146,6 +146,7 @@ struct Prepared<'s> {
     set: &'s EvalSet,
     index: SearchIndex,
     bm25: Bm25,
+    bm25_words: Bm25,
     ids: Vec<u64>,
     passages: Option<Vec<Vec<f32>>>,
     queries: HashMap<(String, bool), Vec<f32>>,
@@ -157,6 +158,7 @@ fn prepare<'s>(set: &'s EvalSet, cache: Option<&mut VectorCache>) -> Prepared<'s
     index.upsert(&all).expect("add");
     index.commit(None).expect("commit");
     let bm25 = Bm25::new(&all);
+    let bm25_words = Bm25::without_punctuation(&all);
     let ids: Vec<u64> = all.iter().map(|d| d.id).collect();
     let mut queries = HashMap::new();
     let passages = cache.map(|cache| {
@@ -191,6 +193,7 @@ fn prepare<'s>(set: &'s EvalSet, cache: Option<&mut VectorCache>) -> Prepared<'s
         set,
         index,
         bm25,
+        bm25_words,
         ids,
         passages,
         queries,
@@ -279,6 +282,10 @@ fn evaluate(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
         "baseline: BM25 over jieba's search cut",
         prepared.both(|d, lay| prepared.bm25.search(prepared.text(d, lay), 10)),
     );
+    line(
+        "  the same without punctuation tokens",
+        prepared.both(|d, lay| prepared.bm25_words.search(prepared.text(d, lay), 10)),
+    );
     if semantic {
         line(
             "baseline: dense only (e5-small, exact cosine)",
@@ -292,6 +299,23 @@ fn evaluate(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
                         (
                             1.0,
                             prepared.bm25.search(prepared.text(d, lay), FUSION_DEPTH),
+                        ),
+                        (1.0, prepared.dense(d, lay, FUSION_DEPTH)),
+                    ],
+                    FUSION_K,
+                )
+            }),
+        );
+        line(
+            "  the same without punctuation tokens",
+            prepared.both(|d, lay| {
+                fuse(
+                    &[
+                        (
+                            1.0,
+                            prepared
+                                .bm25_words
+                                .search(prepared.text(d, lay), FUSION_DEPTH),
                         ),
                         (1.0, prepared.dense(d, lay, FUSION_DEPTH)),
                     ],
@@ -329,18 +353,31 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
     println!("\nsweep on the tuning set (free text, as written and lay):");
     let shipped = TextWeights::SHIPPED;
     let mut tries: Vec<(String, TextWeights)> = vec![("shipped".into(), shipped)];
-    for title in [0.0, 0.3, 1.0] {
+    for title in [0.1, 0.3] {
         tries.push((format!("title {title}"), TextWeights { title, ..shipped }));
     }
-    for part in [0.25, 0.75] {
-        tries.push((format!("part {part}"), TextWeights { part, ..shipped }));
+    for function in [0.0, 0.5] {
+        tries.push((format!("function words {function}"), TextWeights { function, ..shipped }));
     }
-    for tie in [0.0, 0.3] {
-        tries.push((format!("tie {tie}"), TextWeights { tie, ..shipped }));
-    }
-    for repeat in [0.0, 1.0] {
+    for repeat in [0.0, 0.5] {
         tries.push((format!("repeat {repeat}"), TextWeights { repeat, ..shipped }));
     }
+    for synonym in [0.0, 0.5] {
+        tries.push((format!("synonym {synonym}"), TextWeights { synonym, ..shipped }));
+    }
+    for single in [0.5] {
+        tries.push((format!("single {single}"), TextWeights { single, ..shipped }));
+    }
+    line(
+        "text only, the index's text query (search_ids)",
+        prepared.both(|d, lay| {
+            prepared
+                .index
+                .search_ids(prepared.text(d, lay), 10)
+                .map(|hits| hits.into_iter().map(|(id, _)| id).collect())
+                .unwrap_or_default()
+        }),
+    );
     for (label, weights) in tries {
         prepared.index.set_text_weights(weights);
         line(

@@ -89,6 +89,7 @@ fn main() {
     let index = SearchIndex::in_memory().expect("index");
     index.upsert(&documents).expect("add");
     index.commit(None).expect("commit");
+    // Titles have no punctuation to speak of: the two baselines coincide here.
     let bm25 = Bm25::new(&documents);
     let config = MatchConfig::shipped();
     let embedder = std::env::var("ZIJIN_E5_MODEL").ok().map(|path| {
@@ -140,7 +141,7 @@ fn main() {
                 found
                     .hits
                     .into_iter()
-                    .flat_map(|h| std::iter::once(h.id).chain(h.similar.iter().map(|s| s.id)))
+                    .flat_map(|h| std::iter::once(h.id).chain(h.similar.into_iter().map(|s| s.id)))
                     .collect()
             })
             .unwrap_or_default()

@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+pub mod eval;
 pub mod fuzz;
 pub mod scale;
 

@@ -31,6 +31,10 @@ pub struct QuantMatrix {
     packed: Vec<u8>,
     nibbles: Vec<u8>,
     scales: Vec<f32>,
+    /// With AVX-512 VNNI: the weights of each sixteen rows interleaved for `simd::rows16`, and
+    /// their scales block by block (then `nibbles` is left empty).
+    interleaved: Vec<u8>,
+    scales16: Vec<f32>,
 }
 
 impl QuantMatrix {
@@ -51,6 +55,8 @@ impl QuantMatrix {
             packed: bytes[..size].to_vec(),
             nibbles: Vec::new(),
             scales: Vec::new(),
+            interleaved: Vec::new(),
+            scales16: Vec::new(),
         };
         if spread {
             let blocks = rows * columns / BLOCK;
@@ -64,8 +70,30 @@ impl QuantMatrix {
                     w[j + 16] = byte >> 4;
                 }
             }
+            if rows.is_multiple_of(16) && simd::vnni_available() {
+                matrix.interleave();
+            }
         }
         Some(matrix)
+    }
+
+    /// Lays the spread weights out for the VNNI kernel (and drops the row-major copy).
+    fn interleave(&mut self) {
+        let blocks = self.columns / BLOCK;
+        self.interleaved = Vec::with_capacity(self.rows * self.columns);
+        self.scales16 = Vec::with_capacity(self.rows * blocks);
+        for group in 0..self.rows / 16 {
+            let rows = &self.nibbles[group * 16 * self.columns..][..16 * self.columns];
+            self.interleaved
+                .extend(simd::interleave16(rows, self.columns));
+            for b in 0..blocks {
+                for r in 0..16 {
+                    self.scales16
+                        .push(self.scales[(group * 16 + r) * blocks + b]);
+                }
+            }
+        }
+        self.nibbles = Vec::new();
     }
 
     fn block(&self, row: usize, block: usize) -> &[u8] {
@@ -91,6 +119,21 @@ impl QuantMatrix {
     pub fn multiply(&self, x: &Quantized, bias: &[f32], out: &mut [f32]) {
         let blocks = self.columns / BLOCK;
         debug_assert_eq!(x.width, self.columns);
+        if !self.interleaved.is_empty() {
+            // Sixteen rows at a time with AVX-512 VNNI: one instruction multiplies four columns
+            // of the sixteen rows.
+            for group in 0..self.rows / 16 {
+                simd::rows16(
+                    &self.interleaved[group * 16 * self.columns..][..16 * self.columns],
+                    &self.scales16[group * 16 * blocks..][..16 * blocks],
+                    x,
+                    &bias[group * 16..][..16],
+                    &mut out[group * 16..],
+                    self.rows,
+                );
+            }
+            return;
+        }
         debug_assert_eq!(self.nibbles.len(), self.rows * self.columns);
         // Eight rows at a time: each activation block is loaded once for the eight.
         const GROUP: usize = 8;
@@ -260,6 +303,67 @@ mod tests {
                 (plain - v).abs() <= 1e-4 * plain.abs().max(1.0),
                 "{plain} vs {v}"
             );
+        }
+    }
+
+    #[test]
+    fn the_vnni_kernel_gives_the_plain_kernels_sums_exactly() {
+        if !simd::vnni_available() {
+            return; // Nothing to compare on this processor (the plain and AVX2 kernels run).
+        }
+        // Thirty-two rows of 96 columns, pseudo-random, and five tokens (one past a group of
+        // four).
+        let (rows, columns, tokens) = (32, 96, 5);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut bytes = Vec::new();
+        for _ in 0..rows * columns / BLOCK {
+            let scale = 0x2000u16 + (next() % 0x1000) as u16; // small positive halves
+            bytes.extend_from_slice(&scale.to_le_bytes());
+            bytes.extend((0..16).map(|_| next() as u8));
+        }
+        let matrix = QuantMatrix::from_blocks(&bytes, rows, columns, true).unwrap();
+        assert!(!matrix.interleaved.is_empty());
+        let x: Vec<f32> = (0..tokens * columns)
+            .map(|_| (next() % 2001) as f32 / 1000.0 - 1.0)
+            .collect();
+        let q = Quantized::of(&x, columns);
+        let bias: Vec<f32> = (0..rows).map(|r| r as f32 * 0.01).collect();
+        let mut fast = vec![0f32; tokens * rows];
+        matrix.multiply(&q, &bias, &mut fast);
+        // The plain kernel on the same weights.
+        let plain_matrix = {
+            let mut m = QuantMatrix::from_blocks(&bytes, rows, columns, false).unwrap();
+            let blocks = rows * columns / BLOCK;
+            m.nibbles = vec![0u8; rows * columns];
+            m.scales = vec![0f32; blocks];
+            for (b, block) in m.packed.chunks_exact(BLOCK_BYTES).enumerate() {
+                m.scales[b] = half_to_f32(u16::from_le_bytes([block[0], block[1]]));
+                for (j, byte) in block[2..].iter().enumerate() {
+                    m.nibbles[b * BLOCK + j] = byte & 0x0f;
+                    m.nibbles[b * BLOCK + j + 16] = byte >> 4;
+                }
+            }
+            m
+        };
+        let blocks = columns / BLOCK;
+        for t in 0..tokens {
+            for r in 0..rows {
+                let plain = finish(
+                    bias[r],
+                    dot_parts(
+                        &plain_matrix.nibbles[r * columns..][..columns],
+                        &plain_matrix.scales[r * blocks..][..blocks],
+                        &q.row(t),
+                    ),
+                );
+                assert_eq!(fast[t * rows + r].to_bits(), plain.to_bits(), "token {t} row {r}");
+            }
         }
     }
 

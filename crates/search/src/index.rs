@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -19,7 +19,8 @@ use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, Searcher, TantivyDocument, Term,
 };
 
-use crate::analysis::Analyzer;
+use crate::analysis::{ANALYSIS_VERSION, Analyzer, is_generic};
+use crate::query::{QueryWord, TextWeights};
 use crate::vectors::Vectors;
 
 /// A query longer than this is cut: ten thousand characters add nothing but time.
@@ -41,7 +42,7 @@ pub const FACETS: [&str; 5] = ["field", "district", "stage", "mode", "institutio
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    #[error("请输入检索词（标点和表情符号不作为检索词）")]
+    #[error("请输入要找的技术或需求（标点、表情符号和“的”“和”这类虚词不作为检索词）")]
     EmptyQuery,
     #[error("检索索引出错：{0}")]
     Index(#[from] tantivy::TantivyError),
@@ -166,6 +167,57 @@ pub struct Hit {
     pub profile: Profile,
     /// The cosine of the record's vector with the query's, when the semantic signal found it.
     pub similarity: Option<f32>,
+    /// Records of the same page that are near-identical to this one (the same title in
+    /// other words), shown folded under it.
+    pub similar: Vec<SimilarRecord>,
+}
+
+/// A record folded under a near-identical one.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SimilarRecord {
+    pub kind: String,
+    pub id: u64,
+    pub title: String,
+}
+
+/// The characters' pairs of a title, without punctuation and spaces, lower-cased.
+fn title_pairs(title: &str) -> HashSet<(char, char)> {
+    let chars: Vec<char> = title
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    chars.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// Whether two titles are near-identical: at least 80 % of their character pairs shared
+/// (Jaccard), as "一种锂电池隔膜的制备方法" and "锂电池隔膜的制备方法".
+fn near_identical(a: &HashSet<(char, char)>, b: &HashSet<(char, char)>) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let shared = a.intersection(b).count();
+    shared * 5 >= (a.len() + b.len() - shared) * 4
+}
+
+/// Folds each hit that is near-identical to a better one of the same kind under it.
+pub fn group_near_duplicates(hits: Vec<Hit>) -> Vec<Hit> {
+    let mut kept: Vec<(Hit, HashSet<(char, char)>)> = Vec::with_capacity(hits.len());
+    for hit in hits {
+        let pairs = title_pairs(&hit.title);
+        match kept
+            .iter_mut()
+            .find(|(k, p)| k.kind == hit.kind && near_identical(p, &pairs))
+        {
+            Some((first, _)) => first.similar.push(SimilarRecord {
+                kind: hit.kind,
+                id: hit.id,
+                title: hit.title,
+            }),
+            None => kept.push((hit, pairs)),
+        }
+    }
+    kept.into_iter().map(|(hit, _)| hit).collect()
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -187,14 +239,17 @@ pub struct Candidate {
     address: DocAddress,
 }
 
-struct Fields {
+pub(crate) struct Fields {
     key: Field,
     kind: Field,
     id: Field,
     status: Field,
     owner: Field,
-    title: Field,
-    body: Field,
+    pub(crate) title: Field,
+    pub(crate) body: Field,
+    /// Title and body as one text (indexed only, in the search cut): what relevance is
+    /// scored on.
+    pub(crate) text: Field,
     facets: [Field; 5],
     date: Field,
     profile: Field,
@@ -228,6 +283,7 @@ pub struct SearchIndex {
     /// The records' sentence vectors, when the platform has a model (kept beside the index by
     /// its owner, who knows the model).
     vectors: RwLock<Option<Vectors>>,
+    text_weights: RwLock<TextWeights>,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -250,6 +306,14 @@ fn schema() -> (Schema, Fields) {
         owner: builder.add_u64_field("owner", INDEXED),
         title: builder.add_text_field("title", text.clone()),
         body: builder.add_text_field("body", text),
+        text: builder.add_text_field(
+            "text",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("cut")
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
         facets: [
             facet(&mut builder, "field"),
             facet(&mut builder, "district"),
@@ -302,9 +366,17 @@ impl SearchIndex {
             )),
             Err(error @ SearchError::Index(tantivy::TantivyError::LockFailure(..))) => Err(error),
             Err(error) => {
-                // Derived state: throw it away and let the caller rebuild from the database.
+                // Derived state: throw it away and let the caller rebuild from the database —
+                // all but the vectors, which are checked against each record's text anyway and
+                // take long to compute again.
+                let vectors = directory.join(crate::vectors::VECTORS_FILE);
+                let kept = directory.with_extension("vectors-kept");
+                let keep = vectors.exists() && std::fs::rename(&vectors, &kept).is_ok();
                 std::fs::remove_dir_all(directory).map_err(io)?;
                 std::fs::create_dir_all(directory).map_err(io)?;
+                if keep {
+                    std::fs::rename(&kept, &vectors).map_err(io)?;
+                }
                 let index = SearchIndex::open_existing_or_new(directory)?;
                 Ok((index, Opened::Recreated(error.to_string())))
             }
@@ -330,6 +402,9 @@ impl SearchIndex {
             .filter(LowerCaser)
             .build();
         index.tokenizers().register("zh", tokenizer);
+        index
+            .tokenizers()
+            .register("cut", crate::tokenizer::CutTokenizer::new(analyzer));
         let writer = match index.writer(100_000_000) {
             Ok(writer) => Some(Mutex::new(writer)),
             Err(tantivy::TantivyError::LockFailure(..)) => None,
@@ -346,7 +421,35 @@ impl SearchIndex {
             writer,
             fields,
             vectors: RwLock::new(None),
+            text_weights: RwLock::new(TextWeights::SHIPPED),
         })
+    }
+
+    pub(crate) fn reader(&self) -> &IndexReader {
+        &self.reader
+    }
+
+    pub(crate) fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    pub(crate) fn analyzer(&self) -> &'static Analyzer {
+        self.analyzer
+    }
+
+    /// The weights of text queries (the shipped ones unless an evaluation sets others).
+    pub fn text_weights(&self) -> TextWeights {
+        *self
+            .text_weights
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn set_text_weights(&self, weights: TextWeights) {
+        *self
+            .text_weights
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = weights;
     }
 
     /// The records' vectors (None: no semantic signal).
@@ -395,6 +498,7 @@ impl SearchIndex {
             doc.add_u64(f.owner, document.owner);
             doc.add_text(f.title, &document.title);
             doc.add_text(f.body, &document.body);
+            doc.add_text(f.text, format!("{}\n{}", document.title, document.body));
             let profile = &document.profile;
             doc.add_text(f.facets[0], &profile.field);
             doc.add_text(f.facets[1], &profile.district);
@@ -432,7 +536,7 @@ impl SearchIndex {
             let mut writer = self.writer()?;
             let mut prepared = writer.prepare_commit()?;
             if let Some(watermark) = watermark {
-                prepared.set_payload(&watermark.to_string());
+                prepared.set_payload(&format!("{ANALYSIS_VERSION}/{watermark}"));
             }
             prepared.commit()?;
         }
@@ -440,171 +544,19 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// The watermark of the last commit that set one.
+    /// The watermark of the last commit that set one; None also when that commit was made
+    /// under another version of the text analysis (the index must then be made again).
     pub fn watermark(&self) -> Option<i64> {
-        self.index
-            .load_metas()
-            .ok()
-            .and_then(|metas| metas.payload)
-            .and_then(|payload| payload.parse().ok())
+        let payload = self.index.load_metas().ok()?.payload?;
+        let (version, watermark) = payload.split_once('/')?;
+        (version.parse::<u32>().ok()? == ANALYSIS_VERSION).then_some(())?;
+        watermark.parse().ok()
     }
 
     /// Sees commits made by another process (a read-only index).
     pub fn refresh(&self) -> Result<(), SearchError> {
         self.reader.reload()?;
         Ok(())
-    }
-
-    /// The query as index terms: its segments, each widened to its synonyms.
-    pub fn query_terms(&self, text: &str) -> Result<Vec<Vec<String>>, SearchError> {
-        Ok(self
-            .counted_terms(text)?
-            .into_iter()
-            .map(|(group, _)| group)
-            .collect())
-    }
-
-    /// The query's groups in order of first use, each with how often the text uses its term.
-    fn counted_terms(&self, text: &str) -> Result<Vec<(Vec<String>, usize)>, SearchError> {
-        let cut: String = text.chars().take(MAX_QUERY_CHARS).collect();
-        let analyzer = self.analyzer;
-        let mut order: Vec<String> = Vec::new();
-        let mut counts: HashMap<String, usize> = HashMap::new();
-        for term in analyzer.terms(&cut) {
-            let count = counts.entry(term.clone()).or_insert(0);
-            if *count == 0 {
-                order.push(term);
-            }
-            *count += 1;
-        }
-        if order.is_empty() {
-            return Err(SearchError::EmptyQuery);
-        }
-        Ok(order
-            .into_iter()
-            .map(|term| {
-                let count = counts[&term];
-                (analyzer.widen(&term), count)
-            })
-            .collect())
-    }
-
-    /// The groups that say most about a long text, as Lucene's "more like this" picks them:
-    /// how often the text uses a term times how rare the term is in the index, best first,
-    /// while the postings they would read stay within `budget` (the best one always). A
-    /// demand's whole text has thirty and more terms; on a large index its frequent words would
-    /// make each candidate search read most of the index for little change in rank.
-    fn telling_terms(
-        &self,
-        searcher: &Searcher,
-        text: &str,
-        budget: u64,
-    ) -> Result<Vec<Vec<String>>, SearchError> {
-        let counted = self.counted_terms(text)?;
-        let documents = searcher.num_docs() as f64;
-        let mut weighed: Vec<(usize, f64, u64)> = Vec::with_capacity(counted.len());
-        for (position, (group, count)) in counted.iter().enumerate() {
-            let frequencies = self.form_frequencies(searcher, group);
-            let frequency = frequencies.iter().copied().max().unwrap_or(0);
-            // A term no record uses finds nothing: it must not take the place of one that does.
-            if frequency == 0 {
-                continue;
-            }
-            let frequency = frequency as f64;
-            let rarity = (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln();
-            weighed.push((position, *count as f64 * rarity, frequencies.iter().sum()));
-        }
-        weighed.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut spent = 0;
-        let mut kept: Vec<usize> = Vec::with_capacity(weighed.len());
-        for (position, _, postings) in weighed {
-            if kept.is_empty() || spent + postings <= budget {
-                spent += postings;
-                kept.push(position);
-            }
-        }
-        if kept.is_empty() {
-            // Nothing in the index uses any of the terms: the search finds nothing either way.
-            return Ok(counted.into_iter().map(|(group, _)| group).collect());
-        }
-        // Back in the text's order: the part-of-a-longer-word rule compares groups.
-        kept.sort_unstable();
-        Ok(kept
-            .into_iter()
-            .map(|position| counted[position].0.clone())
-            .collect())
-    }
-
-    /// How many records each form of the group appears in, in title and in body.
-    fn form_frequencies(&self, searcher: &Searcher, group: &[String]) -> Vec<u64> {
-        group
-            .iter()
-            .flat_map(|form| [self.fields.title, self.fields.body].map(|f| (f, form)))
-            .map(|(field, form)| {
-                searcher
-                    .doc_freq(&Term::from_field_text(field, form))
-                    .unwrap_or(0)
-            })
-            .collect()
-    }
-
-    /// How many records the group's most frequent form appears in.
-    fn group_frequency(&self, searcher: &Searcher, group: &[String]) -> u64 {
-        self.form_frequencies(searcher, group)
-            .into_iter()
-            .max()
-            .unwrap_or(0)
-    }
-
-    /// Every form of every query term, in title (weighing double) and body. A term that is a
-    /// part of a longer query term (search mode yields both) counts less, so the whole term
-    /// ranks first and the parts still find records written with other compounds.
-    fn text_query(&self, searcher: &Searcher, groups: &[Vec<String>]) -> Box<dyn Query> {
-        let originals: Vec<&str> = groups.iter().map(|g| g[0].as_str()).collect();
-        let clauses = |group: &Vec<String>| {
-            let is_part = originals
-                .iter()
-                .any(|other| other.len() > group[0].len() && other.contains(group[0].as_str()));
-            let part_weight = if is_part { 0.5 } else { 1.0 };
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for (position, form) in group.iter().enumerate() {
-                // A synonym counts a little less than the word the user wrote.
-                let weight = part_weight * if position == 0 { 1.0 } else { 0.8 };
-                for (field, boost) in [(self.fields.title, 2.0), (self.fields.body, 1.0)] {
-                    let term = TermQuery::new(
-                        Term::from_field_text(field, form),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(term), boost * weight)) as Box<dyn Query>,
-                    ));
-                }
-            }
-            clauses
-        };
-        if !self.analyzer.prunes_common_words() {
-            return Box::new(BooleanQuery::new(groups.iter().flat_map(clauses).collect()));
-        }
-        // Words in more than COMMON_SHARE of all records ("问题", "技术", "系统") would make
-        // every search walk most of the index. When the query has rarer words, a record must
-        // match one of those; the common words still add to its score.
-        let common_above = COMMON_MINIMUM.max((searcher.num_docs() as f64 * COMMON_SHARE) as u64);
-        let (common, rare): (Vec<&Vec<String>>, Vec<&Vec<String>>) = groups
-            .iter()
-            .partition(|group| self.group_frequency(searcher, group) > common_above);
-        if rare.is_empty() || common.is_empty() {
-            return Box::new(BooleanQuery::new(groups.iter().flat_map(clauses).collect()));
-        }
-        let union = |groups: Vec<&Vec<String>>| -> Box<dyn Query> {
-            Box::new(BooleanQuery::new(
-                groups.into_iter().flat_map(clauses).collect(),
-            ))
-        };
-        Box::new(BooleanQuery::new(vec![
-            (Occur::Must, union(rare)),
-            (Occur::Should, union(common)),
-        ]))
     }
 
     fn term(&self, field: Field, value: &str) -> Box<dyn Query> {
@@ -673,9 +625,9 @@ impl SearchIndex {
     /// The ids and scores of the best `top` public and listed records for `text`, without reading
     /// their stored text (no snippet, no matched terms): for evaluation.
     pub fn search_ids(&self, text: &str, top: usize) -> Result<Vec<(u64, f32)>, SearchError> {
-        let groups = self.query_terms(text)?;
+        let words = self.query_terms(text)?;
         let searcher = self.reader.searcher();
-        let query = self.text_query(&searcher, &groups);
+        let query = self.text_query(&searcher, &words);
         let top_docs =
             searcher.search(&query, &TopDocs::with_limit(top.max(1)).order_by_score())?;
         self.ids_of(&searcher, top_docs)
@@ -752,7 +704,6 @@ impl SearchIndex {
         };
         let hits = self.hits(
             &searcher,
-            &*query,
             &groups,
             addresses.into_iter().map(|(score, a)| (score, a, None)),
         )?;
@@ -772,11 +723,11 @@ impl SearchIndex {
     fn hits(
         &self,
         searcher: &Searcher,
-        text_query: &dyn Query,
-        groups: &[Vec<String>],
+        groups: &[QueryWord],
         ranked: impl Iterator<Item = (f32, DocAddress, Option<f32>)>,
     ) -> Result<Vec<Hit>, SearchError> {
-        let mut snippets = SnippetGenerator::create(searcher, text_query, self.fields.body)?;
+        let mut snippets =
+            SnippetGenerator::create(searcher, &*self.highlight_query(groups), self.fields.body)?;
         snippets.set_max_num_chars(120);
         let mut hits = Vec::new();
         for (score, address, similarity) in ranked {
@@ -805,9 +756,10 @@ impl SearchIndex {
                     .unwrap_or_default(),
                 profile: self.profile_of(&document),
                 similarity,
+                similar: Vec::new(),
             });
         }
-        Ok(hits)
+        Ok(group_near_duplicates(hits))
     }
 
     /// The text results and the records nearest the query's vector, fused by reciprocal rank:
@@ -819,7 +771,7 @@ impl SearchIndex {
         &self,
         request: &SearchRequest,
         searcher: &Searcher,
-        groups: &[Vec<String>],
+        groups: &[QueryWord],
         text_query: Box<dyn Query>,
         vector: &[f32],
         offset: usize,
@@ -830,6 +782,18 @@ impl SearchIndex {
             Some(kind) => vec![kind],
             None => vec!["achievement", "demand"],
         };
+        let by_text =
+            searcher.search(&*text_query, &TopDocs::with_limit(depth).order_by_score())?;
+        // When the words find records, the nearest records join them by rank whatever their
+        // cosine (the fusion weighs them); when the words find nothing, only records close
+        // enough in meaning are shown, or a question about nothing the platform holds would
+        // list whatever is least far.
+        let gated = by_text.is_empty();
+        let floor = if gated {
+            request.similarity_floor
+        } else {
+            f32::MIN
+        };
         let mut near: Vec<(String, u64, f32)> = Vec::new();
         if let Some(vectors) = self.vectors().as_ref() {
             for kind in &kinds {
@@ -837,7 +801,7 @@ impl SearchIndex {
                     vectors
                         .nearest(kind, vector, depth)
                         .into_iter()
-                        .filter(|(_, similarity)| *similarity >= request.similarity_floor)
+                        .filter(|(_, similarity)| *similarity >= floor)
                         .map(|(id, similarity)| (kind.to_string(), id, similarity)),
                 );
             }
@@ -880,13 +844,15 @@ impl SearchIndex {
             let entry = best.entry(kind.clone()).or_insert(f32::MIN);
             *entry = entry.max(*similarity);
         }
-        near.retain(|(kind, _, similarity)| *similarity >= best[kind] - request.similarity_margin);
+        if gated {
+            near.retain(|(kind, _, similarity)| {
+                *similarity >= best[kind] - request.similarity_margin
+            });
+        }
         let either: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
             (Occur::Should, text_query.box_clone()),
             (Occur::Should, near_query(&near, None)),
         ]));
-        let by_text =
-            searcher.search(&*text_query, &TopDocs::with_limit(depth).order_by_score())?;
         let total = searcher.search(&*either, &Count)?;
         let mut fused: HashMap<DocAddress, (f32, Option<f32>)> = HashMap::new();
         for (rank, (_, address)) in by_text.iter().enumerate() {
@@ -907,7 +873,7 @@ impl SearchIndex {
                 .then(a.1.doc_id.cmp(&b.1.doc_id))
         });
         let page = ranked.into_iter().skip(offset).take(limit);
-        let hits = self.hits(searcher, &*text_query, groups, page)?;
+        let hits = self.hits(searcher, groups, page)?;
         let facets = if request.with_facets {
             self.facet_counts(searcher, &*either)?
         } else {
@@ -921,21 +887,39 @@ impl SearchIndex {
     }
 
     /// The query's forms (terms or synonyms) found in a record's text.
-    pub fn matched_terms(&self, groups: &[Vec<String>], title: &str, body: &str) -> Vec<String> {
+    pub fn matched_terms(&self, groups: &[QueryWord], title: &str, body: &str) -> Vec<String> {
         let record_terms: HashSet<String> = self
             .analyzer
-            .terms(&format!("{title} {body}"))
+            .search_cut(&format!("{title} {body}"))
             .into_iter()
             .collect();
+        // Each word once: its own form or a synonym when the record has one, else the parts
+        // of it the record has.
         let mut matched: Vec<String> = Vec::new();
-        for form in groups.iter().flatten() {
-            if crate::analysis::is_generic(form) {
-                continue;
-            }
-            if record_terms.contains(form) && !matched.contains(form) {
-                matched.push(form.clone());
+        for word in groups {
+            let found = |forms: &[String]| {
+                forms
+                    .iter()
+                    .find(|form| {
+                        record_terms.contains(*form)
+                            && !is_generic(form)
+                            && !self.analyzer.is_stop_word(form)
+                    })
+                    .cloned()
+            };
+            let forms: Vec<String> = match found(&word.forms) {
+                Some(form) => vec![form],
+                None => word.parts.iter().filter_map(|part| found(part)).collect(),
+            };
+            for form in forms {
+                if !matched.contains(&form) && form.chars().count() > 1 {
+                    matched.push(form);
+                }
             }
         }
+        // The search cut yields a word and the words inside it: name the longest.
+        let all = matched.clone();
+        matched.retain(|form| !all.iter().any(|other| other.len() > form.len() && other.contains(form.as_str())));
         matched
     }
 
@@ -971,7 +955,7 @@ impl SearchIndex {
         postings_budget: u64,
     ) -> Result<Vec<Candidate>, SearchError> {
         let searcher = self.reader.searcher();
-        let groups = self.telling_terms(&searcher, text, postings_budget)?;
+        let groups = self.telling_words(&searcher, text, postings_budget)?;
         let query = self.filtered(
             self.text_query(&searcher, &groups),
             Some(kind),
@@ -1042,7 +1026,7 @@ impl SearchIndex {
     /// The query's forms found in a candidate (read from its stored text).
     pub fn candidate_terms(
         &self,
-        groups: &[Vec<String>],
+        groups: &[QueryWord],
         candidate: &Candidate,
     ) -> Result<Vec<String>, SearchError> {
         let document: TantivyDocument = self.reader.searcher().doc(candidate.address)?;
@@ -1349,7 +1333,7 @@ mod tests {
     /// hit by itself when the query has a rarer word, but still raises the records it is in.
     #[test]
     fn common_words_add_to_a_score_but_do_not_make_a_hit() {
-        let mut records = vec![("锂电池隔膜", "涂覆隔膜 问题"), ("锂电池隔膜", "涂覆隔膜")];
+        let mut records = vec![("锂电池隔膜", "涂覆隔膜 问题"), ("锂电池隔膜", "涂覆隔膜 工艺")];
         records.extend(std::iter::repeat_n(("电机控制", "解决了发热问题"), 1_200));
         let index = index_of(&records);
         let mut request = SearchRequest::new("锂电池 问题");

@@ -7,13 +7,15 @@
 pub mod analysis;
 pub mod index;
 pub mod matching;
+pub mod query;
 pub mod tokenizer;
 pub mod vectors;
 
 pub use analysis::Analyzer;
 pub use index::{
-    Candidate, Document, FACETS, Hit, Opened, Profile, Scope, SearchError, SearchIndex,
+    Candidate, Document, FACETS, Hit, SimilarRecord, Opened, Profile, Scope, SearchError, SearchIndex,
     SearchRequest, SearchResults, Sort, stage_of,
 };
+pub use query::{QueryWord, TextWeights};
 pub use matching::{FieldLabels, MatchConfig, Recommendation, Seeker, recommend};
 pub use vectors::{VectorError, VectorSettings, Vectors, text_hash};

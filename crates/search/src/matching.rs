@@ -46,8 +46,12 @@ pub struct Semantic {
     /// The switch: off, matching and search use the text alone.
     pub enabled: bool,
     /// The part of the text weight carried by semantic similarity when both records have
-    /// vectors (the rest stays with the matched terms).
+    /// vectors (the rest stays with the matched terms): the weight of the semantic list in
+    /// the rank fusion.
     pub share: f64,
+    /// The constant k of the rank fusion: a list's record at rank r (from 0) counts
+    /// (k + 1) / (k + 1 + r).
+    pub rank_constant: f32,
     /// How many records the vector search adds to the text pool.
     pub pool: usize,
     /// Up to this many vectors of a kind, every one is compared; beyond, the sign codes choose
@@ -65,7 +69,8 @@ impl Default for Semantic {
     fn default() -> Self {
         Semantic {
             enabled: true,
-            share: 0.85,
+            share: 0.7,
+            rank_constant: 60.0,
             pool: 60,
             exact_limit: 100_000,
             rescore: 10_000,
@@ -145,6 +150,12 @@ impl MatchConfig {
                 semantic.share
             )));
         }
+        if !(semantic.rank_constant >= 0.0 && semantic.rank_constant <= 1000.0) {
+            return Err(invalid(format!(
+                "semantic.rank_constant = {} 应在 0 到 1000 之间",
+                semantic.rank_constant
+            )));
+        }
         if !(1..=1000).contains(&semantic.pool) {
             return Err(invalid("semantic.pool 应在 1 到 1000 之间".into()));
         }
@@ -210,14 +221,20 @@ pub struct Recommendation {
 }
 
 impl Recommendation {
-    /// The reasons as sentences, strongest first.
+    /// The reasons as sentences, strongest first (words only: the weights stay in `factors`).
     pub fn reasons(&self) -> Vec<String> {
-        let mut factors: Vec<&Factor> = self.factors.iter().filter(|f| f.points > 0.0).collect();
+        let mut factors: Vec<&Factor> = self
+            .factors
+            .iter()
+            .filter(|f| f.points > 0.0 && !f.reason.is_empty())
+            .collect();
         factors.sort_by(|a, b| b.points.total_cmp(&a.points));
-        factors
-            .into_iter()
-            .map(|f| format!("{}（+{:.3}）", f.reason, f.points))
-            .collect()
+        factors.into_iter().map(|f| f.reason.clone()).collect()
+    }
+
+    /// The score as 匹配度, a whole percentage.
+    pub fn percent(&self) -> u32 {
+        (self.score.clamp(0.0, 1.0) * 100.0).round() as u32
     }
 }
 
@@ -433,52 +450,70 @@ pub fn recommend(
             }
         }
     }
-    // Cosines of one model crowd in a narrow band (e5: 0.75–0.9), so closeness is spread over
-    // the pool's own range: the nearest candidate 1, the farthest 0, as text relevance is.
-    let cosines = || {
-        pool.iter()
-            .filter(|c| Some(c.id) != seeker.own)
-            .filter_map(|c| similarity.get(&c.id).copied())
+    // With vectors the two signals are fused by their ranks (reciprocal-rank fusion): each
+    // list gives a record (k + 1) / (k + rank), 1 for its first; the text list weighs 1 − share,
+    // the semantic list share. Ranks, not scores: a cosine and a BM25 score are not on one
+    // scale, and a fusion of ranks cannot be pulled far by one list's noise.
+    let k = f64::from(config.semantic.rank_constant);
+    let rank_value = |rank: usize| (k + 1.0) / (k + 1.0 + rank as f64);
+    let text_rank: HashMap<u64, usize> = pool
+        .iter()
+        .filter(|c| c.text_score > 0.0 && Some(c.id) != seeker.own)
+        .enumerate()
+        .map(|(rank, c)| (c.id, rank))
+        .collect();
+    let semantic_rank: HashMap<u64, usize> = {
+        let mut by_cosine: Vec<(u64, f32)> = similarity
+            .iter()
+            .filter(|(id, _)| Some(**id) != seeker.own)
+            .map(|(id, cosine)| (*id, *cosine))
+            .collect();
+        by_cosine.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        by_cosine
+            .into_iter()
+            .enumerate()
+            .map(|(rank, (id, _))| (id, rank))
+            .collect()
     };
-    let best_similarity = cosines().fold(f32::MIN, f32::max);
-    let least_similarity = cosines().fold(f32::MAX, f32::min);
     let seeker_is_demand = target_kind == "achievement";
     let mut scored: Vec<(Recommendation, usize)> = Vec::with_capacity(pool.len());
     for (position, candidate) in pool.iter().enumerate() {
         if Some(candidate.id) == seeker.own {
             continue;
         }
-        let relevance = if best_text > 0.0 {
-            f64::from(candidate.text_score / best_text)
-        } else {
-            0.0
-        };
         let mut factors = Vec::with_capacity(7);
-        match similarity.get(&candidate.id) {
-            Some(cosine) => {
+        match (similarity.get(&candidate.id), semantic_rank.get(&candidate.id)) {
+            (Some(cosine), Some(rank)) => {
                 let share = config.semantic.share;
-                let range = best_similarity - least_similarity;
-                let closeness = if range > 1e-6 {
-                    f64::from((cosine - least_similarity) / range)
-                } else {
-                    1.0
-                };
                 factors.push(Factor::new(
                     "text",
-                    relevance,
+                    text_rank.get(&candidate.id).map_or(0.0, |r| rank_value(*r)),
                     config.weights.text * (1.0 - share),
                     String::new(),
                 ));
                 factors.push(Factor::new(
                     "semantic",
-                    closeness,
+                    rank_value(*rank),
                     config.weights.text * share,
-                    format!("语义相近（相似度 {cosine:.2}）"),
+                    format!("语义相近（相似度 {:.0}%）", cosine.max(0.0) * 100.0),
                 ));
             }
-            None => factors.push(Factor::new(
+            _ if !semantic_rank.is_empty() => {
+                // The record's vector is not computed yet: its text rank stands for both.
+                factors.push(Factor::new(
+                    "text",
+                    text_rank.get(&candidate.id).map_or(0.0, |r| rank_value(*r)),
+                    config.weights.text,
+                    String::new(),
+                ));
+            }
+            _ => factors.push(Factor::new(
                 "text",
-                relevance,
+                if best_text > 0.0 {
+                    f64::from(candidate.text_score / best_text)
+                } else {
+                    0.0
+                },
                 config.weights.text,
                 String::new(),
             )),
@@ -589,7 +624,8 @@ mod tests {
             config.semantic
         );
         for (from, to, named) in [
-            ("share = 0.85", "share = 1.2", "semantic.share"),
+            ("share = 0.7", "share = 1.2", "semantic.share"),
+            ("rank_constant = 60", "rank_constant = -1", "semantic.rank_constant"),
             ("floor = 0.85", "floor = 85", "semantic.floor"),
             ("margin = 0.02", "margin = -0.1", "semantic.margin"),
             ("rescore = 10000", "rescore = 0", "semantic.rescore"),
@@ -746,11 +782,11 @@ mod tests {
             found[0]
                 .reasons()
                 .iter()
-                .any(|r| r.contains("语义相近（相似度 0.80）")),
+                .any(|r| r.contains("语义相近（相似度 80%）")),
             "{:?}",
             found[0].reasons()
         );
-        // Closeness is spread over the pool: the nearest 1, the farthest 0.
+        // Closeness is the rank among the pool's vectors: the nearest 1, then less.
         let closeness = |r: &Recommendation| {
             r.factors
                 .iter()
@@ -759,7 +795,7 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(closeness(&found[0]), 1.0);
-        assert_eq!(closeness(found.last().unwrap()), 0.0);
+        assert!(closeness(&found[1]) < 1.0 && closeness(found.last().unwrap()) < closeness(&found[1]));
         let semantic = found[0]
             .factors
             .iter()

@@ -64,3 +64,55 @@ impl TokenStream for DomainTokenStream<'_> {
         &mut self.token
     }
 }
+
+/// The tokenizer of the field relevance is scored on (`Analyzer::search_cut`). The field is
+/// not stored and never highlighted, so tokens carry no offsets.
+#[derive(Clone)]
+pub struct CutTokenizer {
+    analyzer: &'static Analyzer,
+}
+
+impl CutTokenizer {
+    pub fn new(analyzer: &'static Analyzer) -> Self {
+        CutTokenizer { analyzer }
+    }
+}
+
+pub struct CutTokenStream {
+    tokens: std::vec::IntoIter<String>,
+    position: usize,
+    token: Token,
+}
+
+impl Tokenizer for CutTokenizer {
+    type TokenStream<'a> = CutTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CutTokenStream {
+        CutTokenStream {
+            tokens: self.analyzer.search_cut(text).into_iter(),
+            position: 0,
+            token: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for CutTokenStream {
+    fn advance(&mut self) -> bool {
+        let Some(next) = self.tokens.next() else {
+            return false;
+        };
+        self.token.text = next;
+        self.token.position = self.position;
+        self.token.position_length = 1;
+        self.position += 1;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}

@@ -16,6 +16,9 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
+/// The vectors' file, kept in the index's directory.
+pub const VECTORS_FILE: &str = "vectors.bin";
+
 /// The two kinds of record, each with vectors of its own.
 const KINDS: [&str; 2] = ["achievement", "demand"];
 const MAGIC: &[u8; 8] = b"ZJVEC004";

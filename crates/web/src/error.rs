@@ -35,6 +35,8 @@ pub enum ErrorKind {
     InvalidQuery,
     MethodNotAllowed,
     BadRequest,
+    /// A service this process was started without (the search index).
+    Unavailable,
 }
 
 impl ErrorKind {
@@ -101,6 +103,11 @@ impl ErrorKind {
                 "不支持的请求方式",
             ),
             Self::BadRequest => (StatusCode::BAD_REQUEST, "bad_request", "请求无效"),
+            Self::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "服务暂不可用",
+            ),
         }
     }
 }

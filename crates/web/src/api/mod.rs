@@ -10,6 +10,7 @@ mod institutions;
 mod lists;
 mod matches;
 mod reference;
+mod search;
 mod users;
 
 use axum::extract::rejection::JsonRejection;
@@ -34,6 +35,7 @@ pub(crate) fn router() -> Routes {
         .merge(reference::router())
         .merge(lists::router())
         .merge(matches::router())
+        .merge(search::router())
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { ApiError(Failure::new(ErrorKind::NotFound, "没有这个接口")) })
 }
@@ -48,9 +50,10 @@ pub(crate) fn router() -> Routes {
         reference::reference, reference::audit_log,
         lists::issues, lists::entries, lists::create_achievement, lists::create_demand, lists::record, lists::transition,
         matches::mine, matches::assigned, matches::all, matches::one, matches::post_message, matches::transition, matches::assign,
+        search::search,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"))
+    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"))
 )]
 pub struct ApiDoc;
 

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use zijin_app::AppError;
-use zijin_app::search::{FACETS, SearchRequest, Sort};
+use zijin_app::search::{FACETS, ModelState, SearchRequest, Sort};
 use zijin_domain::{Coded, District, InstitutionType, Stage, TransferMode};
 
 use crate::AppState;
@@ -82,6 +82,7 @@ async fn search_page(
         .collect();
     let mut message = String::new();
     let mut results = None;
+    let mut nothing_found = false;
     match (state.app.search(), text.trim().is_empty()) {
         (None, _) => message = "检索服务未启用".into(),
         (_, true) => {}
@@ -94,8 +95,12 @@ async fn search_page(
             request.limit = PER_PAGE;
             request.with_facets = true;
             match search.search(&visitor.actor, request).await {
-                Ok(found) => results = Some(found),
+                Ok(found) => {
+                    nothing_found = found.total == 0;
+                    results = Some(found)
+                }
                 Err(AppError::Validation(errors)) => {
+                    nothing_found = true;
                     message = errors
                         .iter()
                         .map(|e| e.message.clone())
@@ -134,12 +139,15 @@ async fn search_page(
                         title => hit.title.clone(),
                         snippet => minijinja::Value::from_safe_string(hit.snippet.clone()),
                         matched => hit.matched.join("、"),
-                        similarity => hit.similarity.map(|s| format!("{s:.2}")),
+                        similarity => hit.similarity.map(|s| format!("{:.0}%", s.max(0.0) * 100.0)),
                         field => fields.get(&hit.profile.field).cloned().unwrap_or_default(),
                         district => value_label("district", &hit.profile.district, &fields),
                         stage => hit.profile.trl.map(|t| format!("TRL {t}")).unwrap_or_default(),
                         draft => hit.status != "published",
                         score => format!("{:.2}", hit.score),
+                        similar => hit.similar.iter().map(|r| context! {
+                            title => r.title.clone(), href => format!("/records/{}/{}", r.kind, r.id),
+                        }).collect::<Vec<_>>(),
                     }
                 })
                 .collect();
@@ -165,8 +173,31 @@ async fn search_page(
         }
         None => (Vec::new(), 0, Vec::new()),
     };
+    // Nothing found: words the platform does hold that are near what was typed.
+    let suggestions: Vec<minijinja::Value> = match state.app.search() {
+        Some(search) if nothing_found => search
+            .suggestions(&text, 8)
+            .await?
+            .into_iter()
+            .map(|word| context! { word => word.clone(), href => format!("/search?q={}", percent_encode(&word)) })
+            .collect(),
+        _ => Vec::new(),
+    };
     // Whether records are found by meaning too, and how far their vectors have come.
     let semantic = state.app.search().map(|search| search.embedding_progress());
+    // While the model is fetched (or when it could not be), the page says so.
+    let model = state
+        .app
+        .search()
+        .map(|search| search.model_state())
+        .filter(|m| !matches!(m, ModelState::Ready | ModelState::Off))
+        .map(|m| {
+            let (done, total) = match m {
+                ModelState::Fetching { done, total } => (done, total),
+                _ => (0, 0),
+            };
+            context! { note => m.label(), done => done, total => total }
+        });
     let pages = total.div_ceil(PER_PAGE).min(500);
     Ok(super::html(
         StatusCode::OK,
@@ -176,6 +207,8 @@ async fn search_page(
             message => message, searched => results.is_some(), total => total, hits => hits, facets => facets,
             page => page, pages => pages,
             semantic => semantic.filter(|p| p.enabled).map(|p| context! { ready => p.ready, waiting => p.waiting }),
+            model => model,
+            nothing_found => nothing_found, suggestions => suggestions,
             previous => (page > 1).then(|| format!("{}&page={}", link("page", ""), page - 1)),
             next => (page < pages).then(|| format!("{}&page={}", link("page", ""), page + 1)),
             ..base

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use zijin_testkit::{BACKENDS, TestDatabase};
 
-use super::{text, zijin_in};
+use super::{text, zijin_command, zijin_in};
 
 const UNIVERSITY_CODE: &str = "123201134660012346";
 
@@ -54,7 +54,7 @@ fn achievements_csv(path: &std::path::Path, prefix: &str, rows: usize) {
 }
 
 fn start_import(database: &TestDatabase, data: &std::path::Path, file: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_zijin"))
+    zijin_command()
         .args([
             "import",
             "achievements",

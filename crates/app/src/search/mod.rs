@@ -4,16 +4,15 @@
 //! (`catch_up`, run by `follow` within a fraction of a second of a change; on PostgreSQL a
 //! NOTIFY wakes it at once, so every server process keeps its own index current).
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use zijin_domain::{Coded, RecordKind};
 pub use zijin_embed::Embedder;
-use zijin_embed::Role;
 use zijin_search::{
-    Document, FieldLabels, Opened, Profile, Scope, SearchIndex, Seeker, Vectors, text_hash,
+    Document, FieldLabels, Opened, Profile, Scope, SearchIndex, Seeker,
 };
 pub use zijin_search::{
     FACETS, Hit, MatchConfig, Recommendation, SearchError, SearchRequest, SearchResults, Sort,
@@ -21,6 +20,11 @@ pub use zijin_search::{
 use zijin_store::search_feed::{self, IndexedRecord, RecordForIndex};
 
 use crate::{Actor, App, AppError, AppResult};
+
+mod semantic;
+
+pub use semantic::{EmbeddingProgress, ModelState};
+use semantic::{Embedding, Semantic};
 
 /// Records read from the database per batch when the index is rebuilt.
 const REBUILD_BATCH: i64 = 5_000;
@@ -45,57 +49,17 @@ pub struct Search {
     /// Serialises catch-ups within the process, and holds the change numbers already applied
     /// within the look-back window.
     catching_up: tokio::sync::Mutex<BTreeSet<i64>>,
-    /// The semantic signal, when a model is installed and the configuration leaves it on.
-    semantic: Option<Semantic>,
+    /// The semantic signal, once a model is loaded (at start, or when a fetch finishes) and
+    /// the configuration leaves it on.
+    semantic: OnceLock<Semantic>,
+    /// Where the model is, for pages and the log (fetching, unavailable …).
+    model: Mutex<ModelState>,
     /// The records whose vectors are to be computed, and how far that has come.
     embedding: Arc<Embedding>,
+    /// The index's directory (the vectors' file is kept in it).
+    directory: PathBuf,
 }
 
-/// The sentence model and where the records' vectors are kept.
-struct Semantic {
-    embedder: Arc<Embedder>,
-    /// The vectors' file beside the index; None when another process writes the index (this
-    /// one then keeps the vectors it computes in memory only).
-    file: Option<PathBuf>,
-}
-
-/// The background work of computing the records' vectors: a record is searchable by its
-/// words as soon as it is indexed, and semantically once its vector is ready.
-#[derive(Default)]
-struct Embedding {
-    queue: Mutex<EmbeddingQueue>,
-    wake: Condvar,
-}
-
-#[derive(Default)]
-struct EmbeddingQueue {
-    waiting: VecDeque<(String, u64)>,
-    queued: HashSet<(String, u64)>,
-    /// Vectors computed since the process started.
-    done: u64,
-    /// Whether a batch is being computed now.
-    busy: bool,
-}
-
-/// How far the records' vectors have come, for pages and progress bars.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct EmbeddingProgress {
-    /// Whether the semantic signal is on (a model installed, the switch on).
-    pub enabled: bool,
-    /// Records with a vector.
-    pub ready: u64,
-    /// Records waiting for one.
-    pub waiting: u64,
-    /// Vectors computed since the process started.
-    pub done: u64,
-}
-
-/// Vectors computed per batch (then stored, so a search sees them).
-const EMBEDDING_BATCH: usize = 16;
-/// The vectors' file is written at least this often while a long queue runs.
-const SAVE_EVERY: Duration = Duration::from_secs(60);
-/// The vectors' file beside the index.
-const VECTORS_FILE: &str = "vectors.bin";
 
 /// What an index holds of a record: text, visibility, facets and the matcher's profile.
 pub fn document(entry: &RecordForIndex) -> Document {
@@ -193,37 +157,23 @@ impl Search {
     ) -> AppResult<Arc<Search>> {
         let path = directory.to_path_buf();
         let (index, opened) = blocking(move || SearchIndex::open(&path)).await?;
-        let semantic = model
-            .filter(|_| config.semantic.enabled)
-            .map(|embedder| Semantic {
-                embedder,
-                file: index.is_writable().then(|| directory.join(VECTORS_FILE)),
-            });
-        if let Some(semantic) = &semantic {
-            let embedder = semantic.embedder.clone();
-            let file = directory.join(VECTORS_FILE);
-            let settings = config.semantic.vector_settings();
-            let vectors = blocking(move || {
-                let dimension = embedder.dimension();
-                let fingerprint = embedder.fingerprint();
-                let loaded = Vectors::load(&file, dimension, fingerprint, settings).unwrap_or_else(
-                    |error| {
-                        tracing::warn!(%error, "语义向量文件无法读取，将重新计算");
-                        None
-                    },
-                );
-                Ok(loaded.unwrap_or_else(|| Vectors::new(dimension, fingerprint, settings)))
-            })
-            .await?;
-            *index.vectors_mut() = Some(vectors);
-        }
+        let model_state = if config.semantic.enabled {
+            ModelState::Absent
+        } else {
+            ModelState::Off
+        };
         let search = Arc::new(Search {
             index,
             config,
             catching_up: tokio::sync::Mutex::new(BTreeSet::new()),
-            semantic,
+            semantic: OnceLock::new(),
+            model: Mutex::new(model_state),
             embedding: Arc::default(),
+            directory: directory.to_path_buf(),
         });
+        if let Some(model) = model.filter(|_| search.config.semantic.enabled) {
+            search.load_vectors(model).await?;
+        }
         if let Opened::Recreated(reason) = &opened {
             tracing::warn!(%reason, "检索索引无法读取，已从数据库重建");
         }
@@ -237,205 +187,14 @@ impl Search {
                 search.catch_up(app).await?;
             }
         }
-        if search.semantic.is_some() && !rebuilt {
-            // Records indexed while no vectors were computed (or changed while the process was
-            // down) are found by comparing every record's text with its vector's.
-            let this = search.clone();
-            let wanted = blocking(move || this.index.sweep_vectors()).await?;
-            search.queue_vectors(wanted);
-        }
-        if search.semantic.is_some() {
+        if search.semantic.get().is_some() && !rebuilt {
+            search.sweep_and_embed().await?;
+        } else if search.semantic.get().is_some() {
             Search::start_embedding(&search);
         }
         Ok(search)
     }
 
-    /// Whether searches and matches use the semantic signal.
-    pub fn is_semantic(&self) -> bool {
-        self.semantic.is_some()
-    }
-
-    fn queue(&self) -> MutexGuard<'_, EmbeddingQueue> {
-        self.embedding
-            .queue
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Puts records in the queue for their vectors (each once).
-    fn queue_vectors(&self, records: impl IntoIterator<Item = (String, u64)>) {
-        if self.semantic.is_none() {
-            return;
-        }
-        let mut queue = self.queue();
-        for record in records {
-            if queue.queued.insert(record.clone()) {
-                queue.waiting.push_back(record);
-            }
-        }
-        self.embedding.wake.notify_all();
-    }
-
-    /// How far the records' vectors have come.
-    pub fn embedding_progress(&self) -> EmbeddingProgress {
-        let queue = self.queue();
-        let ready = self
-            .index
-            .vectors()
-            .as_ref()
-            .map_or(0, |v| (v.len("achievement") + v.len("demand")) as u64);
-        EmbeddingProgress {
-            enabled: self.semantic.is_some(),
-            ready,
-            waiting: (queue.waiting.len() + usize::from(queue.busy) * EMBEDDING_BATCH) as u64,
-            done: queue.done,
-        }
-    }
-
-    /// Waits until every queued record has its vector; `progress` hears how far it has come
-    /// (for the command line's progress bar).
-    pub async fn wait_for_vectors(&self, progress: &(dyn Fn(EmbeddingProgress) + Sync)) {
-        loop {
-            let now = self.embedding_progress();
-            progress(now);
-            let idle = {
-                let queue = self.queue();
-                queue.waiting.is_empty() && !queue.busy
-            };
-            if idle {
-                // A command ends right after: the vectors it computed are kept for the next.
-                self.save_vectors();
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    /// Starts the thread that computes queued vectors. It holds the search weakly and ends
-    /// when the search is dropped.
-    fn start_embedding(search: &Arc<Search>) {
-        let weak: Weak<Search> = Arc::downgrade(search);
-        let embedding = search.embedding.clone();
-        let spawned = std::thread::Builder::new()
-            .name("zijin-embedding".into())
-            .spawn(move || {
-                let mut saved = Instant::now();
-                let mut unsaved = false;
-                loop {
-                    let batch: Vec<(String, u64)> = {
-                        let mut queue = embedding
-                            .queue
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner());
-                        if queue.waiting.is_empty() {
-                            queue.busy = false;
-                            queue = embedding
-                                .wake
-                                .wait_timeout(queue, Duration::from_secs(1))
-                                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                                .0;
-                        }
-                        let n = queue.waiting.len().min(EMBEDDING_BATCH);
-                        let batch: Vec<(String, u64)> = queue.waiting.drain(..n).collect();
-                        for record in &batch {
-                            queue.queued.remove(record);
-                        }
-                        queue.busy = !batch.is_empty();
-                        batch
-                    };
-                    let Some(search) = weak.upgrade() else { return };
-                    if batch.is_empty() {
-                        if unsaved {
-                            search.save_vectors();
-                            unsaved = false;
-                            saved = Instant::now();
-                        }
-                        continue;
-                    }
-                    match search.embed_batch(&batch) {
-                        Ok(n) => {
-                            unsaved |= n > 0;
-                            let mut queue = search.queue();
-                            queue.done += n as u64;
-                            if queue.waiting.is_empty() {
-                                queue.busy = false;
-                            }
-                        }
-                        Err(error) => tracing::warn!(%error, "语义向量计算失败"),
-                    }
-                    if unsaved && saved.elapsed() > SAVE_EVERY {
-                        search.save_vectors();
-                        unsaved = false;
-                        saved = Instant::now();
-                    }
-                }
-            });
-        if let Err(error) = spawned {
-            tracing::warn!(%error, "无法启动语义向量计算线程");
-        }
-    }
-
-    /// Computes the vectors of `records` from their current text in the index; returns how
-    /// many were computed (a record gone, or whose vector is current, is skipped).
-    fn embed_batch(&self, records: &[(String, u64)]) -> Result<usize, SearchError> {
-        let Some(semantic) = &self.semantic else {
-            return Ok(0);
-        };
-        let mut texts = Vec::with_capacity(records.len());
-        for (kind, id) in records {
-            match self.index.vector_text(kind, *id)? {
-                Some(text) => {
-                    let hash = text_hash(&text);
-                    let current = self
-                        .index
-                        .vectors()
-                        .as_ref()
-                        .and_then(|v| v.text_hash(kind, *id));
-                    if current != Some(hash) {
-                        texts.push((kind, *id, hash, text));
-                    }
-                }
-                None => {
-                    if let Some(vectors) = self.index.vectors_mut().as_mut() {
-                        vectors.remove(kind, *id);
-                    }
-                }
-            }
-        }
-        let refs: Vec<&str> = texts.iter().map(|t| t.3.as_str()).collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let computed = semantic.embedder.embed_all(&refs, Role::Passage, threads);
-        if let Some(vectors) = self.index.vectors_mut().as_mut() {
-            for ((kind, id, hash, _), vector) in texts.iter().zip(&computed) {
-                vectors.insert(kind, *id, *hash, vector);
-            }
-            vectors.maintain();
-        }
-        Ok(computed.len())
-    }
-
-    /// Writes the vectors beside the index (a process that only reads the index keeps its
-    /// vectors in memory).
-    fn save_vectors(&self) {
-        let Some(file) = self.semantic.as_ref().and_then(|s| s.file.as_ref()) else {
-            return;
-        };
-        if let Some(vectors) = self.index.vectors().as_ref()
-            && let Err(error) = vectors.save(file)
-        {
-            tracing::warn!(%error, "语义向量文件无法保存");
-        }
-    }
-
-    /// The text embedded as a query, when the semantic signal is on (None otherwise).
-    pub async fn query_vector(&self, text: &str) -> AppResult<Option<Vec<f32>>> {
-        let Some(semantic) = &self.semantic else {
-            return Ok(None);
-        };
-        let embedder = semantic.embedder.clone();
-        let text = text.to_string();
-        blocking(move || Ok(Some(embedder.embed(&text, Role::Query)))).await
-    }
 
     pub fn config(&self) -> &MatchConfig {
         &self.config
@@ -475,7 +234,7 @@ impl Search {
             }
         }
         self.index.commit(Some(watermark)).map_err(index_error)?;
-        if self.semantic.is_some() {
+        if self.semantic.get().is_some() {
             // Vectors whose record's text is unchanged are kept; the others are computed again.
             let wanted = self.index.sweep_vectors().map_err(index_error)?;
             self.queue_vectors(wanted);
@@ -587,6 +346,13 @@ impl Search {
         }
         let this = self.clone();
         blocking(move || this.index.run(&request)).await
+    }
+
+    /// What to try instead when a search found nothing (up to `n` words the index holds).
+    pub async fn suggestions(self: &Arc<Self>, text: &str, n: usize) -> AppResult<Vec<String>> {
+        let this = self.clone();
+        let text = text.to_string();
+        blocking(move || Ok(this.index.suggestions(&text, n))).await
     }
 
     /// The best `top` achievements for a demand (kind Demand) or demands for an achievement,

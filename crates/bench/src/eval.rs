@@ -59,7 +59,10 @@ pub fn tuning_set(fields: &[TechnicalField]) -> EvalSet {
             .split_once(' ')
             .unwrap_or_else(|| panic!("matching-set-lay.txt line {}: no text", number + 1));
         let (title, description) = rest.split_once(" | ").unwrap_or_else(|| {
-            panic!("matching-set-lay.txt line {}: `D<id> <title> | <description>`", number + 1)
+            panic!(
+                "matching-set-lay.txt line {}: `D<id> <title> | <description>`",
+                number + 1
+            )
         });
         lay.insert(id.to_string(), format!("{title} {description}"));
     }
@@ -349,8 +352,8 @@ impl Bm25 {
             };
             for (position, frequency) in list {
                 let tf = f64::from(*frequency);
-                let norm = Self::K1
-                    * (1.0 - Self::B + Self::B * self.lengths[*position] / self.average);
+                let norm =
+                    Self::K1 * (1.0 - Self::B + Self::B * self.lengths[*position] / self.average);
                 *scores.entry(*position).or_default() += idf * tf * (Self::K1 + 1.0) / (tf + norm);
             }
         }
@@ -410,7 +413,9 @@ pub fn score(ranked: &[u64], relevant: &HashMap<u64, u8>) -> Scores {
         ndcg: dcg / idcg,
         recall: found as f64 / relevant.len() as f64,
         first: f64::from(u8::from(
-            ranked.first().is_some_and(|id| relevant.get(id) == Some(&2)),
+            ranked
+                .first()
+                .is_some_and(|id| relevant.get(id) == Some(&2)),
         )),
     }
 }

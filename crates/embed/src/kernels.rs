@@ -362,7 +362,11 @@ mod tests {
                         &q.row(t),
                     ),
                 );
-                assert_eq!(fast[t * rows + r].to_bits(), plain.to_bits(), "token {t} row {r}");
+                assert_eq!(
+                    fast[t * rows + r].to_bits(),
+                    plain.to_bits(),
+                    "token {t} row {r}"
+                );
             }
         }
     }

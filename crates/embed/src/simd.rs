@@ -126,7 +126,14 @@ pub fn interleave16(nibbles: &[u8], columns: usize) -> Vec<u8> {
 /// scales together) and every token t of `x` — per row exactly the operations of
 /// `kernels::dot_parts` and `finish`, in the same order (the integer dot of a block is exact
 /// however it is summed), so the result does not depend on the kernel.
-pub fn rows16(w: &[u8], scales: &[f32], x: &Quantized, bias: &[f32], out: &mut [f32], stride: usize) {
+pub fn rows16(
+    w: &[u8],
+    scales: &[f32],
+    x: &Quantized,
+    bias: &[f32],
+    out: &mut [f32],
+    stride: usize,
+) {
     let (columns, blocks) = (x.width, x.width / BLOCK);
     assert!(vnni_available());
     assert!(w.len() >= 16 * columns && scales.len() >= 16 * blocks && bias.len() >= 16);
@@ -180,8 +187,12 @@ unsafe fn rows16_vnni(
             }
             let row_scales = unsafe { _mm512_loadu_ps(scales.as_ptr().add(b * 16)) };
             for k in 0..4 {
-                let (a_scale, a_sum) =
-                    unsafe { (*x.scales.get_unchecked((t + k) * blocks + b), *x.sums.get_unchecked((t + k) * blocks + b)) };
+                let (a_scale, a_sum) = unsafe {
+                    (
+                        *x.scales.get_unchecked((t + k) * blocks + b),
+                        *x.sums.get_unchecked((t + k) * blocks + b),
+                    )
+                };
                 let scale = _mm512_mul_ps(row_scales, _mm512_set1_ps(a_scale));
                 total[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[k]), scale, total[k]);
                 correction[k] = _mm512_fmadd_ps(scale, _mm512_set1_ps(a_sum as f32), correction[k]);
@@ -204,8 +215,12 @@ unsafe fn rows16_vnni(
                 dot = _mm512_dpbusd_epi32(dot, wv, activation!(t, at));
             }
             let row_scales = unsafe { _mm512_loadu_ps(scales.as_ptr().add(b * 16)) };
-            let (a_scale, a_sum) =
-                unsafe { (*x.scales.get_unchecked(t * blocks + b), *x.sums.get_unchecked(t * blocks + b)) };
+            let (a_scale, a_sum) = unsafe {
+                (
+                    *x.scales.get_unchecked(t * blocks + b),
+                    *x.sums.get_unchecked(t * blocks + b),
+                )
+            };
             let scale = _mm512_mul_ps(row_scales, _mm512_set1_ps(a_scale));
             total = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, total);
             correction = _mm512_fmadd_ps(scale, _mm512_set1_ps(a_sum as f32), correction);

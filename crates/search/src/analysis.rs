@@ -330,7 +330,11 @@ mod tests {
         assert!(terms.contains(&"无人机".to_string()), "{terms:?}");
         assert!(terms.contains(&"可靠性".to_string()), "{terms:?}");
         // The plain analyzer (the baseline) keeps them.
-        assert!(Analyzer::plain().terms("我们的电池").contains(&"的".to_string()));
+        assert!(
+            Analyzer::plain()
+                .terms("我们的电池")
+                .contains(&"的".to_string())
+        );
     }
 
     #[test]

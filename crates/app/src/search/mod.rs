@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use zijin_domain::{Coded, RecordKind};
 pub use zijin_embed::Embedder;
-use zijin_search::{
-    Document, FieldLabels, Opened, Profile, Scope, SearchIndex, Seeker,
-};
+use zijin_search::{Document, FieldLabels, Opened, Profile, Scope, SearchIndex, Seeker};
 pub use zijin_search::{
     FACETS, Hit, MatchConfig, Recommendation, SearchError, SearchRequest, SearchResults, Sort,
 };
@@ -23,8 +21,8 @@ use crate::{Actor, App, AppError, AppResult};
 
 mod semantic;
 
-pub use semantic::{EmbeddingProgress, ModelState};
 use semantic::{Embedding, Semantic};
+pub use semantic::{EmbeddingProgress, ModelState};
 
 /// Records read from the database per batch when the index is rebuilt.
 const REBUILD_BATCH: i64 = 5_000;
@@ -59,7 +57,6 @@ pub struct Search {
     /// The index's directory (the vectors' file is kept in it).
     directory: PathBuf,
 }
-
 
 /// What an index holds of a record: text, visibility, facets and the matcher's profile.
 pub fn document(entry: &RecordForIndex) -> Document {
@@ -194,7 +191,6 @@ impl Search {
         }
         Ok(search)
     }
-
 
     pub fn config(&self) -> &MatchConfig {
         &self.config

@@ -79,7 +79,10 @@ fn main() {
         .collect();
     let embedder = Embedder::load(std::path::Path::new(&model)).expect("model");
     println!("embedding throughput, 2 cores (texts/s, passages, the same texts for both engines):");
-    for (label, texts) in [("patent titles", &titles), ("200-character summaries", &summaries)] {
+    for (label, texts) in [
+        ("patent titles", &titles),
+        ("200-character summaries", &summaries),
+    ] {
         let pieces: usize = texts
             .iter()
             .map(|t| embedder.pieces(t, Role::Passage).len() + 2)

@@ -36,9 +36,11 @@ struct VectorCache {
 const CACHE: &str = "/var/tmp/zijin-bench/eval-vectors-v2.bin";
 
 fn hash(bytes: impl IntoIterator<Item = u8>, seed: u64) -> u64 {
-    bytes.into_iter().fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
+    bytes
+        .into_iter()
+        .fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
 }
 
 impl VectorCache {
@@ -90,7 +92,11 @@ impl VectorCache {
                 for (text, vector) in chunk.iter().zip(computed) {
                     self.known.insert(self.key(text, role), vector);
                 }
-                eprint!("\r    embedded {} / {}", n * 256 + chunk.len(), missing.len());
+                eprint!(
+                    "\r    embedded {} / {}",
+                    n * 256 + chunk.len(),
+                    missing.len()
+                );
             }
             eprintln!(" in {:.0} s", start.elapsed().as_secs_f64());
             self.dirty = true;
@@ -357,16 +363,31 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
         tries.push((format!("title {title}"), TextWeights { title, ..shipped }));
     }
     for function in [0.0, 0.5] {
-        tries.push((format!("function words {function}"), TextWeights { function, ..shipped }));
+        tries.push((
+            format!("function words {function}"),
+            TextWeights {
+                function,
+                ..shipped
+            },
+        ));
     }
     for repeat in [0.0, 0.5] {
-        tries.push((format!("repeat {repeat}"), TextWeights { repeat, ..shipped }));
+        tries.push((
+            format!("repeat {repeat}"),
+            TextWeights { repeat, ..shipped },
+        ));
     }
     for synonym in [0.0, 0.5] {
-        tries.push((format!("synonym {synonym}"), TextWeights { synonym, ..shipped }));
+        tries.push((
+            format!("synonym {synonym}"),
+            TextWeights { synonym, ..shipped },
+        ));
     }
-    for single in [0.5] {
-        tries.push((format!("single {single}"), TextWeights { single, ..shipped }));
+    for single in [0.25, 0.5] {
+        tries.push((
+            format!("single {single}"),
+            TextWeights { single, ..shipped },
+        ));
     }
     line(
         "text only, the index's text query (search_ids)",

@@ -16,6 +16,9 @@ use zijin_embed::{Embedder, Role};
 use zijin_search::{Document, MatchConfig, SearchIndex, SearchRequest, Vectors};
 
 const QUERIES: usize = 150;
+
+/// A method: the ranked patent positions for a query patent's position.
+type Ranking<'a> = Box<dyn Fn(usize) -> Vec<u64> + 'a>;
 const SEEDS: [u64; 3] = [1, 2, 3];
 
 #[derive(Default, Clone, Copy)]
@@ -92,9 +95,9 @@ fn main() {
     // Titles have no punctuation to speak of: the two baselines coincide here.
     let bm25 = Bm25::new(&documents);
     let config = MatchConfig::shipped();
-    let embedder = std::env::var("ZIJIN_E5_MODEL").ok().map(|path| {
-        Embedder::load(std::path::Path::new(&path)).expect("the semantic model loads")
-    });
+    let embedder = std::env::var("ZIJIN_E5_MODEL")
+        .ok()
+        .map(|path| Embedder::load(std::path::Path::new(&path)).expect("the semantic model loads"));
     let mut vectors_of_queries: HashMap<usize, Vec<f32>> = HashMap::new();
     if let Some(embedder) = &embedder {
         let start = Instant::now();
@@ -146,7 +149,7 @@ fn main() {
             })
             .unwrap_or_default()
     };
-    let mut methods: Vec<(&str, Box<dyn Fn(usize) -> Vec<u64>>)> = vec![
+    let mut methods: Vec<(&str, Ranking)> = vec![
         (
             "baseline: BM25 over jieba's search cut",
             Box::new(|q| bm25.search(&patents[q].title, 11)),

@@ -235,19 +235,32 @@ impl Analyzer {
             .collect()
     }
 
-    /// The tokens relevance is scored on: jieba's search cut with its own dictionary and its
-    /// guess of unknown words (each word, and the two- and three-character words inside a
-    /// longer one), lower-cased, without punctuation — the cut of the plain BM25 the matcher is
-    /// measured against, which held up best on the tuning set (BENCHMARKS.md). Function words
+    /// The tokens relevance is scored on: jieba's search cut with the domain dictionary and
+    /// jieba's guess of unknown words (each word, and the two- and three-character words inside
+    /// a longer one), lower-cased, without punctuation — the cut of the plain BM25 the matcher
+    /// is measured against, with the domain's words kept whole (so that synonyms apply). Function words
     /// stay: they weigh little (BM25's rarity) and the caller decides (`TextWeights`).
+    /// jieba's search mode adds only two- and three-character words; the dictionary words of
+    /// four and more characters inside a longer word are added too ("集成电路设计" yields
+    /// "集成电路", whose synonyms then apply).
     pub fn search_cut(&self, text: &str) -> Vec<String> {
-        Analyzer::plain()
-            .jieba
-            .cut_for_search(text, true)
-            .into_iter()
-            .map(|token| token.word.trim().to_lowercase())
-            .filter(|token| token.chars().any(char::is_alphanumeric))
-            .collect()
+        let mut tokens = Vec::new();
+        for token in self.jieba.cut_for_search(text, true) {
+            let word = token.word.trim().to_lowercase();
+            if !word.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let length = word.chars().count();
+            if length > 4 && self.mode != TokenizeMode::Default {
+                for (_, size, part) in self.parts_of(&word, length) {
+                    if size >= 4 {
+                        tokens.push(part.to_string());
+                    }
+                }
+            }
+            tokens.push(word);
+        }
+        tokens
     }
 
     /// The words of a text (lower-cased, without function words and punctuation), each with

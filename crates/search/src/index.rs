@@ -1432,21 +1432,27 @@ mod tests {
         request.similarity_floor = 0.85;
         request.similarity_margin = 0.02;
         request.with_facets = true;
+        let ids_of = |results: &SearchResults| -> Vec<(String, u64)> {
+            results
+                .hits
+                .iter()
+                .map(|h| (h.kind.clone(), h.id))
+                .collect()
+        };
+        // The words find the demand: the nearest public records join it by rank, however far
+        // (the fusion puts the farthest last); the draft is not public.
         let results = index.run(&request).unwrap();
-        let ids: Vec<(String, u64)> = results
-            .hits
-            .iter()
-            .map(|h| (h.kind.clone(), h.id))
-            .collect();
-        // The demand repeats the query's words and is nearest; the electrolyte is the nearest
-        // achievement and stays (the margin is per kind); the machine tool is outside the
-        // margin, the medicine below the floor, the draft not public.
         assert_eq!(
-            ids,
-            [("demand".into(), 10), ("achievement".into(), 1)],
+            ids_of(&results),
+            [
+                ("demand".into(), 10),
+                ("achievement".into(), 1),
+                ("achievement".into(), 2),
+                ("achievement".into(), 3)
+            ],
             "{results:?}"
         );
-        assert_eq!(results.total, 2);
+        assert_eq!(results.total, 4);
         let electrolyte = &results.hits[1];
         assert!(electrolyte.matched.is_empty());
         assert!((electrolyte.similarity.unwrap() - 0.90).abs() < 0.01);
@@ -1457,8 +1463,20 @@ mod tests {
         );
         assert_eq!(
             results.facets["institution_type"],
-            [("university".to_string(), 2)]
+            [("university".to_string(), 4)]
         );
+        // Words that find nothing: only records near enough in meaning — the nearest of each
+        // kind and those within the margin of it (the machine tool is outside the margin, the
+        // medicine below the floor).
+        let mut unworded = request.clone();
+        unworded.text = "北方开车没电".into();
+        let results = index.run(&unworded).unwrap();
+        assert_eq!(
+            ids_of(&results),
+            [("demand".into(), 10), ("achievement".into(), 1)],
+            "{results:?}"
+        );
+        assert_eq!(results.total, 2);
         // Without the vector the text alone finds the demand only.
         request.vector = None;
         let results = index.run(&request).unwrap();

@@ -245,11 +245,30 @@ impl SearchIndex {
         if !self.analyzer().prunes_common_words() {
             return all(&everything);
         }
+        // A function word never makes a record a hit by itself (的 is in most records); it
+        // only adds to the score of records that have the query's other words.
+        let function = |word: &QueryWord| self.analyzer().is_stop_word(&word.forms[0]);
         let common_above = COMMON_MINIMUM.max((searcher.num_docs() as f64 * COMMON_SHARE) as u64);
-        let (common, rare): (Vec<&QueryWord>, Vec<&QueryWord>) = words
+        let (common, mut rare): (Vec<&QueryWord>, Vec<&QueryWord>) = words
             .iter()
-            .partition(|word| self.word_frequency(searcher, word) > common_above);
-        if rare.is_empty() || common.is_empty() {
+            .partition(|word| function(word) || self.word_frequency(searcher, word) > common_above);
+        if rare.is_empty() {
+            // Only common words: every one that is not a function word may make a hit.
+            rare = common.iter().copied().filter(|w| !function(w)).collect();
+            if rare.is_empty() {
+                // Function words alone find nothing.
+                return Box::new(tantivy::query::EmptyQuery);
+            }
+            let rest: Vec<&QueryWord> = common.into_iter().filter(|w| function(w)).collect();
+            if rest.is_empty() {
+                return all(&rare);
+            }
+            return Box::new(BooleanQuery::new(vec![
+                (Occur::Must, all(&rare)),
+                (Occur::Should, all(&rest)),
+            ]));
+        }
+        if common.is_empty() {
             return all(&everything);
         }
         Box::new(BooleanQuery::new(vec![
@@ -358,7 +377,7 @@ mod tests {
     }
 
     #[test]
-    fn a_word_counts_once_however_many_of_its_parts_a_record_uses() {
+    fn a_rare_word_does_not_outweigh_the_rest_of_the_need() {
         // Record 1 has the rare compound and both of its parts; record 2 has the need's other
         // words. Counted once, the compound does not outweigh the rest of the need.
         let index = index_of(&[
@@ -368,8 +387,12 @@ mod tests {
         ]);
         let found = ids(&index, "我们是帮医院做化验的第三方机构，想承接检验外包");
         assert_eq!(found.first(), Some(&2), "{found:?}");
-        let words = index.query_terms("第三方机构").unwrap();
-        assert_eq!(words.len(), 2, "the word and its parts are one: {words:?}");
+        // Repeating a word weighs it by the square root of its uses, not more.
+        let words = index
+            .query_terms("第三方 第三方 第三方 第三方 机构")
+            .unwrap();
+        let third = words.iter().find(|w| w.forms[0] == "第三方").unwrap();
+        assert_eq!(third.count, 4);
     }
 
     #[test]
@@ -402,6 +425,17 @@ mod tests {
             assert!(!ids(&index, word).is_empty(), "{word}");
         }
         assert!(!index.suggestions("的", 5).is_empty());
+    }
+
+    #[test]
+    fn a_function_word_never_makes_a_hit_by_itself() {
+        let index = index_of(&[
+            ("锂电池的隔膜", "涂覆隔膜的工艺"),
+            ("中药的炮制", "传统的工艺"),
+            ("光伏组件", "清洗机器人"),
+        ]);
+        assert!(ids(&index, "量子纠缠的").is_empty());
+        assert_eq!(ids(&index, "隔膜的"), vec![1]);
     }
 
     #[test]

@@ -71,8 +71,39 @@ pub fn fetch(directory: &Path, progress: Progress<'_>) -> Result<PathBuf> {
     Ok(target)
 }
 
+/// The machine's trusted certificates (`SSL_CERT_FILE`, else Debian's bundle), as pip and curl
+/// use them — a proxy's certificate installed on the machine is then trusted too; the roots
+/// built into the client when the machine has none.
+fn tls() -> ureq::tls::TlsConfig {
+    let file = std::env::var_os("SSL_CERT_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/etc/ssl/certs/ca-certificates.crt"));
+    let certificates: Vec<ureq::tls::Certificate<'static>> = std::fs::read(&file)
+        .map(|pem| {
+            ureq::tls::parse_pem(&pem)
+                .filter_map(Result::ok)
+                .filter_map(|item| match item {
+                    ureq::tls::PemItem::Certificate(c) => Some(c.to_owned()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let builder = ureq::tls::TlsConfig::builder();
+    if certificates.is_empty() {
+        builder.build()
+    } else {
+        builder
+            .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(
+                certificates,
+            )))
+            .build()
+    }
+}
+
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
+        .tls_config(tls())
         .timeout_connect(Some(Duration::from_secs(15)))
         .timeout_recv_body(Some(Duration::from_secs(60)))
         .user_agent(concat!("zijin/", env!("CARGO_PKG_VERSION")))

@@ -658,7 +658,7 @@ async fn search_finds_published_records_by_their_chinese_terms() {
         );
         let empty = run(&["search", "？！", "--json"]);
         assert_eq!(empty.status.code(), Some(2));
-        assert!(text(&empty.stderr).contains("请输入检索词"));
+        assert!(text(&empty.stderr).contains("请输入要找的技术或需求"));
 
         // A change after the index was built reaches it through the change feed, no rebuild.
         let added = run(&[

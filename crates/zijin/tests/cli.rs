@@ -816,6 +816,31 @@ async fn search_and_match_find_a_need_in_plain_words_by_meaning() {
             .text()
             .await
             .unwrap();
+        // The page's twin answers the same in JSON; function words alone are refused with a
+        // stable code; a word nothing holds gets 未找到's suggestions.
+        let api = reqwest::get(format!("{address}/api/v1/search?q={need}"))
+            .await
+            .unwrap();
+        assert_eq!(api.status(), 200);
+        let found: serde_json::Value = api.json().await.unwrap();
+        assert_eq!(
+            found["hits"][0]["title"], "宽温域锂离子电池电解液",
+            "{found}"
+        );
+        assert_eq!(found["semantic"], "语义检索已启用", "{found}");
+        let refused = reqwest::get(format!("{address}/api/v1/search?q=的"))
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 422);
+        let problem: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(problem["code"], "validation_failed", "{problem}");
+        let none = reqwest::get(format!("{address}/search?q=的"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(none.contains("未找到"), "{none}");
         let _ = server.kill();
         let _ = server.wait();
         assert!(page.contains("语义检索已启用"), "{page}");

@@ -147,7 +147,8 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("POST", "/api/v1/me/password", "/api/v1/me/password", Json(r#"{"current_password": "x", "new_password": "y"}"#), "L 422 422 422 422 422 422"),
     ("POST", "/api/v1/users", "/api/v1/users", Json("{}"), "L 403 403 403 403 403 422"),
     ("GET", "/api/v1/audit", "/api/v1/audit", Empty, "L 403 403 403 403 403 200"),
-    ("GET", "/api/v1/search", "/api/v1/search?q=电解液", Empty, "200 200 200 200 200 200 200"),
+    // The matrix's app runs without a search index: the API says so (503 unavailable).
+    ("GET", "/api/v1/search", "/api/v1/search?q=电解液", Empty, "503 503 503 503 503 503 503"),
     ("GET", "/api/v1/lists", "/api/v1/lists", Empty, "200 200 200 200 200 200 200"),
     ("GET", "/api/v1/lists/{id}/{kind}", "/api/v1/lists/{issue}/achievements", Empty, "200 200 200 200 200 200 200"),
     ("POST", "/api/v1/achievements", "/api/v1/achievements", Json("{}"), "L 422 422 403 403 403 403"),

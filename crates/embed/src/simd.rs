@@ -95,11 +95,14 @@ unsafe fn rows8_avx2(w: &[u8], w_scales: &[f32], a: &Row<'_>) -> [(f32, f32); 8]
     })
 }
 
-/// Whether this processor has AVX-512 with its VNNI dot-product instruction.
+/// Whether this processor has AVX-512 with its VNNI dot-product instruction (and
+/// `ZIJIN_EMBED_AVX2` does not ask for the previous kernel, for measuring the two side by side).
 pub fn vnni_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vnni")
+        std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512vnni")
+            && std::env::var_os("ZIJIN_EMBED_AVX2").is_none()
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

@@ -16,6 +16,6 @@ pub use index::{
     Candidate, Document, FACETS, Hit, Opened, Profile, Scope, SearchError, SearchIndex,
     SearchRequest, SearchResults, SimilarRecord, Sort, stage_of,
 };
-pub use matching::{FieldLabels, MatchConfig, Recommendation, Seeker, recommend};
+pub use matching::{FieldLabels, Fusion, MatchConfig, Recommendation, Seeker, recommend};
 pub use query::{QueryWord, TextWeights};
 pub use vectors::{VectorError, VectorSettings, Vectors, text_hash};

@@ -49,6 +49,8 @@ pub struct Semantic {
     /// vectors (the rest stays with the matched terms): the weight of the semantic list in
     /// the rank fusion.
     pub share: f64,
+    /// How the text and the semantic signal are put together.
+    pub fusion: Fusion,
     /// The constant k of the rank fusion: a list's record at rank r (from 0) counts
     /// (k + 1) / (k + 1 + r).
     pub rank_constant: f32,
@@ -65,11 +67,24 @@ pub struct Semantic {
     pub margin: f32,
 }
 
+/// How the matcher puts the text and the semantic signal together (`[semantic] fusion`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fusion {
+    /// Each signal's score relative to the pool's range: the text score over the best text
+    /// score, the cosine between the pool's lowest (0) and highest (1). A record far ahead on
+    /// its words keeps its lead; a rank fusion would make it one place ahead.
+    Scores,
+    /// Reciprocal-rank fusion: a record at rank r (from 0) of a list counts (k + 1) / (k + 1 + r).
+    Ranks,
+}
+
 impl Default for Semantic {
     fn default() -> Self {
         Semantic {
             enabled: true,
-            share: 0.7,
+            share: 0.4,
+            fusion: Fusion::Scores,
             rank_constant: 60.0,
             pool: 60,
             exact_limit: 100_000,
@@ -450,10 +465,10 @@ pub fn recommend(
             }
         }
     }
-    // With vectors the two signals are fused by their ranks (reciprocal-rank fusion): each
-    // list gives a record (k + 1) / (k + rank), 1 for its first; the text list weighs 1 − share,
-    // the semantic list share. Ranks, not scores: a cosine and a BM25 score are not on one
-    // scale, and a fusion of ranks cannot be pulled far by one list's noise.
+    // With vectors the two signals are fused (`Fusion`): by their scores, each relative to the
+    // pool's range, or by their ranks (reciprocal-rank fusion: each list gives a record
+    // (k + 1) / (k + 1 + rank), 1 for its first). The text signal weighs 1 − share, the
+    // semantic one share.
     let k = f64::from(config.semantic.rank_constant);
     let rank_value = |rank: usize| (k + 1.0) / (k + 1.0 + rank as f64);
     let text_rank: HashMap<u64, usize> = pool
@@ -475,6 +490,27 @@ pub fn recommend(
             .map(|(rank, (id, _))| (id, rank))
             .collect()
     };
+    let (lowest, highest) = similarity
+        .iter()
+        .filter(|(id, _)| Some(**id) != seeker.own)
+        .fold((f32::MAX, f32::MIN), |(lo, hi), (_, c)| {
+            (lo.min(*c), hi.max(*c))
+        });
+    let fusion = config.semantic.fusion;
+    let text_value = |candidate: &crate::index::Candidate| -> f64 {
+        match fusion {
+            Fusion::Ranks => text_rank.get(&candidate.id).map_or(0.0, |r| rank_value(*r)),
+            Fusion::Scores if best_text > 0.0 => f64::from(candidate.text_score / best_text),
+            Fusion::Scores => 0.0,
+        }
+    };
+    let semantic_value = |id: u64, cosine: f32| -> f64 {
+        match fusion {
+            Fusion::Ranks => semantic_rank.get(&id).map_or(0.0, |r| rank_value(*r)),
+            Fusion::Scores if highest > lowest => f64::from((cosine - lowest) / (highest - lowest)),
+            Fusion::Scores => 1.0,
+        }
+    };
     let seeker_is_demand = target_kind == "achievement";
     let mut scored: Vec<(Recommendation, usize)> = Vec::with_capacity(pool.len());
     for (position, candidate) in pool.iter().enumerate() {
@@ -486,17 +522,17 @@ pub fn recommend(
             similarity.get(&candidate.id),
             semantic_rank.get(&candidate.id),
         ) {
-            (Some(cosine), Some(rank)) => {
+            (Some(cosine), Some(_)) => {
                 let share = config.semantic.share;
                 factors.push(Factor::new(
                     "text",
-                    text_rank.get(&candidate.id).map_or(0.0, |r| rank_value(*r)),
+                    text_value(candidate),
                     config.weights.text * (1.0 - share),
                     String::new(),
                 ));
                 factors.push(Factor::new(
                     "semantic",
-                    rank_value(*rank),
+                    semantic_value(candidate.id, *cosine),
                     config.weights.text * share,
                     format!("语义相近（相似度 {:.0}%）", cosine.max(0.0) * 100.0),
                 ));
@@ -505,7 +541,7 @@ pub fn recommend(
                 // The record's vector is not computed yet: its text rank stands for both.
                 factors.push(Factor::new(
                     "text",
-                    text_rank.get(&candidate.id).map_or(0.0, |r| rank_value(*r)),
+                    text_value(candidate),
                     config.weights.text,
                     String::new(),
                 ));
@@ -627,7 +663,8 @@ mod tests {
             config.semantic
         );
         for (from, to, named) in [
-            ("share = 0.7", "share = 1.2", "semantic.share"),
+            ("share = 0.4", "share = 1.2", "semantic.share"),
+            ("fusion = \"scores\"", "fusion = \"votes\"", "fusion"),
             (
                 "rank_constant = 60",
                 "rank_constant = -1",
@@ -793,7 +830,8 @@ mod tests {
             "{:?}",
             found[0].reasons()
         );
-        // Closeness is the rank among the pool's vectors: the nearest 1, then less.
+        // Closeness is the cosine's place between the pool's farthest (0) and nearest (1);
+        // fused by ranks, it is the rank's value: 1 for the nearest, (k + 1) / (k + 2) next.
         let closeness = |r: &Recommendation| {
             r.factors
                 .iter()
@@ -801,10 +839,20 @@ mod tests {
                 .map(|f| f.value)
                 .unwrap()
         };
+        assert!(found.len() >= 2, "{found:?}");
         assert_eq!(closeness(&found[0]), 1.0);
+        assert_eq!(closeness(found.last().unwrap()), 0.0);
         assert!(
-            closeness(&found[1]) < 1.0 && closeness(found.last().unwrap()) < closeness(&found[1])
+            found
+                .windows(2)
+                .all(|w| closeness(&w[0]) >= closeness(&w[1]))
         );
+        let mut ranks = config();
+        ranks.semantic.fusion = Fusion::Ranks;
+        let by_rank = run(&ranks, &seeker);
+        assert_eq!(by_rank[0].id, 2);
+        assert_eq!(closeness(&by_rank[0]), 1.0);
+        assert_eq!(closeness(&by_rank[1]), round3(61.0 / 62.0));
         let semantic = found[0]
             .factors
             .iter()

@@ -2,14 +2,19 @@
 //! the best of the word itself, its synonyms and the dictionary words inside it, so that a word
 //! counts once however many of its forms a record uses ("第三方" does not also score as "第三"
 //! and "三方"). A clause is scored by BM25 over the record's whole text (title and body as one
-//! field, so that a long relevant summary is not beaten by a short title for its length alone),
-//! with a small bonus when the title has it. A word the text uses more than once weighs a
-//! little more. Long texts keep the words that say most (`telling_words`).
+//! field), with the length normalisation pivoted at a described record's length rather than the
+//! index's average (`TextWeights::pivot`): most records of a large index are bare titles, and
+//! measured against them a long relevant summary would lose to a short title for its length
+//! alone. A word the text uses more than once weighs a little more. Long texts keep the words
+//! that say most (`telling_words`).
 
 use std::collections::HashMap;
 
-use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
+use tantivy::query::{
+    Bm25StatisticsProvider, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EnableScoring, Occur,
+    Query, TermQuery, Weight,
+};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use crate::index::{COMMON_MINIMUM, COMMON_SHARE, MAX_QUERY_CHARS, SearchError, SearchIndex};
@@ -49,6 +54,12 @@ pub struct TextWeights {
     pub single: f32,
     /// A function word (的, 我们, 希望 …, `data/stopwords.txt`).
     pub function: f32,
+    /// The record length (in tokens) at which BM25's length normalisation neither rewards nor
+    /// penalises, when it is above the index's average (0: the average). Most records of a
+    /// large index are bare titles of a dozen words; measured against their average, a
+    /// described record of a hundred and fifty words counts each matching word at a fifth of a
+    /// title's, and a title sharing one word outranks the summary sharing ten.
+    pub pivot: f32,
 }
 
 impl TextWeights {
@@ -60,6 +71,7 @@ impl TextWeights {
         repeat: 0.5,
         single: 1.0,
         function: 1.0,
+        pivot: 500.0,
     };
 }
 
@@ -185,6 +197,19 @@ impl SearchIndex {
     /// the query has rarer words, a record must match one of those, and the common words only
     /// add to its score.
     pub(crate) fn text_query(&self, searcher: &Searcher, words: &[QueryWord]) -> Box<dyn Query> {
+        let pivot = self.text_weights().pivot;
+        let query = self.text_clauses(searcher, words);
+        if pivot <= 0.0 {
+            return query;
+        }
+        Box::new(Pivoted {
+            query,
+            field: self.fields().text,
+            pivot,
+        })
+    }
+
+    fn text_clauses(&self, searcher: &Searcher, words: &[QueryWord]) -> Box<dyn Query> {
         let weights = self.text_weights();
         let fields = self.fields();
         let form = |form: &str, weight: f32| -> Box<dyn Query> {
@@ -344,8 +369,81 @@ impl SearchIndex {
     }
 }
 
+/// A query scored as if the average length of `field` were at least `pivot` tokens
+/// (`TextWeights::pivot`).
+#[derive(Debug)]
+struct Pivoted {
+    query: Box<dyn Query>,
+    field: Field,
+    pivot: f32,
+}
+
+impl Clone for Pivoted {
+    fn clone(&self) -> Self {
+        Pivoted {
+            query: self.query.box_clone(),
+            field: self.field,
+            pivot: self.pivot,
+        }
+    }
+}
+
+/// The searcher's statistics, with the pivot's length for the text field.
+struct PivotedStatistics<'a> {
+    inner: &'a dyn Bm25StatisticsProvider,
+    field: Field,
+    pivot: f32,
+}
+
+impl Bm25StatisticsProvider for PivotedStatistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        let tokens = self.inner.total_num_tokens(field)?;
+        if field != self.field {
+            return Ok(tokens);
+        }
+        let pivoted = (f64::from(self.pivot) * self.inner.total_num_docs()? as f64) as u64;
+        Ok(tokens.max(pivoted))
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.inner.total_num_docs()
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        self.inner.doc_freq(term)
+    }
+}
+
+impl Query for Pivoted {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        match scoring {
+            EnableScoring::Enabled {
+                searcher,
+                statistics_provider,
+            } => {
+                let statistics = PivotedStatistics {
+                    inner: statistics_provider,
+                    field: self.field,
+                    pivot: self.pivot,
+                };
+                self.query
+                    .weight(EnableScoring::enabled_from_statistics_provider(
+                        &statistics,
+                        searcher,
+                    ))
+            }
+            disabled => self.query.weight(disabled),
+        }
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.query.query_terms(visitor);
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use crate::TextWeights;
     use crate::index::{Document, SearchIndex, SearchRequest, group_near_duplicates};
 
     fn index_of(records: &[(&str, &str)]) -> SearchIndex {
@@ -406,6 +504,38 @@ mod tests {
         ]);
         let found = ids(&index, "储能电站锂电池热失控提前预警");
         assert_eq!(found.first(), Some(&2), "{found:?}");
+    }
+
+    #[test]
+    fn among_many_bare_titles_a_described_record_is_not_penalised_for_its_length() {
+        // Most records are titles of a few words; the one described record shares four of the
+        // need's words, a title shares one. Measured against the titles' average length, the
+        // summary's words would each count a fraction of the title's.
+        let mut records: Vec<(String, String)> = vec![
+            ("锂电池".into(), String::new()),
+            (
+                "电芯安全监测平台".into(),
+                "面向储能电站的电芯温度、气体与电压在线监测，发现热失控前兆并提前报警，\
+                 已在多个储能项目中运行，可按电站规模定制部署，提供运维培训与数据分析服务"
+                    .into(),
+            ),
+        ];
+        for i in 0..60 {
+            records.push((format!("机床主轴动平衡装置{i}"), String::new()));
+            records.push((format!("中药饮片炮制工艺{i}"), String::new()));
+        }
+        let refs: Vec<(&str, &str)> = records
+            .iter()
+            .map(|(t, b)| (t.as_str(), b.as_str()))
+            .collect();
+        let index = index_of(&refs);
+        let need = "储能电站的锂电池热失控要提前报警，需要在线监测";
+        assert_eq!(ids(&index, need).first(), Some(&2));
+        index.set_text_weights(TextWeights {
+            pivot: 0.0,
+            ..TextWeights::SHIPPED
+        });
+        assert_eq!(ids(&index, need).first(), Some(&1));
     }
 
     #[test]

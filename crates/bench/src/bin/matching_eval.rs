@@ -16,8 +16,8 @@ use std::time::Instant;
 use zijin_bench::eval::{self, Bm25, Demand, EvalSet, Scores, fuse, mean_scores};
 use zijin_embed::{Embedder, Role, cosine};
 use zijin_search::{
-    Document, FieldLabels, MatchConfig, Profile, Scope, SearchIndex, Seeker, TextWeights, Vectors,
-    recommend,
+    Document, FieldLabels, Fusion, MatchConfig, Profile, Scope, SearchIndex, Seeker, TextWeights,
+    Vectors, recommend,
 };
 
 /// Reciprocal-rank fusion's constant (Cormack et al. 2009) and how deep each list is read.
@@ -121,6 +121,46 @@ impl VectorCache {
         let _ = std::fs::create_dir_all("/var/tmp/zijin-bench");
         let _ = std::fs::write(CACHE, bytes);
     }
+}
+
+/// Min-max normalised scores of two lists added, the second weighing `share`.
+fn combine(text: &[(u64, f32)], near: &[(u64, f32)], share: f64) -> Vec<u64> {
+    let normalised = |list: &[(u64, f32)]| -> HashMap<u64, f64> {
+        let best = list.iter().map(|x| f64::from(x.1)).fold(f64::MIN, f64::max);
+        let worst = list.iter().map(|x| f64::from(x.1)).fold(f64::MAX, f64::min);
+        let span = (best - worst).max(1e-9);
+        list.iter()
+            .map(|(id, s)| (*id, (f64::from(*s) - worst) / span))
+            .collect()
+    };
+    let text = normalised(text);
+    let near = normalised(near);
+    let mut all: Vec<(u64, f64)> = text
+        .keys()
+        .chain(near.keys())
+        .map(|id| {
+            (
+                *id,
+                (1.0 - share) * text.get(id).copied().unwrap_or(0.0)
+                    + share * near.get(id).copied().unwrap_or(0.0),
+            )
+        })
+        .collect();
+    all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    all.dedup_by_key(|x| x.0);
+    all.into_iter().take(10).map(|x| x.0).collect()
+}
+
+/// The `n` documents nearest the query vector with their cosines (exact).
+fn dense_scored(vectors: &[Vec<f32>], ids: &[u64], query: &[f32], n: usize) -> Vec<(u64, f32)> {
+    let mut scored: Vec<(u64, f32)> = vectors
+        .iter()
+        .zip(ids)
+        .map(|(v, id)| (*id, cosine(v, query)))
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    scored.truncate(n);
+    scored
 }
 
 /// Ids of the `n` documents nearest the query vector (exact cosine).
@@ -258,6 +298,15 @@ impl Prepared<'_> {
         [false, true].map(|lay| mean_scores(&self.set.demands, |d| rank(d, lay)))
     }
 
+    fn dense_scored(&self, demand: &Demand, lay: bool, n: usize) -> Vec<(u64, f32)> {
+        dense_scored(
+            self.passages.as_ref().expect("vectors"),
+            &self.ids,
+            &self.queries[&(demand.id.clone(), lay)],
+            n,
+        )
+    }
+
     fn dense(&self, demand: &Demand, lay: bool, n: usize) -> Vec<u64> {
         let passages = self.passages.as_ref().expect("vectors");
         dense(
@@ -359,6 +408,17 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
     println!("\nsweep on the tuning set (free text, as written and lay):");
     let shipped = TextWeights::SHIPPED;
     let mut tries: Vec<(String, TextWeights)> = vec![("shipped".into(), shipped)];
+    for pivot in [0.0, 150.0, 500.0, 1000.0, 5000.0] {
+        tries.push((format!("pivot {pivot}"), TextWeights { pivot, ..shipped }));
+        tries.push((
+            format!("pivot {pivot}, repeat 0"),
+            TextWeights {
+                pivot,
+                repeat: 0.0,
+                ..shipped
+            },
+        ));
+    }
     for title in [0.1, 0.3] {
         tries.push((format!("title {title}"), TextWeights { title, ..shipped }));
     }
@@ -410,9 +470,80 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
     if prepared.passages.is_none() {
         return;
     }
+    line(
+        "zijin's text list + dense, plain RRF (diagnostic)",
+        prepared.both(|d, lay| {
+            let text: Vec<u64> = prepared
+                .index
+                .search_ids(prepared.text(d, lay), FUSION_DEPTH)
+                .map(|hits| hits.into_iter().map(|(id, _)| id).collect())
+                .unwrap_or_default();
+            fuse(
+                &[(1.0, text), (1.0, prepared.dense(d, lay, FUSION_DEPTH))],
+                FUSION_K,
+            )
+        }),
+    );
+    let described = |list: Vec<(u64, f32)>| -> Vec<(u64, f32)> {
+        list.into_iter()
+            .filter(|(id, _)| *id < eval::PATENT_IDS)
+            .collect()
+    };
+    line(
+        "dense among described records only (diagnostic)",
+        prepared.both(|d, lay| {
+            described(prepared.dense_scored(d, lay, 3000))
+                .into_iter()
+                .take(10)
+                .map(|x| x.0)
+                .collect()
+        }),
+    );
+    line(
+        "text among described records only (diagnostic)",
+        prepared.both(|d, lay| {
+            described(
+                prepared
+                    .index
+                    .search_ids(prepared.text(d, lay), 3000)
+                    .unwrap_or_default(),
+            )
+            .into_iter()
+            .take(10)
+            .map(|x| x.0)
+            .collect()
+        }),
+    );
+    for share in [0.2, 0.3, 0.5] {
+        line(
+            &format!("text score / best + dense min-max, share {share} (diagnostic)"),
+            prepared.both(|d, lay| {
+                let text = prepared
+                    .index
+                    .search_ids(prepared.text(d, lay), FUSION_DEPTH)
+                    .unwrap_or_default();
+                let near = prepared.dense_scored(d, lay, FUSION_DEPTH);
+                combine(&text, &near, share)
+            }),
+        );
+    }
+    for share in [0.1, 0.2, 0.3, 0.4] {
+        let mut tried = config.clone();
+        tried.semantic.share = share;
+        tried.semantic.fusion = Fusion::Scores;
+        line(
+            &format!("with the model, scores, share {share}"),
+            prepared.both(|d, lay| prepared.matcher(&tried, labels, d, lay, false, true)),
+        );
+        line(
+            &format!("  demand-id, scores, share {share}"),
+            prepared.both(|d, lay| prepared.matcher(&tried, labels, d, lay, true, true)),
+        );
+    }
     for share in [0.3, 0.5, 0.7] {
         for k in [10.0, 60.0] {
             let mut tried = config.clone();
+            tried.semantic.fusion = Fusion::Ranks;
             tried.semantic.share = share;
             tried.semantic.rank_constant = k;
             line(

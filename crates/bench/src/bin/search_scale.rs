@@ -5,7 +5,8 @@
 //! with the trigram tokenizer over the same 1,000,000 texts, and Python jieba + rank_bm25 over
 //! the first 100,000 (our index is measured at 100,000 too, for the ratio). Run with
 //! `bench/search-scale`; sizes from `ZIJIN_BENCH_DOCS`, `ZIJIN_BENCH_BM25_DOCS`,
-//! `ZIJIN_BENCH_QUERIES`, `ZIJIN_BENCH_DEMANDS`.
+//! `ZIJIN_BENCH_QUERIES`, `ZIJIN_BENCH_DEMANDS`; `ZIJIN_BENCH_POSTINGS` measures another postings
+//! budget, `ZIJIN_BENCH_ONLY_ZIJIN` leaves the baselines out.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,14 @@ fn request(text: &str, facets: bool) -> SearchRequest {
     }
 }
 
+/// The shipped matcher's configuration, with the postings budget of `ZIJIN_BENCH_POSTINGS` when
+/// set (to measure another budget without editing `config/matching.toml`).
+fn match_config() -> MatchConfig {
+    let mut config = MatchConfig::shipped();
+    config.candidates.postings = env_or("ZIJIN_BENCH_POSTINGS", config.candidates.postings);
+    config
+}
+
 fn field_labels() -> FieldLabels {
     zijin_domain::TechnicalField::defaults()
         .into_iter()
@@ -42,7 +51,7 @@ fn field_labels() -> FieldLabels {
 /// Matches `count` generated demands against the index on two threads: seconds taken and the
 /// mean number of recommendations per demand.
 fn match_demands(index: &SearchIndex, generator: &ScaleGenerator, count: usize) -> (f64, f64) {
-    let config = MatchConfig::shipped();
+    let config = match_config();
     let labels = field_labels();
     let next = AtomicUsize::new(0);
     let made = AtomicUsize::new(0);
@@ -95,7 +104,7 @@ fn budget_agreement(
     generator: &ScaleGenerator,
     count: usize,
 ) -> (f64, f64, f64) {
-    let config = MatchConfig::shipped();
+    let config = match_config();
     let mut unlimited = config.clone();
     unlimited.candidates.postings = u64::MAX / 4;
     let labels = field_labels();
@@ -327,7 +336,7 @@ fn main() {
         let (same, same_first, unlimited_ms) = budget_agreement(&index, &generator, 500);
         println!(
             "  postings budget {}: of 500 demands' top 5, {:.1} % the same as with no budget ({:.1} % the same first); with no budget {unlimited_ms:.1} ms a demand on one thread",
-            MatchConfig::shipped().candidates.postings,
+            match_config().candidates.postings,
             same * 100.0,
             same_first * 100.0
         );
@@ -338,6 +347,10 @@ fn main() {
         short
     };
 
+    if std::env::var_os("ZIJIN_BENCH_ONLY_ZIJIN").is_some() {
+        println!("  (ZIJIN_BENCH_ONLY_ZIJIN set: the baselines are not run)");
+        return;
+    }
     // SQLite FTS5 trigram at full size.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()

@@ -527,7 +527,23 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
             }),
         );
     }
-    for share in [0.1, 0.2, 0.3, 0.4] {
+    for pivot in [250.0, 1000.0, 5000.0] {
+        prepared.index.set_text_weights(TextWeights { pivot, ..shipped });
+        for share in [0.3, 0.4, 0.5] {
+            let mut tried = config.clone();
+            tried.semantic.share = share;
+            line(
+                &format!("with the model, pivot {pivot}, share {share}"),
+                prepared.both(|d, lay| prepared.matcher(&tried, labels, d, lay, false, true)),
+            );
+            line(
+                &format!("  demand-id, pivot {pivot}, share {share}"),
+                prepared.both(|d, lay| prepared.matcher(&tried, labels, d, lay, true, true)),
+            );
+        }
+    }
+    prepared.index.set_text_weights(shipped);
+    for share in [0.1, 0.2, 0.3, 0.4, 0.5] {
         let mut tried = config.clone();
         tried.semantic.share = share;
         tried.semantic.fusion = Fusion::Scores;

@@ -253,6 +253,38 @@ impl Prepared<'_> {
 
     /// The platform's matcher: free text (no profile) or the demand with its field and
     /// maturity; with the demand's vector when `semantic`.
+    /// How many of a demand's top 5 (with its field and maturity, with the model) reach the
+    /// score below which the platform does not store a recommendation, on average.
+    fn kept(&self, config: &MatchConfig, labels: &FieldLabels) -> f64 {
+        let mut kept = 0usize;
+        for demand in &self.set.demands {
+            let seeker = Seeker {
+                text: demand.text.clone(),
+                profile: Profile {
+                    field: demand.field.clone(),
+                    trl: demand.wanted_trl,
+                    ..Profile::default()
+                },
+                own: None,
+                vector: self.queries.get(&(demand.id.clone(), false)).cloned(),
+            };
+            kept += recommend(
+                &self.index,
+                config,
+                labels,
+                &seeker,
+                "achievement",
+                Scope::Listed,
+                5,
+            )
+            .expect("recommend")
+            .iter()
+            .filter(|r| r.score >= config.candidates.minimum_score)
+            .count();
+        }
+        kept as f64 / self.set.demands.len() as f64
+    }
+
     fn matcher(
         &self,
         config: &MatchConfig,
@@ -528,7 +560,9 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
         );
     }
     for pivot in [250.0, 1000.0, 5000.0] {
-        prepared.index.set_text_weights(TextWeights { pivot, ..shipped });
+        prepared
+            .index
+            .set_text_weights(TextWeights { pivot, ..shipped });
         for share in [0.3, 0.4, 0.5] {
             let mut tried = config.clone();
             tried.semantic.share = share;
@@ -543,6 +577,15 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
         }
     }
     prepared.index.set_text_weights(shipped);
+    let mut ranks = config.clone();
+    ranks.semantic.fusion = Fusion::Ranks;
+    ranks.semantic.share = 0.7;
+    println!(
+        "  of a demand's top 5 with the model, at or above the minimum score {}: {:.2} fused by score, {:.2} by rank (share 0.7)",
+        config.candidates.minimum_score,
+        prepared.kept(config, labels),
+        prepared.kept(&ranks, labels)
+    );
     for share in [0.1, 0.2, 0.3, 0.4, 0.5] {
         let mut tried = config.clone();
         tried.semantic.share = share;

@@ -893,8 +893,7 @@ impl SearchIndex {
             .search_cut(&format!("{title} {body}"))
             .into_iter()
             .collect();
-        // Each word once: its own form or a synonym when the record has one, else the parts
-        // of it the record has.
+        // Each word once: its own form or a synonym when the record has one.
         let mut matched: Vec<String> = Vec::new();
         for word in groups {
             let found = |forms: &[String]| {
@@ -907,14 +906,11 @@ impl SearchIndex {
                     })
                     .cloned()
             };
-            let forms: Vec<String> = match found(&word.forms) {
-                Some(form) => vec![form],
-                None => word.parts.iter().filter_map(|part| found(part)).collect(),
-            };
-            for form in forms {
-                if !matched.contains(&form) && form.chars().count() > 1 {
-                    matched.push(form);
-                }
+            if let Some(form) = found(&word.forms)
+                && !matched.contains(&form)
+                && form.chars().count() > 1
+            {
+                matched.push(form);
             }
         }
         // The search cut yields a word and the words inside it: name the longest.

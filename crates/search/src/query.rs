@@ -1,8 +1,10 @@
-//! How a text becomes a query. Each word of the text (function words left out) is one clause:
-//! the best of the word itself, its synonyms and the dictionary words inside it, so that a word
-//! counts once however many of its forms a record uses ("第三方" does not also score as "第三"
-//! and "三方"). A clause is scored by BM25 over the record's whole text (title and body as one
-//! field), with the length normalisation pivoted at a described record's length rather than the
+//! How a text becomes a query. Each token of the text's search cut (`Analyzer::search_cut`: a
+//! word and the dictionary words inside it, as the plain BM25 baseline cuts) is one clause, the
+//! best of the token and its synonyms; function words never make a hit by themselves. (Grouping
+//! a word with the words inside it as one clause was measured in session 8 and was no better;
+//! a rare compound is kept from outweighing the rest of a need by the rarity of its parts and
+//! the √n weight of repeats.) A clause is scored by BM25 over the record's whole text (title
+//! and body as one field), with the length normalisation pivoted at a described record's length rather than the
 //! index's average (`TextWeights::pivot`): most records of a large index are bare titles, and
 //! measured against them a long relevant summary would lose to a short title for its length
 //! alone. A word the text uses more than once weighs a little more. Long texts keep the words
@@ -19,19 +21,18 @@ use tantivy::{Searcher, Term};
 
 use crate::index::{COMMON_MINIMUM, COMMON_SHARE, MAX_QUERY_CHARS, SearchError, SearchIndex};
 
-/// One word of a query: its forms (the word first, then its synonyms), the forms of each
-/// dictionary word inside it, and how often the text uses it.
+/// One word of a query: its forms (the word first, then its synonyms) and how often the text
+/// uses it. (The search cut gives the dictionary words inside a word as words of their own.)
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryWord {
     pub forms: Vec<String>,
-    pub parts: Vec<Vec<String>>,
     pub count: usize,
 }
 
 impl QueryWord {
-    /// Every form the word can be found by: its own and its parts'.
+    /// Every form the word can be found by.
     pub fn all_forms(&self) -> impl Iterator<Item = &String> {
-        self.forms.iter().chain(self.parts.iter().flatten())
+        self.forms.iter()
     }
 }
 
@@ -43,8 +44,6 @@ pub struct TextWeights {
     pub title: f32,
     /// A synonym against the word the user wrote.
     pub synonym: f32,
-    /// A dictionary word inside the word against the word itself.
-    pub part: f32,
     /// How much the other forms of a word add to its best one (0: only the best counts).
     pub tie: f32,
     /// A word used n times weighs n ^ repeat (1: as often as it is used, as BM25 sums).
@@ -66,7 +65,6 @@ impl TextWeights {
     pub const SHIPPED: TextWeights = TextWeights {
         title: 0.0,
         synonym: 0.8,
-        part: 0.5,
         tie: 0.1,
         repeat: 0.5,
         single: 1.0,
@@ -105,16 +103,10 @@ impl SearchIndex {
                     position.insert(token.clone(), words.len());
                     words.push(QueryWord {
                         forms: analyzer.widen(&token),
-                        parts: Vec::new(),
                         count: 1,
                     });
                 }
             }
-        }
-        // A part that the text also uses as a word of its own is that word's, not a part.
-        let own: Vec<String> = words.iter().map(|w| w.forms[0].clone()).collect();
-        for word in &mut words {
-            word.parts.retain(|part| !own.contains(&part[0]));
         }
         if words.is_empty() {
             return Err(SearchError::EmptyQuery);
@@ -236,12 +228,6 @@ impl SearchIndex {
             let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
             for (position, f) in word.forms.iter().enumerate() {
                 alternatives.push(form(f, if position == 0 { 1.0 } else { weights.synonym }));
-            }
-            for part in &word.parts {
-                for (position, f) in part.iter().enumerate() {
-                    let synonym = if position == 0 { 1.0 } else { weights.synonym };
-                    alternatives.push(form(f, weights.part * synonym));
-                }
             }
             let best: Box<dyn Query> = if alternatives.len() == 1 {
                 alternatives.pop().expect("one alternative")

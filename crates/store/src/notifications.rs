@@ -60,14 +60,7 @@ pub async fn notifications<'e>(
     db: impl Executor<'e, Database = Any>,
     institution_id: i64,
 ) -> StoreResult<Vec<Notification>> {
-    let rows = sqlx::query(
-        "SELECT id, message, link, created_at, read_at FROM notifications \
-         WHERE institution_id = $1 ORDER BY id DESC LIMIT 50",
-    )
-    .bind(institution_id)
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(from_row).collect()
+    newest(db, "institution_id", institution_id).await
 }
 
 /// One account's newest notifications.
@@ -75,13 +68,23 @@ pub async fn notifications_for_user<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,
 ) -> StoreResult<Vec<Notification>> {
-    let rows = sqlx::query(
+    newest(db, "user_id", user_id).await
+}
+
+/// The newest 50 notifications whose `column` (a fixed column name) is `id`.
+async fn newest<'e>(
+    db: impl Executor<'e, Database = Any>,
+    column: &'static str,
+    id: i64,
+) -> StoreResult<Vec<Notification>> {
+    let sql = format!(
         "SELECT id, message, link, created_at, read_at FROM notifications \
-         WHERE user_id = $1 ORDER BY id DESC LIMIT 50",
-    )
-    .bind(user_id)
-    .fetch_all(db)
-    .await?;
+         WHERE {column} = $1 ORDER BY id DESC LIMIT 50"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_all(db)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 

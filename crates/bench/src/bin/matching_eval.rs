@@ -16,8 +16,8 @@ use std::time::Instant;
 use zijin_bench::eval::{self, Bm25, Demand, EvalSet, Scores, fuse, mean_scores};
 use zijin_embed::{Embedder, Role, cosine};
 use zijin_search::{
-    Document, FieldLabels, Fusion, MatchConfig, Profile, Scope, SearchIndex, Seeker, TextWeights,
-    Vectors, recommend,
+    Document, FieldLabels, Fusion, MatchConfig, Profile, Recommendation, Scope, SearchIndex,
+    Seeker, TextWeights, Vectors, recommend,
 };
 
 /// Reciprocal-rank fusion's constant (Cormack et al. 2009) and how deep each list is read.
@@ -251,41 +251,10 @@ impl Prepared<'_> {
         if lay { &demand.lay } else { &demand.text }
     }
 
-    /// The platform's matcher: free text (no profile) or the demand with its field and
-    /// maturity; with the demand's vector when `semantic`.
-    /// How many of a demand's top 5 (with its field and maturity, with the model) reach the
-    /// score below which the platform does not store a recommendation, on average.
-    fn kept(&self, config: &MatchConfig, labels: &FieldLabels) -> f64 {
-        let mut kept = 0usize;
-        for demand in &self.set.demands {
-            let seeker = Seeker {
-                text: demand.text.clone(),
-                profile: Profile {
-                    field: demand.field.clone(),
-                    trl: demand.wanted_trl,
-                    ..Profile::default()
-                },
-                own: None,
-                vector: self.queries.get(&(demand.id.clone(), false)).cloned(),
-            };
-            kept += recommend(
-                &self.index,
-                config,
-                labels,
-                &seeker,
-                "achievement",
-                Scope::Listed,
-                5,
-            )
-            .expect("recommend")
-            .iter()
-            .filter(|r| r.score >= config.candidates.minimum_score)
-            .count();
-        }
-        kept as f64 / self.set.demands.len() as f64
-    }
-
-    fn matcher(
+    /// The platform's matcher's best `top`: free text (no profile) or the demand with its
+    /// field and maturity; with the demand's vector when `semantic`.
+    #[allow(clippy::too_many_arguments)]
+    fn recommend(
         &self,
         config: &MatchConfig,
         labels: &FieldLabels,
@@ -293,7 +262,8 @@ impl Prepared<'_> {
         lay: bool,
         with_profile: bool,
         semantic: bool,
-    ) -> Vec<u64> {
+        top: usize,
+    ) -> Vec<Recommendation> {
         let profile = if with_profile {
             Profile {
                 field: demand.field.clone(),
@@ -318,12 +288,61 @@ impl Prepared<'_> {
             &seeker,
             "achievement",
             Scope::Listed,
-            10,
+            top,
         )
         .expect("recommend")
-        .into_iter()
-        .map(|r| r.id)
-        .collect()
+    }
+
+    /// The ids of the matcher's best ten (`recommend`).
+    fn matcher(
+        &self,
+        config: &MatchConfig,
+        labels: &FieldLabels,
+        demand: &Demand,
+        lay: bool,
+        with_profile: bool,
+        semantic: bool,
+    ) -> Vec<u64> {
+        self.recommend(config, labels, demand, lay, with_profile, semantic, 10)
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    }
+
+    /// How many of a demand's top 5 (as written, with its field and maturity, with the model)
+    /// reach the score below which the platform does not store a recommendation, on average.
+    fn kept(&self, config: &MatchConfig, labels: &FieldLabels) -> f64 {
+        let kept: usize = self
+            .set
+            .demands
+            .iter()
+            .map(|demand| {
+                self.recommend(config, labels, demand, false, true, true, 5)
+                    .iter()
+                    .filter(|r| r.score >= config.candidates.minimum_score)
+                    .count()
+            })
+            .sum();
+        kept as f64 / self.set.demands.len() as f64
+    }
+
+    /// The index's own text search (no matcher): ids and scores of the best `n`.
+    fn text_hits(&self, demand: &Demand, lay: bool, n: usize) -> Vec<(u64, f32)> {
+        self.index
+            .search_ids(self.text(demand, lay), n)
+            .expect("a demand's text has words")
+    }
+
+    /// Free text and a listed demand with the model under `config`, one line each.
+    fn with_model(&self, label: &str, config: &MatchConfig, labels: &FieldLabels) {
+        line(
+            &format!("with the model, {label}"),
+            self.both(|d, lay| self.matcher(config, labels, d, lay, false, true)),
+        );
+        line(
+            &format!("  demand-id, {label}"),
+            self.both(|d, lay| self.matcher(config, labels, d, lay, true, true)),
+        );
     }
 
     fn both(&self, mut rank: impl FnMut(&Demand, bool) -> Vec<u64>) -> [Scores; 2] {
@@ -485,10 +504,10 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
         "text only, the index's text query (search_ids)",
         prepared.both(|d, lay| {
             prepared
-                .index
-                .search_ids(prepared.text(d, lay), 10)
-                .map(|hits| hits.into_iter().map(|(id, _)| id).collect())
-                .unwrap_or_default()
+                .text_hits(d, lay, 10)
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect()
         }),
     );
     for (label, weights) in tries {
@@ -506,10 +525,10 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
         "zijin's text list + dense, plain RRF (diagnostic)",
         prepared.both(|d, lay| {
             let text: Vec<u64> = prepared
-                .index
-                .search_ids(prepared.text(d, lay), FUSION_DEPTH)
-                .map(|hits| hits.into_iter().map(|(id, _)| id).collect())
-                .unwrap_or_default();
+                .text_hits(d, lay, FUSION_DEPTH)
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
             fuse(
                 &[(1.0, text), (1.0, prepared.dense(d, lay, FUSION_DEPTH))],
                 FUSION_K,
@@ -534,26 +553,18 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
     line(
         "text among described records only (diagnostic)",
         prepared.both(|d, lay| {
-            described(
-                prepared
-                    .index
-                    .search_ids(prepared.text(d, lay), 3000)
-                    .unwrap_or_default(),
-            )
-            .into_iter()
-            .take(10)
-            .map(|x| x.0)
-            .collect()
+            described(prepared.text_hits(d, lay, 3000))
+                .into_iter()
+                .take(10)
+                .map(|x| x.0)
+                .collect()
         }),
     );
     for share in [0.2, 0.3, 0.5] {
         line(
             &format!("text score / best + dense min-max, share {share} (diagnostic)"),
             prepared.both(|d, lay| {
-                let text = prepared
-                    .index
-                    .search_ids(prepared.text(d, lay), FUSION_DEPTH)
-                    .unwrap_or_default();
+                let text = prepared.text_hits(d, lay, FUSION_DEPTH);
                 let near = prepared.dense_scored(d, lay, FUSION_DEPTH);
                 combine(&text, &near, share)
             }),
@@ -566,14 +577,7 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
         for share in [0.3, 0.4, 0.5] {
             let mut tried = config.clone();
             tried.semantic.share = share;
-            line(
-                &format!("with the model, pivot {pivot}, share {share}"),
-                prepared.both(|d, lay| prepared.matcher(&tried, labels, d, lay, false, true)),
-            );
-            line(
-                &format!("  demand-id, pivot {pivot}, share {share}"),
-                prepared.both(|d, lay| prepared.matcher(&tried, labels, d, lay, true, true)),
-            );
+            prepared.with_model(&format!("pivot {pivot}, share {share}"), &tried, labels);
         }
     }
     prepared.index.set_text_weights(shipped);
@@ -590,14 +594,7 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
         let mut tried = config.clone();
         tried.semantic.share = share;
         tried.semantic.fusion = Fusion::Scores;
-        line(
-            &format!("with the model, scores, share {share}"),
-            prepared.both(|d, lay| prepared.matcher(&tried, labels, d, lay, false, true)),
-        );
-        line(
-            &format!("  demand-id, scores, share {share}"),
-            prepared.both(|d, lay| prepared.matcher(&tried, labels, d, lay, true, true)),
-        );
+        prepared.with_model(&format!("scores, share {share}"), &tried, labels);
     }
     for share in [0.3, 0.5, 0.7] {
         for k in [10.0, 60.0] {
@@ -605,14 +602,7 @@ fn sweep(prepared: &Prepared, config: &MatchConfig, labels: &FieldLabels) {
             tried.semantic.fusion = Fusion::Ranks;
             tried.semantic.share = share;
             tried.semantic.rank_constant = k;
-            line(
-                &format!("with the model, share {share}, k {k}"),
-                prepared.both(|d, lay| prepared.matcher(&tried, labels, d, lay, false, true)),
-            );
-            line(
-                &format!("  demand-id, share {share}, k {k}"),
-                prepared.both(|d, lay| prepared.matcher(&tried, labels, d, lay, true, true)),
-            );
+            prepared.with_model(&format!("ranks, share {share}, k {k}"), &tried, labels);
         }
     }
 }

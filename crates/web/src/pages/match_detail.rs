@@ -77,6 +77,26 @@ async fn render(
     ))
 }
 
+/// A form's outcome: on success to `to`; refused, the page again (422) with the reasons and
+/// what was typed (`retry`, given the errors); anything else an error page.
+async fn outcome<'f, T>(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    result: Result<T, AppError>,
+    to: &str,
+    retry: impl FnOnce(FieldErrors) -> Retry<'f>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(_) => Ok(Redirect::to(to).into_response()),
+        Err(AppError::Validation(errors)) => {
+            let retry = retry(errors);
+            render(state, visitor, id, StatusCode::UNPROCESSABLE_ENTITY, retry).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
 async fn show(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -124,27 +144,18 @@ async fn step(
         }
         _ => matchmaking::take_step(&state.app, &visitor.actor, id, step).await,
     };
-    match result {
-        Ok(_) if form.back == "list" => Ok(Redirect::to("/my/matches").into_response()),
-        Ok(_) => Ok(Redirect::to(&format!("/matches/{id}")).into_response()),
-        Err(AppError::Validation(errors)) => {
-            let retry = Retry {
-                errors,
-                reason: &form.reason,
-                step: step.code(),
-                ..Retry::default()
-            };
-            render(
-                &state,
-                &visitor,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                retry,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+    let to = if form.back == "list" {
+        "/my/matches".to_string()
+    } else {
+        format!("/matches/{id}")
+    };
+    outcome(&state, &visitor, id, result, &to, |errors| Retry {
+        errors,
+        reason: &form.reason,
+        step: step.code(),
+        ..Retry::default()
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -163,25 +174,14 @@ async fn post_message(
 ) -> Result<Response, PageError> {
     visitor.check_csrf(&form.csrf)?;
     let id = match_id(&id)?;
-    match matchmaking::post_message(&state.app, &visitor.actor, id, &form.body).await {
-        Ok(_) => Ok(Redirect::to(&format!("/matches/{id}#thread")).into_response()),
-        Err(AppError::Validation(errors)) => {
-            let retry = Retry {
-                errors,
-                body: &form.body,
-                ..Retry::default()
-            };
-            render(
-                &state,
-                &visitor,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                retry,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+    let result = matchmaking::post_message(&state.app, &visitor.actor, id, &form.body).await;
+    let to = format!("/matches/{id}#thread");
+    outcome(&state, &visitor, id, result, &to, |errors| Retry {
+        errors,
+        body: &form.body,
+        ..Retry::default()
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -203,21 +203,10 @@ async fn assign(
     let id = match_id(&id)?;
     let result =
         matchmaking::assign_tech_manager(&state.app, &visitor.actor, id, &form.tech_manager).await;
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/matches/{id}")).into_response()),
-        Err(AppError::Validation(errors)) => {
-            render(
-                &state,
-                &visitor,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Retry {
-                    errors,
-                    ..Retry::default()
-                },
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+    let to = format!("/matches/{id}");
+    outcome(&state, &visitor, id, result, &to, |errors| Retry {
+        errors,
+        ..Retry::default()
+    })
+    .await
 }

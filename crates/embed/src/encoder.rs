@@ -68,107 +68,132 @@ fn gelu(x: f32) -> f32 {
 /// detected instruction set (a closure would stay a separate, plainly compiled function).
 struct Forward<'a> {
     encoder: &'a Encoder,
-    ids: &'a [u32],
+    texts: &'a [&'a [u32]],
 }
 
 impl pulp::WithSimd for Forward<'_> {
-    type Output = Vec<f32>;
+    type Output = Vec<Vec<f32>>;
 
     #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<f32> {
-        self.encoder.mean_state_here(self.ids)
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<Vec<f32>> {
+        self.encoder.mean_states_here(self.texts)
     }
 }
 
 impl Encoder {
-    /// The mean of the last hidden states of `ids` (begin and end marks included).
-    pub fn mean_state(&self, ids: &[u32]) -> Vec<f32> {
+    /// The mean states of several texts in one pass: their tokens are stacked, so each weight
+    /// matrix is read once for all of them, while attention stays within each text. A token's
+    /// every step (its quantisation, products, norms) depends only on its own row and its own
+    /// text, so each text's result is bit for bit what it would be alone.
+    pub fn mean_states(&self, texts: &[&[u32]]) -> Vec<Vec<f32>> {
         // The whole pass compiled again for the processor's vector and fused multiply-add
         // instructions (chosen at run time): without them each `mul_add` is a library call.
-        pulp::Arch::new().dispatch(Forward { encoder: self, ids })
+        pulp::Arch::new().dispatch(Forward {
+            encoder: self,
+            texts,
+        })
     }
 
     #[inline(always)]
-    fn mean_state_here(&self, ids: &[u32]) -> Vec<f32> {
+    fn mean_states_here(&self, texts: &[&[u32]]) -> Vec<Vec<f32>> {
         let h = self.hidden;
-        let tokens = ids.len().min(self.max_positions);
-        let mut x = vec![0f32; tokens * h];
-        for (t, &id) in ids.iter().take(tokens).enumerate() {
-            let row = &mut x[t * h..][..h];
-            self.words.row(id as usize, row);
-            for ((v, p), k) in row
-                .iter_mut()
-                .zip(&self.positions[t * h..][..h])
-                .zip(&self.token_type)
-            {
-                *v += p + k;
+        // Each text's first row and its length (cut to the model's positions).
+        let mut spans = Vec::with_capacity(texts.len());
+        let mut total = 0;
+        for ids in texts {
+            let length = ids.len().min(self.max_positions);
+            spans.push((total, length));
+            total += length;
+        }
+        let mut x = vec![0f32; total * h];
+        for (ids, &(first, length)) in texts.iter().zip(&spans) {
+            for (t, &id) in ids.iter().take(length).enumerate() {
+                let row = &mut x[(first + t) * h..][..h];
+                self.words.row(id as usize, row);
+                for ((v, p), k) in row
+                    .iter_mut()
+                    .zip(&self.positions[t * h..][..h])
+                    .zip(&self.token_type)
+                {
+                    *v += p + k;
+                }
             }
         }
         add_and_normalise(&mut x, None, &self.embedding_norm, self.eps);
 
         let head = h / self.heads;
         let scale = 1.0 / (head as f32).sqrt();
-        let mut q = vec![0f32; tokens * h];
-        let mut k = vec![0f32; tokens * h];
-        let mut v = vec![0f32; tokens * h];
-        let mut context = vec![0f32; tokens * h];
-        let mut projected = vec![0f32; tokens * h];
-        let mut middle = vec![0f32; tokens * self.layers.first().map_or(0, |l| l.expand.rows)];
-        let mut probabilities = vec![0f32; tokens];
-        let padded = tokens.div_ceil(32) * 32;
-        let mut keys = vec![0f32; padded * h];
-        let mut scores = vec![0f32; padded];
+        let longest = spans.iter().map(|s| s.1).max().unwrap_or(0);
+        let mut q = vec![0f32; total * h];
+        let mut k = vec![0f32; total * h];
+        let mut v = vec![0f32; total * h];
+        let mut context = vec![0f32; total * h];
+        let mut projected = vec![0f32; total * h];
+        let mut middle = vec![0f32; total * self.layers.first().map_or(0, |l| l.expand.rows)];
+        let mut probabilities = vec![0f32; longest];
+        let padded_longest = longest.div_ceil(32) * 32;
+        let mut keys = vec![0f32; padded_longest * h];
+        let mut scores = vec![0f32; padded_longest];
         for layer in &self.layers {
             let input = Quantized::of(&x, h);
             layer.query.multiply(&input, &layer.query_bias, &mut q);
             layer.key.multiply(&input, &layer.key_bias, &mut k);
             layer.value.multiply(&input, &layer.value_bias, &mut v);
-            // The keys of each head transposed (dimension-major, padded to 32 with zeros), so
-            // that 32 keys' dot products run side by side in four vector registers — each still
-            // summed in the same order as one at a time.
-            for s in 0..tokens {
-                for n in 0..self.heads {
-                    for e in 0..head {
-                        keys[(n * head + e) * padded + s] = k[s * h + n * head + e];
+            for &(first, tokens) in &spans {
+                let (q, k, v) = (&q[first * h..], &k[first * h..], &v[first * h..]);
+                let context = &mut context[first * h..][..tokens * h];
+                let probabilities = &mut probabilities[..tokens];
+                // The keys of each head transposed (dimension-major, padded to 32 with zeros),
+                // so that 32 keys' dot products run side by side in four vector registers —
+                // each still summed in the same order as one at a time.
+                let padded = tokens.div_ceil(32) * 32;
+                let keys = &mut keys[..padded * h];
+                keys.fill(0.0);
+                let scores = &mut scores[..padded];
+                for s in 0..tokens {
+                    for n in 0..self.heads {
+                        for e in 0..head {
+                            keys[(n * head + e) * padded + s] = k[s * h + n * head + e];
+                        }
                     }
                 }
-            }
-            for t in 0..tokens {
-                for n in 0..self.heads {
-                    let qh = &q[t * h + n * head..][..head];
-                    for first in (0..padded).step_by(32) {
-                        let mut dots = [[0f32; 8]; 4];
-                        for (e, q) in qh.iter().enumerate() {
-                            let column = &keys[(n * head + e) * padded + first..][..32];
-                            for (lane, chunk) in dots.iter_mut().zip(column.chunks_exact(8)) {
-                                for j in 0..8 {
-                                    lane[j] = q.mul_add(chunk[j], lane[j]);
+                for t in 0..tokens {
+                    for n in 0..self.heads {
+                        let qh = &q[t * h + n * head..][..head];
+                        for first in (0..padded).step_by(32) {
+                            let mut dots = [[0f32; 8]; 4];
+                            for (e, q) in qh.iter().enumerate() {
+                                let column = &keys[(n * head + e) * padded + first..][..32];
+                                for (lane, chunk) in dots.iter_mut().zip(column.chunks_exact(8)) {
+                                    for j in 0..8 {
+                                        lane[j] = q.mul_add(chunk[j], lane[j]);
+                                    }
+                                }
+                            }
+                            for (c, lane) in dots.iter().enumerate() {
+                                for (j, d) in lane.iter().enumerate() {
+                                    scores[first + c * 8 + j] = d * scale;
                                 }
                             }
                         }
-                        for (c, lane) in dots.iter().enumerate() {
-                            for (j, d) in lane.iter().enumerate() {
-                                scores[first + c * 8 + j] = d * scale;
-                            }
+                        let mut largest = f32::NEG_INFINITY;
+                        for (p, d) in probabilities.iter_mut().zip(scores.iter()) {
+                            *p = *d;
+                            largest = largest.max(*d);
                         }
-                    }
-                    let mut largest = f32::NEG_INFINITY;
-                    for (p, d) in probabilities.iter_mut().zip(&scores) {
-                        *p = *d;
-                        largest = largest.max(*d);
-                    }
-                    let mut total = 0.0;
-                    for p in probabilities.iter_mut() {
-                        *p = (*p - largest).exp();
-                        total += *p;
-                    }
-                    let inverse = 1.0 / total;
-                    let out = &mut context[t * h + n * head..][..head];
-                    out.fill(0.0);
-                    for (s, p) in probabilities.iter().enumerate() {
-                        let weight = p * inverse;
-                        for (o, value) in out.iter_mut().zip(&v[s * h + n * head..][..head]) {
-                            *o = weight.mul_add(*value, *o);
+                        let mut total = 0.0;
+                        for p in probabilities.iter_mut() {
+                            *p = (*p - largest).exp();
+                            total += *p;
+                        }
+                        let inverse = 1.0 / total;
+                        let out = &mut context[t * h + n * head..][..head];
+                        out.fill(0.0);
+                        for (s, p) in probabilities.iter().enumerate() {
+                            let weight = p * inverse;
+                            for (o, value) in out.iter_mut().zip(&v[s * h + n * head..][..head]) {
+                                *o = weight.mul_add(*value, *o);
+                            }
                         }
                     }
                 }
@@ -193,16 +218,21 @@ impl Encoder {
             );
             add_and_normalise(&mut x, Some(&projected), &layer.output_norm, self.eps);
         }
-        let mut mean = vec![0f32; h];
-        for row in x.chunks_exact(h) {
-            for (m, v) in mean.iter_mut().zip(row) {
-                *m += v;
-            }
-        }
-        let inverse = 1.0 / tokens as f32;
-        for m in mean.iter_mut() {
-            *m *= inverse;
-        }
-        mean
+        spans
+            .iter()
+            .map(|&(first, tokens)| {
+                let mut mean = vec![0f32; h];
+                for row in x[first * h..][..tokens * h].chunks_exact(h) {
+                    for (m, v) in mean.iter_mut().zip(row) {
+                        *m += v;
+                    }
+                }
+                let inverse = 1.0 / tokens as f32;
+                for m in mean.iter_mut() {
+                    *m *= inverse;
+                }
+                mean
+            })
+            .collect()
     }
 }

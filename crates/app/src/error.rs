@@ -36,6 +36,16 @@ pub enum AppError {
     /// Every export builder of this process is busy, or another is still building this one.
     #[error("导出文件正在生成，请稍后再试")]
     ExportBusy,
+    /// The thing is not in a state that allows the step (an application waiting at another
+    /// review step, a notice not yet ended).
+    #[error("{0}")]
+    WrongState(String),
+    /// A call is not open: not yet, or no longer.
+    #[error("{0}")]
+    CallClosed(String),
+    /// The amount would exceed a call's budget for a measure.
+    #[error("{0}")]
+    BudgetExceeded(String),
     #[error("存储错误：{0}")]
     Store(StoreError),
     #[error("内部错误：{0}")]

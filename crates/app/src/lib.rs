@@ -5,6 +5,7 @@
 //! entry in that same transaction, so a change and its audit record land together or not at all.
 
 pub mod access;
+pub mod applications;
 pub mod audit;
 pub mod auth;
 mod clock;
@@ -37,6 +38,8 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     policies: Arc<zijin_policy::PolicySet>,
+    /// The working-day calendar (official holidays and makeup days), for 公示 periods.
+    calendar: Arc<zijin_domain::WorkCalendar>,
     /// The process's search index (derived state; absent in commands that do not search).
     search: Option<Arc<search::Search>>,
     /// The bound on password hashes in flight in this process (a resource limit, not state).
@@ -49,6 +52,7 @@ impl App {
             store,
             clock,
             policies: Arc::default(),
+            calendar: Arc::new(zijin_domain::WorkCalendar::shipped()),
             search: None,
             login_limits: Arc::default(),
         }
@@ -71,6 +75,17 @@ impl App {
     pub fn with_policies(mut self, policies: zijin_policy::PolicySet) -> Self {
         self.policies = Arc::new(policies);
         self
+    }
+
+    /// The same platform counting working days with this calendar (the shipped one with an
+    /// operator's additions).
+    pub fn with_calendar(mut self, calendar: zijin_domain::WorkCalendar) -> Self {
+        self.calendar = Arc::new(calendar);
+        self
+    }
+
+    pub fn calendar(&self) -> &zijin_domain::WorkCalendar {
+        &self.calendar
     }
 
     /// The same platform searching and matching with this index.

@@ -748,6 +748,8 @@ async fn scale_multiplies(backend: zijin_app::Backend) {
     );
 }
 
+#[path = "integration/applications.rs"]
+mod applications;
 #[path = "integration/deal.rs"]
 mod deal;
 #[path = "integration/exchange.rs"]

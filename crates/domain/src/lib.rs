@@ -4,7 +4,9 @@
 //! rest of the platform can hold a `CreditCode` or a `District` without checking it again.
 //! No IO, no HTTP, no SQL: this crate must stay cheap to test and impossible to misuse.
 
+pub mod application;
 pub mod audit;
+pub mod calendar;
 pub mod credit_code;
 pub mod district;
 pub mod institution;
@@ -16,7 +18,11 @@ pub mod record;
 pub mod role;
 pub mod validation;
 
+pub use application::{
+    ApplicationStatus, Decision, LedgerState, ReviewStep, after_decision, after_submit,
+};
 pub use audit::{AuditKey, AuditKeyError, AuditRecord, GENESIS_HASH, hmac_sha256};
+pub use calendar::{CalendarError, WorkCalendar};
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use district::District;
 pub use institution::{

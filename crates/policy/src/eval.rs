@@ -135,7 +135,7 @@ pub struct Facts {
 }
 
 /// One step of the explanation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Step {
     pub step: String,
     pub formula: String,

@@ -13,7 +13,7 @@ pub mod types;
 
 pub use cases::{CaseReport, run_cases};
 pub use eval::{EvalError, Facts, Grant, Outcome, Step, evaluate, parse_facts};
-pub use model::{Diagnostic, Measure, PolicySet, SourceFile};
+pub use model::{Diagnostic, Measure, PolicySet, PolicySources, SourceFile};
 
 use rust_decimal::Decimal;
 

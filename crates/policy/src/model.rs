@@ -19,7 +19,7 @@ use crate::expr::{self, Expr};
 use crate::types::{self, Type};
 
 /// One source text: its name (a path, for messages) and contents.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct SourceFile {
     pub name: String,
     pub text: String,
@@ -406,6 +406,23 @@ pub struct Quota {
 pub struct PolicySet {
     pub articles: Vec<Article>,
     pub measures: Vec<Measure>,
+    /// The texts it was compiled from, so a decision can keep the exact version it used and
+    /// be evaluated again with it later.
+    pub sources: PolicySources,
+}
+
+/// The article and supplement files a policy set is compiled from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct PolicySources {
+    pub articles: Vec<SourceFile>,
+    pub supplements: Vec<SourceFile>,
+}
+
+impl PolicySources {
+    /// Compiles them again (a stored version, for replaying a decision).
+    pub fn compile(&self) -> Result<PolicySet, Vec<Diagnostic>> {
+        PolicySet::compile(&self.articles, &self.supplements)
+    }
 }
 
 impl PolicySet {
@@ -419,7 +436,13 @@ impl PolicySet {
         supplements: &[SourceFile],
     ) -> Result<PolicySet, Vec<Diagnostic>> {
         let mut problems = Vec::new();
-        let mut set = PolicySet::default();
+        let mut set = PolicySet {
+            sources: PolicySources {
+                articles: articles.to_vec(),
+                supplements: supplements.to_vec(),
+            },
+            ..PolicySet::default()
+        };
         for file in articles {
             compile_article(file, &mut set, &mut problems);
         }

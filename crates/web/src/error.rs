@@ -37,6 +37,12 @@ pub enum ErrorKind {
     BadRequest,
     /// A service this process was started without (the search index).
     Unavailable,
+    /// The thing's state does not allow the step (an application waiting at another step).
+    WrongState,
+    /// A call for applications is not open (not yet, or no longer).
+    CallClosed,
+    /// A call's budget for a measure would be exceeded.
+    BudgetExceeded,
 }
 
 impl ErrorKind {
@@ -108,6 +114,9 @@ impl ErrorKind {
                 "unavailable",
                 "服务暂不可用",
             ),
+            Self::WrongState => (StatusCode::CONFLICT, "wrong_state", "当前状态不允许此操作"),
+            Self::CallClosed => (StatusCode::CONFLICT, "call_closed", "不在申报时间内"),
+            Self::BudgetExceeded => (StatusCode::CONFLICT, "budget_exceeded", "预算不足"),
         }
     }
 }
@@ -161,6 +170,9 @@ impl From<AppError> for Failure {
                 return failure;
             }
             AppError::ExportBusy => (ErrorKind::ExportBusy, FieldErrors::new()),
+            AppError::WrongState(_) => (ErrorKind::WrongState, FieldErrors::new()),
+            AppError::CallClosed(_) => (ErrorKind::CallClosed, FieldErrors::new()),
+            AppError::BudgetExceeded(_) => (ErrorKind::BudgetExceeded, FieldErrors::new()),
             AppError::Store(_) | AppError::Internal(_) => {
                 tracing::error!(error = %error, "request failed");
                 return Self::new(

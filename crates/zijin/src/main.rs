@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use zijin_app::demo::{self, DemoSummary};
 
+mod applications_cli;
 mod audit_cli;
 mod model_cli;
 mod policy_cli;
@@ -189,6 +190,12 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(audit_cli::AuditCommand),
+    /// The working-day calendar for 公示 periods.
+    #[command(subcommand)]
+    Calendar(applications_cli::CalendarCommand),
+    /// Applications (申报): replay a decision.
+    #[command(subcommand)]
+    Application(applications_cli::ApplicationCommand),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
     /// Import achievements or demands from an .xlsx or .csv file (all rows or none).
@@ -421,6 +428,12 @@ fn redact(url: &str) -> String {
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Policy(command) => return policy_cli::run(command),
+        Command::Calendar(command) => return Ok(applications_cli::calendar(&command)),
+        Command::Application(command) => {
+            let policies = policy_files::compile(&policy_files::load(None)?)?;
+            let app = open(&cli.global).await?.with_policies(policies);
+            return applications_cli::application(&app, &command).await;
+        }
         Command::Model(ModelCommand::Fetch) => {
             println!("{}", semantic::fetch_now(&cli.global)?.display());
             return Ok(ExitCode::SUCCESS);

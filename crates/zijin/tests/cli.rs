@@ -10,6 +10,8 @@ use zijin_testkit::{BACKENDS, TEST_AUDIT_KEY_HEX, TestDatabase};
 
 #[path = "cli/accounts.rs"]
 mod accounts;
+#[path = "cli/applications.rs"]
+mod applications;
 #[path = "cli/import_atomic.rs"]
 mod import_atomic;
 

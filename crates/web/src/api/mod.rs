@@ -5,6 +5,7 @@
 //! every request that changes something must also send the session's CSRF token in the
 //! `X-CSRF-Token` header.
 
+mod applications;
 mod auth;
 mod institutions;
 mod lists;
@@ -36,6 +37,7 @@ pub(crate) fn router() -> Routes {
         .merge(lists::router())
         .merge(matches::router())
         .merge(search::router())
+        .merge(applications::router())
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { ApiError(Failure::new(ErrorKind::NotFound, "没有这个接口")) })
 }
@@ -51,9 +53,12 @@ pub(crate) fn router() -> Routes {
         lists::issues, lists::entries, lists::create_achievement, lists::create_demand, lists::record, lists::transition,
         matches::mine, matches::assigned, matches::all, matches::one, matches::post_message, matches::transition, matches::assign,
         search::search,
+        applications::list_calls, applications::one_call, applications::create_call,
+        applications::create_application, applications::update_application, applications::one_application, applications::list_applications,
+        applications::submit_application, applications::decide_application, applications::ledger,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"))
+    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"))
 )]
 pub struct ApiDoc;
 

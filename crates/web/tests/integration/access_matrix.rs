@@ -163,6 +163,18 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("POST", "/api/v1/matches/{id}/messages", "/api/v1/matches/{match}/messages", Json("{}"), "L 422 404 404 404 404 403"),
     ("POST", "/api/v1/matches/{id}/transitions", "/api/v1/matches/{match}/transitions", Json(r#"{"action": "sign"}"#), "L 422 404 404 404 404 403"),
     ("POST", "/api/v1/matches/{id}/tech-manager", "/api/v1/matches/{match}/tech-manager", Json("{}"), "L 403 404 404 404 404 422"),
+    // Applications (申报): calls are public; an application is read by its institution and
+    // the reviewers of its route; each step is decided by its own role.
+    ("GET", "/api/v1/calls", "/api/v1/calls", Empty, "200 200 200 200 200 200 200"),
+    ("GET", "/api/v1/calls/{id}", "/api/v1/calls/{call}", Empty, "200 200 200 200 200 200 200"),
+    ("POST", "/api/v1/calls", "/api/v1/calls", Json("{}"), "L 403 403 403 403 403 422"),
+    ("GET", "/api/v1/applications", "/api/v1/applications", Empty, "L 200 200 200 200 200 200"),
+    ("POST", "/api/v1/applications", "/api/v1/applications", Json("{}"), "L 422 422 403 403 403 403"),
+    ("GET", "/api/v1/applications/{id}", "/api/v1/applications/{application}", Empty, "L 200 404 200 200 404 200"),
+    ("PUT", "/api/v1/applications/{id}", "/api/v1/applications/{application}", Json("{}"), "L 409 404 403 403 404 403"),
+    ("POST", "/api/v1/applications/{id}/submit", "/api/v1/applications/{application}/submit", Json("{}"), "L 409 404 403 403 404 403"),
+    ("POST", "/api/v1/applications/{id}/decision", "/api/v1/applications/{application}/decision", Json(r#"{"decision": "maybe"}"#), "L 403 404 409 422 404 409"),
+    ("GET", "/api/v1/ledger", "/api/v1/ledger?beneficiary=x&year=2026", Empty, "L 403 403 403 403 403 422"),
     // Ending the session: last.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", Json("{}"), "204 204 204 204 204 204 204"),
     ("POST", "/logout", "/logout", Form, "303 303 303 303 303 303 303"),
@@ -178,6 +190,8 @@ struct Fixture {
     attachment: i64,
     match_id: i64,
     measure: String,
+    call: i64,
+    application: i64,
 }
 
 impl Fixture {
@@ -190,6 +204,8 @@ impl Fixture {
             .replace("{attachment}", &self.attachment.to_string())
             .replace("{match}", &self.match_id.to_string())
             .replace("{measure}", &self.measure)
+            .replace("{call}", &self.call.to_string())
+            .replace("{application}", &self.application.to_string())
     }
 }
 
@@ -377,6 +393,44 @@ async fn people_and_records(server: &TestServer) -> (Vec<Actor>, Fixture) {
         .first()
         .map(|measure| measure.id.clone())
         .expect("a shipped measure");
+    // A call and the owner's application, submitted: it waits at the district's step.
+    let policied = app.clone().with_policies(zijin_testkit::shipped_policies());
+    let call = zijin_app::applications::calls::create(
+        &policied,
+        admin,
+        &zijin_app::applications::CallInput {
+            title: "赋权改革资助申报".into(),
+            measures: vec!["a18-empowerment".into()],
+            opens: "2026-11-28T08:00:00+08:00".into(),
+            closes: "2026-12-18T17:00:00+08:00".into(),
+            budgets: [("a18-empowerment".to_string(), "1000000".to_string())].into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .call
+    .id;
+    let application = zijin_app::applications::filing::draft(
+        &policied,
+        owner,
+        &zijin_app::applications::ApplicationInput {
+            call,
+            measure: "a18-empowerment".into(),
+            facts: json!({"pilot_unit": true, "empowered_count": 2})
+                .as_object()
+                .unwrap()
+                .clone(),
+            integrity_accepted: true,
+        },
+    )
+    .await
+    .unwrap()
+    .application
+    .id;
+    zijin_app::applications::filing::submit(&policied, owner, application)
+        .await
+        .unwrap();
     let owner_user = actors[1].user().unwrap().id;
     (
         actors,
@@ -389,6 +443,8 @@ async fn people_and_records(server: &TestServer) -> (Vec<Actor>, Fixture) {
             attachment,
             match_id: match_id.0,
             measure,
+            call,
+            application,
         },
     )
 }

@@ -1,0 +1,284 @@
+//! An institution files an application: a draft whose amount the policy engine computes with
+//! the stored ledger while it is written, corrections, and submission within the call's time.
+
+use serde_json::json;
+use zijin_domain::{ApplicationStatus, Coded, after_submit};
+use zijin_policy::Measure;
+use zijin_store::applications::{self as store, ApplicationRow, Computed};
+use zijin_store::audit::Change;
+
+use super::calls::{CallPhase, phase};
+use super::{beijing_date, evaluate, fen, get, grants, measure, policy_version};
+use crate::access::{self, Area};
+use crate::unit::UnitOfWork;
+use crate::{Actor, App, AppError, AppResult};
+
+/// What an applicant writes (the API's body; the page's form).
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationInput {
+    pub call: i64,
+    pub measure: String,
+    /// One value per fact of the measure (amounts as decimal strings).
+    pub facts: serde_json::Map<String, serde_json::Value>,
+    /// 科研诚信承诺书 accepted.
+    pub integrity_accepted: bool,
+}
+
+/// The refusal when a call is not open now, in words.
+fn require_open(
+    call: &zijin_store::applications::CallRow,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    match phase(call, now) {
+        CallPhase::Open => Ok(()),
+        CallPhase::Upcoming => Err(AppError::CallClosed(format!(
+            "申报尚未开始（{}开始）",
+            crate::auth::display_time(&call.opens_at)
+        ))),
+        CallPhase::Closed => Err(AppError::CallClosed(format!(
+            "申报已于{}截止，不再接受提交",
+            crate::auth::display_time(&call.closes_at)
+        ))),
+    }
+}
+
+/// Opens the unit of work for a change by the applicant: the application locked, its owner
+/// acting, in a state the applicant may change, its call open now.
+async fn own_editable<'a>(
+    app: &'a App,
+    actor: &Actor,
+    id: i64,
+    refused: &str,
+) -> AppResult<(UnitOfWork, ApplicationRow, &'a Measure)> {
+    let mut work = UnitOfWork::begin(app).await?;
+    let row = store::get_application_for_update(work.tx(), id)
+        .await?
+        .ok_or_else(|| access::application_refusal(actor))?;
+    let measure = measure(&app.policies, &row.measure_id)?;
+    let units = super::responsible_units(&app.policies, measure);
+    let capabilities = access::require_application_read(actor, &super::access_facts(&row, &units))?;
+    if access::own_institution_id(actor) != Some(row.institution_id) {
+        return Err(access::refusal(actor));
+    }
+    if !capabilities.edit {
+        return Err(AppError::WrongState(format!(
+            "该申报{}，{refused}",
+            row.status.label()
+        )));
+    }
+    let call = store::get_call(work.tx(), row.call_id)
+        .await?
+        .ok_or(AppError::NotFound("申报通知"))?;
+    require_open(&call, work.now())?;
+    Ok((work, row, measure))
+}
+
+/// Saves a new draft for the actor's institution and returns it with the amount computed.
+pub async fn draft(
+    app: &App,
+    actor: &Actor,
+    input: &ApplicationInput,
+) -> AppResult<super::ApplicationView> {
+    access::require(actor, Area::OwnApplications)?;
+    let institution_id = access::require_own_institution(actor)?;
+    let mut work = UnitOfWork::begin(app).await?;
+    let now = work.now();
+    let at = zijin_store::timestamp(now);
+    let call = store::get_call(work.tx(), input.call)
+        .await?
+        .ok_or_else(|| AppError::field("call", "没有这个申报通知"))?;
+    require_open(&call, now)?;
+    let measure_id = input.measure.trim();
+    if !call.measures.iter().any(|(m, _)| m == measure_id) {
+        return Err(AppError::field("measure", "本申报通知不含这项政策措施"));
+    }
+    let institution = zijin_store::institutions::get(&mut **work.tx(), institution_id)
+        .await?
+        .ok_or(AppError::NotFound("机构"))?;
+    if !call.applicant_types.is_empty()
+        && !call
+            .applicant_types
+            .iter()
+            .any(|t| t == institution.details.kind.code())
+    {
+        return Err(AppError::field(
+            "call",
+            format!("本通知不接受{}申报", institution.details.kind.label()),
+        ));
+    }
+    if !call.districts.is_empty()
+        && !call
+            .districts
+            .iter()
+            .any(|d| d == institution.details.district.code())
+    {
+        return Err(AppError::field(
+            "call",
+            format!(
+                "本通知不接受{}的单位申报",
+                institution.details.district.label()
+            ),
+        ));
+    }
+    let measure = measure(&app.policies, measure_id)?;
+    let beneficiary = institution.details.credit_code.as_str().to_string();
+    let ledger = grants(&store::live_entries_of_measure(&mut **work.tx(), measure_id).await?)?;
+    let outcome = evaluate(
+        measure,
+        &input.facts,
+        &beneficiary,
+        beijing_date(now),
+        &ledger,
+    )?;
+    let (hash, sources) = policy_version(&app.policies)?;
+    store::keep_policy_version(work.tx(), &hash, &sources, &at).await?;
+    let facts = serde_json::Value::Object(input.facts.clone()).to_string();
+    let trace =
+        serde_json::to_string(&outcome.trace).map_err(|e| AppError::Internal(e.to_string()))?;
+    let computed = Computed {
+        facts: &facts,
+        eligible: outcome.eligible,
+        amount_fen: fen(outcome.amount)?,
+        trace: &trace,
+        reasons: &outcome.reasons,
+        policy_hash: &hash,
+    };
+    let id = store::insert_application(
+        work.tx(),
+        call.id,
+        measure_id,
+        institution_id,
+        &computed,
+        input.integrity_accepted,
+        actor.user().map(|u| u.id),
+        &at,
+    )
+    .await?;
+    work.audit(Change {
+        actor: actor.audit_name(),
+        action: "application.draft",
+        entity: "application",
+        entity_id: id.to_string(),
+        before: None,
+        after: Some(json!({
+            "call": call.id,
+            "measure": measure_id,
+            "facts": input.facts,
+            "amount": outcome.amount.to_string(),
+            "eligible": outcome.eligible,
+        })),
+    });
+    work.commit().await?;
+    get(app, actor, id).await
+}
+
+/// Replaces the facts of a draft or returned application (its owner, while the call is open).
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    facts: &serde_json::Map<String, serde_json::Value>,
+    integrity_accepted: bool,
+) -> AppResult<super::ApplicationView> {
+    let (mut work, row, measure) = own_editable(app, actor, id, "不能修改").await?;
+    let now = work.now();
+    let at = zijin_store::timestamp(now);
+    let ledger = grants(&store::live_entries_of_measure(&mut **work.tx(), &row.measure_id).await?)?;
+    let outcome = evaluate(measure, facts, &row.credit_code, beijing_date(now), &ledger)?;
+    let (hash, sources) = policy_version(&app.policies)?;
+    store::keep_policy_version(work.tx(), &hash, &sources, &at).await?;
+    let facts_text = serde_json::Value::Object(facts.clone()).to_string();
+    let trace =
+        serde_json::to_string(&outcome.trace).map_err(|e| AppError::Internal(e.to_string()))?;
+    store::update_facts(
+        work.tx(),
+        id,
+        &Computed {
+            facts: &facts_text,
+            eligible: outcome.eligible,
+            amount_fen: fen(outcome.amount)?,
+            trace: &trace,
+            reasons: &outcome.reasons,
+            policy_hash: &hash,
+        },
+        integrity_accepted,
+        &at,
+    )
+    .await?;
+    work.audit(Change {
+        actor: actor.audit_name(),
+        action: "application.update",
+        entity: "application",
+        entity_id: id.to_string(),
+        before: Some(json!({ "facts": serde_json::from_str::<serde_json::Value>(&row.facts).ok() })),
+        after: Some(json!({ "facts": facts, "amount": outcome.amount.to_string(), "eligible": outcome.eligible })),
+    });
+    work.commit().await?;
+    get(app, actor, id).await
+}
+
+/// Submits a draft (or a corrected returned application) within the call's time: the 科研诚信
+/// 承诺书 accepted and the measure's conditions met. It goes to the step that waits first.
+pub async fn submit(app: &App, actor: &Actor, id: i64) -> AppResult<super::ApplicationView> {
+    let (mut work, row, measure) = own_editable(app, actor, id, "不能再次提交").await?;
+    let now = work.now();
+    let at = zijin_store::timestamp(now);
+    let Some(step) = after_submit(row.status, row.step) else {
+        return Err(AppError::WrongState("该申报不能提交".into()));
+    };
+    if !row.integrity_accepted {
+        return Err(AppError::field(
+            "integrity_accepted",
+            "请阅读并签署科研诚信承诺书后再提交",
+        ));
+    }
+    // The amount is computed again against today's ledger: a quota filled since the draft
+    // was saved is found now, not at 核定.
+    let facts: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&row.facts)
+        .map_err(|_| AppError::Internal(format!("申报 {id} 的事实无法读取")))?;
+    let ledger = grants(&store::live_entries_of_measure(&mut **work.tx(), &row.measure_id).await?)?;
+    let outcome = evaluate(
+        measure,
+        &facts,
+        &row.credit_code,
+        beijing_date(now),
+        &ledger,
+    )?;
+    if !outcome.eligible {
+        let mut reasons = outcome.reasons.clone();
+        reasons.extend(
+            outcome
+                .missing_parameters
+                .iter()
+                .map(|p| format!("“{p}”的标准尚未确定")),
+        );
+        return Err(AppError::field(
+            "facts",
+            format!("不符合申报条件：{}", reasons.join("；")),
+        ));
+    }
+    store::set_status(work.tx(), id, ApplicationStatus::InReview, Some(step), &at).await?;
+    store::add_event(
+        work.tx(),
+        id,
+        &store::NewEvent {
+            action: "submit",
+            step: Some(step),
+            amount_fen: Some(fen(outcome.amount)?),
+            user_id: actor.user().map(|u| u.id),
+            ..Default::default()
+        },
+        &at,
+    )
+    .await?;
+    work.audit(Change {
+        actor: actor.audit_name(),
+        action: "application.submit",
+        entity: "application",
+        entity_id: id.to_string(),
+        before: Some(json!({ "status": row.status.code(), "step": row.step.map(|s| s.code()) })),
+        after: Some(json!({ "status": "in_review", "step": step.code() })),
+    });
+    work.commit().await?;
+    get(app, actor, id).await
+}

@@ -1,0 +1,376 @@
+//! Applications (issue 16): a call, an application computed against the ledger, the review
+//! route with a return and its correction, 市级核定 reserving the amount, the budget, the
+//! closing time, a year the calendar lacks, the replay of a decision, and 32 approvals at once
+//! against one beneficiary's annual cap. Each test runs on both backends.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use zijin_app::applications::{
+    self, ApplicationInput, CallInput, DecisionInput, calls, filing, replay, review,
+};
+use zijin_app::users::{self, NewUserInput};
+use zijin_app::{Actor, App, AppError};
+use zijin_domain::{ApplicationStatus, ReviewStep};
+use zijin_testkit::{BACKENDS, TestContext};
+
+use super::two_lists::{People, people};
+
+/// a18-empowerment: 50,000 yuan an empowered achievement, at most 1,000,000 a unit a year.
+const MEASURE: &str = "a18-empowerment";
+
+struct Route {
+    app: App,
+    p: People,
+    district: Actor,
+    district_elsewhere: Actor,
+    other_unit: Actor,
+}
+
+async fn route(context: &TestContext) -> Route {
+    let app = context
+        .app
+        .clone()
+        .with_policies(zijin_testkit::shipped_policies());
+    let p = people(context).await;
+    let system = Actor::System("test");
+    let make = async |username: &str, role: &str, unit: &str, district: &str| {
+        let input = NewUserInput {
+            username,
+            display_name: username,
+            password: "Secret-pass-1",
+            role,
+            responsible_unit: unit,
+            district,
+            institution_id: None,
+        };
+        Actor::User(users::create(&app, &system, &input).await.unwrap())
+    };
+    Route {
+        district: make("jiangning", "district", "", "江宁区").await,
+        district_elsewhere: make("gulou", "district", "", "鼓楼区").await,
+        // 市工信局 is not among article 18's responsible units.
+        other_unit: make("gongxin", "reviewer", "市工信局", "").await,
+        app,
+        p,
+    }
+}
+
+async fn open_call(app: &App, admin: &Actor, budget: &str) -> i64 {
+    let input = CallInput {
+        title: "2026年度职务科技成果赋权改革资助申报".into(),
+        guidance: "请试点单位如实填报赋权改革成果数。".into(),
+        measures: vec![MEASURE.into()],
+        opens: "2026-11-28T08:00:00+08:00".into(),
+        closes: "2026-12-18T17:00:00+08:00".into(),
+        budgets: BTreeMap::from([(MEASURE.to_string(), budget.to_string())]),
+        ..Default::default()
+    };
+    calls::create(app, admin, &input).await.unwrap().call.id
+}
+
+fn facts(count: u32) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::json!({ "pilot_unit": true, "empowered_count": count })
+        .as_object()
+        .unwrap()
+        .clone()
+}
+
+fn decision(decision: &str, comment: &str, amount: Option<&str>) -> DecisionInput {
+    DecisionInput {
+        decision: decision.into(),
+        comment: comment.into(),
+        amount: amount.map(str::to_string),
+    }
+}
+
+/// A submitted application of `applicant` waiting at 市级核定.
+async fn at_final(r: &Route, call: i64, applicant: &Actor, count: u32) -> i64 {
+    let input = ApplicationInput {
+        call,
+        measure: MEASURE.into(),
+        facts: facts(count),
+        integrity_accepted: true,
+    };
+    let id = filing::draft(&r.app, applicant, &input)
+        .await
+        .unwrap()
+        .application
+        .id;
+    filing::submit(&r.app, applicant, id).await.unwrap();
+    review::decide(&r.app, &r.district, id, &decision("approve", "", None))
+        .await
+        .unwrap();
+    review::decide(
+        &r.app,
+        &r.p.reviewer,
+        id,
+        &decision("approve", "同意", None),
+    )
+    .await
+    .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn an_application_runs_the_route_and_its_amount_is_reserved_in_the_ledger() {
+    for backend in BACKENDS {
+        let context = TestContext::new(backend).await;
+        let r = route(&context).await;
+        let call = open_call(&r.app, &r.p.admin, "2000000").await;
+
+        // The draft's amount is computed at once: 4 × 50,000.
+        let input = ApplicationInput {
+            call,
+            measure: MEASURE.into(),
+            facts: facts(4),
+            integrity_accepted: false,
+        };
+        let view = filing::draft(&r.app, &r.p.university, &input)
+            .await
+            .unwrap();
+        let id = view.application.id;
+        assert_eq!(view.application.status, ApplicationStatus::Draft);
+        assert!(view.application.eligible);
+        assert_eq!(view.application.amount_fen, 20_000_000);
+        assert!(view.trace.iter().any(|s| s.source.contains("第18条")));
+        // Nobody else sees a draft; the pledge is required to submit.
+        for other in [&r.p.other_university, &r.district, &r.p.reviewer] {
+            assert!(matches!(
+                applications::get(&r.app, other, id).await,
+                Err(AppError::NotFound(_))
+            ));
+        }
+        let refused = filing::submit(&r.app, &r.p.university, id)
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("科研诚信承诺书"), "{refused}");
+        filing::update(&r.app, &r.p.university, id, &facts(4), true)
+            .await
+            .unwrap();
+        let view = filing::submit(&r.app, &r.p.university, id).await.unwrap();
+        assert_eq!(view.application.step, Some(ReviewStep::District));
+
+        // Only the district's officer decides first; a reviewer must wait, another district
+        // and another unit do not see it.
+        assert!(matches!(
+            review::decide(&r.app, &r.p.reviewer, id, &decision("approve", "", None)).await,
+            Err(AppError::WrongState(_))
+        ));
+        for outsider in [&r.district_elsewhere, &r.other_unit, &r.p.other_university] {
+            assert!(matches!(
+                applications::get(&r.app, outsider, id).await,
+                Err(AppError::NotFound(_))
+            ));
+        }
+        review::decide(&r.app, &r.district, id, &decision("approve", "推荐", None))
+            .await
+            .unwrap();
+        // The unit returns it with a comment; the applicant corrects and it comes back there.
+        let empty = review::decide(&r.app, &r.p.reviewer, id, &decision("return", " ", None))
+            .await
+            .unwrap_err();
+        assert!(empty.to_string().contains("需要修改"), "{empty}");
+        let view = review::decide(
+            &r.app,
+            &r.p.reviewer,
+            id,
+            &decision("return", "请补充赋权协议", None),
+        )
+        .await
+        .unwrap();
+        assert_eq!(view.application.status, ApplicationStatus::Returned);
+        filing::update(&r.app, &r.p.university, id, &facts(6), true)
+            .await
+            .unwrap();
+        let view = filing::submit(&r.app, &r.p.university, id).await.unwrap();
+        assert_eq!(view.application.step, Some(ReviewStep::Unit));
+        review::decide(
+            &r.app,
+            &r.p.reviewer,
+            id,
+            &decision("approve", "同意", None),
+        )
+        .await
+        .unwrap();
+
+        // 市级核定: never above the computed 300,000; lower only with a reason.
+        let above = review::decide(
+            &r.app,
+            &r.p.admin,
+            id,
+            &decision("approve", "", Some("300000.01")),
+        )
+        .await
+        .unwrap_err();
+        assert!(above.to_string().contains("不能高于"), "{above}");
+        let unexplained = review::decide(
+            &r.app,
+            &r.p.admin,
+            id,
+            &decision("approve", "", Some("250000")),
+        )
+        .await
+        .unwrap_err();
+        assert!(unexplained.to_string().contains("理由"), "{unexplained}");
+        let view = review::decide(
+            &r.app,
+            &r.p.admin,
+            id,
+            &decision("approve", "按实际赋权协议核减一项", Some("250000")),
+        )
+        .await
+        .unwrap();
+        assert_eq!(view.application.status, ApplicationStatus::Approved);
+        assert_eq!(view.application.amount_fen, 30_000_000);
+        assert_eq!(view.application.approved_fen, Some(25_000_000));
+        let actions: Vec<&str> = view.history.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "submit", "approve", "return", "submit", "approve", "approve"
+            ]
+        );
+
+        // The ledger holds the reservation; the next draft of the year sees it.
+        let code = view.application.credit_code.clone();
+        let (entries, total) = applications::ledger(&r.app, &r.p.admin, &code, 2026)
+            .await
+            .unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(total, Decimal::new(250_000, 0));
+        assert!(matches!(
+            applications::ledger(&r.app, &r.p.university, &code, 2026).await,
+            Err(AppError::Forbidden)
+        ));
+        let next = filing::draft(
+            &r.app,
+            &r.p.university,
+            &ApplicationInput {
+                call,
+                measure: MEASURE.into(),
+                facts: facts(20),
+                integrity_accepted: true,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            next.application.amount_fen, 75_000_000,
+            "1,000,000 a year less the 250,000 reserved"
+        );
+
+        // The decision replays to the same amount with its own files and today's.
+        let replayed = replay::replay(&r.app, &r.p.admin, id).await.unwrap();
+        assert_eq!(replayed.computed, Decimal::new(300_000, 0));
+        assert!(!replayed.with_decision_files.differs);
+        assert!(!replayed.with_current_files.differs);
+        assert_eq!(
+            replayed.with_decision_files.policy_version,
+            replayed.with_current_files.policy_version
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_call_refuses_late_submissions_a_budget_holds_and_an_unknown_year_is_refused() {
+    for backend in BACKENDS {
+        let context = TestContext::new(backend).await;
+        let r = route(&context).await;
+        // A budget of 500,000: the first 300,000 fits, the second does not.
+        let call = open_call(&r.app, &r.p.admin, "500000").await;
+        let first = at_final(&r, call, &r.p.university, 6).await;
+        let second = at_final(&r, call, &r.p.other_university, 6).await;
+        review::decide(&r.app, &r.p.admin, first, &decision("approve", "", None))
+            .await
+            .unwrap();
+        let over = review::decide(&r.app, &r.p.admin, second, &decision("approve", "", None))
+            .await
+            .unwrap_err();
+        assert!(matches!(over, AppError::BudgetExceeded(_)), "{over}");
+        assert!(over.to_string().contains("余额 200,000.00 元"), "{over}");
+
+        // After the closing time nothing is drafted or submitted.
+        let draft = filing::draft(
+            &r.app,
+            &r.p.enterprise,
+            &ApplicationInput {
+                call,
+                measure: MEASURE.into(),
+                facts: facts(1),
+                integrity_accepted: true,
+            },
+        )
+        .await
+        .unwrap();
+        context.clock.advance(chrono::Duration::days(30));
+        let late = filing::submit(&r.app, &r.p.enterprise, draft.application.id)
+            .await
+            .unwrap_err();
+        assert!(matches!(late, AppError::CallClosed(_)), "{late}");
+        assert!(late.to_string().contains("截止"), "{late}");
+
+        // A call whose notice would fall in a year the calendar does not hold is refused.
+        let input = CallInput {
+            title: "2027年度申报".into(),
+            measures: vec![MEASURE.into()],
+            opens: "2027-12-01T09:00:00+08:00".into(),
+            closes: "2027-12-20T17:00:00+08:00".into(),
+            budgets: BTreeMap::from([(MEASURE.to_string(), "1000000".to_string())]),
+            ..Default::default()
+        };
+        let error = calls::create(&r.app, &r.p.admin, &input).await.unwrap_err();
+        assert!(error.to_string().contains("2027"), "{error}");
+        // Only admins open calls.
+        assert!(matches!(
+            calls::create(&r.app, &r.p.reviewer, &input).await,
+            Err(AppError::Forbidden)
+        ));
+    }
+}
+
+/// 32 final approvals at the same moment for one beneficiary: 500,000 each against its
+/// 1,000,000 annual cap. Exactly two are reserved, whatever the interleaving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_approvals_at_once_never_exceed_the_annual_cap() {
+    for backend in BACKENDS {
+        let context = TestContext::new(backend).await;
+        let r = route(&context).await;
+        let call = open_call(&r.app, &r.p.admin, "100000000").await;
+        let mut waiting = Vec::new();
+        for _ in 0..32 {
+            waiting.push(at_final(&r, call, &r.p.university, 10).await);
+        }
+        let mut tasks = Vec::new();
+        for id in waiting {
+            let app = r.app.clone();
+            let admin = r.p.admin.clone();
+            tasks.push(tokio::spawn(async move {
+                review::decide(&app, &admin, id, &decision("approve", "", None)).await
+            }));
+        }
+        let mut approved = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(view) => {
+                    assert_eq!(view.application.approved_fen, Some(50_000_000));
+                    approved += 1;
+                }
+                Err(AppError::WrongState(message)) => {
+                    assert!(message.contains("年度上限"), "{message}")
+                }
+                Err(AppError::Busy) => {}
+                Err(other) => panic!("{backend:?}: {other}"),
+            }
+        }
+        let code = applications::get(&r.app, &r.p.university, 1)
+            .await
+            .map(|v| v.application.credit_code)
+            .unwrap();
+        let (_, total) = applications::ledger(&r.app, &r.p.admin, &code, 2026)
+            .await
+            .unwrap();
+        assert_eq!(approved, 2, "{backend:?}");
+        assert_eq!(total, Decimal::new(1_000_000, 0), "{backend:?}");
+    }
+}

@@ -399,6 +399,11 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
     if may(actor, Area::OwnMatches) {
         menu.push(entry("/my/matches", "我的对接"));
     }
+    if may(actor, Area::OwnApplications) {
+        menu.push(entry("/applications", "我的申报"));
+    } else if review_queue(actor).is_ok() {
+        menu.push(entry("/applications", "申报审核"));
+    }
     if may(actor, Area::OwnInstitution) {
         menu.push(entry("/my/institution", "本机构资料"));
     }

@@ -59,6 +59,55 @@ impl Money {
         })
     }
 
+    /// Parses yuan, or 万元 when the amount ends with 万 or 万元 (“120万”, “120.5 万元”), as
+    /// Chinese forms write both.
+    pub fn parse_yuan_or_wan(input: &str) -> Result<Self, MoneyError> {
+        let original = input.trim();
+        let Some(number) = original
+            .strip_suffix("万元")
+            .or_else(|| original.strip_suffix('万'))
+        else {
+            return Self::parse(original);
+        };
+        let wan = Self::parse_decimal(number)
+            .ok_or_else(|| MoneyError::NotANumber(original.to_string()))?;
+        Self::from_decimal(wan * Decimal::from(10_000)).map_err(|error| match error {
+            MoneyError::NotANumber(_) => MoneyError::NotANumber(original.to_string()),
+            other => other,
+        })
+    }
+
+    /// A plain decimal with at most six places (万元 to the fen), full-width digits allowed.
+    fn parse_decimal(input: &str) -> Option<Decimal> {
+        let normalised: String = input
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
+            .map(|c| match c {
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+                '．' => '.',
+                other => other,
+            })
+            .collect();
+        let shaped = !normalised.is_empty()
+            && normalised.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && normalised.matches('.').count() <= 1;
+        shaped
+            .then(|| Decimal::from_str(&normalised).ok())
+            .flatten()
+            .filter(|d| d.normalize().scale() <= 6)
+    }
+
+    /// The amount as Chinese forms print it: "1,200,000.00 元（120 万元）".
+    pub fn yuan_and_wan(self) -> String {
+        let wan = (self.0 / Decimal::from(10_000)).normalize();
+        format!(
+            "{} 元（{} 万元）",
+            group_thousands(&self.to_string()),
+            group_thousands(&wan.to_string())
+        )
+    }
+
     pub fn from_decimal(value: Decimal) -> Result<Self, MoneyError> {
         if value.is_sign_negative() && !value.is_zero() {
             return Err(MoneyError::Negative(value.to_string()));
@@ -122,6 +171,37 @@ pub fn group_thousands(number: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_are_read_in_yuan_or_wan_and_shown_in_both() {
+        assert_eq!(
+            Money::parse_yuan_or_wan("120万").unwrap().fen(),
+            120_000_000
+        );
+        assert_eq!(
+            Money::parse_yuan_or_wan("120.5 万元").unwrap().fen(),
+            120_500_000
+        );
+        assert_eq!(
+            Money::parse_yuan_or_wan("０.０００１万").unwrap().fen(),
+            100
+        );
+        assert_eq!(
+            Money::parse_yuan_or_wan("1,200,000").unwrap().fen(),
+            120_000_000
+        );
+        assert!(Money::parse_yuan_or_wan("0.0000001万").is_err());
+        assert!(Money::parse_yuan_or_wan("万").is_err());
+        assert!(Money::parse_yuan_or_wan("-3万").is_err());
+        assert_eq!(
+            Money::parse("1200000").unwrap().yuan_and_wan(),
+            "1,200,000.00 元（120 万元）"
+        );
+        assert_eq!(
+            Money::parse("2500.5").unwrap().yuan_and_wan(),
+            "2,500.50 元（0.25005 万元）"
+        );
+    }
 
     #[test]
     fn groups_thousands_of_amounts_and_counts() {

@@ -31,6 +31,26 @@ pub fn redirect_with_error(path: &str, message: &str) -> Response {
     response
 }
 
+/// The prefix that marks a message as a notice of success rather than an error.
+pub const NOTICE_PREFIX: &str = "ok:";
+
+/// Redirects to `path`, where `message` appears as a notice of success (the page splits it
+/// off with [`notice_or_error`]).
+pub fn redirect_with_notice(path: &str, message: &str) -> Response {
+    redirect_with_error(path, &format!("{NOTICE_PREFIX}{message}"))
+}
+
+/// A flash message as (notice, error).
+pub fn notice_or_error(flash: Option<&str>) -> (Option<String>, Option<String>) {
+    match flash {
+        Some(text) => match text.strip_prefix(NOTICE_PREFIX) {
+            Some(notice) => (Some(notice.to_string()), None),
+            None => (None, Some(text.to_string())),
+        },
+        None => (None, None),
+    }
+}
+
 /// Opens the incoming flash cookie for the handlers, seals an outgoing message, and clears a
 /// shown one.
 pub async fn carry(State(state): State<AppState>, mut request: Request, next: Next) -> Response {

@@ -78,6 +78,31 @@ const TEMPLATES: &[(&str, &str)] = &[
         "policy_measure.html",
         include_str!("../templates/policy_measure.html"),
     ),
+    ("calls.html", include_str!("../templates/calls.html")),
+    (
+        "call_detail.html",
+        include_str!("../templates/call_detail.html"),
+    ),
+    (
+        "call_form.html",
+        include_str!("../templates/call_form.html"),
+    ),
+    (
+        "application_form.html",
+        include_str!("../templates/application_form.html"),
+    ),
+    (
+        "application_facts.html",
+        include_str!("../templates/application_facts.html"),
+    ),
+    (
+        "application_detail.html",
+        include_str!("../templates/application_detail.html"),
+    ),
+    (
+        "applications.html",
+        include_str!("../templates/applications.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {

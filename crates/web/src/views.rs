@@ -141,6 +141,7 @@ pub fn nav_for(actor: &Actor) -> Vec<NavItem> {
         item("/search", "检索"),
         item("/institutions", "机构名录"),
         item("/policy", "政策计算器"),
+        item("/calls", "通知公告"),
     ];
     // Which entries beyond the public ones a visitor sees is the access module's decision.
     nav.extend(

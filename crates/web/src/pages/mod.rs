@@ -1,5 +1,6 @@
 //! Server-rendered pages, one module per feature.
 
+mod applications;
 mod audit;
 mod auth;
 mod exchange;
@@ -37,6 +38,7 @@ pub fn router() -> Routes {
         .merge(match_detail::router())
         .merge(users::router())
         .merge(audit::router())
+        .merge(applications::router())
         .route("/static/app.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
 }

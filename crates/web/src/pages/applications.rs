@@ -1,0 +1,729 @@
+//! 申报 pages (issue 16), the twins of `/api/v1/calls`, `/api/v1/applications` and their
+//! decisions: 通知公告 (calls, public, with the time left), a call's page, the admin's form to
+//! open a call, the application form generated from the measure's facts (amounts in 元 or 万元),
+//! an application's page with its computed amount, explanation and history — and, for whoever
+//! the waiting step belongs to, the decision form — and the listings 我的申报 / 申报审核.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+use zijin_app::access::{self, Area};
+use zijin_app::applications::{
+    self, ApplicationInput, ApplicationView, CallInput, CallView, DecisionInput, action_label,
+    calls, filing, review,
+};
+use zijin_app::auth::display_time;
+use zijin_app::policy::{FactType, Measure};
+use zijin_app::{AppError, policy};
+use zijin_domain::{Coded, District, FieldErrors, InstitutionType, Money};
+
+use super::{error_context, html};
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{Form, Path, Query};
+use crate::routes::{Routes, get, post};
+use crate::session::Visitor;
+use crate::views::{options, page_context, ser};
+
+pub fn router() -> Routes {
+    Routes::new()
+        .route("/calls", get(call_list).post(create_call))
+        .route("/calls/new", get(call_form))
+        .route("/calls/{id}", get(call_page))
+        .route(
+            "/applications",
+            get(application_list).post(create_application),
+        )
+        .route("/applications/new", get(application_form))
+        .route(
+            "/applications/{id}",
+            get(application_page).post(update_application),
+        )
+        .route("/applications/{id}/submit", post(submit_application))
+        .route("/applications/{id}/decision", post(decide_application))
+}
+
+/// Yuan (fen) as forms print it, with separators and in 万元.
+fn amount(fen: i64) -> String {
+    Money::from_fen(fen).map_or_else(|_| format!("{fen} 分"), Money::yuan_and_wan)
+}
+
+/// A stored UTC time.
+fn parse_utc(stored: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(stored)
+        .ok()
+        .map(|at| at.with_timezone(&chrono::Utc))
+}
+
+/// "还有 3 天 4 小时" until a stored time, or nothing when it has passed.
+fn time_left(stored: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    let Some(at) = parse_utc(stored) else {
+        return String::new();
+    };
+    let left = at - now;
+    if left <= chrono::Duration::zero() {
+        return String::new();
+    }
+    let (days, hours, minutes) = (
+        left.num_days(),
+        left.num_hours() % 24,
+        left.num_minutes() % 60,
+    );
+    match (days, hours) {
+        (0, 0) => format!("还有 {minutes} 分钟"),
+        (0, _) => format!("还有 {hours} 小时 {minutes} 分钟"),
+        _ => format!("还有 {days} 天 {hours} 小时"),
+    }
+}
+
+fn call_context(view: &CallView, now: chrono::DateTime<chrono::Utc>) -> minijinja::Value {
+    let call = &view.call;
+    let label = |codes: &[String], of: fn(&str) -> Option<&'static str>| -> String {
+        if codes.is_empty() {
+            "不限".into()
+        } else {
+            codes
+                .iter()
+                .filter_map(|c| of(c))
+                .collect::<Vec<_>>()
+                .join("、")
+        }
+    };
+    context! {
+        id => call.id, title => call.title.clone(), guidance => call.guidance.clone(),
+        opens => display_time(&call.opens_at), closes => display_time(&call.closes_at),
+        closes_at => call.closes_at.clone(),
+        phase => view.phase.code(), phase_label => view.phase.label(),
+        left => match view.phase {
+            calls::CallPhase::Upcoming => time_left(&call.opens_at, now).replace("还有", "距开始还有"),
+            calls::CallPhase::Open => time_left(&call.closes_at, now).replace("还有", "距截止还有"),
+            calls::CallPhase::Closed => String::new(),
+        },
+        applicant_types => label(&call.applicant_types, |c| InstitutionType::from_code(c).map(|t| t.label())),
+        districts => label(&call.districts, |c| District::from_code(c).map(|d| d.label())),
+        attachments => call.attachments.clone(),
+        notice_days => call.notice_days,
+        measures => view.measures.iter().map(|(id, name, article, budget)| context! {
+            id => id.clone(), name => name.clone(), article => *article,
+            budget => Money::from_decimal(*budget).map(Money::yuan_and_wan).unwrap_or_default(),
+        }).collect::<Vec<_>>(),
+    }
+}
+
+async fn call_list(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+    let now = state.app.now();
+    let calls = calls::list(&state.app).await?;
+    let base = page_context(&state.app, &visitor, "通知公告").await;
+    Ok(html(
+        StatusCode::OK,
+        "calls.html",
+        context! {
+            calls => calls.iter().map(|c| call_context(c, now)).collect::<Vec<_>>(),
+            may_open => access::may(&visitor.actor, Area::Calls),
+            flash => visitor.flash.clone(),
+            ..base
+        },
+    ))
+}
+
+async fn call_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound("申报通知"))?;
+    let view = calls::get(&state.app, id).await?;
+    let base = page_context(&state.app, &visitor, &view.call.title).await;
+    Ok(html(
+        StatusCode::OK,
+        "call_detail.html",
+        context! {
+            call => call_context(&view, state.app.now()),
+            may_apply => access::may(&visitor.actor, Area::OwnApplications) && view.phase == calls::CallPhase::Open,
+            signed_in => visitor.actor.user().is_some(),
+            ..base
+        },
+    ))
+}
+
+async fn render_call_form(
+    state: &AppState,
+    visitor: &Visitor,
+    status: StatusCode,
+    errors: &FieldErrors,
+    values: &HashMap<String, String>,
+    chosen: &[String],
+) -> Result<Response, PageError> {
+    access::require(&visitor.actor, Area::Calls)?;
+    let (errors, error_list) = error_context(errors);
+    let measures: Vec<minijinja::Value> = policy::measures(&state.app)
+        .iter()
+        .map(|m| {
+            context! {
+                id => m.id.clone(), name => m.name.clone(), article => m.article,
+                checked => chosen.contains(&m.id),
+                budget => values.get(&format!("budget_{}", m.id)).cloned().unwrap_or_default(),
+            }
+        })
+        .collect();
+    let base = page_context(&state.app, visitor, "发布申报通知").await;
+    Ok(html(
+        status,
+        "call_form.html",
+        context! {
+            measures, errors => ser(&errors), error_list, v => ser(values),
+            types => ser(options::<InstitutionType>()), districts => ser(options::<District>()),
+            ..base
+        },
+    ))
+}
+
+async fn call_form(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+    let values = HashMap::from([("notice_days".to_string(), "5".to_string())]);
+    render_call_form(
+        &state,
+        &visitor,
+        StatusCode::OK,
+        &FieldErrors::new(),
+        &values,
+        &[],
+    )
+    .await
+}
+
+/// A `datetime-local` value (Beijing time) as RFC 3339 with the offset; anything else as typed.
+fn beijing(local: &str) -> String {
+    let local = local.trim();
+    match chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M") {
+        Ok(_) => format!("{local}:00+08:00"),
+        Err(_) => local.to_string(),
+    }
+}
+
+async fn create_call(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let one = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    visitor.check_csrf(&one("_csrf"))?;
+    let chosen: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "measure")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let many = |key: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let mut budgets = BTreeMap::new();
+    for id in &chosen {
+        let raw = one(&format!("budget_{id}"));
+        // Budgets are written in 万元 on the form, as bureaus plan them.
+        let budget = match Money::parse_yuan_or_wan(&format!("{}万", raw.trim())) {
+            Ok(money) => money.to_string(),
+            Err(_) => raw,
+        };
+        budgets.insert(id.clone(), budget);
+    }
+    let input = CallInput {
+        title: one("title"),
+        guidance: one("guidance"),
+        measures: chosen.clone(),
+        opens: beijing(&one("opens")),
+        closes: beijing(&one("closes")),
+        budgets,
+        applicant_types: many("applicant_types"),
+        districts: many("districts"),
+        attachments: one("attachments")
+            .split(['\n', '、', ',', '，'])
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        notice_days: one("notice_days").trim().parse().ok(),
+    };
+    match calls::create(&state.app, &visitor.actor, &input).await {
+        Ok(view) => Ok(Redirect::to(&format!("/calls/{}", view.call.id)).into_response()),
+        Err(AppError::Validation(errors)) => {
+            let values: HashMap<String, String> = pairs.into_iter().collect();
+            render_call_form(
+                &state,
+                &visitor,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &errors,
+                &values,
+                &chosen,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The inputs of a measure's facts, with what was typed (or stored).
+fn fact_inputs(measure: &Measure, values: &HashMap<String, String>) -> Vec<minijinja::Value> {
+    measure
+        .facts
+        .iter()
+        .map(|fact| {
+            let (input, options): (&str, Vec<(String, String)>) = match &fact.kind {
+                FactType::Boolean => (
+                    "select",
+                    vec![("true".into(), "是".into()), ("false".into(), "否".into())],
+                ),
+                FactType::Enum(values) => (
+                    "select",
+                    values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                ),
+                FactType::Date => ("date", vec![]),
+                _ => ("text", vec![]),
+            };
+            let hint = match &fact.kind {
+                FactType::Money => "元，可写“120万”或“1,200,000”",
+                FactType::Ratio => "百分比或小数，如 85% 或 0.85",
+                FactType::Count => "非负整数",
+                FactType::Tags(tags) if !tags.is_empty() => "多项用顿号分隔",
+                FactType::Tags(_) => "多项用顿号分隔",
+                _ => "",
+            };
+            context! {
+                name => fact.name.clone(), label => fact.label.clone(), input, hint,
+                options => options.iter().map(|(v, l)| context! { value => v, label => l }).collect::<Vec<_>>(),
+                value => values.get(&fact.name).cloned().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// A form's values as the engine's facts: amounts in 元 or 万元 become yuan strings, yes/no
+/// booleans, tags lists. A value that cannot be read is passed on as typed, so the engine names
+/// the fact and what it expected.
+fn facts_from(
+    measure: &Measure,
+    values: &HashMap<String, String>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut facts = serde_json::Map::new();
+    for fact in &measure.facts {
+        let Some(raw) = values
+            .get(&fact.name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        else {
+            continue;
+        };
+        let value = match &fact.kind {
+            FactType::Boolean => serde_json::Value::Bool(raw == "true"),
+            FactType::Money => serde_json::Value::String(
+                Money::parse_yuan_or_wan(raw).map_or_else(|_| raw.to_string(), |m| m.to_string()),
+            ),
+            FactType::Tags(_) => serde_json::Value::Array(
+                raw.split(['、', ',', '，', ';', '；'])
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| serde_json::Value::String(t.into()))
+                    .collect(),
+            ),
+            _ => serde_json::Value::String(raw.to_string()),
+        };
+        facts.insert(fact.name.clone(), value);
+    }
+    facts
+}
+
+/// Stored facts back as form values.
+fn values_of(facts: &serde_json::Value) -> HashMap<String, String> {
+    facts
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Array(items) => items
+                            .iter()
+                            .filter_map(|i| i.as_str())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), text)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewQuery {
+    call: String,
+    measure: String,
+}
+
+async fn render_new(
+    state: &AppState,
+    visitor: &Visitor,
+    status: StatusCode,
+    call_id: i64,
+    measure_id: &str,
+    values: &HashMap<String, String>,
+    errors: &FieldErrors,
+) -> Result<Response, PageError> {
+    access::require(&visitor.actor, Area::OwnApplications)?;
+    let call = calls::get(&state.app, call_id).await?;
+    let measure = policy::measure(&state.app, measure_id)?;
+    if !call.call.measures.iter().any(|(m, _)| m == measure_id) {
+        return Err(AppError::NotFound("政策措施").into());
+    }
+    let (errors, error_list) = error_context(errors);
+    let base = page_context(&state.app, visitor, &format!("申报：{}", measure.name)).await;
+    Ok(html(
+        status,
+        "application_form.html",
+        context! {
+            call => call_context(&call, state.app.now()),
+            measure => context! { id => measure.id.clone(), name => measure.name.clone(), article => measure.article, clause => measure.clause.clone() },
+            facts => fact_inputs(measure, values),
+            integrity => values.get("integrity_accepted").is_some_and(|v| v == "yes"),
+            errors => ser(&errors), error_list,
+            ..base
+        },
+    ))
+}
+
+async fn application_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<NewQuery>,
+) -> Result<Response, PageError> {
+    let call: i64 = query
+        .call
+        .parse()
+        .map_err(|_| AppError::NotFound("申报通知"))?;
+    render_new(
+        &state,
+        &visitor,
+        StatusCode::OK,
+        call,
+        &query.measure,
+        &HashMap::new(),
+        &FieldErrors::new(),
+    )
+    .await
+}
+
+async fn create_application(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(values): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(values.get("_csrf").map_or("", String::as_str))?;
+    access::require(&visitor.actor, Area::OwnApplications)?;
+    let call: i64 = values
+        .get("call")
+        .and_then(|c| c.parse().ok())
+        .ok_or(AppError::NotFound("申报通知"))?;
+    let measure_id = values.get("measure").cloned().unwrap_or_default();
+    let measure = policy::measure(&state.app, &measure_id)?;
+    let input = ApplicationInput {
+        call,
+        measure: measure_id.clone(),
+        facts: facts_from(measure, &values),
+        integrity_accepted: values.get("integrity_accepted").is_some_and(|v| v == "yes"),
+    };
+    match filing::draft(&state.app, &visitor.actor, &input).await {
+        Ok(view) => {
+            Ok(Redirect::to(&format!("/applications/{}", view.application.id)).into_response())
+        }
+        Err(AppError::Validation(errors)) => {
+            render_new(
+                &state,
+                &visitor,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                call,
+                &measure_id,
+                &values,
+                &errors,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn render_application(
+    state: &AppState,
+    visitor: &Visitor,
+    status: StatusCode,
+    view: &ApplicationView,
+    values: Option<&HashMap<String, String>>,
+    errors: &FieldErrors,
+) -> Result<Response, PageError> {
+    let row = &view.application;
+    let measure = policy::measure(&state.app, &row.measure_id)?;
+    let facts: serde_json::Value = serde_json::from_str(&row.facts).unwrap_or_default();
+    let stored = values_of(&facts);
+    let shown_facts: Vec<minijinja::Value> = measure
+        .facts
+        .iter()
+        .map(|f| {
+            let value = stored.get(&f.name).cloned().unwrap_or_default();
+            let value = match (&f.kind, value.as_str()) {
+                (FactType::Boolean, "true") => "是".to_string(),
+                (FactType::Boolean, "false") => "否".to_string(),
+                (FactType::Money, v) => Money::parse(v).map_or(v.to_string(), Money::yuan_and_wan),
+                (_, v) => v.to_string(),
+            };
+            context! { label => f.label.clone(), value }
+        })
+        .collect();
+    let (errors, error_list) = error_context(errors);
+    let form_values = values.cloned().unwrap_or_else(|| {
+        let mut v = stored.clone();
+        if row.integrity_accepted {
+            v.insert("integrity_accepted".into(), "yes".into());
+        }
+        v
+    });
+    let base = page_context(&state.app, visitor, &format!("申报：{}", view.measure_name)).await;
+    Ok(html(
+        status,
+        "application_detail.html",
+        context! {
+            a => context! {
+                id => row.id, call => row.call_id, call_title => row.call_title.clone(),
+                measure => view.measure_name.clone(), article => view.article,
+                institution => row.institution_name.clone(),
+                status => row.status.code(), status_label => row.status.label(),
+                step_label => row.step.map(|s| s.label()),
+                eligible => row.eligible, amount => amount(row.amount_fen),
+                approved => row.approved_fen.map(amount),
+                reasons => row.reasons.clone(), integrity => row.integrity_accepted,
+            },
+            facts => shown_facts,
+            trace => ser(&view.trace),
+            history => view.history.iter().map(|e| context! {
+                action => action_label(&e.action), step => e.step.map(|s| s.label()),
+                comment => e.comment.clone(), amount => e.amount_fen.map(amount),
+                by => e.user_name.clone(), at => display_time(&e.at),
+            }).collect::<Vec<_>>(),
+            edit => view.capabilities.edit,
+            decide => view.capabilities.decide.map(|s| s.label()),
+            decide_final => view.capabilities.decide == Some(zijin_domain::ReviewStep::Final),
+            inputs => fact_inputs(measure, &form_values),
+            integrity_checked => form_values.get("integrity_accepted").is_some_and(|v| v == "yes"),
+            d => ser(values.cloned().unwrap_or_default()),
+            errors => ser(&errors), error_list,
+            notice => crate::flash::notice_or_error(visitor.flash.as_deref()).0,
+            flash => crate::flash::notice_or_error(visitor.flash.as_deref()).1,
+            ..base
+        },
+    ))
+}
+
+fn application_id(raw: &str) -> Result<i64, PageError> {
+    raw.parse()
+        .map_err(|_| PageError::from(AppError::NotFound("申报")))
+}
+
+async fn application_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = application_id(&id)?;
+    let view = applications::get(&state.app, &visitor.actor, id).await?;
+    render_application(
+        &state,
+        &visitor,
+        StatusCode::OK,
+        &view,
+        None,
+        &FieldErrors::new(),
+    )
+    .await
+}
+
+/// A form's outcome on an application: on success back to its page with a message; refused
+/// for its input, the page again (422) with the reasons and what was typed.
+async fn application_outcome(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    result: Result<ApplicationView, AppError>,
+    done: &str,
+    values: &HashMap<String, String>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(_) => Ok(crate::flash::redirect_with_notice(
+            &format!("/applications/{id}"),
+            done,
+        )),
+        Err(AppError::Validation(errors)) => {
+            let view = applications::get(&state.app, &visitor.actor, id).await?;
+            render_application(
+                state,
+                visitor,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &view,
+                Some(values),
+                &errors,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn update_application(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(values): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(values.get("_csrf").map_or("", String::as_str))?;
+    let id = application_id(&id)?;
+    let view = applications::get(&state.app, &visitor.actor, id).await?;
+    let measure = policy::measure(&state.app, &view.application.measure_id)?;
+    let facts = facts_from(measure, &values);
+    let integrity = values.get("integrity_accepted").is_some_and(|v| v == "yes");
+    let result = filing::update(&state.app, &visitor.actor, id, &facts, integrity).await;
+    application_outcome(
+        &state,
+        &visitor,
+        id,
+        result,
+        "已保存，金额已按填写的内容重新计算",
+        &values,
+    )
+    .await
+}
+
+async fn submit_application(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(values): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(values.get("_csrf").map_or("", String::as_str))?;
+    let id = application_id(&id)?;
+    let view = applications::get(&state.app, &visitor.actor, id).await?;
+    // Whoever may not submit hears why from the use case; the owner is asked to confirm.
+    if view.capabilities.edit && values.get("confirm").is_none_or(|v| v != "yes") {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "confirm",
+            "提交后进入审核，审核期间不能修改；请勾选“确认提交”",
+        );
+        return render_application(
+            &state,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &view,
+            None,
+            &errors,
+        )
+        .await;
+    }
+    let result = filing::submit(&state.app, &visitor.actor, id).await;
+    application_outcome(
+        &state,
+        &visitor,
+        id,
+        result,
+        "已提交，请等待区级初审推荐",
+        &values,
+    )
+    .await
+}
+
+async fn decide_application(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(values): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(values.get("_csrf").map_or("", String::as_str))?;
+    let id = application_id(&id)?;
+    let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let amount = get("amount");
+    let amount = (!amount.trim().is_empty())
+        .then(|| Money::parse_yuan_or_wan(&amount).map_or(amount.clone(), |m| m.to_string()));
+    let input = DecisionInput {
+        decision: get("decision"),
+        comment: get("comment"),
+        amount,
+    };
+    let done = match zijin_domain::Decision::from_code(&input.decision) {
+        Some(zijin_domain::Decision::Approve) => "已通过，已转下一环节",
+        Some(zijin_domain::Decision::Return) => "已退回申报单位修改",
+        Some(zijin_domain::Decision::Reject) => "已作不予通过处理",
+        None => "",
+    };
+    let result = review::decide(&state.app, &visitor.actor, id, &input).await;
+    application_outcome(&state, &visitor, id, result, done, &values).await
+}
+
+async fn application_list(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
+    let rows = applications::list(&state.app, &visitor.actor).await?;
+    let own = access::may(&visitor.actor, Area::OwnApplications);
+    let title = if own { "我的申报" } else { "申报审核" };
+    let base = page_context(&state.app, &visitor, title).await;
+    let now = state.app.now();
+    Ok(html(
+        StatusCode::OK,
+        "applications.html",
+        context! {
+            own,
+            rows => rows.iter().map(|r| context! {
+                id => r.id, call_title => r.call_title.clone(),
+                measure => policy::measure(&state.app, &r.measure_id).map(|m| m.name.clone()).unwrap_or_else(|_| r.measure_id.clone()),
+                institution => r.institution_name.clone(),
+                status_label => r.status.label(), step_label => r.step.map(|s| s.label()),
+                amount => amount(r.amount_fen),
+                updated => display_time(&r.updated_at),
+                waiting => parse_utc(&r.updated_at).map_or(0, |at| (now - at).num_days()),
+            }).collect::<Vec<_>>(),
+            ..base
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_reads_in_days_hours_and_minutes() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-03T01:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            time_left("2026-12-06T05:30:00.000Z", now),
+            "还有 3 天 4 小时"
+        );
+        assert_eq!(
+            time_left("2026-12-03T03:20:00.000Z", now),
+            "还有 2 小时 20 分钟"
+        );
+        assert_eq!(time_left("2026-12-03T01:07:00.000Z", now), "还有 7 分钟");
+        assert_eq!(time_left("2026-12-02T01:07:00.000Z", now), "");
+        assert_eq!(beijing("2026-12-18T17:00"), "2026-12-18T17:00:00+08:00");
+    }
+}

@@ -132,6 +132,9 @@ pub enum Area {
     OwnApplications,
     /// The ledger of reserved and paid money (admins).
     Ledger,
+    /// The listing of applications: one's own (institution users) or those waiting for one's
+    /// review step (district officers, reviewers, admins).
+    Applications,
 }
 
 impl Area {
@@ -156,6 +159,7 @@ impl Area {
         Area::Calls,
         Area::OwnApplications,
         Area::Ledger,
+        Area::Applications,
     ];
 }
 
@@ -168,6 +172,7 @@ pub fn may(actor: &Actor, area: Area) -> bool {
             matches!(who, InstitutionUser(_))
         }
         Area::ReviewQueue => matches!(who, Admin | Reviewer),
+        Area::Applications => !matches!(who, Anonymous),
         Area::Import => matches!(who, Admin | InstitutionUser(_)),
         Area::ManageInstitutions | Area::MatchFunnel => {
             matches!(who, Admin | Reviewer | DistrictOfficer(_))
@@ -399,10 +404,13 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
     if may(actor, Area::OwnMatches) {
         menu.push(entry("/my/matches", "我的对接"));
     }
-    if may(actor, Area::OwnApplications) {
-        menu.push(entry("/applications", "我的申报"));
-    } else if review_queue(actor).is_ok() {
-        menu.push(entry("/applications", "申报审核"));
+    if may(actor, Area::Applications) {
+        let label = if may(actor, Area::OwnApplications) {
+            "我的申报"
+        } else {
+            "申报审核"
+        };
+        menu.push(entry("/applications", label));
     }
     if may(actor, Area::OwnInstitution) {
         menu.push(entry("/my/institution", "本机构资料"));
@@ -549,7 +557,22 @@ mod tests {
             column(|a| may(a, Area::OwnRecords)),
             [false, true, true, false, false, false]
         );
-        for area in [Area::Users, Area::Audit, Area::ListIssues, Area::Priority] {
+        assert_eq!(
+            column(|a| may(a, Area::OwnApplications)),
+            [false, true, true, false, false, false]
+        );
+        assert_eq!(
+            column(|a| may(a, Area::Applications)),
+            [false, true, true, true, true, true]
+        );
+        for area in [
+            Area::Users,
+            Area::Audit,
+            Area::ListIssues,
+            Area::Priority,
+            Area::Calls,
+            Area::Ledger,
+        ] {
             assert_eq!(
                 column(|a| may(a, area)),
                 [false, false, false, false, false, true],
@@ -583,6 +606,7 @@ mod tests {
                     "/admin/audit" => Area::Audit,
                     "/admin/matches" => Area::MatchFunnel,
                     "/tech-manager/matches" => Area::TechManagerMatches,
+                    "/applications" => Area::Applications,
                     other => panic!("menu entry without an area: {other}"),
                 };
                 assert!(may(&actor, area), "{actor:?} is offered {}", entry.href);

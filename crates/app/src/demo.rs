@@ -2,6 +2,7 @@
 //! (with generated credit codes — not their registered ones), fictitious enterprises and
 //! service bodies marked as demo, and one account per role.
 
+mod applications;
 pub mod scale;
 
 use rand_chacha::ChaCha8Rng;
@@ -433,6 +434,7 @@ pub async fn seed(
         ),
     ];
     let mut created = Vec::new();
+    let mut acting = std::collections::HashMap::new();
     for (username, display_name, role, unit, district, institution_id, description) in accounts {
         let user = crate::users::create_unchecked(
             app,
@@ -452,6 +454,7 @@ pub async fn seed(
         if username == "manager" {
             crate::users::set_tech_manager(app, &actor, user.id, true).await?;
         }
+        acting.insert(username, Actor::User(user));
         created.push(DemoAccount {
             username: username.to_string(),
             password: DEMO_PASSWORD.to_string(),
@@ -462,6 +465,36 @@ pub async fn seed(
     let owners: Vec<i64> = ids[..REAL_INSTITUTIONS.len() - 5].to_vec();
     let enterprises: Vec<i64> = ids[REAL_INSTITUTIONS.len() + DEMO_BODIES.len()..].to_vec();
     seed_records(app, &mut generator, scale, &owners, &enterprises, &actor).await?;
+    let institutions: Vec<(i64, InstitutionDetails)> = ids
+        .iter()
+        .copied()
+        .zip(all.into_iter().map(|(details, _)| details))
+        .collect();
+    let who = |name: &str| {
+        acting
+            .get(name)
+            .cloned()
+            .ok_or_else(|| AppError::Internal(format!("演示账号 {name} 未生成")))
+    };
+    let (admin, reviewer, district, university, enterprise) = (
+        who("admin")?,
+        who("reviewer")?,
+        who("district")?,
+        who("university")?,
+        who("enterprise")?,
+    );
+    applications::seed(
+        app,
+        &applications::DemoActors {
+            admin: &admin,
+            reviewer: &reviewer,
+            district: &district,
+            university: &university,
+            enterprise: &enterprise,
+        },
+        &institutions,
+    )
+    .await?;
     Ok(DemoSummary {
         seeded: true,
         institutions: total,

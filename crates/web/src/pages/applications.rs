@@ -514,7 +514,11 @@ async fn render_application(
                 reasons => row.reasons.clone(), integrity => row.integrity_accepted,
             },
             facts => shown_facts,
-            trace => ser(&view.trace),
+            // The article is cited by number; its text is on the measure's page.
+            trace => view.trace.iter().map(|s| context! {
+                step => s.step.clone(), formula => s.formula.clone(), value => s.value.clone(),
+                source => s.source.split('：').next().unwrap_or_default().to_string(),
+            }).collect::<Vec<_>>(),
             history => view.history.iter().map(|e| context! {
                 action => action_label(&e.action), step => e.step.map(|s| s.label()),
                 comment => e.comment.clone(), amount => e.amount_fen.map(amount),

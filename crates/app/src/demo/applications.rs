@@ -1,0 +1,240 @@
+//! Demo applications (issue 16): an open call for 赋权改革资助 (art. 18) and 科技保险保费补贴
+//! (art. 15), with applications at every step of the route — a draft, one waiting for the
+//! 江宁区 officer, one for the 市科技局 reviewer, one returned for correction, one waiting for
+//! 市级核定, and one approved with its amount reserved in the ledger — each made through the
+//! same use cases a user's clicks run.
+//!
+//! The call closes ten days from now; when the working-day calendar does not hold the year the
+//! notice after it would fall in, no call is made (and the log says so) rather than a guess.
+
+use std::collections::{BTreeMap, HashMap};
+
+use zijin_domain::{Coded, District, InstitutionDetails, InstitutionTag, InstitutionType, Role};
+
+use crate::applications::{ApplicationInput, CallInput, DecisionInput, calls, filing, review};
+use crate::users::NewUserInput;
+use crate::{Actor, App, AppError, AppResult};
+
+/// The accounts the demo acts through (admin, reviewer, district officer, university and
+/// enterprise users), by their demo user names.
+pub(super) struct DemoActors<'a> {
+    pub admin: &'a Actor,
+    pub reviewer: &'a Actor,
+    pub district: &'a Actor,
+    pub university: &'a Actor,
+    pub enterprise: &'a Actor,
+}
+
+fn facts(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+fn decision(decision: &str, comment: &str) -> DecisionInput {
+    DecisionInput {
+        decision: decision.into(),
+        comment: comment.into(),
+        amount: None,
+    }
+}
+
+/// Seeds the call and its applications. `institutions` are the demo's institutions with their
+/// ids; other applicants act through unlisted accounts of their own, and districts other than
+/// 江宁区 through unlisted officers.
+pub(super) async fn seed(
+    app: &App,
+    people: &DemoActors<'_>,
+    institutions: &[(i64, InstitutionDetails)],
+) -> AppResult<()> {
+    let now = app.now();
+    let beijing = now + chrono::Duration::hours(8);
+    let opens = (beijing - chrono::Duration::days(3)).format("%Y-%m-%dT09:00:00+08:00");
+    let closes = (beijing + chrono::Duration::days(10)).format("%Y-%m-%dT17:00:00+08:00");
+    let input = CallInput {
+        title: "关于组织申报2026年度职务科技成果赋权改革资助和科技保险保费补贴的通知".into(),
+        guidance: "一、申报范围：国家及省市赋权改革试点单位按赋权改革成果数申报（每项5万元，年度最高100万元）；\
+                   高新技术企业、专精特新企业按实缴研发费用损失险、专利险保费申报（最高50%）。\n\
+                   二、申报程序：申报单位在线填报并签署科研诚信承诺书，经所在区初审推荐、责任单位审核、市科技局核定后公示。\n\
+                   三、联系方式：市科技局成果转化处，025-00000000。"
+            .into(),
+        measures: vec!["a18-empowerment".into(), "a15-insurance".into()],
+        opens: opens.to_string(),
+        closes: closes.to_string(),
+        budgets: BTreeMap::from([
+            ("a18-empowerment".to_string(), "3000000".to_string()),
+            ("a15-insurance".to_string(), "1000000".to_string()),
+        ]),
+        attachments: vec!["赋权协议或保单".into(), "科研诚信承诺书".into()],
+        ..Default::default()
+    };
+    let call = match calls::create(app, people.admin, &input).await {
+        Ok(view) => view.call.id,
+        Err(AppError::Validation(errors)) => {
+            let reasons: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+            tracing::warn!(reasons = %reasons.join("；"), "演示申报通知未生成");
+            return Ok(());
+        }
+        Err(other) => return Err(other),
+    };
+
+    // Pilot universities and institutes, those of 江宁区 first (the demo officer's district).
+    let mut pilots: Vec<&(i64, InstitutionDetails)> = institutions
+        .iter()
+        .filter(|(_, d)| {
+            matches!(
+                d.kind,
+                InstitutionType::University | InstitutionType::ResearchInstitute
+            ) && d.tags.contains(&InstitutionTag::EmpowermentPilot)
+        })
+        .collect();
+    pilots.sort_by_key(|(_, d)| d.district != District::Jiangning);
+    let mut officers: HashMap<District, Actor> = HashMap::new();
+    officers.insert(District::Jiangning, people.district.clone());
+    let mut applicants = Vec::new();
+    for (n, (id, details)) in pilots.iter().take(4).enumerate() {
+        let user = crate::users::create_unchecked(
+            app,
+            &Actor::System("demo"),
+            &NewUserInput {
+                username: &format!("applicant{}", n + 1),
+                display_name: &format!("{} 科研处", details.name),
+                password: super::DEMO_PASSWORD,
+                role: Role::InstitutionUser.code(),
+                responsible_unit: "",
+                district: "",
+                institution_id: Some(*id),
+            },
+            true,
+        )
+        .await?;
+        if !officers.contains_key(&details.district) {
+            let officer = crate::users::create_unchecked(
+                app,
+                &Actor::System("demo"),
+                &NewUserInput {
+                    username: &format!("district-{}", details.district.code()),
+                    display_name: &format!("{} 区级管理员", details.district.label()),
+                    password: super::DEMO_PASSWORD,
+                    role: Role::DistrictOfficer.code(),
+                    responsible_unit: "",
+                    district: details.district.code(),
+                    institution_id: None,
+                },
+                true,
+            )
+            .await?;
+            officers.insert(details.district, Actor::User(officer));
+        }
+        applicants.push((Actor::User(user), details.district));
+    }
+
+    let apply = async |who: &Actor, measure: &str, value: serde_json::Value| -> AppResult<i64> {
+        let input = ApplicationInput {
+            call,
+            measure: measure.into(),
+            facts: facts(value),
+            integrity_accepted: true,
+        };
+        Ok(filing::draft(app, who, &input).await?.application.id)
+    };
+    // 南京大学 (the demo university account): a draft still being written.
+    apply(
+        people.university,
+        "a18-empowerment",
+        serde_json::json!({ "pilot_unit": true, "empowered_count": 4 }),
+    )
+    .await?;
+    // The pilots: waiting for the district, for the unit, returned, waiting for 核定.
+    let stops = [("district", 6), ("unit", 4), ("returned", 8), ("final", 5)];
+    for ((who, district), (stop, count)) in applicants.iter().zip(stops) {
+        let id = apply(
+            who,
+            "a18-empowerment",
+            serde_json::json!({ "pilot_unit": true, "empowered_count": count }),
+        )
+        .await?;
+        filing::submit(app, who, id).await?;
+        if stop == "district" {
+            continue;
+        }
+        let officer = officers.get(district).unwrap_or(people.district);
+        review::decide(
+            app,
+            officer,
+            id,
+            &decision("approve", "符合申报条件，同意推荐"),
+        )
+        .await?;
+        match stop {
+            "returned" => {
+                review::decide(
+                    app,
+                    people.reviewer,
+                    id,
+                    &decision("return", "请补充赋权协议扫描件和赋权成果清单"),
+                )
+                .await?;
+            }
+            "final" => {
+                review::decide(app, people.reviewer, id, &decision("approve", "审核通过")).await?;
+            }
+            _ => {}
+        }
+    }
+    // The demo enterprise: 12万 of premium, approved by every step with half of it reserved.
+    let id = apply(
+        people.enterprise,
+        "a15-insurance",
+        serde_json::json!({ "premium": "120000", "enterprise_tags": ["高新技术企业"] }),
+    )
+    .await?;
+    filing::submit(app, people.enterprise, id).await?;
+    let enterprise_district = institutions
+        .iter()
+        .find(|(i, _)| Some(*i) == crate::access::own_institution_id(people.enterprise))
+        .map(|(_, d)| d.district);
+    let officer = match enterprise_district.and_then(|d| officers.get(&d)) {
+        Some(officer) => officer.clone(),
+        None => {
+            let district = enterprise_district.unwrap_or(District::Jiangning);
+            Actor::User(
+                crate::users::create_unchecked(
+                    app,
+                    &Actor::System("demo"),
+                    &NewUserInput {
+                        username: &format!("district-{}", district.code()),
+                        display_name: &format!("{} 区级管理员", district.label()),
+                        password: super::DEMO_PASSWORD,
+                        role: Role::DistrictOfficer.code(),
+                        responsible_unit: "",
+                        district: district.code(),
+                        institution_id: None,
+                    },
+                    true,
+                )
+                .await?,
+            )
+        }
+    };
+    review::decide(app, &officer, id, &decision("approve", "同意推荐")).await?;
+    // 科技保险 is reviewed by 市委金融办 among others: an unlisted reviewer of that unit.
+    let finance = Actor::User(
+        crate::users::create_unchecked(
+            app,
+            &Actor::System("demo"),
+            &NewUserInput {
+                username: "reviewer-finance",
+                display_name: "审核员（市委金融办）",
+                password: super::DEMO_PASSWORD,
+                role: Role::Reviewer.code(),
+                responsible_unit: zijin_domain::ResponsibleUnit::FinancialAffairsOffice.code(),
+                district: "",
+                institution_id: None,
+            },
+            true,
+        )
+        .await?,
+    );
+    review::decide(app, &finance, id, &decision("approve", "保单真实有效")).await?;
+    review::decide(app, people.admin, id, &decision("approve", "")).await?;
+    Ok(())
+}

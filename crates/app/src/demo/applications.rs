@@ -37,6 +37,26 @@ fn decision(decision: &str, comment: &str) -> DecisionInput {
     }
 }
 
+/// An unlisted district officer for a district other than the demo officer's.
+async fn district_officer(app: &App, district: District) -> AppResult<Actor> {
+    let user = crate::users::create_unchecked(
+        app,
+        &Actor::System("demo"),
+        &NewUserInput {
+            username: &format!("district-{}", district.code()),
+            display_name: &format!("{} 区级管理员", district.label()),
+            password: super::DEMO_PASSWORD,
+            role: Role::DistrictOfficer.code(),
+            responsible_unit: "",
+            district: district.code(),
+            institution_id: None,
+        },
+        true,
+    )
+    .await?;
+    Ok(Actor::User(user))
+}
+
 /// Seeds the call and its applications. `institutions` are the demo's institutions with their
 /// ids; other applicants act through unlisted accounts of their own, and districts other than
 /// 江宁区 through unlisted officers.
@@ -106,23 +126,8 @@ pub(super) async fn seed(
             true,
         )
         .await?;
-        if !officers.contains_key(&details.district) {
-            let officer = crate::users::create_unchecked(
-                app,
-                &Actor::System("demo"),
-                &NewUserInput {
-                    username: &format!("district-{}", details.district.code()),
-                    display_name: &format!("{} 区级管理员", details.district.label()),
-                    password: super::DEMO_PASSWORD,
-                    role: Role::DistrictOfficer.code(),
-                    responsible_unit: "",
-                    district: details.district.code(),
-                    institution_id: None,
-                },
-                true,
-            )
-            .await?;
-            officers.insert(details.district, Actor::User(officer));
+        if let std::collections::hash_map::Entry::Vacant(slot) = officers.entry(details.district) {
+            slot.insert(district_officer(app, details.district).await?);
         }
         applicants.push((Actor::User(user), details.district));
     }
@@ -192,28 +197,10 @@ pub(super) async fn seed(
         .iter()
         .find(|(i, _)| Some(*i) == crate::access::own_institution_id(people.enterprise))
         .map(|(_, d)| d.district);
-    let officer = match enterprise_district.and_then(|d| officers.get(&d)) {
+    let district = enterprise_district.unwrap_or(District::Jiangning);
+    let officer = match officers.get(&district) {
         Some(officer) => officer.clone(),
-        None => {
-            let district = enterprise_district.unwrap_or(District::Jiangning);
-            Actor::User(
-                crate::users::create_unchecked(
-                    app,
-                    &Actor::System("demo"),
-                    &NewUserInput {
-                        username: &format!("district-{}", district.code()),
-                        display_name: &format!("{} 区级管理员", district.label()),
-                        password: super::DEMO_PASSWORD,
-                        role: Role::DistrictOfficer.code(),
-                        responsible_unit: "",
-                        district: district.code(),
-                        institution_id: None,
-                    },
-                    true,
-                )
-                .await?,
-            )
-        }
+        None => district_officer(app, district).await?,
     };
     review::decide(app, &officer, id, &decision("approve", "同意推荐")).await?;
     // 科技保险 is reviewed by 市委金融办 among others: an unlisted reviewer of that unit.

@@ -10,6 +10,7 @@
 
 pub mod calls;
 pub mod filing;
+pub mod notice;
 pub mod replay;
 pub mod review;
 
@@ -245,6 +246,7 @@ pub fn action_label(action: &str) -> &'static str {
     match action {
         "submit" => "提交申报",
         "withdraw" => "撤回",
+        "objection_upheld" => "公示异议成立",
         other => zijin_domain::Decision::from_code(other).map_or("处理", |d| d.label()),
     }
 }

@@ -40,7 +40,7 @@ pub use record::{
     split_list,
 };
 pub use role::{ResponsibleUnit, Role, User, UserRole, Username};
-pub use validation::{FieldError, FieldErrors};
+pub use validation::{FieldError, FieldErrors, phone_problem};
 
 /// A closed list of values stored by a stable English code and shown by a Chinese label.
 ///

@@ -276,3 +276,72 @@ mod tests {
         assert_eq!(errors.get("summary"), Some("请填写简介"));
     }
 }
+
+/// Why a telephone number is not one a person in China can be reached at, if it is not: a
+/// mobile number (11 digits from 13–19) or a landline with its area code (0 + 2–3 digits,
+/// then 7–8 digits, a hyphen allowed, an extension after 转 or - allowed).
+pub fn phone_problem(phone: &str) -> Option<&'static str> {
+    let phone = phone.trim();
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let mobile = phone.len() == 11
+        && digits(phone)
+        && phone.starts_with('1')
+        && matches!(phone.as_bytes()[1], b'3'..=b'9');
+    let (main, extension) = match phone.split_once('转') {
+        Some((main, ext)) => (main, Some(ext)),
+        None => (phone, None),
+    };
+    let landline = |text: &str| -> bool {
+        let (area, number) = match text.split_once('-') {
+            Some((area, number)) => (area, number),
+            None if text.len() >= 10 => {
+                text.split_at(if text.starts_with("01") || text.starts_with("02") {
+                    3
+                } else {
+                    4
+                })
+            }
+            None => return false,
+        };
+        digits(area)
+            && area.starts_with('0')
+            && (3..=4).contains(&area.len())
+            && digits(number)
+            && (7..=8).contains(&number.len())
+    };
+    let fixed = landline(main) && extension.is_none_or(|e| digits(e) && e.len() <= 6);
+    if mobile || fixed {
+        None
+    } else {
+        Some("请填写有效的联系电话：11 位手机号，或带区号的固定电话（如 025-83590000）")
+    }
+}
+
+#[cfg(test)]
+mod phone_tests {
+    use super::phone_problem;
+
+    #[test]
+    fn mobiles_and_landlines_with_area_codes_are_phones() {
+        for good in [
+            "13812345678",
+            "025-83590000",
+            "02583590000",
+            "0512-6812345",
+            "025-83590000转123",
+        ] {
+            assert_eq!(phone_problem(good), None, "{good}");
+        }
+        for bad in [
+            "1234",
+            "025-5288",
+            "12812345678",
+            "138123456789",
+            "83590000",
+            "abc",
+            "",
+        ] {
+            assert!(phone_problem(bad).is_some(), "{bad}");
+        }
+    }
+}

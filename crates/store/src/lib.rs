@@ -14,6 +14,7 @@ pub mod lists;
 pub mod login_throttle;
 pub mod match_messages;
 pub mod matches;
+pub mod notices;
 pub mod notifications;
 mod query;
 pub mod records;

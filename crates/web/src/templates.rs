@@ -103,6 +103,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "applications.html",
         include_str!("../templates/applications.html"),
     ),
+    ("notice.html", include_str!("../templates/notice.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {

@@ -374,3 +374,134 @@ async fn thirty_two_approvals_at_once_never_exceed_the_annual_cap() {
         assert_eq!(total, Decimal::new(1_000_000, 0), "{backend:?}");
     }
 }
+
+/// 公示: the approved applications are listed for five working days; objections need a real
+/// name, a phone and reasons, and a phone may object only three times; an upheld objection
+/// takes the application off the list and releases its money; after the last working day the
+/// notice takes no more objections.
+#[tokio::test]
+async fn a_notice_takes_objections_and_an_upheld_one_releases_the_reservation() {
+    use zijin_app::applications::notice::{self, ObjectionInput};
+    use zijin_app::auth::ClientAddress;
+    for backend in BACKENDS {
+        let context = TestContext::new(backend).await;
+        let r = route(&context).await;
+        let call = open_call(&r.app, &r.p.admin, "2000000").await;
+        let first = at_final(&r, call, &r.p.university, 4).await;
+        let second = at_final(&r, call, &r.p.other_university, 2).await;
+        // Nothing approved yet: nothing to notice.
+        assert!(matches!(
+            notice::publish(&r.app, &r.p.admin, call).await,
+            Err(AppError::WrongState(_))
+        ));
+        for id in [first, second] {
+            review::decide(&r.app, &r.p.admin, id, &decision("approve", "", None))
+                .await
+                .unwrap();
+        }
+        assert!(matches!(
+            notice::publish(&r.app, &r.p.reviewer, call).await,
+            Err(AppError::Forbidden)
+        ));
+        // Published on Saturday 2026-11-28 (Beijing): five working days end on Friday 12-04.
+        let view = notice::publish(&r.app, &r.p.admin, call).await.unwrap();
+        assert_eq!(view.notice.ends_on, "2026-12-04");
+        assert_eq!(view.entries.len(), 2);
+        assert!(view.open);
+        let id = view.notice.id;
+        let address = ClientAddress::from_ip(Some("203.0.113.9".parse().unwrap()));
+        let anonymous = notice::object(
+            &r.app,
+            &address,
+            id,
+            &ObjectionInput {
+                application: Some(first),
+                name: String::new(),
+                phone: "1234".into(),
+                reason: "不对".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+        let text = anonymous.to_string();
+        assert!(
+            text.contains("真实姓名") && text.contains("联系电话") && text.contains("至少 10 个字"),
+            "{text}"
+        );
+        let objection = ObjectionInput {
+            application: Some(first),
+            name: "张三".into(),
+            phone: "13812345678".into(),
+            reason: "该单位申报的赋权成果中有两项并未签订赋权协议。".into(),
+        };
+        let objection_id = notice::object(&r.app, &address, id, &objection)
+            .await
+            .unwrap();
+        for _ in 0..2 {
+            notice::object(&r.app, &address, id, &objection)
+                .await
+                .unwrap();
+        }
+        assert!(matches!(
+            notice::object(&r.app, &address, id, &objection).await,
+            Err(AppError::TooManyRequests)
+        ));
+        // Only admins see the objector.
+        let public = notice::get(&r.app, &Actor::Anonymous, id).await.unwrap();
+        assert!(public.objections.is_empty());
+        let admin_view = notice::get(&r.app, &r.p.admin, id).await.unwrap();
+        assert_eq!(admin_view.objections[0].name, "张三");
+
+        // Upheld: off the list, the money free again.
+        let code = applications::get(&r.app, &r.p.university, first)
+            .await
+            .unwrap()
+            .application
+            .credit_code;
+        notice::rule(
+            &r.app,
+            &r.p.admin,
+            objection_id,
+            true,
+            "经核实，两项成果未签订赋权协议",
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            notice::rule(&r.app, &r.p.admin, objection_id, false, "再议").await,
+            Err(AppError::WrongState(_))
+        ));
+        let (entries, total) = applications::ledger(&r.app, &r.p.admin, &code, 2026)
+            .await
+            .unwrap();
+        assert_eq!(entries[0].state, zijin_domain::LedgerState::Released);
+        assert_eq!(total, Decimal::ZERO);
+        let public = notice::get(&r.app, &Actor::Anonymous, id).await.unwrap();
+        assert_eq!(public.entries.len(), 1);
+        let first_view = applications::get(&r.app, &r.p.university, first)
+            .await
+            .unwrap();
+        assert_eq!(first_view.application.status, ApplicationStatus::Rejected);
+
+        // After Friday 12-04 (Beijing) the notice is over.
+        context.clock.advance(chrono::Duration::days(7));
+        let late = notice::object(
+            &r.app,
+            &ClientAddress::from_ip(Some("203.0.113.10".parse().unwrap())),
+            id,
+            &ObjectionInput {
+                phone: "025-83590000".into(),
+                ..objection
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(late, AppError::WrongState(_)), "{late}");
+        assert!(
+            !notice::get(&r.app, &Actor::Anonymous, id)
+                .await
+                .unwrap()
+                .open
+        );
+    }
+}

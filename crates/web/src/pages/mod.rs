@@ -9,6 +9,7 @@ mod institutions;
 mod lists;
 mod match_detail;
 mod matches;
+mod notices;
 mod policy;
 mod records;
 mod search;
@@ -39,6 +40,7 @@ pub fn router() -> Routes {
         .merge(users::router())
         .merge(audit::router())
         .merge(applications::router())
+        .merge(notices::router())
         .route("/static/app.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
 }

@@ -196,9 +196,9 @@ pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<ApplicationRow>> {
         filter.institution_id = Some(id);
     } else {
         match access::review_queue(actor)? {
-            access::ReviewQueue::All => {
-                filter.waiting_at = Some(zijin_domain::ReviewStep::Final);
-            }
+            // The bureau sees everything in review, so an application waiting at a step
+            // nobody holds (a district without an officer) is never out of sight.
+            access::ReviewQueue::All => filter.in_review = true,
             access::ReviewQueue::District(district) => {
                 filter.waiting_at = Some(zijin_domain::ReviewStep::District);
                 filter.district = Some(district);

@@ -238,6 +238,32 @@ fn application_from_row(row: &AnyRow) -> StoreResult<ApplicationRow> {
     })
 }
 
+/// An application of the institution for the measure under the call that is still live (not
+/// withdrawn or rejected), if any.
+pub async fn live_application<'e>(
+    db: impl Executor<'e, Database = Any>,
+    call_id: i64,
+    measure_id: &str,
+    institution_id: i64,
+) -> StoreResult<Option<(i64, ApplicationStatus)>> {
+    let row = sqlx::query(
+        "SELECT id, status FROM applications WHERE call_id = $1 AND measure_id = $2 \
+         AND institution_id = $3 AND status NOT IN ('withdrawn', 'rejected') ORDER BY id LIMIT 1",
+    )
+    .bind(call_id)
+    .bind(measure_id)
+    .bind(institution_id)
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| {
+        Ok((
+            row.try_get("id")?,
+            coded(&row.try_get::<String, _>("status")?, "申报状态")?,
+        ))
+    })
+    .transpose()
+}
+
 /// What the policy engine made of an application's facts.
 #[derive(Debug, Clone)]
 pub struct Computed<'a> {
@@ -391,6 +417,8 @@ pub struct ApplicationFilter {
     pub district: Option<String>,
     /// Of these measures.
     pub measures: Option<Vec<String>>,
+    /// Every application in review, whatever step waits (the bureau's overview).
+    pub in_review: bool,
 }
 
 /// The most applications a listing returns.
@@ -416,6 +444,9 @@ pub async fn list_applications<'e>(
             vec![Value::Text(step.code().to_string())],
         );
     }
+    if filter.in_review {
+        conditions.add("a.status = 'in_review'", vec![]);
+    }
     if let Some(district) = &filter.district {
         conditions.add("i.district = {}", vec![Value::Text(district.clone())]);
     }
@@ -429,7 +460,7 @@ pub async fn list_applications<'e>(
             measures.iter().map(|m| Value::Text(m.clone())).collect(),
         );
     }
-    let order = if filter.waiting_at.is_some() {
+    let order = if filter.waiting_at.is_some() || filter.in_review {
         "a.updated_at ASC, a.id ASC"
     } else {
         "a.id DESC"

@@ -111,6 +111,10 @@ fn moment(
     label: &str,
     text: &str,
 ) -> Option<DateTime<Utc>> {
+    if text.trim().is_empty() {
+        errors.add(field, format!("请填写{label}"));
+        return None;
+    }
     match DateTime::<FixedOffset>::parse_from_rfc3339(text.trim()) {
         Ok(at) => Some(at.with_timezone(&Utc)),
         Err(_) => {

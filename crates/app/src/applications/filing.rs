@@ -120,6 +120,15 @@ pub async fn draft(
             ),
         ));
     }
+    // One application per institution, measure and call: a second is a 重复申报.
+    if let Some((existing, status)) =
+        store::live_application(&mut **work.tx(), call.id, measure_id, institution_id).await?
+    {
+        return Err(AppError::WrongState(format!(
+            "本单位已有该措施的申报（{}，编号 {existing}），请在原申报中修改，不能重复申报",
+            status.label()
+        )));
+    }
     let measure = measure(&app.policies, measure_id)?;
     let beneficiary = institution.details.credit_code.as_str().to_string();
     let ledger = grants(&store::live_entries_of_measure(&mut **work.tx(), measure_id).await?)?;

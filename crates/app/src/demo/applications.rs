@@ -109,6 +109,16 @@ pub(super) async fn seed(
     pilots.sort_by_key(|(_, d)| d.district != District::Jiangning);
     let mut officers: HashMap<District, Actor> = HashMap::new();
     officers.insert(District::Jiangning, people.district.clone());
+    // The demo university's district has an officer too, so its draft can go the whole way.
+    let university_district = institutions
+        .iter()
+        .find(|(i, _)| Some(*i) == crate::access::own_institution_id(people.university))
+        .map(|(_, d)| d.district);
+    if let Some(district) = university_district
+        && let std::collections::hash_map::Entry::Vacant(slot) = officers.entry(district)
+    {
+        slot.insert(district_officer(app, district).await?);
+    }
     let mut applicants = Vec::new();
     for (n, (id, details)) in pilots.iter().take(4).enumerate() {
         let user = crate::users::create_unchecked(

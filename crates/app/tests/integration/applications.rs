@@ -243,11 +243,13 @@ async fn an_application_runs_the_route_and_its_amount_is_reserved_in_the_ledger(
             applications::ledger(&r.app, &r.p.university, &code, 2026).await,
             Err(AppError::Forbidden)
         ));
+        // The next call's draft sees the reservation.
+        let next_call = open_call(&r.app, &r.p.admin, "2000000").await;
         let next = filing::draft(
             &r.app,
             &r.p.university,
             &ApplicationInput {
-                call,
+                call: next_call,
                 measure: MEASURE.into(),
                 facts: facts(20),
                 integrity_accepted: true,
@@ -284,6 +286,20 @@ async fn a_call_refuses_late_submissions_a_budget_holds_and_an_unknown_year_is_r
         review::decide(&r.app, &r.p.admin, first, &decision("approve", "", None))
             .await
             .unwrap();
+        // One application per institution, measure and call.
+        let again = filing::draft(
+            &r.app,
+            &r.p.university,
+            &ApplicationInput {
+                call,
+                measure: MEASURE.into(),
+                facts: facts(1),
+                integrity_accepted: true,
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(again.to_string().contains("不能重复申报"), "{again}");
         let over = review::decide(&r.app, &r.p.admin, second, &decision("approve", "", None))
             .await
             .unwrap_err();
@@ -336,9 +352,10 @@ async fn thirty_two_approvals_at_once_never_exceed_the_annual_cap() {
     for backend in BACKENDS {
         let context = TestContext::new(backend).await;
         let r = route(&context).await;
-        let call = open_call(&r.app, &r.p.admin, "100000000").await;
+        // One application per call: 32 calls for the same measure.
         let mut waiting = Vec::new();
         for _ in 0..32 {
+            let call = open_call(&r.app, &r.p.admin, "100000000").await;
             waiting.push(at_final(&r, call, &r.p.university, 10).await);
         }
         let mut tasks = Vec::new();

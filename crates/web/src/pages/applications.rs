@@ -520,10 +520,14 @@ async fn render_application(
                 reasons => row.reasons.clone(), integrity => row.integrity_accepted,
             },
             facts => shown_facts,
-            // The article is cited by number; its text is on the measure's page.
-            trace => view.trace.iter().map(|s| context! {
-                step => s.step.clone(), formula => s.formula.clone(), value => s.value.clone(),
-                source => s.source.split('：').next().unwrap_or_default().to_string(),
+            // In words: facts and parameters by their labels, the beneficiary by its name,
+            // the article by its number (its text is on the measure's page).
+            trace => view.trace.iter().map(|s| {
+                let words = |text: &str| readable(text, measure, &row.credit_code, &row.institution_name);
+                context! {
+                    step => s.step.clone(), formula => words(&s.formula), value => words(&s.value),
+                    source => s.source.split('：').next().unwrap_or_default().to_string(),
+                }
             }).collect::<Vec<_>>(),
             history => view.history.iter().map(|e| context! {
                 action => action_label(&e.action), step => e.step.map(|s| s.label()),
@@ -542,6 +546,65 @@ async fn render_application(
             ..base
         },
     ))
+}
+
+/// An explanation step as people read it: each fact and parameter by its label, operators as
+/// signs, the beneficiary by its name, no measure id.
+fn readable(text: &str, measure: &Measure, code: &str, name: &str) -> String {
+    let mut names: Vec<(&str, &str)> = measure
+        .facts
+        .iter()
+        .map(|f| (f.name.as_str(), f.label.as_str()))
+        .chain(
+            measure
+                .params
+                .iter()
+                .map(|p| (p.name.as_str(), p.label.as_str())),
+        )
+        .collect();
+    names.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+    let mut text = text
+        .replace(&format!("{} · ", measure.id), "")
+        .replace(&measure.id, &measure.name)
+        .replace(code, name);
+    for (id, _) in &names {
+        text = text.replace(&format!("（{id}）"), "");
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.is_empty() {
+            return;
+        }
+        let shown = match word.as_str() {
+            "and" => "且",
+            "or" => "或",
+            "not" => "非",
+            "in" => "属于",
+            "min" => "取小",
+            "max" => "取大",
+            w => names.iter().find(|(n, _)| *n == w).map_or(w, |(_, l)| *l),
+        };
+        out.push_str(shown);
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphabetic() || c == '_' || (!word.is_empty() && c.is_ascii_digit()) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(match c {
+                '*' => '×',
+                '/' => '÷',
+                other => other,
+            });
+        }
+    }
+    flush(&mut word, &mut out);
+    out.replace(">=", "≥")
+        .replace("<=", "≤")
+        .replace("!=", "≠")
+        .replace("==", "=")
 }
 
 fn application_id(raw: &str) -> Result<i64, PageError> {
@@ -574,14 +637,12 @@ async fn application_outcome(
     visitor: &Visitor,
     id: i64,
     result: Result<ApplicationView, AppError>,
-    done: &str,
+    done: impl FnOnce(&ApplicationView) -> String,
     values: &HashMap<String, String>,
 ) -> Result<Response, PageError> {
+    let page = format!("/applications/{id}");
     match result {
-        Ok(_) => Ok(crate::flash::redirect_with_notice(
-            &format!("/applications/{id}"),
-            done,
-        )),
+        Ok(view) => Ok(crate::flash::redirect_with_notice(&page, &done(&view))),
         Err(AppError::Validation(errors)) => {
             let view = applications::get(&state.app, &visitor.actor, id).await?;
             render_application(
@@ -594,6 +655,12 @@ async fn application_outcome(
             )
             .await
         }
+        // A step already taken, a call closed, a budget spent: said on the application's page.
+        Err(
+            error @ (AppError::WrongState(_)
+            | AppError::CallClosed(_)
+            | AppError::BudgetExceeded(_)),
+        ) => Ok(crate::flash::redirect_with_error(&page, &error.to_string())),
         Err(other) => Err(other.into()),
     }
 }
@@ -616,7 +683,7 @@ async fn update_application(
         &visitor,
         id,
         result,
-        "已保存，金额已按填写的内容重新计算",
+        |_| "已保存，金额已按填写的内容重新计算".to_string(),
         &values,
     )
     .await
@@ -654,7 +721,10 @@ async fn submit_application(
         &visitor,
         id,
         result,
-        "已提交，请等待区级初审推荐",
+        |view| match view.application.step {
+            Some(step) => format!("已提交，请等待{}", step.label()),
+            None => "已提交".to_string(),
+        },
         &values,
     )
     .await
@@ -677,13 +747,40 @@ async fn decide_application(
         comment: get("comment"),
         amount,
     };
-    let done = match zijin_domain::Decision::from_code(&input.decision) {
-        Some(zijin_domain::Decision::Approve) => "已通过，已转下一环节",
-        Some(zijin_domain::Decision::Return) => "已退回申报单位修改",
-        Some(zijin_domain::Decision::Reject) => "已作不予通过处理",
-        None => "",
-    };
+    // Rejecting and fixing the amount end the route: they are confirmed first.
+    let decision = zijin_domain::Decision::from_code(&input.decision);
+    let view = applications::get(&state.app, &visitor.actor, id).await?;
+    let closing = decision == Some(zijin_domain::Decision::Reject)
+        || (decision == Some(zijin_domain::Decision::Approve)
+            && view.capabilities.decide == Some(zijin_domain::ReviewStep::Final));
+    if closing && values.get("confirm").is_none_or(|v| v != "yes") {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "confirm",
+            "不予通过和市级核定提交后不能撤回，请勾选“确认提交审核意见”",
+        );
+        return render_application(
+            &state,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &view,
+            Some(&values),
+            &errors,
+        )
+        .await;
+    }
     let result = review::decide(&state.app, &visitor.actor, id, &input).await;
+    let done = |view: &ApplicationView| match (decision, view.application.status) {
+        (_, zijin_domain::ApplicationStatus::Approved) => {
+            "已核定，核定金额已在资助台账中预留".to_string()
+        }
+        (Some(zijin_domain::Decision::Return), _) => "已退回申报单位修改".to_string(),
+        (Some(zijin_domain::Decision::Reject), _) => "已作不予通过处理".to_string(),
+        _ => match view.application.step {
+            Some(step) => format!("已通过，已转{}", step.label()),
+            None => "已通过".to_string(),
+        },
+    };
     application_outcome(&state, &visitor, id, result, done, &values).await
 }
 
@@ -706,7 +803,8 @@ async fn application_list(
                 measure => policy::measure(&state.app, &r.measure_id).map(|m| m.name.clone()).unwrap_or_else(|_| r.measure_id.clone()),
                 institution => r.institution_name.clone(),
                 status_label => r.status.label(), step_label => r.step.map(|s| s.label()),
-                amount => amount(r.amount_fen),
+                amount => if r.eligible || r.approved_fen.is_some() { amount(r.approved_fen.unwrap_or(r.amount_fen)) } else { "不符合条件".to_string() },
+                approved => r.approved_fen.is_some(),
                 updated => display_time(&r.updated_at),
                 waiting => parse_utc(&r.updated_at).map_or(0, |at| (now - at).num_days()),
             }).collect::<Vec<_>>(),
@@ -735,5 +833,37 @@ mod tests {
         assert_eq!(time_left("2026-12-03T01:07:00.000Z", now), "还有 7 分钟");
         assert_eq!(time_left("2026-12-02T01:07:00.000Z", now), "");
         assert_eq!(beijing("2026-12-18T17:00"), "2026-12-18T17:00:00+08:00");
+    }
+
+    #[test]
+    fn an_explanation_reads_in_labels_and_signs() {
+        let policies = zijin_testkit::shipped_policies();
+        let measure = policies.measure("a18-empowerment").unwrap();
+        assert_eq!(
+            readable("empowered_count * per_item", measure, "X", "Y"),
+            "赋权改革成果数（项） × 每项资助"
+        );
+        assert_eq!(
+            readable(
+                "a18-empowerment · 职务科技成果赋权改革资助",
+                measure,
+                "X",
+                "Y"
+            ),
+            "职务科技成果赋权改革资助"
+        );
+        assert_eq!(
+            readable(
+                "受益单位 = 12320000；国家及省市赋权改革试点单位（pilot_unit）= 是",
+                measure,
+                "12320000",
+                "南京大学"
+            ),
+            "受益单位 = 南京大学；国家及省市赋权改革试点单位= 是"
+        );
+        assert_eq!(
+            readable("empowered_count >= 1 and pilot_unit", measure, "X", "Y"),
+            "赋权改革成果数（项） ≥ 1 且 国家及省市赋权改革试点单位"
+        );
     }
 }

@@ -187,13 +187,14 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("POST", "/applications", "/applications", Form, "L 404 404 403 403 403 403"),
     ("GET", "/applications/new", "/applications/new?call={call}&measure=a18-empowerment", Empty, "L 200 200 403 403 403 403"),
     ("GET", "/applications/{id}", "/applications/{application}", Empty, "L 200 404 200 200 404 200"),
-    ("POST", "/applications/{id}", "/applications/{application}", Form, "L 409 404 403 403 404 403"),
-    ("POST", "/applications/{id}/submit", "/applications/{application}/submit", Form, "L 409 404 403 403 404 403"),
+    // A step the application's state does not allow is said on its page (a redirect).
+    ("POST", "/applications/{id}", "/applications/{application}", Form, "L 303 404 403 403 404 403"),
+    ("POST", "/applications/{id}/submit", "/applications/{application}/submit", Form, "L 303 404 403 403 404 403"),
     ("POST", "/calls/{id}/notice", "/calls/{call}/notice", Form, "L 403 403 403 403 403 303"),
     ("GET", "/notices/{id}", "/notices/999999", Empty, "404 404 404 404 404 404 404"),
     ("POST", "/notices/{id}/objections", "/notices/999999/objections", Form, "404 404 404 404 404 404 404"),
     ("POST", "/objections/{id}/ruling", "/objections/999999/ruling", Form, "L 403 403 403 403 403 303"),
-    ("POST", "/applications/{id}/decision", "/applications/{application}/decision", FormWith(&[("decision", "maybe")]), "L 403 404 409 422 404 409"),
+    ("POST", "/applications/{id}/decision", "/applications/{application}/decision", FormWith(&[("decision", "maybe")]), "L 403 404 303 422 404 303"),
     // Ending the session: last.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", Json("{}"), "204 204 204 204 204 204 204"),
     ("POST", "/logout", "/logout", Form, "303 303 303 303 303 303 303"),

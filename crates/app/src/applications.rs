@@ -11,6 +11,7 @@
 pub mod calls;
 pub mod filing;
 pub mod notice;
+pub mod payments;
 pub mod replay;
 pub mod review;
 
@@ -247,6 +248,7 @@ pub fn action_label(action: &str) -> &'static str {
         "submit" => "提交申报",
         "withdraw" => "撤回",
         "objection_upheld" => "公示异议成立",
+        "paid" => "已拨付",
         other => zijin_domain::Decision::from_code(other).map_or("处理", |d| d.label()),
     }
 }

@@ -346,3 +346,136 @@ pub async fn approved_for_notice<'e>(
     })
     .collect()
 }
+
+/// A payment of a batch, with what the 拨付清单 prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub batch_id: i64,
+    pub application_id: i64,
+    pub institution_name: String,
+    pub credit_code: String,
+    pub measure_id: String,
+    pub amount_fen: i64,
+    pub paid_on: Option<String>,
+    pub voucher: String,
+}
+
+/// Makes a batch of a notice's remaining entries not yet paid; their ledger entries turn paid.
+/// Returns the batch id and how many payments it holds (none: no batch is made).
+pub async fn make_batch(
+    tx: &mut WriteTx,
+    call_id: i64,
+    notice_id: i64,
+    created_by: Option<i64>,
+    at: &str,
+) -> StoreResult<Option<(i64, usize)>> {
+    let rows = sqlx::query(
+        "SELECT e.application_id, e.amount_fen FROM notice_entries e \
+         WHERE e.notice_id = $1 AND e.withdrawn = 0 \
+         AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.application_id = e.application_id) \
+         ORDER BY e.application_id",
+    )
+    .bind(notice_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let batch: i64 = sqlx::query_scalar(
+        "INSERT INTO payment_batches (call_id, created_at, created_by) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(call_id)
+    .bind(at)
+    .bind(created_by)
+    .fetch_one(&mut **tx)
+    .await?;
+    for row in &rows {
+        let application: i64 = row.try_get("application_id")?;
+        let amount: i64 = row.try_get("amount_fen")?;
+        sqlx::query(
+            "INSERT INTO payments (batch_id, application_id, amount_fen) VALUES ($1, $2, $3)",
+        )
+        .bind(batch)
+        .bind(application)
+        .bind(amount)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "UPDATE ledger_entries SET state = 'paid', updated_at = $2 \
+             WHERE application_id = $1 AND state = 'reserved'",
+        )
+        .bind(application)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(Some((batch, rows.len())))
+}
+
+const SELECT_PAYMENT: &str = "SELECT p.*, i.name AS institution_name, i.credit_code, a.measure_id \
+     FROM payments p JOIN applications a ON a.id = p.application_id \
+     JOIN institutions i ON i.id = a.institution_id";
+
+fn payment_from_row(row: &AnyRow) -> StoreResult<PaymentRow> {
+    Ok(PaymentRow {
+        id: row.try_get("id")?,
+        batch_id: row.try_get("batch_id")?,
+        application_id: row.try_get("application_id")?,
+        institution_name: row.try_get("institution_name")?,
+        credit_code: row.try_get("credit_code")?,
+        measure_id: row.try_get("measure_id")?,
+        amount_fen: row.try_get("amount_fen")?,
+        paid_on: row.try_get("paid_on")?,
+        voucher: row.try_get("voucher")?,
+    })
+}
+
+/// A batch's payments, or none when the batch does not exist.
+pub async fn batch_payments<'e>(
+    db: impl Executor<'e, Database = Any>,
+    batch_id: i64,
+) -> StoreResult<Vec<PaymentRow>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT_PAYMENT} WHERE p.batch_id = $1 ORDER BY p.id"
+    )))
+    .bind(batch_id)
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(payment_from_row)
+    .collect()
+}
+
+pub async fn payment_for_update(tx: &mut WriteTx, id: i64) -> StoreResult<Option<PaymentRow>> {
+    sqlx::query("UPDATE payments SET voucher = voucher WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT_PAYMENT} WHERE p.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .as_ref()
+    .map(payment_from_row)
+    .transpose()
+}
+
+pub async fn mark_paid(
+    tx: &mut WriteTx,
+    id: i64,
+    paid_on: &str,
+    voucher: &str,
+    at: &str,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE payments SET paid_on = $2, voucher = $3, marked_at = $4 WHERE id = $1")
+        .bind(id)
+        .bind(paid_on)
+        .bind(voucher)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

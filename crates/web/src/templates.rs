@@ -104,6 +104,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/applications.html"),
     ),
     ("notice.html", include_str!("../templates/notice.html")),
+    (
+        "payment_batch.html",
+        include_str!("../templates/payment_batch.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {

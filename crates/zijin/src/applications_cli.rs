@@ -26,6 +26,26 @@ pub enum ApplicationCommand {
     },
 }
 
+#[derive(Subcommand)]
+pub enum PaymentsCommand {
+    /// Write a payment batch's 拨付清单 as .xlsx for the finance bureau.
+    Export {
+        batch: i64,
+        #[arg(short = 'o', long)]
+        output: std::path::PathBuf,
+    },
+}
+
+pub async fn payments(app: &App, command: &PaymentsCommand) -> Result<ExitCode> {
+    let PaymentsCommand::Export { batch, output } = command;
+    let bytes =
+        zijin_app::applications::payments::export(app, &Actor::System("cli"), *batch).await?;
+    std::fs::write(output, bytes)
+        .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}", output.display()))?;
+    println!("已导出第 {batch} 批拨付清单：{}", output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn calendar(command: &CalendarCommand) -> ExitCode {
     let CalendarCommand::Check { year } = command;
     let calendar = zijin_domain::WorkCalendar::shipped();

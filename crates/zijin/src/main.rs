@@ -196,6 +196,9 @@ enum Command {
     /// Applications (申报): replay a decision.
     #[command(subcommand)]
     Application(applications_cli::ApplicationCommand),
+    /// Payment batches (拨付): export a batch's 拨付清单.
+    #[command(subcommand)]
+    Payments(applications_cli::PaymentsCommand),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
     /// Import achievements or demands from an .xlsx or .csv file (all rows or none).
@@ -433,6 +436,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let policies = policy_files::compile(&policy_files::load(None)?)?;
             let app = open(&cli.global).await?.with_policies(policies);
             return applications_cli::application(&app, &command).await;
+        }
+        Command::Payments(command) => {
+            let policies = policy_files::compile(&policy_files::load(None)?)?;
+            let app = open(&cli.global).await?.with_policies(policies);
+            return applications_cli::payments(&app, &command).await;
         }
         Command::Model(ModelCommand::Fetch) => {
             println!("{}", semantic::fetch_now(&cli.global)?.display());

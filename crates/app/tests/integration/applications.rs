@@ -426,6 +426,10 @@ async fn a_notice_takes_objections_and_an_upheld_one_releases_the_reservation() 
         assert_eq!(view.entries.len(), 2);
         assert!(view.open);
         let id = view.notice.id;
+        assert!(matches!(
+            zijin_app::applications::payments::make_batch(&r.app, &r.p.admin, call).await,
+            Err(AppError::WrongState(_))
+        ));
         let address = ClientAddress::from_ip(Some("203.0.113.9".parse().unwrap()));
         let anonymous = notice::object(
             &r.app,
@@ -520,5 +524,63 @@ async fn a_notice_takes_objections_and_an_upheld_one_releases_the_reservation() 
                 .unwrap()
                 .open
         );
+
+        // 拨付: the remaining entry is paid from the ledger, exported, and marked with its
+        // voucher.
+        use zijin_app::applications::payments;
+        let (batch, list) = payments::make_batch(&r.app, &r.p.admin, call)
+            .await
+            .unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].application_id, second);
+        assert!(matches!(
+            payments::make_batch(&r.app, &r.p.admin, call).await,
+            Err(AppError::WrongState(_))
+        ));
+        let other_code = applications::get(&r.app, &r.p.other_university, second)
+            .await
+            .unwrap()
+            .application
+            .credit_code;
+        let (entries, total) = applications::ledger(&r.app, &r.p.admin, &other_code, 2026)
+            .await
+            .unwrap();
+        assert_eq!(entries[0].state, zijin_domain::LedgerState::Paid);
+        assert_eq!(total, Decimal::new(100_000, 0));
+        let xlsx = payments::export(&r.app, &r.p.admin, batch).await.unwrap();
+        let mut workbook: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+        let sheet = calamine::Reader::worksheet_range(&mut workbook, "拨付清单").unwrap();
+        let rows: Vec<Vec<String>> = sheet
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows[0][1], "收款单位");
+        assert_eq!(rows[1][1], "南京另一所大学");
+        assert_eq!(rows[1][2], other_code);
+        assert_eq!(rows[1][4], "实施意见第18条");
+        assert_eq!(rows[1][5], "100,000.00");
+        assert_eq!(rows[2][5], "100,000.00", "the total");
+        assert!(matches!(
+            payments::mark_paid(&r.app, &r.p.admin, list[0].id, "明天", "").await,
+            Err(AppError::Validation(_))
+        ));
+        payments::mark_paid(
+            &r.app,
+            &r.p.admin,
+            list[0].id,
+            "2026-12-08",
+            "财拨〔2026〕118号",
+        )
+        .await
+        .unwrap();
+        let paid = applications::get(&r.app, &r.p.other_university, second)
+            .await
+            .unwrap();
+        assert_eq!(paid.application.status, ApplicationStatus::Paid);
+        assert!(matches!(
+            payments::mark_paid(&r.app, &r.p.admin, list[0].id, "2026-12-08", "x").await,
+            Err(AppError::WrongState(_))
+        ));
     }
 }

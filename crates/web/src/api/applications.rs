@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::applications::{
     self, ApplicationInput, ApplicationView, CallInput, CallView, DecisionInput, action_label,
-    calls, filing, notice, review, yuan,
+    calls, filing, notice, payments, review, yuan,
 };
 use zijin_app::auth::display_time;
 use zijin_domain::Coded;
@@ -45,6 +45,9 @@ pub fn router() -> Routes {
         .route("/notices/{id}", get(one_notice))
         .route("/notices/{id}/objections", post(object))
         .route("/objections/{id}/ruling", post(rule_objection))
+        .route("/calls/{id}/payments", post(make_batch))
+        .route("/payment-batches/{id}", get(one_batch))
+        .route("/payments/{id}/paid", post(mark_paid))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -720,5 +723,113 @@ pub async fn rule_objection(
         }
     };
     notice::rule(&state.app, &caller.actor, id, upheld, &request.reason).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentOut {
+    pub id: i64,
+    pub application: i64,
+    pub payee: String,
+    pub credit_code: String,
+    pub measure: String,
+    /// Yuan, decimal string.
+    pub amount: String,
+    /// YYYY-MM-DD once marked 已拨付.
+    pub paid_on: Option<String>,
+    pub voucher: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BatchOut {
+    pub batch: i64,
+    pub payments: Vec<PaymentOut>,
+    /// Yuan, decimal string.
+    pub total: String,
+}
+
+fn batch_out(batch: i64, payments: &[zijin_app::applications::payments::PaymentRow]) -> BatchOut {
+    BatchOut {
+        batch,
+        total: format!(
+            "{:.2}",
+            payments
+                .iter()
+                .map(|p| yuan(p.amount_fen))
+                .sum::<rust_decimal::Decimal>()
+        ),
+        payments: payments
+            .iter()
+            .map(|p| PaymentOut {
+                id: p.id,
+                application: p.application_id,
+                payee: p.institution_name.clone(),
+                credit_code: p.credit_code.clone(),
+                measure: p.measure_id.clone(),
+                amount: format!("{:.2}", yuan(p.amount_fen)),
+                paid_on: p.paid_on.clone(),
+                voucher: p.voucher.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Make the payment batch of a call whose notice has ended (admins): the remaining entries'
+/// ledger entries turn from reserved to paid.
+#[utoipa::path(post, path = "/api/v1/calls/{id}/payments", tag = "applications",
+    params(("id" = i64, Path, description = "the call")),
+    responses((status = 201, body = BatchOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem, description = "wrong_state: no notice, the notice not yet ended, or nothing left to pay")))]
+pub async fn make_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, "申报通知")?;
+    let (batch, payments) = payments::make_batch(&state.app, &caller.actor, id).await?;
+    Ok((StatusCode::CREATED, Json(batch_out(batch, &payments))).into_response())
+}
+
+/// A payment batch (admins).
+#[utoipa::path(get, path = "/api/v1/payment-batches/{id}", tag = "applications",
+    params(("id" = i64, Path, description = "the batch")),
+    responses((status = 200, body = BatchOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn one_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<BatchOut>, ApiError> {
+    let id = path_id(&id, "拨付批次")?;
+    let payments = payments::batch_payments(&state.app, &caller.actor, id).await?;
+    Ok(Json(batch_out(id, &payments)))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaidRequest {
+    /// YYYY-MM-DD.
+    pub paid_on: String,
+    /// The voucher number, 1–50 characters.
+    pub voucher: String,
+}
+
+/// Mark a payment 已拨付 (admins).
+#[utoipa::path(post, path = "/api/v1/payments/{id}/paid", tag = "applications", request_body = PaidRequest,
+    params(("id" = i64, Path, description = "the payment")),
+    responses((status = 204, description = "marked"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "already marked"), (status = 422, body = Problem)))]
+pub async fn mark_paid(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<PaidRequest>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, "拨付记录")?;
+    payments::mark_paid(
+        &state.app,
+        &caller.actor,
+        id,
+        &request.paid_on,
+        &request.voucher,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

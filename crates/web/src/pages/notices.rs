@@ -11,6 +11,7 @@ use axum::response::Response;
 use minijinja::context;
 use zijin_app::AppError;
 use zijin_app::applications::notice::{self, ObjectionInput};
+use zijin_app::applications::payments;
 use zijin_app::auth::display_time;
 use zijin_app::policy;
 use zijin_domain::{FieldErrors, Money};
@@ -30,6 +31,10 @@ pub fn router() -> Routes {
         .route("/notices/{id}", get(show))
         .route("/notices/{id}/objections", post(object))
         .route("/objections/{id}/ruling", post(rule))
+        .route("/calls/{id}/payments", post(make_batch))
+        .route("/payment-batches/{id}", get(batch_page))
+        .route("/payment-batches/{id}/export.xlsx", get(batch_export))
+        .route("/payments/{id}/paid", post(mark_paid))
 }
 
 fn id_of(raw: &str, what: &'static str) -> Result<i64, PageError> {
@@ -205,6 +210,126 @@ async fn rule(
             let message: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
             Ok(redirect_with_error(&back, &message.join("；")))
         }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn make_batch(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(form.get("_csrf").map_or("", String::as_str))?;
+    let id = id_of(&id, "申报通知")?;
+    zijin_app::access::require(&visitor.actor, zijin_app::access::Area::Calls)?;
+    let back = form
+        .get("notice")
+        .map_or_else(|| format!("/calls/{id}"), |n| format!("/notices/{n}"));
+    if form.get("confirm").is_none_or(|v| v != "yes") {
+        return Ok(redirect_with_error(
+            &back,
+            "拨付批次生成后资金即转为已拨付、不能撤回；请勾选“确认生成拨付批次”",
+        ));
+    }
+    match payments::make_batch(&state.app, &visitor.actor, id).await {
+        Ok((batch, list)) => Ok(redirect_with_notice(
+            &format!("/payment-batches/{batch}"),
+            &format!("已生成拨付批次，共 {} 笔", list.len()),
+        )),
+        Err(error @ AppError::WrongState(_)) => Ok(redirect_with_error(&back, &error.to_string())),
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn batch_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = id_of(&id, "拨付批次")?;
+    let list = payments::batch_payments(&state.app, &visitor.actor, id).await?;
+    let total: rust_decimal::Decimal = list
+        .iter()
+        .map(|p| zijin_app::applications::yuan(p.amount_fen))
+        .sum();
+    let (done, flash) = notice_or_error(visitor.flash.as_deref());
+    let base = page_context(&state.app, &visitor, "拨付清单").await;
+    Ok(html(
+        StatusCode::OK,
+        "payment_batch.html",
+        context! {
+            batch => id,
+            total => Money::from_decimal(total).map(Money::yuan_and_wan).unwrap_or_default(),
+            payments => list.iter().enumerate().map(|(n, p)| context! {
+                number => n + 1, id => p.id, application => p.application_id,
+                payee => p.institution_name.clone(), credit_code => p.credit_code.clone(),
+                measure => policy::measure(&state.app, &p.measure_id).map_or_else(|_| p.measure_id.clone(), |m| m.name.clone()),
+                amount => Money::from_fen(p.amount_fen).map(Money::yuan_and_wan).unwrap_or_default(),
+                paid_on => p.paid_on.clone(), voucher => p.voucher.clone(),
+            }).collect::<Vec<_>>(),
+            notice => done, flash,
+            ..base
+        },
+    ))
+}
+
+async fn batch_export(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    use axum::response::IntoResponse;
+    let id = id_of(&id, "拨付批次")?;
+    let bytes = payments::export(&state.app, &visitor.actor, id).await?;
+    let name = format!("拨付清单-第{id}批.xlsx");
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"payments-{id}.xlsx\"; filename*=UTF-8''{}",
+                    crate::views::percent_encode(&name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn mark_paid(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(form.get("_csrf").map_or("", String::as_str))?;
+    let id = id_of(&id, "拨付记录")?;
+    zijin_app::access::require(&visitor.actor, zijin_app::access::Area::Ledger)?;
+    let back = form
+        .get("batch")
+        .map_or_else(|| "/calls".to_string(), |b| format!("/payment-batches/{b}"));
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    match payments::mark_paid(
+        &state.app,
+        &visitor.actor,
+        id,
+        &get("paid_on"),
+        &get("voucher"),
+    )
+    .await
+    {
+        Ok(()) => Ok(redirect_with_notice(&back, "已标记为已拨付")),
+        Err(AppError::Validation(errors)) => {
+            let message: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+            Ok(redirect_with_error(&back, &message.join("；")))
+        }
+        Err(error @ AppError::WrongState(_)) => Ok(redirect_with_error(&back, &error.to_string())),
         Err(other) => Err(other.into()),
     }
 }

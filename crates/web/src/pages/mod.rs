@@ -3,6 +3,7 @@
 mod applications;
 mod audit;
 mod auth;
+mod calls;
 mod exchange;
 mod home;
 mod institutions;
@@ -40,6 +41,7 @@ pub fn router() -> Routes {
         .merge(users::router())
         .merge(audit::router())
         .merge(applications::router())
+        .merge(calls::router())
         .merge(notices::router())
         .route("/static/app.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))

@@ -46,9 +46,8 @@ pub async fn payments(app: &App, command: &PaymentsCommand) -> Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn calendar(command: &CalendarCommand) -> ExitCode {
+pub fn calendar(command: &CalendarCommand, calendar: &zijin_domain::WorkCalendar) -> ExitCode {
     let CalendarCommand::Check { year } = command;
-    let calendar = zijin_domain::WorkCalendar::shipped();
     let known: Vec<String> = calendar.years().iter().map(|y| format!("{y}年")).collect();
     if calendar.knows(*year) {
         println!(
@@ -58,7 +57,7 @@ pub fn calendar(command: &CalendarCommand) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         println!(
-            "工作日历没有{year}年的节假日安排（已有：{}）；国务院办公厅公布后请补充 crates/domain/data/workdays.txt",
+            "工作日历没有{year}年的节假日安排（已有：{}）；国务院办公厅公布后，请按同样格式写入数据目录下的 workdays.txt（或用 --calendar 指定文件）",
             known.join("、")
         );
         ExitCode::FAILURE

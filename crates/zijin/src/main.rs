@@ -71,9 +71,34 @@ struct GlobalArgs {
     /// at first start). `ZIJIN_AUDIT_KEY` (64 hex digits) overrides it. Back it up.
     #[arg(long, env = "ZIJIN_AUDIT_KEY_FILE", global = true)]
     audit_key_file: Option<PathBuf>,
+    /// A working-day calendar file (the format of the shipped `workdays.txt`: `[YEAR]`, then
+    /// `休 DATE[..DATE]` and `班 DATE` lines) whose years are added to the shipped ones, a year
+    /// in it replacing the shipped year — for a year the State Council has announced since the
+    /// release. Default: `workdays.txt` in the data directory when present.
+    #[arg(long, env = "ZIJIN_CALENDAR", global = true)]
+    calendar: Option<PathBuf>,
 }
 
 impl GlobalArgs {
+    /// The shipped working-day calendar with the operator's file, if any.
+    fn calendar(&self) -> Result<zijin_domain::WorkCalendar> {
+        let path = self.calendar.clone().or_else(|| {
+            let local = self.data_dir.join("workdays.txt");
+            local.exists().then_some(local)
+        });
+        let shipped = zijin_domain::WorkCalendar::shipped();
+        Ok(match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("无法读取工作日历 {}", path.display()))?;
+                let added = zijin_domain::WorkCalendar::parse(&text)
+                    .map_err(|error| anyhow::anyhow!("{}：{error}", path.display()))?;
+                shipped.merged(added)
+            }
+            None => shipped,
+        })
+    }
+
     fn index_dir(&self) -> PathBuf {
         self.index_dir
             .clone()
@@ -384,7 +409,12 @@ fn main() -> ExitCode {
 /// Opens the database for a command that may write: with the audit key, the chain's head
 /// signed with it.
 async fn open(global: &GlobalArgs) -> Result<App> {
-    audit_cli::keyed(open_store(global).await?, global, audit_cli::Open::Seal).await
+    let calendar = global.calendar()?;
+    Ok(
+        audit_cli::keyed(open_store(global).await?, global, audit_cli::Open::Seal)
+            .await?
+            .with_calendar(calendar),
+    )
 }
 
 async fn open_store(global: &GlobalArgs) -> Result<App> {
@@ -431,7 +461,12 @@ fn redact(url: &str) -> String {
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Policy(command) => return policy_cli::run(command),
-        Command::Calendar(command) => return Ok(applications_cli::calendar(&command)),
+        Command::Calendar(command) => {
+            return Ok(applications_cli::calendar(
+                &command,
+                &cli.global.calendar()?,
+            ));
+        }
         Command::Application(command) => {
             let policies = policy_files::compile(&policy_files::load(None)?)?;
             let app = open(&cli.global).await?.with_policies(policies);

@@ -49,76 +49,6 @@ fn amount(fen: i64) -> String {
     Money::from_fen(fen).map_or_else(|_| format!("{fen} 分"), Money::yuan_and_wan)
 }
 
-/// The inputs of a measure's facts, with what was typed (or stored).
-fn fact_inputs(measure: &Measure, values: &HashMap<String, String>) -> Vec<minijinja::Value> {
-    measure
-        .facts
-        .iter()
-        .map(|fact| {
-            let (input, options): (&str, Vec<(String, String)>) = match &fact.kind {
-                FactType::Boolean => (
-                    "select",
-                    vec![("true".into(), "是".into()), ("false".into(), "否".into())],
-                ),
-                FactType::Enum(values) => (
-                    "select",
-                    values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                ),
-                FactType::Date => ("date", vec![]),
-                _ => ("text", vec![]),
-            };
-            let hint = match &fact.kind {
-                FactType::Money => "元，可写“120万”或“1,200,000”",
-                FactType::Ratio => "百分比或小数，如 85% 或 0.85",
-                FactType::Count => "非负整数",
-                FactType::Tags(tags) if !tags.is_empty() => "多项用顿号分隔",
-                FactType::Tags(_) => "多项用顿号分隔",
-                _ => "",
-            };
-            context! {
-                name => fact.name.clone(), label => fact.label.clone(), input, hint,
-                options => options.iter().map(|(v, l)| context! { value => v, label => l }).collect::<Vec<_>>(),
-                value => values.get(&fact.name).cloned().unwrap_or_default(),
-            }
-        })
-        .collect()
-}
-
-/// A form's values as the engine's facts: amounts in 元 or 万元 become yuan strings, yes/no
-/// booleans, tags lists. A value that cannot be read is passed on as typed, so the engine names
-/// the fact and what it expected.
-fn facts_from(
-    measure: &Measure,
-    values: &HashMap<String, String>,
-) -> serde_json::Map<String, serde_json::Value> {
-    let mut facts = serde_json::Map::new();
-    for fact in &measure.facts {
-        let Some(raw) = values
-            .get(&fact.name)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-        else {
-            continue;
-        };
-        let value = match &fact.kind {
-            FactType::Boolean => serde_json::Value::Bool(raw == "true"),
-            FactType::Money => serde_json::Value::String(
-                Money::parse_yuan_or_wan(raw).map_or_else(|_| raw.to_string(), |m| m.to_string()),
-            ),
-            FactType::Tags(_) => serde_json::Value::Array(
-                raw.split(['、', ',', '，', ';', '；'])
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(|t| serde_json::Value::String(t.into()))
-                    .collect(),
-            ),
-            _ => serde_json::Value::String(raw.to_string()),
-        };
-        facts.insert(fact.name.clone(), value);
-    }
-    facts
-}
-
 /// Stored facts back as form values.
 fn values_of(facts: &serde_json::Value) -> HashMap<String, String> {
     facts
@@ -172,7 +102,7 @@ async fn render_new(
         context! {
             call => call_context(&call, state.app.now()),
             measure => context! { id => measure.id.clone(), name => measure.name.clone(), article => measure.article, clause => measure.clause.clone() },
-            facts => fact_inputs(measure, values),
+            facts => super::facts::inputs(measure, values),
             integrity => values.get("integrity_accepted").is_some_and(|v| v == "yes"),
             errors => ser(&errors), error_list,
             ..base
@@ -217,7 +147,7 @@ async fn create_application(
     let input = ApplicationInput {
         call,
         measure: measure_id.clone(),
-        facts: facts_from(measure, &values),
+        facts: super::facts::facts(measure, &values),
         integrity_accepted: values.get("integrity_accepted").is_some_and(|v| v == "yes"),
     };
     match filing::draft(&state.app, &visitor.actor, &input).await {
@@ -307,7 +237,7 @@ async fn render_application(
             edit => view.capabilities.edit,
             decide => view.capabilities.decide.map(|s| s.label()),
             decide_final => view.capabilities.decide == Some(zijin_domain::ReviewStep::Final),
-            inputs => fact_inputs(measure, &form_values),
+            inputs => super::facts::inputs(measure, &form_values),
             integrity_checked => form_values.get("integrity_accepted").is_some_and(|v| v == "yes"),
             d => ser(values.cloned().unwrap_or_default()),
             errors => ser(&errors), error_list,
@@ -445,7 +375,7 @@ async fn update_application(
     let id = application_id(&id)?;
     let view = applications::get(&state.app, &visitor.actor, id).await?;
     let measure = policy::measure(&state.app, &view.application.measure_id)?;
-    let facts = facts_from(measure, &values);
+    let facts = super::facts::facts(measure, &values);
     let integrity = values.get("integrity_accepted").is_some_and(|v| v == "yes");
     let result = filing::update(&state.app, &visitor.actor, id, &facts, integrity).await;
     application_outcome(

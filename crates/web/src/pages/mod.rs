@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod calls;
 mod exchange;
+mod facts;
 mod home;
 mod institutions;
 mod lists;

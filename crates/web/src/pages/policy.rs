@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use zijin_app::AppError;
-use zijin_app::policy::{self, FactType, Measure};
+use zijin_app::policy::{self, Measure};
 
 use crate::AppState;
 use crate::error::PageError;
@@ -54,72 +54,14 @@ async fn index(State(state): State<AppState>, visitor: Visitor) -> Result<Respon
     ))
 }
 
-fn fact_views(measure: &Measure, query: &HashMap<String, String>) -> Vec<minijinja::Value> {
-    measure
-        .facts
-        .iter()
-        .map(|fact| {
-            let (input, options): (&str, Vec<(String, String)>) = match &fact.kind {
-                FactType::Money | FactType::Number | FactType::Ratio | FactType::Count => {
-                    ("number", vec![])
-                }
-                FactType::Date => ("date", vec![]),
-                FactType::Boolean => (
-                    "select",
-                    vec![("true".into(), "是".into()), ("false".into(), "否".into())],
-                ),
-                FactType::Enum(values) => (
-                    "select",
-                    values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                ),
-                FactType::Tags(tags) => ("tags", tags.iter().map(|t| (t.clone(), t.clone())).collect()),
-            };
-            let hint = match &fact.kind {
-                FactType::Money => "元，可带两位小数",
-                FactType::Ratio => "0 至 1 之间的小数，如 0.85",
-                FactType::Count => "非负整数",
-                FactType::Tags(_) if options.is_empty() => "多项用顿号分隔",
-                FactType::Tags(_) => "多项用顿号分隔，如：高新技术企业、专精特新",
-                _ => "",
-            };
-            context! {
-                name => fact.name.clone(), label => fact.label.clone(), kind => fact.kind.label(),
-                input, hint, options => options.iter().map(|(v, l)| context! { value => v, label => l }).collect::<Vec<_>>(),
-                value => query.get(&fact.name).cloned().unwrap_or_default(),
-            }
-        })
-        .collect()
-}
-
-/// The calculator's inputs as the JSON facts the engine reads.
+/// The calculator's inputs as the JSON facts the engine reads, with the beneficiary when given.
 fn facts_from_query(
     measure: &Measure,
     query: &HashMap<String, String>,
 ) -> serde_json::Map<String, serde_json::Value> {
-    let mut facts = serde_json::Map::new();
+    let mut facts = super::facts::facts(measure, query);
     if let Some(beneficiary) = query.get("beneficiary").filter(|b| !b.trim().is_empty()) {
         facts.insert("beneficiary".into(), beneficiary.trim().into());
-    }
-    for fact in &measure.facts {
-        let Some(raw) = query
-            .get(&fact.name)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-        else {
-            continue;
-        };
-        let value = match &fact.kind {
-            FactType::Boolean => serde_json::Value::Bool(raw == "true"),
-            FactType::Tags(_) => serde_json::Value::Array(
-                raw.split(['、', ',', '，', ';', '；'])
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(|t| serde_json::Value::String(t.into()))
-                    .collect(),
-            ),
-            _ => serde_json::Value::String(raw.to_string()),
-        };
-        facts.insert(fact.name.clone(), value);
     }
     facts
 }
@@ -202,7 +144,7 @@ async fn measure_page(
                 conditions => measure.conditions.iter().map(|c| context! { when => c.text.clone(), reason => c.reason.clone() }).collect::<Vec<_>>(),
             },
             article => context! { number => article.number, heading => article.heading.clone(), text => article.text.clone() },
-            params, facts => fact_views(measure, &query),
+            params, facts => super::facts::inputs(measure, &query),
             beneficiary => query.get("beneficiary").cloned().unwrap_or_default(),
             on => on_text, calculated => calculate, error,
             result => result.as_ref().map(|o| context! {

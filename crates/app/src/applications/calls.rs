@@ -268,6 +268,50 @@ pub async fn create(app: &App, actor: &Actor, input: &CallInput) -> AppResult<Ca
     get(app, id).await
 }
 
+/// Why an institution may not apply under a call (its type or district is not among the
+/// call's), if it may not.
+pub fn applicant_refusal(
+    call: &CallRow,
+    institution: &zijin_domain::InstitutionDetails,
+) -> Option<String> {
+    if !call.applicant_types.is_empty()
+        && !call
+            .applicant_types
+            .iter()
+            .any(|t| t == institution.kind.code())
+    {
+        return Some(format!("本通知不接受{}申报", institution.kind.label()));
+    }
+    if !call.districts.is_empty()
+        && !call
+            .districts
+            .iter()
+            .any(|d| d == institution.district.code())
+    {
+        return Some(format!(
+            "本通知不接受{}的单位申报",
+            institution.district.label()
+        ));
+    }
+    None
+}
+
+/// Why the actor's institution may not apply under a call, if it may not (None for anyone
+/// who is not an institution's user).
+pub async fn refusal_for_actor(
+    app: &App,
+    actor: &Actor,
+    call: &CallRow,
+) -> AppResult<Option<String>> {
+    match access::own_institution_id(actor) {
+        Some(id) => {
+            let institution = crate::institutions::get(app, id).await?;
+            Ok(applicant_refusal(call, &institution.details))
+        }
+        None => Ok(None),
+    }
+}
+
 /// A call (public).
 pub async fn get(app: &App, id: i64) -> AppResult<CallView> {
     let call = store::call_in(app.store.pool(), id)

@@ -95,30 +95,8 @@ pub async fn draft(
     let institution = zijin_store::institutions::get(&mut **work.tx(), institution_id)
         .await?
         .ok_or(AppError::NotFound("机构"))?;
-    if !call.applicant_types.is_empty()
-        && !call
-            .applicant_types
-            .iter()
-            .any(|t| t == institution.details.kind.code())
-    {
-        return Err(AppError::field(
-            "call",
-            format!("本通知不接受{}申报", institution.details.kind.label()),
-        ));
-    }
-    if !call.districts.is_empty()
-        && !call
-            .districts
-            .iter()
-            .any(|d| d == institution.details.district.code())
-    {
-        return Err(AppError::field(
-            "call",
-            format!(
-                "本通知不接受{}的单位申报",
-                institution.details.district.label()
-            ),
-        ));
+    if let Some(refusal) = super::calls::applicant_refusal(&call, &institution.details) {
+        return Err(AppError::field("call", refusal));
     }
     // One application per institution, measure and call: a second is a 重复申报.
     if let Some((existing, status)) =

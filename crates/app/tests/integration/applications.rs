@@ -337,6 +337,33 @@ async fn a_call_refuses_late_submissions_a_budget_holds_and_an_unknown_year_is_r
         };
         let error = calls::create(&r.app, &r.p.admin, &input).await.unwrap_err();
         assert!(error.to_string().contains("2027"), "{error}");
+        // A call for universities only: an enterprise is told so, before and when it applies.
+        let only = calls::create(
+            &r.app,
+            &r.p.admin,
+            &CallInput {
+                title: "高校专项".into(),
+                measures: vec![MEASURE.into()],
+                opens: "2026-12-28T09:00:00+08:00".into(),
+                closes: "2026-12-29T17:00:00+08:00".into(),
+                budgets: BTreeMap::from([(MEASURE.to_string(), "1000000".to_string())]),
+                applicant_types: vec!["高校".into()],
+                notice_days: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let refusal = calls::refusal_for_actor(&r.app, &r.p.enterprise, &only.call)
+            .await
+            .unwrap();
+        assert_eq!(refusal.as_deref(), Some("本通知不接受企业申报"));
+        assert_eq!(
+            calls::refusal_for_actor(&r.app, &r.p.university, &only.call)
+                .await
+                .unwrap(),
+            None
+        );
         // Only admins open calls.
         assert!(matches!(
             calls::create(&r.app, &r.p.reviewer, &input).await,

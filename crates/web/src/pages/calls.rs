@@ -118,6 +118,7 @@ async fn call_page(
     let id: i64 = id.parse().map_err(|_| AppError::NotFound("申报通知"))?;
     let view = calls::get(&state.app, id).await?;
     let notice = zijin_app::applications::notice::of_call(&state.app, &visitor.actor, id).await?;
+    let refusal = calls::refusal_for_actor(&state.app, &visitor.actor, &view.call).await?;
     let (done, flash) = crate::flash::notice_or_error(visitor.flash.as_deref());
     let base = page_context(&state.app, &visitor, &view.call.title).await;
     Ok(html(
@@ -125,7 +126,8 @@ async fn call_page(
         "call_detail.html",
         context! {
             call => call_context(&view, state.app.now()),
-            may_apply => access::may(&visitor.actor, Area::OwnApplications) && view.phase == calls::CallPhase::Open,
+            may_apply => access::may(&visitor.actor, Area::OwnApplications) && view.phase == calls::CallPhase::Open && refusal.is_none(),
+            refusal,
             signed_in => visitor.actor.user().is_some(),
             notice_id => notice.as_ref().map(|n| n.notice.id),
             notice_open => notice.as_ref().is_some_and(|n| n.open),

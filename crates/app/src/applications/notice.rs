@@ -321,3 +321,63 @@ pub async fn rule(
     work.commit().await?;
     Ok(())
 }
+
+/// The notice as a PDF for publication (public): the list that is in force (withdrawn entries
+/// left out), its period, and how to object.
+pub async fn pdf(app: &App, id: i64) -> AppResult<Vec<u8>> {
+    let view = get(app, &Actor::Anonymous, id).await?;
+    let rows: Vec<Vec<String>> = view
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(n, e)| {
+            vec![
+                (n + 1).to_string(),
+                e.institution_name.clone(),
+                app.policies
+                    .measure(&e.measure_id)
+                    .map_or_else(|| e.measure_id.clone(), |m| m.name.clone()),
+                zijin_domain::Money::from_fen(e.amount_fen)
+                    .map(|m| zijin_policy::money_text(m.decimal()))
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let notice = &view.notice;
+    let publication = zijin_pdf::Publication {
+        title: format!("{}拟支持名单公示", notice.call_title),
+        preamble: vec![
+            format!(
+                "公示期：{} 至 {}（{} 个工作日，含当日）",
+                notice.starts_on, notice.ends_on, notice.working_days
+            ),
+            "对名单有异议的，请在公示期内以真实姓名在平台提出，写明事实和理由并留下联系电话；匿名异议不予受理，异议人信息予以保密。"
+                .to_string(),
+        ],
+        tables: vec![zijin_pdf::Table {
+            heading: "拟支持名单".into(),
+            columns: vec![
+                zijin_pdf::Column::new("序号", 0.6).aligned(zijin_pdf::Align::Center),
+                zijin_pdf::Column::new("单位名称", 3.0),
+                zijin_pdf::Column::new("项目（政策措施）", 3.0),
+                zijin_pdf::Column::new("拟支持金额（元）", 1.6).aligned(zijin_pdf::Align::Right),
+            ],
+            rows,
+            empty_note: "名单中暂无项目".into(),
+        }],
+        footer: format!("紫金科技成果转化服务平台 · {}", notice.call_title),
+        date: NaiveDate::parse_from_str(&notice.starts_on, "%Y-%m-%d")
+            .ok()
+            .map(|d| {
+                use chrono::Datelike;
+                (d.year() as u16, d.month() as u8, d.day() as u8)
+            }),
+    };
+    let rendered = tokio::task::spawn_blocking(move || {
+        zijin_pdf::render(&publication, zijin_pdf::FontSet::standard())
+    })
+    .await
+    .map_err(|error| AppError::Internal(format!("PDF 生成任务中断：{error}")))?
+    .map_err(|error| AppError::Internal(error.to_string()))?;
+    Ok(rendered.bytes)
+}

@@ -494,6 +494,15 @@ async fn a_notice_takes_objections_and_an_upheld_one_releases_the_reservation() 
             notice::object(&r.app, &address, id, &objection).await,
             Err(AppError::TooManyRequests)
         ));
+        // The notice as a PDF for publication.
+        let pdf = notice::pdf(&r.app, id).await.unwrap();
+        let text = zijin_testkit::pdf_text(&pdf);
+        assert!(text.contains("拟支持名单公示"), "{text}");
+        assert!(
+            text.contains("南京测试大学") && text.contains("200,000.00"),
+            "{text}"
+        );
+        assert!(text.contains("2026-12-04"), "{text}");
         // Only admins see the objector.
         let public = notice::get(&r.app, &Actor::Anonymous, id).await.unwrap();
         assert!(public.objections.is_empty());

@@ -29,6 +29,7 @@ pub fn router() -> Routes {
     Routes::new()
         .route("/calls/{id}/notice", post(publish))
         .route("/notices/{id}", get(show))
+        .route("/notices/{id}/notice.pdf", get(notice_pdf))
         .route("/notices/{id}/objections", post(object))
         .route("/objections/{id}/ruling", post(rule))
         .route("/calls/{id}/payments", post(make_batch))
@@ -332,4 +333,30 @@ async fn mark_paid(
         Err(error @ AppError::WrongState(_)) => Ok(redirect_with_error(&back, &error.to_string())),
         Err(other) => Err(other.into()),
     }
+}
+
+async fn notice_pdf(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    use axum::response::IntoResponse;
+    let id = id_of(&id, "公示")?;
+    let bytes = notice::pdf(&state.app, id).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "inline; filename=\"notice-{id}.pdf\"; filename*=UTF-8''{}",
+                    crate::views::percent_encode(&format!("拟支持名单公示-{id}.pdf"))
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -195,6 +195,7 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("POST", "/applications/{id}/submit", "/applications/{application}/submit", Form, "L 303 404 403 403 404 403"),
     ("POST", "/calls/{id}/notice", "/calls/{call}/notice", Form, "L 403 403 403 403 403 303"),
     ("GET", "/notices/{id}", "/notices/999999", Empty, "404 404 404 404 404 404 404"),
+    ("GET", "/notices/{id}/notice.pdf", "/notices/999999/notice.pdf", Empty, "404 404 404 404 404 404 404"),
     ("POST", "/notices/{id}/objections", "/notices/999999/objections", Form, "404 404 404 404 404 404 404"),
     ("POST", "/objections/{id}/ruling", "/objections/999999/ruling", Form, "L 403 403 403 403 403 303"),
     ("POST", "/calls/{id}/payments", "/calls/{call}/payments", Form, "L 403 403 403 403 403 303"),

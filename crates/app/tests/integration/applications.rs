@@ -243,6 +243,17 @@ async fn an_application_runs_the_route_and_its_amount_is_reserved_in_the_ledger(
             applications::ledger(&r.app, &r.p.university, &code, 2026).await,
             Err(AppError::Forbidden)
         ));
+        // So does the policy calculator, given the beneficiary's credit code.
+        let mut asked = facts(20);
+        asked.insert(
+            "beneficiary".into(),
+            serde_json::Value::String(code.clone()),
+        );
+        let on = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let outcome = zijin_app::policy::calculate(&r.app, MEASURE, &asked, on)
+            .await
+            .unwrap();
+        assert_eq!(outcome.amount, Decimal::new(750_000, 0));
         // The next call's draft sees the reservation.
         let next_call = open_call(&r.app, &r.p.admin, "2000000").await;
         let next = filing::draft(

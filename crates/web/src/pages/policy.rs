@@ -105,7 +105,7 @@ async fn measure_page(
             ),
             Ok(on) => {
                 let facts = facts_from_query(measure, &query);
-                match policy::calculate(&state.app, &measure.id, &facts, on) {
+                match policy::calculate(&state.app, &measure.id, &facts, on).await {
                     Ok(outcome) => (Some(outcome), None),
                     Err(AppError::Validation(errors)) => (
                         None,

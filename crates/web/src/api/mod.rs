@@ -10,6 +10,7 @@ mod auth;
 mod institutions;
 mod lists;
 mod matches;
+mod notices;
 mod reference;
 mod search;
 mod users;
@@ -38,6 +39,7 @@ pub(crate) fn router() -> Routes {
         .merge(matches::router())
         .merge(search::router())
         .merge(applications::router())
+        .merge(notices::router())
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { ApiError(Failure::new(ErrorKind::NotFound, "没有这个接口")) })
 }
@@ -56,8 +58,8 @@ pub(crate) fn router() -> Routes {
         applications::list_calls, applications::one_call, applications::create_call,
         applications::create_application, applications::update_application, applications::one_application, applications::list_applications,
         applications::submit_application, applications::decide_application, applications::ledger,
-        applications::publish_notice, applications::one_notice, applications::object, applications::rule_objection,
-        applications::make_batch, applications::one_batch, applications::mark_paid,
+        notices::publish_notice, notices::one_notice, notices::object, notices::rule_objection,
+        notices::make_batch, notices::one_batch, notices::mark_paid,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"))

@@ -106,6 +106,15 @@ pub(crate) fn grants(entries: &[LedgerRow]) -> AppResult<Vec<Grant>> {
         .collect()
 }
 
+/// The ledger a measure's amounts are held to, read in the caller's transaction: its reserved
+/// and paid grants.
+pub(crate) async fn measure_ledger(
+    tx: &mut zijin_store::WriteTx,
+    measure_id: &str,
+) -> AppResult<Vec<Grant>> {
+    grants(&store::live_entries_of_measure(&mut **tx, measure_id).await?)
+}
+
 /// The facts as the engine reads them: the applicant's, with the beneficiary set by the
 /// platform (the institution's credit code), never by the applicant.
 pub(crate) fn engine_facts(

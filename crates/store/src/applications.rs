@@ -141,6 +141,18 @@ async fn call_measures<'e>(
         .collect()
 }
 
+/// A call read for a change inside the caller's write transaction, its row locked first (an
+/// UPDATE that changes nothing takes PostgreSQL's row lock; SQLite's writer holds the
+/// database): drafts, notices and payment batches of one call are made one after the other, so
+/// a second one sees the first and is refused in words, not by a unique index.
+pub async fn get_call_for_update(tx: &mut WriteTx, id: i64) -> StoreResult<Option<CallRow>> {
+    sqlx::query("UPDATE calls SET title = title WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    get_call(tx, id).await
+}
+
 pub async fn get_call(db: &mut sqlx::AnyConnection, id: i64) -> StoreResult<Option<CallRow>> {
     let Some(row) = sqlx::query("SELECT * FROM calls WHERE id = $1")
         .bind(id)

@@ -108,6 +108,16 @@ pub async fn insert_notice(
     Ok(id)
 }
 
+/// A notice read inside the caller's write transaction with its row locked, so objections to
+/// it are counted and written one after the other (the limits per phone and address hold).
+pub async fn get_notice_for_update(tx: &mut WriteTx, id: i64) -> StoreResult<Option<NoticeRow>> {
+    sqlx::query("UPDATE notices SET ends_on = ends_on WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    get_notice(&mut **tx, id).await
+}
+
 pub async fn get_notice<'e>(
     db: impl Executor<'e, Database = Any>,
     id: i64,

@@ -8,7 +8,7 @@ use zijin_store::applications::{self as store, ApplicationRow, Computed};
 use zijin_store::audit::Change;
 
 use super::calls::{CallPhase, phase};
-use super::{beijing_date, evaluate, fen, get, grants, measure, policy_version};
+use super::{beijing_date, evaluate, fen, get, measure, policy_version};
 use crate::access::{self, Area};
 use crate::unit::UnitOfWork;
 use crate::{Actor, App, AppError, AppResult};
@@ -84,7 +84,7 @@ pub async fn draft(
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
     let at = zijin_store::timestamp(now);
-    let call = store::get_call(work.tx(), input.call)
+    let call = store::get_call_for_update(work.tx(), input.call)
         .await?
         .ok_or_else(|| AppError::field("call", "没有这个申报通知"))?;
     require_open(&call, now)?;
@@ -109,7 +109,7 @@ pub async fn draft(
     }
     let measure = measure(&app.policies, measure_id)?;
     let beneficiary = institution.details.credit_code.as_str().to_string();
-    let ledger = grants(&store::live_entries_of_measure(&mut **work.tx(), measure_id).await?)?;
+    let ledger = super::measure_ledger(work.tx(), measure_id).await?;
     let outcome = evaluate(
         measure,
         &input.facts,
@@ -170,7 +170,7 @@ pub async fn update(
     let (mut work, row, measure) = own_editable(app, actor, id, "不能修改").await?;
     let now = work.now();
     let at = zijin_store::timestamp(now);
-    let ledger = grants(&store::live_entries_of_measure(&mut **work.tx(), &row.measure_id).await?)?;
+    let ledger = super::measure_ledger(work.tx(), &row.measure_id).await?;
     let outcome = evaluate(measure, facts, &row.credit_code, beijing_date(now), &ledger)?;
     let (hash, sources) = policy_version(&app.policies)?;
     store::keep_policy_version(work.tx(), &hash, &sources, &at).await?;
@@ -223,7 +223,7 @@ pub async fn submit(app: &App, actor: &Actor, id: i64) -> AppResult<super::Appli
     // was saved is found now, not at 核定.
     let facts: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&row.facts)
         .map_err(|_| AppError::Internal(format!("申报 {id} 的事实无法读取")))?;
-    let ledger = grants(&store::live_entries_of_measure(&mut **work.tx(), &row.measure_id).await?)?;
+    let ledger = super::measure_ledger(work.tx(), &row.measure_id).await?;
     let outcome = evaluate(
         measure,
         &facts,

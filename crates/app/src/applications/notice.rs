@@ -45,7 +45,7 @@ pub async fn publish(app: &App, actor: &Actor, call_id: i64) -> AppResult<Notice
     access::require(actor, Area::Calls)?;
     let mut work = UnitOfWork::begin(app).await?;
     let at = zijin_store::timestamp(work.now());
-    let call = store::get_call(work.tx(), call_id)
+    let call = store::get_call_for_update(work.tx(), call_id)
         .await?
         .ok_or(AppError::NotFound("申报通知"))?;
     if notices::notice_of_call(&mut **work.tx(), call_id)
@@ -176,7 +176,7 @@ pub async fn object(
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
     let at = zijin_store::timestamp(now);
-    let notice = notices::get_notice(&mut **work.tx(), notice_id)
+    let notice = notices::get_notice_for_update(work.tx(), notice_id)
         .await?
         .ok_or(AppError::NotFound("公示"))?;
     if !is_open(&notice, beijing_date(now)) {

@@ -25,6 +25,10 @@ pub async fn make_batch(
     access::require(actor, Area::Calls)?;
     let mut work = UnitOfWork::begin(app).await?;
     let at = zijin_store::timestamp(work.now());
+    // Batches of one call are made one after the other (the call's row is locked).
+    store::get_call_for_update(work.tx(), call_id)
+        .await?
+        .ok_or(AppError::NotFound("申报通知"))?;
     let notice = notices::notice_of_call(&mut **work.tx(), call_id)
         .await?
         .ok_or_else(|| AppError::WrongState("本通知尚未公示拟支持名单，不能拨付".into()))?;

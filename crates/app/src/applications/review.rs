@@ -11,7 +11,7 @@ use zijin_domain::{Coded, Decision, Money, ReviewStep, after_decision};
 use zijin_store::applications::{self as store, NewLedgerEntry};
 use zijin_store::audit::Change;
 
-use super::{beijing_date, evaluate, fen, get, grants, measure, policy_version, yuan};
+use super::{beijing_date, evaluate, fen, get, measure, policy_version, yuan};
 use crate::access;
 use crate::unit::UnitOfWork;
 use crate::{Actor, App, AppError, AppResult};
@@ -91,9 +91,9 @@ pub async fn decide(
         store::lock_measure(work.tx(), &row.measure_id).await?;
         let facts: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&row.facts)
             .map_err(|_| AppError::Internal(format!("申报 {id} 的事实无法读取")))?;
-        let entries = store::live_entries_of_measure(&mut **work.tx(), &row.measure_id).await?;
+        let ledger = super::measure_ledger(work.tx(), &row.measure_id).await?;
         let on = beijing_date(now);
-        let outcome = evaluate(measure, &facts, &row.credit_code, on, &grants(&entries)?)?;
+        let outcome = evaluate(measure, &facts, &row.credit_code, on, &ledger)?;
         if !outcome.eligible {
             let mut reasons = outcome.reasons.clone();
             reasons.extend(

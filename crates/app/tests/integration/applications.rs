@@ -631,3 +631,59 @@ async fn a_notice_takes_objections_and_an_upheld_one_releases_the_reservation() 
         ));
     }
 }
+
+/// Two drafts of one institution for one measure at the same moment, and two publications of
+/// one call's notice: one succeeds, the other is refused in words (never a database error).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_second_draft_or_notice_at_the_same_moment_is_refused_in_words() {
+    use zijin_app::applications::notice;
+    for backend in BACKENDS {
+        let context = TestContext::new(backend).await;
+        let r = route(&context).await;
+        let call = open_call(&r.app, &r.p.admin, "2000000").await;
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (app, who) = (r.app.clone(), r.p.university.clone());
+            tasks.push(tokio::spawn(async move {
+                let input = ApplicationInput {
+                    call,
+                    measure: MEASURE.into(),
+                    facts: facts(2),
+                    integrity_accepted: true,
+                };
+                filing::draft(&app, &who, &input).await
+            }));
+        }
+        let mut drafted = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => drafted += 1,
+                Err(AppError::WrongState(message)) => assert!(message.contains("重复申报")),
+                Err(AppError::Busy) => {}
+                Err(other) => panic!("{backend:?}: {other}"),
+            }
+        }
+        assert_eq!(drafted, 1, "{backend:?}");
+
+        let approved = at_final(&r, call, &r.p.other_university, 2).await;
+        review::decide(&r.app, &r.p.admin, approved, &decision("approve", "", None))
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let (app, admin) = (r.app.clone(), r.p.admin.clone());
+            tasks.push(tokio::spawn(async move {
+                notice::publish(&app, &admin, call).await
+            }));
+        }
+        let mut published = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => published += 1,
+                Err(AppError::WrongState(_) | AppError::Busy) => {}
+                Err(other) => panic!("{backend:?}: {other}"),
+            }
+        }
+        assert_eq!(published, 1, "{backend:?}");
+    }
+}

@@ -389,6 +389,28 @@ async fn update_application(
     .await
 }
 
+/// The application's page again (422), asking to tick the confirmation of a step that cannot
+/// be undone; what was typed is kept.
+async fn ask_to_confirm(
+    state: &AppState,
+    visitor: &Visitor,
+    view: &ApplicationView,
+    values: Option<&HashMap<String, String>>,
+    message: &str,
+) -> Result<Response, PageError> {
+    let mut errors = FieldErrors::new();
+    errors.add("confirm", message);
+    render_application(
+        state,
+        visitor,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        view,
+        values,
+        &errors,
+    )
+    .await
+}
+
 async fn submit_application(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -400,18 +422,12 @@ async fn submit_application(
     let view = applications::get(&state.app, &visitor.actor, id).await?;
     // Whoever may not submit hears why from the use case; the owner is asked to confirm.
     if view.capabilities.edit && values.get("confirm").is_none_or(|v| v != "yes") {
-        let mut errors = FieldErrors::new();
-        errors.add(
-            "confirm",
-            "提交后进入审核，审核期间不能修改；请勾选“确认提交”",
-        );
-        return render_application(
+        return ask_to_confirm(
             &state,
             &visitor,
-            StatusCode::UNPROCESSABLE_ENTITY,
             &view,
             None,
-            &errors,
+            "提交后进入审核，审核期间不能修改；请勾选“确认提交”",
         )
         .await;
     }
@@ -454,18 +470,12 @@ async fn decide_application(
         || (decision == Some(zijin_domain::Decision::Approve)
             && view.capabilities.decide == Some(zijin_domain::ReviewStep::Final));
     if closing && values.get("confirm").is_none_or(|v| v != "yes") {
-        let mut errors = FieldErrors::new();
-        errors.add(
-            "confirm",
-            "不予通过和市级核定提交后不能撤回，请勾选“确认提交审核意见”",
-        );
-        return render_application(
+        return ask_to_confirm(
             &state,
             &visitor,
-            StatusCode::UNPROCESSABLE_ENTITY,
             &view,
             Some(&values),
-            &errors,
+            "不予通过和市级核定提交后不能撤回，请勾选“确认提交审核意见”",
         )
         .await;
     }

@@ -292,10 +292,7 @@ async fn batch_export(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"payments-{id}.xlsx\"; filename*=UTF-8''{}",
-                    crate::views::percent_encode(&name)
-                ),
+                crate::download::content_disposition(&name),
             ),
         ],
         bytes,
@@ -350,10 +347,7 @@ async fn notice_pdf(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "inline; filename=\"notice-{id}.pdf\"; filename*=UTF-8''{}",
-                    crate::views::percent_encode(&format!("拟支持名单公示-{id}.pdf"))
-                ),
+                crate::download::content_disposition(&format!("拟支持名单公示-{id}.pdf")),
             ),
         ],
         bytes,

@@ -135,6 +135,8 @@ pub enum Area {
     /// The listing of applications: one's own (institution users) or those waiting for one's
     /// review step (district officers, reviewers, admins).
     Applications,
+    /// One's messages and 我的待办 (every signed-in account).
+    Inbox,
 }
 
 impl Area {
@@ -160,6 +162,7 @@ impl Area {
         Area::OwnApplications,
         Area::Ledger,
         Area::Applications,
+        Area::Inbox,
     ];
 }
 
@@ -172,7 +175,7 @@ pub fn may(actor: &Actor, area: Area) -> bool {
             matches!(who, InstitutionUser(_))
         }
         Area::ReviewQueue => matches!(who, Admin | Reviewer),
-        Area::Applications => !matches!(who, Anonymous),
+        Area::Applications | Area::Inbox => !matches!(who, Anonymous),
         Area::Import => matches!(who, Admin | InstitutionUser(_)),
         Area::ManageInstitutions | Area::MatchFunnel => {
             matches!(who, Admin | Reviewer | DistrictOfficer(_))
@@ -471,6 +474,7 @@ mod tests {
             role,
             disabled: false,
             is_tech_manager: false,
+            is_expert: false,
             is_demo: false,
             created_at: String::new(),
         })

@@ -9,11 +9,15 @@
 //! - `replay`: a decision evaluated again with the policy files it used and with today's.
 
 pub mod calls;
+pub mod exempt;
+pub mod experts;
+pub mod files;
 pub mod filing;
 pub mod notice;
 pub mod payments;
 pub mod replay;
 pub mod review;
+pub mod todo;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -25,7 +29,7 @@ use zijin_store::applications::{self as store, ApplicationRow, EventRow, LedgerR
 use crate::access::{self, ApplicationCapabilities, ApplicationFacts};
 use crate::{Actor, App, AppError, AppResult};
 
-pub use calls::{CallInput, CallView};
+pub use calls::{CallInput, CallView, RubricItem};
 pub use filing::ApplicationInput;
 pub use review::DecisionInput;
 
@@ -161,11 +165,18 @@ pub struct ApplicationView {
     pub trace: Vec<Step>,
     pub history: Vec<EventRow>,
     pub capabilities: ApplicationCapabilities,
+    /// The call's documents this application carries.
+    pub files: Vec<zijin_store::application_files::ApplicationFile>,
+    /// The documents the call asks for.
+    pub required_files: Vec<String>,
+    /// 专家评审, as the reader may see it (calls with expert review).
+    pub experts: Option<experts::ExpertReview>,
 }
 
 pub(crate) fn access_facts<'a>(
     row: &'a ApplicationRow,
     units: &'a [String],
+    experts: &'a [i64],
 ) -> ApplicationFacts<'a> {
     ApplicationFacts {
         institution_id: row.institution_id,
@@ -173,6 +184,7 @@ pub(crate) fn access_facts<'a>(
         status: row.status,
         step: row.step,
         responsible_units: units,
+        experts,
     }
 }
 
@@ -184,8 +196,15 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<ApplicationView
         .ok_or_else(|| access::application_refusal(actor))?;
     let measure = measure(&app.policies, &row.measure_id)?;
     let units = responsible_units(&app.policies, measure);
-    let capabilities = access::require_application_read(actor, &access_facts(&row, &units))?;
+    let assignments = zijin_store::experts::of_application(pool, id).await?;
+    let active = experts::active_experts(&assignments);
+    let capabilities =
+        access::require_application_read(actor, &access_facts(&row, &units, &active))?;
     let history = store::events(pool, id).await?;
+    let call = store::call_in(pool, row.call_id)
+        .await?
+        .ok_or(AppError::NotFound("申报通知"))?;
+    let files = zijin_store::application_files::list(pool, id).await?;
     let trace = serde_json::from_str(&row.trace)
         .map_err(|_| AppError::Internal(format!("申报 {id} 的计算过程无法读取")))?;
     Ok(ApplicationView {
@@ -194,6 +213,9 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<ApplicationView
         trace,
         history,
         capabilities,
+        files,
+        required_files: call.attachments.clone(),
+        experts: experts::review_for(actor, &call, assignments),
         application: row,
     })
 }
@@ -255,9 +277,53 @@ pub async fn ledger(
 pub fn action_label(action: &str) -> &'static str {
     match action {
         "submit" => "提交申报",
+        "confirm" => "确认免申即享申报",
         "withdraw" => "撤回",
         "objection_upheld" => "公示异议成立",
         "paid" => "已拨付",
         other => zijin_domain::Decision::from_code(other).map_or("处理", |d| d.label()),
     }
+}
+
+/// Tells whoever acts at `step` that an application now waits for them: the district's
+/// officers, the measure's units' reviewers, or the bureau (to assign experts, to 核定).
+pub(crate) async fn notify_step(
+    tx: &mut zijin_store::WriteTx,
+    row: &ApplicationRow,
+    measure: &Measure,
+    units: &[String],
+    step: zijin_domain::ReviewStep,
+    at: &str,
+) -> AppResult<()> {
+    use zijin_domain::ReviewStep;
+    use zijin_store::notifications::{Audience, notify_audience};
+    let codes: Vec<&str> = units
+        .iter()
+        .filter_map(|u| zijin_domain::ResponsibleUnit::from_code(u))
+        .map(|u| u.code())
+        .collect();
+    let audience = match step {
+        ReviewStep::District => Audience::DistrictOfficers(&row.institution_district),
+        ReviewStep::Unit => Audience::Reviewers(&codes),
+        ReviewStep::Experts | ReviewStep::Final => Audience::Admins,
+    };
+    let what = match step {
+        ReviewStep::Experts => "请指派专家评审",
+        _ => "等待您审核",
+    };
+    let message = format!(
+        "“{}”申报的“{}”已到{}环节，{what}",
+        row.institution_name,
+        measure.name,
+        step.label()
+    );
+    notify_audience(
+        tx,
+        audience,
+        &message,
+        &format!("/applications/{}", row.id),
+        at,
+    )
+    .await?;
+    Ok(())
 }

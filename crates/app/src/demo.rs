@@ -3,6 +3,8 @@
 //! service bodies marked as demo, and one account per role.
 
 mod applications;
+mod documents;
+mod past_calls;
 pub mod scale;
 
 use rand_chacha::ChaCha8Rng;
@@ -483,18 +485,30 @@ pub async fn seed(
         who("university")?,
         who("enterprise")?,
     );
-    applications::seed(
-        app,
-        &applications::DemoActors {
-            admin: &admin,
-            reviewer: &reviewer,
-            district: &district,
-            university: &university,
-            enterprise: &enterprise,
-        },
-        &institutions,
-    )
-    .await?;
+    let panel = applications::experts(app, &admin, &institutions).await?;
+    for expert in &panel {
+        if let Some(user) = expert.user() {
+            created.push(DemoAccount {
+                username: user.username.clone(),
+                password: DEMO_PASSWORD.to_string(),
+                role: user.role.role(),
+                description: format!(
+                    "评审专家 {}，可被指派到申报的专家评审环节",
+                    user.display_name
+                ),
+            });
+        }
+    }
+    let people = applications::DemoActors {
+        admin: &admin,
+        experts: &panel,
+        reviewer: &reviewer,
+        district: &district,
+        university: &university,
+        enterprise: &enterprise,
+    };
+    past_calls::seed(app, &people, &institutions).await?;
+    applications::seed(app, &people, &institutions).await?;
     Ok(DemoSummary {
         seeded: true,
         institutions: total,

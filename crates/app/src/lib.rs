@@ -13,10 +13,12 @@ pub mod demo;
 mod error;
 pub mod exchange;
 pub mod exports;
+pub mod files;
 pub mod flash;
 pub mod institutions;
 pub mod lists;
 pub mod matchmaking;
+pub mod notifications;
 pub mod policy;
 pub mod records;
 pub mod search;
@@ -86,6 +88,13 @@ impl App {
 
     pub fn calendar(&self) -> &zijin_domain::WorkCalendar {
         &self.calendar
+    }
+
+    /// The same platform reading the time from another clock (the demo tells the story of calls
+    /// that ran before today; tests move time).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The same platform searching and matching with this index.

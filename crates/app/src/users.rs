@@ -2,7 +2,8 @@
 
 use serde_json::{Value as Json, json};
 use zijin_domain::{
-    Coded, District, FieldErrors, Password, ResponsibleUnit, Role, User, UserRole, Username,
+    Coded, Designation, District, FieldErrors, Password, ResponsibleUnit, Role, User, UserRole,
+    Username,
 };
 use zijin_store::{StoreError, audit, institutions, login_throttle, sessions, users};
 
@@ -36,6 +37,7 @@ pub fn audit_snapshot(user: &User) -> Json {
         "institution_id": institution,
         "disabled": user.disabled,
         "is_tech_manager": user.is_tech_manager,
+        "is_expert": user.is_expert,
         "is_demo": user.is_demo,
     })
 }
@@ -187,18 +189,32 @@ pub async fn set_tech_manager(
     id: i64,
     is_tech_manager: bool,
 ) -> AppResult<User> {
+    set_designation(app, actor, id, Designation::TechManager, is_tech_manager).await
+}
+
+/// Registers an account as technology manager (技术经理人) or expert (评审专家), or takes the
+/// designation away. An expert keeps the applications already scored; those not yet scored are
+/// no longer theirs to score.
+pub async fn set_designation(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    designation: Designation,
+    on: bool,
+) -> AppResult<User> {
     crate::access::require(actor, crate::access::Area::Users)?;
-    let action = if is_tech_manager {
-        "user.tech-manager-on"
-    } else {
-        "user.tech-manager-off"
+    let action = match (designation, on) {
+        (Designation::TechManager, true) => "user.tech-manager-on",
+        (Designation::TechManager, false) => "user.tech-manager-off",
+        (Designation::Expert, true) => "user.expert-on",
+        (Designation::Expert, false) => "user.expert-off",
     };
     write_account(
         app,
         actor,
         id,
         action,
-        AccountChange::TechManager(is_tech_manager),
+        AccountChange::Designated(designation, on),
     )
     .await
 }
@@ -276,8 +292,8 @@ enum AccountChange {
     Unlocked,
     /// Switched off (its sessions end) or on.
     Disabled(bool),
-    /// Flagged as technology manager, or not.
-    TechManager(bool),
+    /// Registered as technology manager or expert, or not.
+    Designated(Designation, bool),
     /// A new password hash; every session but `keep_session` ends and login delays are lifted.
     Password {
         hash: String,
@@ -309,8 +325,8 @@ async fn write_account(
                 sessions::delete_for_user(&mut *tx, id, None).await?;
             }
         }
-        AccountChange::TechManager(flag) => {
-            users::set_tech_manager(&mut tx, id, flag, now).await?;
+        AccountChange::Designated(designation, flag) => {
+            users::set_designation(&mut tx, id, designation, flag, now).await?;
         }
         AccountChange::Password { hash, keep_session } => {
             users::set_password_hash(&mut tx, id, &hash, now).await?;

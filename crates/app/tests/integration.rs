@@ -748,6 +748,8 @@ async fn scale_multiplies(backend: zijin_app::Backend) {
     );
 }
 
+#[path = "integration/application_review.rs"]
+mod application_review;
 #[path = "integration/applications.rs"]
 mod applications;
 #[path = "integration/deal.rs"]

@@ -211,6 +211,103 @@ pub fn after_submit(status: ApplicationStatus, waiting: Option<ReviewStep>) -> O
     }
 }
 
+/// How an application came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApplicationOrigin {
+    /// 单位申报: the institution filed it.
+    Applicant,
+    /// 免申即享: a pass over the platform's data drafted it; the beneficiary only confirms
+    /// (意愿确认) and it goes straight to 市级核定.
+    Exempt,
+}
+
+impl Coded for ApplicationOrigin {
+    const ALL: &'static [Self] = &[Self::Applicant, Self::Exempt];
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::Applicant => "applicant",
+            Self::Exempt => "exempt",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Applicant => "单位申报",
+            Self::Exempt => "免申即享",
+        }
+    }
+}
+
+/// The account a grant is paid into, as the beneficiary entered it for the 拨付清单.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PayeeAccount {
+    /// 开户银行 (e.g. 中国工商银行南京新街口支行).
+    pub bank: String,
+    /// 银行账号, digits only.
+    pub number: String,
+    /// 账户名称 (户名).
+    pub name: String,
+}
+
+impl PayeeAccount {
+    /// Reads what the applicant typed; blanks are allowed in a draft (`is_complete` is asked
+    /// at submission), a typed value must be well formed. Spaces and dashes inside an account
+    /// number are dropped.
+    pub fn parse(bank: &str, number: &str, name: &str, errors: &mut crate::FieldErrors) -> Self {
+        let bank = bank.trim();
+        let name = name.trim();
+        let number: String = number
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        if bank.chars().count() > 60 {
+            errors.add("bank_name", "开户银行最多 60 个字");
+        }
+        if name.chars().count() > 100 {
+            errors.add("account_name", "账户名称最多 100 个字");
+        }
+        if !number.is_empty()
+            && (!number.chars().all(|c| c.is_ascii_digit()) || !(8..=32).contains(&number.len()))
+        {
+            errors.add("bank_account", "银行账号应为 8 至 32 位数字");
+        }
+        Self {
+            bank: bank.to_string(),
+            number,
+            name: name.to_string(),
+        }
+    }
+
+    /// Every part filled in.
+    pub fn is_complete(&self) -> bool {
+        !self.bank.is_empty() && !self.number.is_empty() && !self.name.is_empty()
+    }
+
+    /// The number in groups of four, as printed on bank cards and forms.
+    pub fn grouped_number(&self) -> String {
+        self.number
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The mean of experts' total points, to one decimal, rounded half up (`None` without scores).
+pub fn mean_points(totals: &[i64]) -> Option<String> {
+    if totals.is_empty() {
+        return None;
+    }
+    let n = totals.len() as i64;
+    let tenths = (totals.iter().sum::<i64>() * 10 * 2 + n) / (2 * n);
+    Some(format!("{}.{}", tenths / 10, tenths % 10))
+}
+
+/// The fewest experts whose scores an application's 专家评审 needs.
+pub const MIN_EXPERTS: usize = 3;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +402,29 @@ mod tests {
         check::<ReviewStep>();
         check::<Decision>();
         check::<LedgerState>();
+        check::<ApplicationOrigin>();
+    }
+
+    #[test]
+    fn account_numbers_are_digits_and_means_round_half_up() {
+        let mut errors = crate::FieldErrors::new();
+        let account = PayeeAccount::parse(
+            " 工商银行新街口支行 ",
+            "6222 0202-0000 1234 567",
+            "某某公司",
+            &mut errors,
+        );
+        assert!(errors.is_empty());
+        assert_eq!(account.number, "62220202000012345 67".replace(' ', ""));
+        assert_eq!(account.grouped_number(), "6222 0202 0000 1234 567");
+        assert!(account.is_complete());
+        PayeeAccount::parse("", "12AB5678", "", &mut errors);
+        PayeeAccount::parse("", "1234567", "", &mut errors);
+        assert_eq!(errors.iter().count(), 2);
+        assert!(!PayeeAccount::parse("", "", "", &mut errors).is_complete());
+        assert_eq!(mean_points(&[80, 85, 91]), Some("85.3".into()));
+        assert_eq!(mean_points(&[80, 81]), Some("80.5".into()));
+        assert_eq!(mean_points(&[1, 1, 2]), Some("1.3".into()));
+        assert_eq!(mean_points(&[]), None);
     }
 }

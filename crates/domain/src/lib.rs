@@ -19,7 +19,8 @@ pub mod role;
 pub mod validation;
 
 pub use application::{
-    ApplicationStatus, Decision, LedgerState, ReviewStep, after_decision, after_submit,
+    ApplicationOrigin, ApplicationStatus, Decision, LedgerState, MIN_EXPERTS, PayeeAccount,
+    ReviewStep, after_decision, after_submit, mean_points,
 };
 pub use audit::{AuditKey, AuditKeyError, AuditRecord, GENESIS_HASH, hmac_sha256};
 pub use calendar::{CalendarError, WorkCalendar};
@@ -39,7 +40,7 @@ pub use record::{
     TechnicalField, TransferMode, Transition, TransitionError, Trl, mask_phone, sniff_attachment,
     split_list,
 };
-pub use role::{ResponsibleUnit, Role, User, UserRole, Username};
+pub use role::{Designation, ResponsibleUnit, Role, User, UserRole, Username};
 pub use validation::{FieldError, FieldErrors, phone_problem};
 
 /// A closed list of values stored by a stable English code and shown by a Chinese label.

@@ -132,6 +132,9 @@ pub enum SourceFlag {
     MedicalInstitution,
     DefenceIndustry,
     MajorPlatform,
+    /// 赋权改革成果: a 职务科技成果 whose ownership or a long-term (≥ 10 years) right of use was
+    /// given to its researchers (art. 18); counted by the 免申即享 pass of `a18-empowerment`.
+    Empowered,
 }
 
 impl Coded for SourceFlag {
@@ -140,6 +143,7 @@ impl Coded for SourceFlag {
         Self::MedicalInstitution,
         Self::DefenceIndustry,
         Self::MajorPlatform,
+        Self::Empowered,
     ];
 
     fn code(self) -> &'static str {
@@ -148,6 +152,7 @@ impl Coded for SourceFlag {
             Self::MedicalInstitution => "medical",
             Self::DefenceIndustry => "defence",
             Self::MajorPlatform => "major-platform",
+            Self::Empowered => "empowered",
         }
     }
 
@@ -157,6 +162,7 @@ impl Coded for SourceFlag {
             Self::MedicalInstitution => "医疗卫生机构",
             Self::DefenceIndustry => "国防科工",
             Self::MajorPlatform => "重大创新平台",
+            Self::Empowered => "赋权改革成果",
         }
     }
 }

@@ -203,6 +203,46 @@ pub struct User {
     /// 技术经理人 (technology manager, a broker who takes achievements to market, art. 20):
     /// flagged by an admin; the admin may assign them to matches, which they then help along.
     pub is_tech_manager: bool,
+    /// 评审专家 (issue 16): flagged by an admin; the admin may assign them to applications at
+    /// 专家评审, which they then score against the call's rubric.
+    pub is_expert: bool,
     pub is_demo: bool,
     pub created_at: String,
+}
+
+/// What an admin may register an account as, beside its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Designation {
+    /// 技术经理人 (art. 20): assigned to matches, which they help along.
+    TechManager,
+    /// 评审专家: assigned to applications at 专家评审.
+    Expert,
+}
+
+impl Coded for Designation {
+    const ALL: &'static [Self] = &[Self::TechManager, Self::Expert];
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::TechManager => "tech_manager",
+            Self::Expert => "expert",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::TechManager => "技术经理人",
+            Self::Expert => "评审专家",
+        }
+    }
+}
+
+impl User {
+    /// Whether the account carries a designation.
+    pub fn has(&self, designation: Designation) -> bool {
+        match designation {
+            Designation::TechManager => self.is_tech_manager,
+            Designation::Expert => self.is_expert,
+        }
+    }
 }

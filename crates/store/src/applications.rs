@@ -7,7 +7,9 @@
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
-use zijin_domain::{ApplicationStatus, Coded, LedgerState, ReviewStep};
+use zijin_domain::{
+    ApplicationOrigin, ApplicationStatus, Coded, LedgerState, PayeeAccount, ReviewStep,
+};
 
 use crate::{StoreError, StoreResult, WriteTx};
 
@@ -214,6 +216,11 @@ pub struct ApplicationRow {
     pub reasons: Vec<String>,
     pub policy_hash: String,
     pub integrity_accepted: bool,
+    /// The account the grant is paid into, as the applicant entered it.
+    pub account: PayeeAccount,
+    pub origin: ApplicationOrigin,
+    /// When the beneficiary confirmed a 免申即享 draft.
+    pub confirmed_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub submitted_at: Option<String>,
@@ -244,6 +251,13 @@ fn application_from_row(row: &AnyRow) -> StoreResult<ApplicationRow> {
         reasons: json_list(&row.try_get::<String, _>("reasons")?, "不符合原因")?,
         policy_hash: row.try_get("policy_hash")?,
         integrity_accepted: row.try_get::<i64, _>("integrity_accepted")? != 0,
+        account: PayeeAccount {
+            bank: row.try_get("bank_name")?,
+            number: row.try_get("bank_account")?,
+            name: row.try_get("account_name")?,
+        },
+        origin: coded(&row.try_get::<String, _>("origin")?, "申报方式")?,
+        confirmed_at: row.try_get("confirmed_at")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         submitted_at: row.try_get("submitted_at")?,
@@ -287,34 +301,54 @@ pub struct Computed<'a> {
     pub policy_hash: &'a str,
 }
 
-/// A new draft of `institution_id` for a measure of a call.
-#[allow(clippy::too_many_arguments)]
+/// What the applicant writes beside the facts.
+#[derive(Debug, Clone, Copy)]
+pub struct Filing<'a> {
+    pub integrity_accepted: bool,
+    pub account: &'a PayeeAccount,
+}
+
+/// A new draft.
+#[derive(Debug, Clone)]
+pub struct NewApplication<'a> {
+    pub call_id: i64,
+    pub measure_id: &'a str,
+    pub institution_id: i64,
+    pub computed: Computed<'a>,
+    pub filing: Filing<'a>,
+    pub origin: ApplicationOrigin,
+    pub created_by: Option<i64>,
+}
+
+/// A new draft of an institution for a measure of a call.
 pub async fn insert_application(
     tx: &mut WriteTx,
-    call_id: i64,
-    measure_id: &str,
-    institution_id: i64,
-    computed: &Computed<'_>,
-    integrity_accepted: bool,
-    created_by: Option<i64>,
+    new: &NewApplication<'_>,
     at: &str,
 ) -> StoreResult<i64> {
+    let computed = &new.computed;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO applications (call_id, measure_id, institution_id, status, facts, eligible, \
-         amount_fen, trace, reasons, policy_hash, integrity_accepted, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+         amount_fen, trace, reasons, policy_hash, integrity_accepted, bank_name, bank_account, \
+         account_name, origin, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
+         RETURNING id",
     )
-    .bind(call_id)
-    .bind(measure_id)
-    .bind(institution_id)
+    .bind(new.call_id)
+    .bind(new.measure_id)
+    .bind(new.institution_id)
     .bind(computed.facts)
     .bind(i64::from(computed.eligible))
     .bind(computed.amount_fen)
     .bind(computed.trace)
     .bind(to_json(&computed.reasons)?)
     .bind(computed.policy_hash)
-    .bind(i64::from(integrity_accepted))
-    .bind(created_by)
+    .bind(i64::from(new.filing.integrity_accepted))
+    .bind(new.filing.account.bank.as_str())
+    .bind(new.filing.account.number.as_str())
+    .bind(new.filing.account.name.as_str())
+    .bind(new.origin.code())
+    .bind(new.created_by)
     .bind(at)
     .fetch_one(&mut **tx)
     .await?;
@@ -326,12 +360,13 @@ pub async fn update_facts(
     tx: &mut WriteTx,
     id: i64,
     computed: &Computed<'_>,
-    integrity_accepted: bool,
+    filing: Filing<'_>,
     at: &str,
 ) -> StoreResult<()> {
     sqlx::query(
         "UPDATE applications SET facts = $2, eligible = $3, amount_fen = $4, trace = $5, \
-         reasons = $6, policy_hash = $7, integrity_accepted = $8, updated_at = $9 WHERE id = $1",
+         reasons = $6, policy_hash = $7, integrity_accepted = $8, bank_name = $9, \
+         bank_account = $10, account_name = $11, updated_at = $12 WHERE id = $1",
     )
     .bind(id)
     .bind(computed.facts)
@@ -340,10 +375,23 @@ pub async fn update_facts(
     .bind(computed.trace)
     .bind(to_json(&computed.reasons)?)
     .bind(computed.policy_hash)
-    .bind(i64::from(integrity_accepted))
+    .bind(i64::from(filing.integrity_accepted))
+    .bind(filing.account.bank.as_str())
+    .bind(filing.account.number.as_str())
+    .bind(filing.account.name.as_str())
     .bind(at)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// The beneficiary confirmed a 免申即享 draft (意愿确认).
+pub async fn set_confirmed(tx: &mut WriteTx, id: i64, at: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE applications SET confirmed_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -431,6 +479,8 @@ pub struct ApplicationFilter {
     pub measures: Option<Vec<String>>,
     /// Every application in review, whatever step waits (the bureau's overview).
     pub in_review: bool,
+    /// Waiting at 专家评审 for this expert (assigned, no conflict declared).
+    pub expert_id: Option<i64>,
 }
 
 /// The most applications a listing returns.
@@ -459,6 +509,14 @@ pub async fn list_applications<'e>(
     if filter.in_review {
         conditions.add("a.status = 'in_review'", vec![]);
     }
+    if let Some(expert) = filter.expert_id {
+        conditions.add(
+            "a.status = 'in_review' AND a.step = 'experts' AND EXISTS (SELECT 1 FROM \
+             expert_assignments e WHERE e.application_id = a.id AND e.expert_id = {} \
+             AND e.conflict IS NULL)",
+            vec![Value::Int(expert)],
+        );
+    }
     if let Some(district) = &filter.district {
         conditions.add("i.district = {}", vec![Value::Text(district.clone())]);
     }
@@ -472,7 +530,7 @@ pub async fn list_applications<'e>(
             measures.iter().map(|m| Value::Text(m.clone())).collect(),
         );
     }
-    let order = if filter.waiting_at.is_some() || filter.in_review {
+    let order = if filter.waiting_at.is_some() || filter.in_review || filter.expert_id.is_some() {
         "a.updated_at ASC, a.id ASC"
     } else {
         "a.id DESC"

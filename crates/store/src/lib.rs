@@ -5,9 +5,11 @@
 //! (integers, text). Each backend has its own migration directory because DDL differs.
 //! Every write goes through [`Store::begin_write`] so the audit chain stays serial.
 
+pub mod application_files;
 pub mod applications;
 pub mod attachments;
 pub mod audit;
+pub mod experts;
 pub mod exports;
 pub mod institutions;
 pub mod lists;

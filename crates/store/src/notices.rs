@@ -369,6 +369,8 @@ pub struct PaymentRow {
     pub amount_fen: i64,
     pub paid_on: Option<String>,
     pub voucher: String,
+    /// The account the beneficiary entered on its application.
+    pub account: zijin_domain::PayeeAccount,
 }
 
 /// Makes a batch of a notice's remaining entries not yet paid; their ledger entries turn paid.
@@ -423,7 +425,8 @@ pub async fn make_batch(
     Ok(Some((batch, rows.len())))
 }
 
-const SELECT_PAYMENT: &str = "SELECT p.*, i.name AS institution_name, i.credit_code, a.measure_id \
+const SELECT_PAYMENT: &str = "SELECT p.*, i.name AS institution_name, i.credit_code, a.measure_id, \
+     a.bank_name, a.bank_account, a.account_name \
      FROM payments p JOIN applications a ON a.id = p.application_id \
      JOIN institutions i ON i.id = a.institution_id";
 
@@ -438,6 +441,11 @@ fn payment_from_row(row: &AnyRow) -> StoreResult<PaymentRow> {
         amount_fen: row.try_get("amount_fen")?,
         paid_on: row.try_get("paid_on")?,
         voucher: row.try_get("voucher")?,
+        account: zijin_domain::PayeeAccount {
+            bank: row.try_get("bank_name")?,
+            number: row.try_get("bank_account")?,
+            name: row.try_get("account_name")?,
+        },
     })
 }
 
@@ -488,4 +496,14 @@ pub async fn mark_paid(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// How many objections wait for the bureau's ruling, over every notice.
+pub async fn unruled_objections<'e>(db: impl Executor<'e, Database = Any>) -> StoreResult<i64> {
+    Ok(
+        sqlx::query("SELECT COUNT(*) AS n FROM objections WHERE ruling IS NULL")
+            .fetch_one(db)
+            .await?
+            .try_get("n")?,
+    )
 }

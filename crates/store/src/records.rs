@@ -479,3 +479,29 @@ pub async fn listed_demands<'e>(db: impl Executor<'e, Database = Any>) -> StoreR
             .await?;
     rows.iter().map(demand_from_row).collect()
 }
+
+/// How many achievements of an institution carry a source flag and were first saved in a
+/// Beijing calendar year, counting only those the bureau reviewed (approved, published or
+/// closed with a deal), for 免申即享.
+pub async fn count_flagged_achievements<'e>(
+    db: impl Executor<'e, Database = Any>,
+    institution_id: i64,
+    flag: SourceFlag,
+    year: i32,
+) -> StoreResult<i64> {
+    // Stored times are UTC; a Beijing year runs from 16:00 UTC on 31 December before it.
+    let from = format!("{}-12-31T16:00:00", year - 1);
+    let to = format!("{year}-12-31T16:00:00");
+    Ok(sqlx::query(
+        "SELECT COUNT(*) AS n FROM achievements WHERE institution_id = $1 \
+         AND status IN ('approved', 'published', 'closed-deal') AND source_flags LIKE $2 \
+         AND created_at >= $3 AND created_at < $4",
+    )
+    .bind(institution_id)
+    .bind(format!("%\"{}\"%", flag.code()))
+    .bind(from)
+    .bind(to)
+    .fetch_one(db)
+    .await?
+    .try_get("n")?)
+}

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
-use zijin_domain::{Coded, District, ResponsibleUnit, Role, User, UserRole};
+use zijin_domain::{Coded, Designation, District, ResponsibleUnit, Role, User, UserRole};
 
 use crate::{Paged, StoreError, StoreResult, WriteTx, timestamp};
 
@@ -134,15 +134,29 @@ pub async fn set_disabled(
     Ok(())
 }
 
-/// Flags an account as a technology manager (技术经理人), or takes the flag away.
-pub async fn set_tech_manager(
+/// The column that holds a designation.
+fn designation_column(designation: Designation) -> &'static str {
+    match designation {
+        Designation::TechManager => "is_tech_manager",
+        Designation::Expert => "is_expert",
+    }
+}
+
+/// Registers an account as a technology manager (技术经理人) or expert (评审专家), or takes
+/// the designation away.
+pub async fn set_designation(
     tx: &mut WriteTx,
     id: i64,
-    is_tech_manager: bool,
+    designation: Designation,
+    on: bool,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET is_tech_manager = $1, updated_at = $2 WHERE id = $3")
-        .bind(i64::from(is_tech_manager))
+    let column = designation_column(designation);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE users SET {column} = $1, updated_at = $2 WHERE id = $3"
+    ));
+    sqlx::query(sql)
+        .bind(i64::from(on))
         .bind(timestamp(at))
         .bind(id)
         .execute(&mut **tx)
@@ -150,13 +164,16 @@ pub async fn set_tech_manager(
     Ok(())
 }
 
-/// The accounts flagged as technology managers that may log in, by name.
-pub async fn tech_managers<'e>(db: impl Executor<'e, Database = Any>) -> StoreResult<Vec<User>> {
-    let rows = sqlx::query(
-        "SELECT * FROM users WHERE is_tech_manager = 1 AND disabled = 0 ORDER BY display_name, id",
-    )
-    .fetch_all(db)
-    .await?;
+/// The accounts with a designation that may log in, by name.
+pub async fn designated<'e>(
+    db: impl Executor<'e, Database = Any>,
+    designation: Designation,
+) -> StoreResult<Vec<User>> {
+    let column = designation_column(designation);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT * FROM users WHERE {column} = 1 AND disabled = 0 ORDER BY display_name, id"
+    ));
+    let rows = sqlx::query(sql).fetch_all(db).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -217,6 +234,7 @@ pub(crate) fn from_row(row: &AnyRow) -> StoreResult<User> {
         role,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         is_tech_manager: row.try_get::<i64, _>("is_tech_manager")? != 0,
+        is_expert: row.try_get::<i64, _>("is_expert")? != 0,
         is_demo: is_demo != 0,
         created_at: row.try_get("created_at")?,
     })

@@ -59,6 +59,16 @@ where
 }
 
 impl Endpoint {
+    pub fn delete<H, T>(mut self, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.methods.push("DELETE");
+        self.router = self.router.delete(handler);
+        self
+    }
+
     pub fn post<H, T>(mut self, handler: H) -> Self
     where
         H: Handler<T, AppState>,

@@ -94,6 +94,8 @@ pub struct UserView {
     pub disabled: bool,
     /// Flagged as technology manager (技术经理人): may be assigned to matches.
     pub is_tech_manager: bool,
+    /// Registered as 评审专家: may be assigned to applications at 专家评审.
+    pub is_expert: bool,
     pub is_demo: bool,
 }
 
@@ -114,6 +116,7 @@ impl UserView {
             locked_until: None,
             disabled: user.disabled,
             is_tech_manager: user.is_tech_manager,
+            is_expert: user.is_expert,
             is_demo: user.is_demo,
         }
     }
@@ -158,8 +161,17 @@ pub async fn page_context(app: &App, visitor: &Visitor, title: &str) -> Value {
         Some(user) => Some(UserView::new(app, user).await),
         None => None,
     };
+    // The header's unread count; a failure to count leaves the badge off, not the page.
+    let unread = match zijin_app::notifications::unread(app, &visitor.actor).await {
+        Ok(n) => n,
+        Err(error) => {
+            tracing::warn!(%error, "unread notifications not counted");
+            0
+        }
+    };
     context! {
         title,
+        unread,
         user => ser(&user),
         nav => ser(nav_for(&visitor.actor)),
         csrf => visitor.csrf.clone(),

@@ -6,6 +6,9 @@
 //! - 责任单位审核: a reviewer whose responsible unit the measure names reads the measure's
 //!   submitted applications and decides at the unit step; a reviewer of another unit does not
 //!   learn the application exists.
+//! - 专家评审: an expert (an account flagged 评审专家) the admin assigned, who has not declared a
+//!   conflict, reads the application and scores it while it waits at that step; the admin
+//!   assigns the experts and closes the step.
 //! - 市级核定: the bureau's admin reads everything submitted and decides the final step.
 
 use serde::Serialize;
@@ -24,6 +27,8 @@ pub struct ApplicationFacts<'a> {
     pub step: Option<ReviewStep>,
     /// The responsible units the measure (or its article) names, as the policy file writes them.
     pub responsible_units: &'a [String],
+    /// The experts assigned to it who have not declared a conflict (user ids).
+    pub experts: &'a [i64],
 }
 
 /// What an actor may do with one application; pages show buttons and the API the
@@ -36,6 +41,10 @@ pub struct ApplicationCapabilities {
     /// The step the actor may decide now, if any.
     #[serde(serialize_with = "step_code")]
     pub decide: Option<ReviewStep>,
+    /// Score it now, or declare a conflict (an assigned expert at 专家评审).
+    pub score: bool,
+    /// Assign experts now (the admin at 专家评审).
+    pub assign_experts: bool,
 }
 
 fn step_code<S: serde::Serializer>(
@@ -60,6 +69,8 @@ fn unit_reviewer(actor: &Actor, units: &[String]) -> bool {
 /// there now).
 pub fn step_of_actor(actor: &Actor, facts: &ApplicationFacts<'_>) -> Option<ReviewStep> {
     match standing(actor) {
+        // The bureau closes 专家评审 (with the experts' mean before it) and decides 市级核定.
+        Standing::Admin if facts.step == Some(ReviewStep::Experts) => Some(ReviewStep::Experts),
         Standing::Admin => Some(ReviewStep::Final),
         Standing::DistrictOfficer(district) if district.code() == facts.district => {
             Some(ReviewStep::District)
@@ -79,14 +90,44 @@ pub fn application_capabilities(
     let submitted =
         facts.status != ApplicationStatus::Draft && facts.status != ApplicationStatus::Withdrawn;
     let reviewer_step = step_of_actor(actor, facts);
-    let read = owner || (submitted && reviewer_step.is_some());
+    let expert = assigned_expert(actor, facts);
+    let read = owner || (submitted && (reviewer_step.is_some() || expert));
+    let at_experts =
+        facts.status == ApplicationStatus::InReview && facts.step == Some(ReviewStep::Experts);
     let decide = reviewer_step
         .filter(|step| facts.status == ApplicationStatus::InReview && facts.step == Some(*step));
     ApplicationCapabilities {
         read,
         edit: owner && facts.status.editable(),
         decide,
+        score: expert && at_experts,
+        assign_experts: standing(actor) == Standing::Admin && at_experts,
     }
+}
+
+/// Is the actor an expert assigned to this application (still flagged, no conflict declared)?
+/// Never one of the applicant's own users.
+pub fn assigned_expert(actor: &Actor, facts: &ApplicationFacts<'_>) -> bool {
+    actor.user().is_some_and(|user| {
+        user.is_expert
+            && facts.experts.contains(&user.id)
+            && user.role != zijin_domain::UserRole::InstitutionUser(facts.institution_id)
+    })
+}
+
+/// Whether an account may be assigned as expert to an application of `institution_id`: it is
+/// flagged 评审专家, may log in, and does not work for the applicant. `Err` says why not.
+pub fn expert_conflict(
+    expert: &zijin_domain::User,
+    institution_id: i64,
+) -> Result<(), &'static str> {
+    if !expert.is_expert || expert.disabled {
+        return Err("不是在册的评审专家");
+    }
+    if expert.role == zijin_domain::UserRole::InstitutionUser(institution_id) {
+        return Err("与申报单位存在利益关系（本单位人员），应当回避");
+    }
+    Ok(())
 }
 
 /// Refuses an actor who may not read the application: anonymous visitors are asked to sign

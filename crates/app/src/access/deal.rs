@@ -297,6 +297,7 @@ mod tests {
             role,
             disabled: false,
             is_tech_manager,
+            is_expert: false,
             is_demo: false,
             created_at: String::new(),
         })

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::json;
 use zijin_domain::{Coded, District, FieldErrors, InstitutionType, Money};
+pub use zijin_store::applications::RubricItem;
 use zijin_store::applications::{self as store, CallRow, NewCall};
 use zijin_store::audit::Change;
 
@@ -35,6 +36,10 @@ pub struct CallInput {
     pub attachments: Vec<String>,
     /// The 公示 period in working days (default 5).
     pub notice_days: Option<u32>,
+    /// Whether applications go through 专家评审 (then `rubric` is needed).
+    pub expert_review: bool,
+    /// The items experts score, each with its full points.
+    pub rubric: Vec<RubricItem>,
 }
 
 /// Where a call stands, by the clock.
@@ -223,6 +228,7 @@ pub async fn create(app: &App, actor: &Actor, input: &CallInput) -> AppResult<Ca
             attachments.push(name.to_string());
         }
     }
+    let rubric = check_rubric(&mut errors, input.expert_review, &input.rubric);
     let (Some(opens), Some(closes)) = (opens, closes) else {
         return Err(AppError::Validation(errors));
     };
@@ -239,8 +245,8 @@ pub async fn create(app: &App, actor: &Actor, input: &CallInput) -> AppResult<Ca
         applicant_types: &types,
         districts: &districts,
         attachments: &attachments,
-        expert_review: false,
-        rubric: &[],
+        expert_review: input.expert_review,
+        rubric: &rubric,
         notice_days,
         measures: &measures,
         created_by: actor.user().map(|u| u.id),
@@ -262,6 +268,8 @@ pub async fn create(app: &App, actor: &Actor, input: &CallInput) -> AppResult<Ca
             "districts": districts,
             "attachments": attachments,
             "notice_days": notice_days,
+            "expert_review": input.expert_review,
+            "rubric": rubric.iter().map(|r| json!({"item": r.item, "points": r.points})).collect::<Vec<_>>(),
         })),
     });
     work.commit().await?;
@@ -327,4 +335,52 @@ pub async fn list(app: &App) -> AppResult<Vec<CallView>> {
         .into_iter()
         .map(|call| view(app, call))
         .collect())
+}
+
+/// The most points one rubric item may carry, and the most items.
+const MAX_ITEM_POINTS: u32 = 100;
+const MAX_RUBRIC_ITEMS: usize = 20;
+
+/// The rubric of a call with expert review: named items (at most 30 characters, each once),
+/// each worth 1 to 100 points. Errors name the item by its place (第 N 项).
+fn check_rubric(
+    errors: &mut FieldErrors,
+    expert_review: bool,
+    rubric: &[RubricItem],
+) -> Vec<RubricItem> {
+    if !expert_review {
+        if !rubric.is_empty() {
+            errors.add("rubric", "未选择专家评审时不需要评分标准");
+        }
+        return Vec::new();
+    }
+    if rubric.is_empty() {
+        errors.add("rubric", "选择专家评审时请填写评分标准（评分项和分值）");
+    }
+    if rubric.len() > MAX_RUBRIC_ITEMS {
+        errors.add("rubric", format!("评分项最多 {MAX_RUBRIC_ITEMS} 项"));
+    }
+    let mut items: Vec<RubricItem> = Vec::new();
+    for (n, item) in rubric.iter().enumerate() {
+        let name = item.item.trim();
+        let place = n + 1;
+        if name.is_empty() {
+            errors.add("rubric", format!("评分标准第 {place} 项：请填写评分项名称"));
+        } else if name.chars().count() > 30 {
+            errors.add("rubric", format!("评分标准第 {place} 项：名称最多 30 个字"));
+        } else if items.iter().any(|i| i.item == name) {
+            errors.add("rubric", format!("评分标准第 {place} 项：“{name}”重复"));
+        }
+        if !(1..=MAX_ITEM_POINTS).contains(&item.points) {
+            errors.add(
+                "rubric",
+                format!("评分标准第 {place} 项：分值应为 1 至 {MAX_ITEM_POINTS} 的整数"),
+            );
+        }
+        items.push(RubricItem {
+            item: name.to_string(),
+            points: item.points,
+        });
+    }
+    items
 }

@@ -2,7 +2,7 @@
 //! the stored ledger while it is written, corrections, and submission within the call's time.
 
 use serde_json::json;
-use zijin_domain::{ApplicationStatus, Coded, after_submit};
+use zijin_domain::{ApplicationOrigin, ApplicationStatus, Coded, PayeeAccount, after_submit};
 use zijin_policy::Measure;
 use zijin_store::applications::{self as store, ApplicationRow, Computed};
 use zijin_store::audit::Change;
@@ -22,6 +22,28 @@ pub struct ApplicationInput {
     pub facts: serde_json::Map<String, serde_json::Value>,
     /// 科研诚信承诺书 accepted.
     pub integrity_accepted: bool,
+    /// The account the grant is paid into (开户银行, 银行账号, 账户名称); required at submission.
+    pub bank_name: String,
+    pub bank_account: String,
+    pub account_name: String,
+}
+
+impl ApplicationInput {
+    /// The account as typed, checked for form (blanks allowed until submission).
+    fn account(&self) -> AppResult<PayeeAccount> {
+        let mut errors = zijin_domain::FieldErrors::new();
+        let account = PayeeAccount::parse(
+            &self.bank_name,
+            &self.bank_account,
+            &self.account_name,
+            &mut errors,
+        );
+        if errors.is_empty() {
+            Ok(account)
+        } else {
+            Err(AppError::Validation(errors))
+        }
+    }
 }
 
 /// The refusal when a call is not open now, in words.
@@ -56,7 +78,8 @@ async fn own_editable<'a>(
         .ok_or_else(|| access::application_refusal(actor))?;
     let measure = measure(&app.policies, &row.measure_id)?;
     let units = super::responsible_units(&app.policies, measure);
-    let capabilities = access::require_application_read(actor, &super::access_facts(&row, &units))?;
+    let capabilities =
+        access::require_application_read(actor, &super::access_facts(&row, &units, &[]))?;
     if access::own_institution_id(actor) != Some(row.institution_id) {
         return Err(access::refusal(actor));
     }
@@ -108,6 +131,7 @@ pub async fn draft(
         )));
     }
     let measure = measure(&app.policies, measure_id)?;
+    let account = input.account()?;
     let beneficiary = institution.details.credit_code.as_str().to_string();
     let ledger = super::measure_ledger(work.tx(), measure_id).await?;
     let outcome = evaluate(
@@ -132,12 +156,18 @@ pub async fn draft(
     };
     let id = store::insert_application(
         work.tx(),
-        call.id,
-        measure_id,
-        institution_id,
-        &computed,
-        input.integrity_accepted,
-        actor.user().map(|u| u.id),
+        &store::NewApplication {
+            call_id: call.id,
+            measure_id,
+            institution_id,
+            computed,
+            filing: store::Filing {
+                integrity_accepted: input.integrity_accepted,
+                account: &account,
+            },
+            origin: ApplicationOrigin::Applicant,
+            created_by: actor.user().map(|u| u.id),
+        },
         &at,
     )
     .await?;
@@ -159,15 +189,23 @@ pub async fn draft(
     get(app, actor, id).await
 }
 
-/// Replaces the facts of a draft or returned application (its owner, while the call is open).
+/// Replaces the facts, the 承诺书 and the account of a draft or returned application (its
+/// owner, while the call is open). The input's call and measure are those of the application
+/// and cannot change.
 pub async fn update(
     app: &App,
     actor: &Actor,
     id: i64,
-    facts: &serde_json::Map<String, serde_json::Value>,
-    integrity_accepted: bool,
+    input: &ApplicationInput,
 ) -> AppResult<super::ApplicationView> {
+    let facts = &input.facts;
+    let account = input.account()?;
     let (mut work, row, measure) = own_editable(app, actor, id, "不能修改").await?;
+    if row.origin == ApplicationOrigin::Exempt {
+        return Err(AppError::WrongState(
+            "免申即享申报的数据由平台提供，不能修改；请确认申报或联系市科技局".into(),
+        ));
+    }
     let now = work.now();
     let at = zijin_store::timestamp(now);
     let ledger = super::measure_ledger(work.tx(), &row.measure_id).await?;
@@ -188,7 +226,10 @@ pub async fn update(
             reasons: &outcome.reasons,
             policy_hash: &hash,
         },
-        integrity_accepted,
+        store::Filing {
+            integrity_accepted: input.integrity_accepted,
+            account: &account,
+        },
         &at,
     )
     .await?;
@@ -213,11 +254,45 @@ pub async fn submit(app: &App, actor: &Actor, id: i64) -> AppResult<super::Appli
     let Some(step) = after_submit(row.status, row.step) else {
         return Err(AppError::WrongState("该申报不能提交".into()));
     };
-    if !row.integrity_accepted {
-        return Err(AppError::field(
-            "integrity_accepted",
-            "请阅读并签署科研诚信承诺书后再提交",
+    if row.origin == ApplicationOrigin::Exempt && row.status == ApplicationStatus::Draft {
+        return Err(AppError::WrongState(
+            "免申即享申报无需提交，请确认意愿并填写收款账户".into(),
         ));
+    }
+    let mut missing = zijin_domain::FieldErrors::new();
+    if !row.integrity_accepted {
+        missing.add("integrity_accepted", "请阅读并签署科研诚信承诺书后再提交");
+    }
+    if !row.account.is_complete() {
+        for (field, label, value) in [
+            ("bank_name", "开户银行", &row.account.bank),
+            ("bank_account", "银行账号", &row.account.number),
+            ("account_name", "账户名称", &row.account.name),
+        ] {
+            if value.is_empty() {
+                missing.add(field, format!("请填写{label}，拨付资金时使用"));
+            }
+        }
+    }
+    let call = store::get_call(work.tx(), row.call_id)
+        .await?
+        .ok_or(AppError::NotFound("申报通知"))?;
+    let files = zijin_store::application_files::list(&mut **work.tx(), id).await?;
+    let documents: &[String] = if row.origin == ApplicationOrigin::Exempt {
+        &[]
+    } else {
+        &call.attachments
+    };
+    for required in documents {
+        if !files.iter().any(|f| &f.requirement == required) {
+            missing.add(
+                "attachments",
+                format!("缺少附件“{required}”，请上传后再提交"),
+            );
+        }
+    }
+    if !missing.is_empty() {
+        return Err(AppError::Validation(missing));
     }
     // The amount is computed again against today's ledger: a quota filled since the draft
     // was saved is found now, not at 核定.
@@ -245,6 +320,8 @@ pub async fn submit(app: &App, actor: &Actor, id: i64) -> AppResult<super::Appli
         ));
     }
     store::set_status(work.tx(), id, ApplicationStatus::InReview, Some(step), &at).await?;
+    let units = super::responsible_units(&app.policies, measure);
+    super::notify_step(work.tx(), &row, measure, &units, step, &at).await?;
     store::add_event(
         work.tx(),
         id,

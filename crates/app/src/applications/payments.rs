@@ -90,6 +90,9 @@ pub async fn export(app: &App, actor: &Actor, batch: i64) -> AppResult<Vec<u8>> 
         "序号",
         "收款单位",
         "统一社会信用代码",
+        "账户名称",
+        "开户银行",
+        "银行账号",
         "资助项目",
         "政策依据",
         "金额（元）",
@@ -115,28 +118,35 @@ pub async fn export(app: &App, actor: &Actor, batch: i64) -> AppResult<Vec<u8>> 
         sheet.write(row, 0, row).map_err(xlsx)?;
         sheet.write(row, 1, &p.institution_name).map_err(xlsx)?;
         sheet.write(row, 2, &p.credit_code).map_err(xlsx)?;
-        sheet.write(row, 3, &name).map_err(xlsx)?;
-        sheet.write(row, 4, &article).map_err(xlsx)?;
+        sheet.write(row, 3, &p.account.name).map_err(xlsx)?;
+        sheet.write(row, 4, &p.account.bank).map_err(xlsx)?;
+        // The account number as text: a spreadsheet number would lose digits past fifteen.
+        sheet.write(row, 5, &p.account.number).map_err(xlsx)?;
+        sheet.write(row, 6, &name).map_err(xlsx)?;
+        sheet.write(row, 7, &article).map_err(xlsx)?;
         // Amounts as exact text with separators (a spreadsheet number is a binary float).
         sheet
-            .write_with_format(row, 5, zijin_policy::money_text(amount), &right)
+            .write_with_format(row, 8, zijin_policy::money_text(amount), &right)
             .map_err(xlsx)?;
         sheet
-            .write(row, 6, p.paid_on.clone().unwrap_or_default())
+            .write(row, 9, p.paid_on.clone().unwrap_or_default())
             .map_err(xlsx)?;
-        sheet.write(row, 7, &p.voucher).map_err(xlsx)?;
+        sheet.write(row, 10, &p.voucher).map_err(xlsx)?;
     }
     let last = (payments.len() + 1) as u32;
     sheet
         .write_with_format(last, 1, "合计", &bold)
         .map_err(xlsx)?;
     sheet
-        .write_with_format(last, 5, zijin_policy::money_text(total), &right)
+        .write_with_format(last, 8, zijin_policy::money_text(total), &right)
         .map_err(xlsx)?;
     sheet.set_column_width(1, 36).map_err(xlsx)?;
     sheet.set_column_width(2, 22).map_err(xlsx)?;
-    sheet.set_column_width(3, 34).map_err(xlsx)?;
-    sheet.set_column_width(5, 16).map_err(xlsx)?;
+    sheet.set_column_width(3, 30).map_err(xlsx)?;
+    sheet.set_column_width(4, 30).map_err(xlsx)?;
+    sheet.set_column_width(5, 26).map_err(xlsx)?;
+    sheet.set_column_width(6, 34).map_err(xlsx)?;
+    sheet.set_column_width(8, 16).map_err(xlsx)?;
     workbook.save_to_buffer().map_err(xlsx)
 }
 

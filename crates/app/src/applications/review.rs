@@ -42,7 +42,10 @@ pub async fn decide(
     let measure = measure(&app.policies, &row.measure_id)?;
     let units = super::responsible_units(&app.policies, measure);
     // Who may decide is settled before the input is looked at.
-    let step = access::require_application_decision(actor, &super::access_facts(&row, &units))?;
+    let assignments = zijin_store::experts::of_application(&mut **work.tx(), id).await?;
+    let active = super::experts::active_experts(&assignments);
+    let step =
+        access::require_application_decision(actor, &super::access_facts(&row, &units, &active))?;
     let decision = Decision::from_code(&input.decision)
         .ok_or_else(|| AppError::field("decision", "请选择审核意见：通过、退回修改或不予通过"))?;
     let comment = input.comment.trim();
@@ -77,6 +80,29 @@ pub async fn decide(
     else {
         return Err(AppError::WrongState("该申报当前不能审核".into()));
     };
+    // 专家评审 passes only on the scores of at least three experts, none still to score.
+    let mut comment_text = comment.to_string();
+    if step == ReviewStep::Experts && decision == Decision::Approve {
+        let review = super::experts::review_for(actor, &call, assignments.clone())
+            .ok_or_else(|| AppError::WrongState("本通知未设专家评审".into()))?;
+        if !review.complete() {
+            return Err(AppError::WrongState(format!(
+                "专家评审尚未完成：已有 {} 位专家评分，{} 位未评分；至少需要 {} 位专家评分且全部评完",
+                review.scored,
+                review.pending,
+                zijin_domain::MIN_EXPERTS
+            )));
+        }
+        if let Some(mean) = &review.mean {
+            let prefix = format!("专家评审平均分 {mean} 分");
+            comment_text = if comment.is_empty() {
+                prefix
+            } else {
+                format!("{prefix}；{comment}")
+            };
+        }
+    }
+    let comment = comment_text.as_str();
     let mut event = store::NewEvent {
         action: decision.code(),
         step: Some(step),
@@ -212,6 +238,9 @@ pub async fn decide(
         &at,
     )
     .await?;
+    if let (zijin_domain::ApplicationStatus::InReview, Some(next)) = (status, waiting) {
+        super::notify_step(work.tx(), &row, measure, &units, next, &at).await?;
+    }
     work.audit(Change {
         actor: actor.audit_name(),
         action: match decision {

@@ -22,7 +22,7 @@ pub struct TechManagerChoice {
 pub async fn tech_managers(app: &App, actor: &Actor) -> AppResult<Vec<TechManagerChoice>> {
     access::require(actor, Area::AllMatches)?;
     let mut choices = Vec::new();
-    for user in users::tech_managers(app.store.pool()).await? {
+    for user in users::designated(app.store.pool(), zijin_domain::Designation::TechManager).await? {
         let scope = crate::users::role_binding(app, &user).await.scope;
         choices.push(TechManagerChoice {
             user_id: user.id,

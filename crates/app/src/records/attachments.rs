@@ -2,7 +2,6 @@
 //! the database; read by whoever may read their record.
 
 use serde_json::json;
-use sha2::Digest;
 use zijin_domain::{RecordKind, RecordStatus};
 use zijin_store::records;
 use zijin_store::{StoreError, audit};
@@ -11,7 +10,7 @@ use super::{capabilities_on, change, check_owner_can_edit};
 use crate::{Actor, App, AppError, AppResult};
 
 /// The largest attachment accepted.
-pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_ATTACHMENT_BYTES: usize = crate::files::MAX_FILE_BYTES;
 /// Attachments per record.
 pub const MAX_ATTACHMENTS: usize = 10;
 
@@ -52,21 +51,7 @@ pub async fn add_attachment(
         return Err(AppError::NotFound("记录"));
     }
     check_owner_can_edit(actor, institution_id, status)?;
-    if bytes.is_empty() {
-        return Err(AppError::field("file", "请选择要上传的文件"));
-    }
-    if bytes.len() > MAX_ATTACHMENT_BYTES {
-        return Err(AppError::field(
-            "file",
-            format!("附件不能超过 {} MB", MAX_ATTACHMENT_BYTES / 1_048_576),
-        ));
-    }
-    let Some((content_type, extension)) = zijin_domain::sniff_attachment(bytes) else {
-        return Err(AppError::field(
-            "file",
-            "附件只能是 PDF 或图片（PNG、JPEG、GIF、WebP），按文件内容识别，不看扩展名",
-        ));
-    };
+    let checked = crate::files::check(filename, bytes)?;
     if zijin_store::attachments::list(app.store.pool(), kind, id)
         .await?
         .len()
@@ -77,27 +62,11 @@ pub async fn add_attachment(
             format!("每条记录最多 {MAX_ATTACHMENTS} 个附件"),
         ));
     }
-    let stem: String = filename
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("附件")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(80)
-        .collect();
-    let stem = stem
-        .rsplit_once('.')
-        .map(|(stem, _)| stem.to_string())
-        .unwrap_or(stem);
-    let filename = format!(
-        "{}.{extension}",
-        if stem.trim().is_empty() {
-            "附件"
-        } else {
-            stem.trim()
-        }
-    );
-    let sha256 = hex::encode(sha2::Sha256::digest(bytes));
+    let crate::files::CheckedFile {
+        filename,
+        content_type,
+        sha256,
+    } = checked;
     let now = app.now();
     let mut tx = app.store.begin_write().await?;
     let new = zijin_store::attachments::NewAttachment {

@@ -16,6 +16,16 @@ use zijin_testkit::{BACKENDS, TestContext};
 
 use super::two_lists::{People, people};
 
+/// A payee account, filled in as every applicant must before submitting.
+fn payee() -> ApplicationInput {
+    ApplicationInput {
+        bank_name: "中国工商银行南京新街口支行".into(),
+        bank_account: "6222 0202 0000 1234 567".into(),
+        account_name: "申报单位".into(),
+        ..Default::default()
+    }
+}
+
 /// a18-empowerment: 50,000 yuan an empowered achievement, at most 1,000,000 a unit a year.
 const MEASURE: &str = "a18-empowerment";
 
@@ -91,6 +101,7 @@ async fn at_final(r: &Route, call: i64, applicant: &Actor, count: u32) -> i64 {
         measure: MEASURE.into(),
         facts: facts(count),
         integrity_accepted: true,
+        ..payee()
     };
     let id = filing::draft(&r.app, applicant, &input)
         .await
@@ -125,6 +136,7 @@ async fn an_application_runs_the_route_and_its_amount_is_reserved_in_the_ledger(
             measure: MEASURE.into(),
             facts: facts(4),
             integrity_accepted: false,
+            ..payee()
         };
         let view = filing::draft(&r.app, &r.p.university, &input)
             .await
@@ -145,9 +157,18 @@ async fn an_application_runs_the_route_and_its_amount_is_reserved_in_the_ledger(
             .await
             .unwrap_err();
         assert!(refused.to_string().contains("科研诚信承诺书"), "{refused}");
-        filing::update(&r.app, &r.p.university, id, &facts(4), true)
-            .await
-            .unwrap();
+        filing::update(
+            &r.app,
+            &r.p.university,
+            id,
+            &ApplicationInput {
+                facts: facts(4),
+                integrity_accepted: true,
+                ..payee()
+            },
+        )
+        .await
+        .unwrap();
         let view = filing::submit(&r.app, &r.p.university, id).await.unwrap();
         assert_eq!(view.application.step, Some(ReviewStep::District));
 
@@ -180,9 +201,18 @@ async fn an_application_runs_the_route_and_its_amount_is_reserved_in_the_ledger(
         .await
         .unwrap();
         assert_eq!(view.application.status, ApplicationStatus::Returned);
-        filing::update(&r.app, &r.p.university, id, &facts(6), true)
-            .await
-            .unwrap();
+        filing::update(
+            &r.app,
+            &r.p.university,
+            id,
+            &ApplicationInput {
+                facts: facts(6),
+                integrity_accepted: true,
+                ..payee()
+            },
+        )
+        .await
+        .unwrap();
         let view = filing::submit(&r.app, &r.p.university, id).await.unwrap();
         assert_eq!(view.application.step, Some(ReviewStep::Unit));
         review::decide(
@@ -264,6 +294,7 @@ async fn an_application_runs_the_route_and_its_amount_is_reserved_in_the_ledger(
                 measure: MEASURE.into(),
                 facts: facts(20),
                 integrity_accepted: true,
+                ..payee()
             },
         )
         .await
@@ -306,6 +337,7 @@ async fn a_call_refuses_late_submissions_a_budget_holds_and_an_unknown_year_is_r
                 measure: MEASURE.into(),
                 facts: facts(1),
                 integrity_accepted: true,
+                ..payee()
             },
         )
         .await
@@ -326,6 +358,7 @@ async fn a_call_refuses_late_submissions_a_budget_holds_and_an_unknown_year_is_r
                 measure: MEASURE.into(),
                 facts: facts(1),
                 integrity_accepted: true,
+                ..payee()
             },
         )
         .await
@@ -605,9 +638,13 @@ async fn a_notice_takes_objections_and_an_upheld_one_releases_the_reservation() 
         assert_eq!(rows[0][1], "收款单位");
         assert_eq!(rows[1][1], "南京另一所大学");
         assert_eq!(rows[1][2], other_code);
-        assert_eq!(rows[1][4], "实施意见第18条");
-        assert_eq!(rows[1][5], "100,000.00");
-        assert_eq!(rows[2][5], "100,000.00", "the total");
+        assert_eq!(rows[0][5], "银行账号");
+        assert_eq!(rows[1][3], "申报单位");
+        assert_eq!(rows[1][4], "中国工商银行南京新街口支行");
+        assert_eq!(rows[1][5], "6222020200001234567", "every digit, as text");
+        assert_eq!(rows[1][7], "实施意见第18条");
+        assert_eq!(rows[1][8], "100,000.00");
+        assert_eq!(rows[2][8], "100,000.00", "the total");
         assert!(matches!(
             payments::mark_paid(&r.app, &r.p.admin, list[0].id, "明天", "").await,
             Err(AppError::Validation(_))
@@ -650,6 +687,7 @@ async fn a_second_draft_or_notice_at_the_same_moment_is_refused_in_words() {
                     measure: MEASURE.into(),
                     facts: facts(2),
                     integrity_accepted: true,
+                    ..payee()
                 };
                 filing::draft(&app, &who, &input).await
             }));

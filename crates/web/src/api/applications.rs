@@ -76,6 +76,9 @@ pub struct CallOut {
     pub attachments: Vec<String>,
     /// The 公示 period in working days.
     pub notice_days: u32,
+    /// Applications go through 专家评审.
+    pub expert_review: bool,
+    pub rubric: Vec<RubricItemIo>,
 }
 
 impl CallOut {
@@ -105,6 +108,15 @@ impl CallOut {
             districts: call.districts.clone(),
             attachments: call.attachments.clone(),
             notice_days: call.notice_days,
+            expert_review: call.expert_review,
+            rubric: call
+                .rubric
+                .iter()
+                .map(|r| RubricItemIo {
+                    item: r.item.clone(),
+                    points: r.points,
+                })
+                .collect(),
         }
     }
 }
@@ -152,6 +164,20 @@ pub struct CallRequest {
     pub attachments: Vec<String>,
     /// The 公示 period in working days, 1–30 (default 5).
     pub notice_days: Option<u32>,
+    /// Applications go through 专家评审 (at least three experts score them); needs `rubric`.
+    pub expert_review: bool,
+    /// The items experts score, each with its full points (1–100), at most 20 items.
+    pub rubric: Vec<RubricItemIo>,
+}
+
+/// A rubric item of 专家评审.
+#[derive(Serialize, Deserialize, ToSchema, Default, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct RubricItemIo {
+    /// What is scored, up to 30 characters (e.g. 技术先进性).
+    pub item: String,
+    /// Its full points, 1–100.
+    pub points: u32,
 }
 
 /// Open a call for applications (admins). The closing date and the notice after it must fall in
@@ -174,6 +200,15 @@ pub async fn create_call(
         districts: request.districts,
         attachments: request.attachments,
         notice_days: request.notice_days,
+        expert_review: request.expert_review,
+        rubric: request
+            .rubric
+            .into_iter()
+            .map(|r| calls::RubricItem {
+                item: r.item,
+                points: r.points,
+            })
+            .collect(),
     };
     let call = calls::create(&state.app, &caller.actor, &input).await?;
     Ok((StatusCode::CREATED, Json(CallOut::new(&call))).into_response())
@@ -212,6 +247,10 @@ pub struct CapabilitiesOut {
     pub edit: bool,
     /// The step the caller may decide now.
     pub decide: Option<String>,
+    /// Score it, or declare a conflict (an assigned expert at 专家评审).
+    pub score: bool,
+    /// Assign experts (the admin at 专家评审).
+    pub assign_experts: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -242,12 +281,25 @@ pub struct ApplicationOut {
     #[schema(value_type = Object)]
     pub facts: serde_json::Value,
     pub integrity_accepted: bool,
+    /// 开户银行, 银行账号 (digits) and 账户名称 the grant is paid into.
+    pub bank_name: String,
+    pub bank_account: String,
+    pub account_name: String,
+    /// applicant (单位申报) or exempt (免申即享: drafted from the platform's data).
+    pub origin: String,
+    pub origin_label: String,
+    /// The documents the call asks for, and the files attached.
+    pub required_files: Vec<String>,
+    pub files: Vec<super::application_review::FileOut>,
+    /// 专家评审 as the caller may see it (calls with expert review; the bureau and the
+    /// assigned experts).
+    pub experts: Option<super::application_review::ExpertReviewOut>,
     pub history: Vec<HistoryOut>,
     pub capabilities: CapabilitiesOut,
 }
 
 impl ApplicationOut {
-    fn new(view: &ApplicationView) -> Self {
+    pub fn new(view: &ApplicationView) -> Self {
         let row = &view.application;
         Self {
             id: row.id,
@@ -277,6 +329,21 @@ impl ApplicationOut {
                 .collect(),
             facts: serde_json::from_str(&row.facts).unwrap_or(serde_json::Value::Null),
             integrity_accepted: row.integrity_accepted,
+            bank_name: row.account.bank.clone(),
+            bank_account: row.account.number.clone(),
+            account_name: row.account.name.clone(),
+            origin: row.origin.code().into(),
+            origin_label: row.origin.label().into(),
+            required_files: view.required_files.clone(),
+            files: view
+                .files
+                .iter()
+                .map(super::application_review::FileOut::new)
+                .collect(),
+            experts: view
+                .experts
+                .as_ref()
+                .map(super::application_review::ExpertReviewOut::new),
             history: view
                 .history
                 .iter()
@@ -296,6 +363,8 @@ impl ApplicationOut {
                 read: view.capabilities.read,
                 edit: view.capabilities.edit,
                 decide: view.capabilities.decide.map(|s| s.code().to_string()),
+                score: view.capabilities.score,
+                assign_experts: view.capabilities.assign_experts,
             },
         }
     }
@@ -314,6 +383,12 @@ pub struct ApplicationRequest {
     pub facts: serde_json::Map<String, serde_json::Value>,
     /// The 科研诚信承诺书 is accepted (required to submit).
     pub integrity_accepted: bool,
+    /// 开户银行 (up to 60 characters), required to submit.
+    pub bank_name: String,
+    /// 银行账号: 8–32 digits (spaces and dashes dropped), required to submit.
+    pub bank_account: String,
+    /// 账户名称 (up to 100 characters), required to submit.
+    pub account_name: String,
 }
 
 /// Save a draft application of the caller's institution (institution users); the amount is
@@ -330,6 +405,9 @@ pub async fn create_application(
         measure: request.measure,
         facts: request.facts,
         integrity_accepted: request.integrity_accepted,
+        bank_name: request.bank_name,
+        bank_account: request.bank_account,
+        account_name: request.account_name,
     };
     let view = filing::draft(&state.app, &caller.actor, &input).await?;
     Ok((StatusCode::CREATED, Json(ApplicationOut::new(&view))).into_response())
@@ -341,6 +419,9 @@ pub struct FactsRequest {
     #[schema(value_type = Object)]
     pub facts: serde_json::Map<String, serde_json::Value>,
     pub integrity_accepted: bool,
+    pub bank_name: String,
+    pub bank_account: String,
+    pub account_name: String,
 }
 
 /// Replace the facts of a draft or returned application (its institution, while the call is
@@ -355,14 +436,15 @@ pub async fn update_application(
     ApiJson(request): ApiJson<FactsRequest>,
 ) -> Result<Json<ApplicationOut>, ApiError> {
     let id = path_id(&id, "申报")?;
-    let view = filing::update(
-        &state.app,
-        &caller.actor,
-        id,
-        &request.facts,
-        request.integrity_accepted,
-    )
-    .await?;
+    let input = ApplicationInput {
+        facts: request.facts,
+        integrity_accepted: request.integrity_accepted,
+        bank_name: request.bank_name,
+        bank_account: request.bank_account,
+        account_name: request.account_name,
+        ..Default::default()
+    };
+    let view = filing::update(&state.app, &caller.actor, id, &input).await?;
     Ok(Json(ApplicationOut::new(&view)))
 }
 

@@ -5,6 +5,7 @@
 //! every request that changes something must also send the session's CSRF token in the
 //! `X-CSRF-Token` header.
 
+mod application_review;
 mod applications;
 mod auth;
 mod institutions;
@@ -40,6 +41,7 @@ pub(crate) fn router() -> Routes {
         .merge(search::router())
         .merge(applications::router())
         .merge(notices::router())
+        .merge(application_review::router())
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { ApiError(Failure::new(ErrorKind::NotFound, "没有这个接口")) })
 }
@@ -50,7 +52,7 @@ pub(crate) fn router() -> Routes {
     paths(
         auth::login, auth::logout, auth::me, auth::change_password,
         institutions::list, institutions::get_one, institutions::create, institutions::update, institutions::update_profile,
-        users::list, users::create, users::reset_password, users::disable, users::enable, users::unlock, users::tech_manager,
+        users::list, users::create, users::reset_password, users::disable, users::enable, users::unlock, users::tech_manager, users::expert,
         reference::reference, reference::audit_log,
         lists::issues, lists::entries, lists::create_achievement, lists::create_demand, lists::record, lists::transition,
         matches::mine, matches::assigned, matches::all, matches::one, matches::post_message, matches::transition, matches::assign,
@@ -60,6 +62,10 @@ pub(crate) fn router() -> Routes {
         applications::submit_application, applications::decide_application, applications::ledger,
         notices::publish_notice, notices::one_notice, notices::object, notices::rule_objection,
         notices::make_batch, notices::one_batch, notices::mark_paid,
+        application_review::upload_file, application_review::download_file, application_review::delete_file,
+        application_review::expert_candidates, application_review::assign_experts, application_review::score,
+        application_review::declare_conflict, application_review::confirm, application_review::exempt_pass,
+        application_review::inbox, application_review::mark_read, application_review::my_todo,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"))

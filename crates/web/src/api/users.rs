@@ -21,6 +21,7 @@ pub fn router() -> Routes {
         .route("/users/{id}/enable", post(enable))
         .route("/users/{id}/unlock", post(unlock))
         .route("/users/{id}/tech-manager", post(tech_manager))
+        .route("/users/{id}/expert", post(expert))
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -190,5 +191,35 @@ pub async fn tech_manager(
     let id = super::path_id(&id, "用户")?;
     let user =
         use_cases::set_tech_manager(&state.app, &caller.actor, id, request.is_tech_manager).await?;
+    Ok(Json(UserView::new(&state.app, &user).await))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ExpertRequest {
+    /// True to register the account as 评审专家, false to take the registration away.
+    pub is_expert: bool,
+}
+
+/// Register an account as 评审专家, who may then be assigned to applications at 专家评审
+/// (admins). An institution's user registered as expert is never assigned to that
+/// institution's applications.
+#[utoipa::path(post, path = "/api/v1/users/{id}/expert", tag = "users", request_body = ExpertRequest,
+    params(("id" = i64, Path, description = "the account")),
+    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn expert(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ExpertRequest>,
+) -> Result<Json<UserView>, ApiError> {
+    let id = super::path_id(&id, "用户")?;
+    let user = use_cases::set_designation(
+        &state.app,
+        &caller.actor,
+        id,
+        zijin_domain::Designation::Expert,
+        request.is_expert,
+    )
+    .await?;
     Ok(Json(UserView::new(&state.app, &user).await))
 }

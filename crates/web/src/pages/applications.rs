@@ -44,6 +44,24 @@ pub fn router() -> Routes {
         .route("/applications/{id}/decision", post(decide_application))
 }
 
+/// The 承诺书 and the account as a form sent them (the facts are read per measure).
+pub(super) fn filing_input(values: &HashMap<String, String>) -> ApplicationInput {
+    let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+    ApplicationInput {
+        integrity_accepted: values.get("integrity_accepted").is_some_and(|v| v == "yes"),
+        bank_name: get("bank_name"),
+        bank_account: get("bank_account"),
+        account_name: get("account_name"),
+        ..Default::default()
+    }
+}
+
+/// The account fields for the form.
+fn account_values(values: &HashMap<String, String>) -> minijinja::Value {
+    let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+    context! { bank => get("bank_name"), number => get("bank_account"), name => get("account_name") }
+}
+
 /// Yuan (fen) as forms print it, with separators and in 万元.
 fn amount(fen: i64) -> String {
     Money::from_fen(fen).map_or_else(|_| format!("{fen} 分"), Money::yuan_and_wan)
@@ -104,6 +122,7 @@ async fn render_new(
             measure => context! { id => measure.id.clone(), name => measure.name.clone(), article => measure.article, clause => measure.clause.clone() },
             facts => super::facts::inputs(measure, values),
             integrity => values.get("integrity_accepted").is_some_and(|v| v == "yes"),
+            account => account_values(values),
             errors => ser(&errors), error_list,
             ..base
         },
@@ -148,7 +167,7 @@ async fn create_application(
         call,
         measure: measure_id.clone(),
         facts: super::facts::facts(measure, &values),
-        integrity_accepted: values.get("integrity_accepted").is_some_and(|v| v == "yes"),
+        ..filing_input(&values)
     };
     match filing::draft(&state.app, &visitor.actor, &input).await {
         Ok(view) => {
@@ -170,7 +189,7 @@ async fn create_application(
     }
 }
 
-async fn render_application(
+pub(super) async fn render_application(
     state: &AppState,
     visitor: &Visitor,
     status: StatusCode,
@@ -202,8 +221,12 @@ async fn render_application(
         if row.integrity_accepted {
             v.insert("integrity_accepted".into(), "yes".into());
         }
+        v.insert("bank_name".into(), row.account.bank.clone());
+        v.insert("bank_account".into(), row.account.grouped_number());
+        v.insert("account_name".into(), row.account.name.clone());
         v
     });
+    let candidates = super::application_review::candidate_context(state, visitor, view).await?;
     let base = page_context(&state.app, visitor, &format!("申报：{}", view.measure_name)).await;
     Ok(html(
         status,
@@ -218,7 +241,23 @@ async fn render_application(
                 eligible => row.eligible, amount => amount(row.amount_fen),
                 approved => row.approved_fen.map(amount),
                 reasons => row.reasons.clone(), integrity => row.integrity_accepted,
+                origin => row.origin.code(), origin_label => row.origin.label(),
+                account_name => row.account.name.clone(), bank_name => row.account.bank.clone(),
+                bank_account => row.account.grouped_number(),
+                to_confirm => row.origin == zijin_domain::ApplicationOrigin::Exempt
+                    && row.status == zijin_domain::ApplicationStatus::Draft
+                    && view.capabilities.edit,
             },
+            account => account_values(&form_values),
+            required_files => view.required_files.clone(),
+            files => view.files.iter().map(|f| context! {
+                id => f.id, requirement => f.requirement.clone(), filename => f.filename.clone(),
+                size_kb => (f.size + 1023) / 1024,
+            }).collect::<Vec<_>>(),
+            attach => view.capabilities.edit && !view.required_files.is_empty()
+                && view.application.origin == zijin_domain::ApplicationOrigin::Applicant,
+            experts => view.experts.as_ref().map(|e| super::application_review::expert_context(e, &view.capabilities)),
+            candidates => ser(candidates),
             facts => shown_facts,
             // In words: facts and parameters by their labels, the beneficiary by its name,
             // the article by its number (its text is on the measure's page).
@@ -307,7 +346,7 @@ fn readable(text: &str, measure: &Measure, code: &str, name: &str) -> String {
         .replace("==", "=")
 }
 
-fn application_id(raw: &str) -> Result<i64, PageError> {
+pub(super) fn application_id(raw: &str) -> Result<i64, PageError> {
     raw.parse()
         .map_err(|_| PageError::from(AppError::NotFound("申报")))
 }
@@ -332,7 +371,7 @@ async fn application_page(
 
 /// A form's outcome on an application: on success back to its page with a message; refused
 /// for its input, the page again (422) with the reasons and what was typed.
-async fn application_outcome(
+pub(super) async fn application_outcome(
     state: &AppState,
     visitor: &Visitor,
     id: i64,
@@ -375,9 +414,11 @@ async fn update_application(
     let id = application_id(&id)?;
     let view = applications::get(&state.app, &visitor.actor, id).await?;
     let measure = policy::measure(&state.app, &view.application.measure_id)?;
-    let facts = super::facts::facts(measure, &values);
-    let integrity = values.get("integrity_accepted").is_some_and(|v| v == "yes");
-    let result = filing::update(&state.app, &visitor.actor, id, &facts, integrity).await;
+    let input = ApplicationInput {
+        facts: super::facts::facts(measure, &values),
+        ..filing_input(&values)
+    };
+    let result = filing::update(&state.app, &visitor.actor, id, &input).await;
     application_outcome(
         &state,
         &visitor,
@@ -499,6 +540,7 @@ async fn application_list(
     visitor: Visitor,
 ) -> Result<Response, PageError> {
     let rows = applications::list(&state.app, &visitor.actor).await?;
+    let expert_rows = applications::experts::queue(&state.app, &visitor.actor).await?;
     let own = access::may(&visitor.actor, Area::OwnApplications);
     let title = if own { "我的申报" } else { "申报审核" };
     let base = page_context(&state.app, &visitor, title).await;
@@ -517,6 +559,12 @@ async fn application_list(
                 approved => r.approved_fen.is_some(),
                 updated => display_time(&r.updated_at),
                 waiting => super::calls::parse_utc(&r.updated_at).map_or(0, |at| (now - at).num_days()),
+            }).collect::<Vec<_>>(),
+            expert_rows => expert_rows.iter().map(|r| context! {
+                id => r.id, call_title => r.call_title.clone(),
+                measure => policy::measure(&state.app, &r.measure_id).map(|m| m.name.clone()).unwrap_or_else(|_| r.measure_id.clone()),
+                institution => r.institution_name.clone(),
+                updated => display_time(&r.updated_at),
             }).collect::<Vec<_>>(),
             ..base
         },

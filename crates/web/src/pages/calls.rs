@@ -18,7 +18,7 @@ use super::{error_context, html};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Form, Path};
-use crate::routes::{Routes, get};
+use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::{options, page_context, ser};
 
@@ -27,6 +27,7 @@ pub fn router() -> Routes {
         .route("/calls", get(call_list).post(create_call))
         .route("/calls/new", get(call_form))
         .route("/calls/{id}", get(call_page))
+        .route("/calls/{id}/exempt", post(exempt_pass))
 }
 
 /// A stored UTC time.
@@ -87,6 +88,8 @@ pub(super) fn call_context(
         districts => label(&call.districts, |c| District::from_code(c).map(|d| d.label())),
         attachments => call.attachments.clone(),
         notice_days => call.notice_days,
+        expert_review => call.expert_review,
+        rubric => call.rubric.iter().map(|r| format!("{}（{} 分）", r.item, r.points)).collect::<Vec<_>>(),
         measures => view.measures.iter().map(|(id, name, article, budget)| context! {
             id => id.clone(), name => name.clone(), article => *article,
             budget => Money::from_decimal(*budget).map(Money::yuan_and_wan).unwrap_or_default(),
@@ -132,6 +135,12 @@ async fn call_page(
             notice_id => notice.as_ref().map(|n| n.notice.id),
             notice_open => notice.as_ref().is_some_and(|n| n.open),
             may_publish => notice.is_none() && access::may(&visitor.actor, Area::Calls),
+            exempt_measures => if access::may(&visitor.actor, Area::Calls) && view.phase == calls::CallPhase::Open {
+                view.measures.iter()
+                    .filter(|(id, ..)| zijin_app::applications::exempt::EXEMPT_MEASURES.contains(&id.as_str()))
+                    .map(|(id, name, ..)| context! { id => id.clone(), name => name.clone() })
+                    .collect::<Vec<_>>()
+            } else { Vec::new() },
             notice => done, flash,
             ..base
         },
@@ -242,6 +251,8 @@ async fn create_call(
             .filter(|s| !s.is_empty())
             .collect(),
         notice_days: one("notice_days").trim().parse().ok(),
+        expert_review: one("expert_review") == "yes",
+        rubric: rubric_lines(&one("rubric")),
     };
     match calls::create(&state.app, &visitor.actor, &input).await {
         Ok(view) => Ok(Redirect::to(&format!("/calls/{}", view.call.id)).into_response()),
@@ -282,4 +293,87 @@ mod tests {
         assert_eq!(time_left("2026-12-02T01:07:00.000Z", now), "");
         assert_eq!(beijing("2026-12-18T17:00"), "2026-12-18T17:00:00+08:00");
     }
+
+    #[test]
+    fn rubric_lines_are_read_with_spaces_or_colons() {
+        let items = super::rubric_lines("技术先进性 30\n 市场前景：40分\n\n团队能力");
+        assert_eq!(items.len(), 3);
+        assert_eq!(
+            (items[0].item.as_str(), items[0].points),
+            ("技术先进性", 30)
+        );
+        assert_eq!((items[1].item.as_str(), items[1].points), ("市场前景", 40));
+        assert_eq!((items[2].item.as_str(), items[2].points), ("团队能力", 0));
+    }
+}
+
+/// The bureau runs a 免申即享 pass for one measure of the call; the outcome comes back to the
+/// call's page as a message.
+async fn exempt_pass(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(values): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(values.get("_csrf").map_or("", String::as_str))?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound("申报通知"))?;
+    let back = format!("/calls/{id}");
+    let measure = values.get("measure").map_or("", String::as_str);
+    match zijin_app::applications::exempt::run(&state.app, &visitor.actor, id, measure).await {
+        Ok(report) => {
+            let total: rust_decimal::Decimal = report.drafted.iter().map(|(_, _, a)| *a).sum();
+            let mut text = format!(
+                "免申即享已完成：为 {} 家单位生成申报，合计 {}，已通知各单位确认",
+                report.drafted.len(),
+                Money::from_decimal(total)
+                    .map(Money::yuan_and_wan)
+                    .unwrap_or_default()
+            );
+            if !report.skipped.is_empty() {
+                text.push_str(&format!(
+                    "；{} 家试点单位未生成：{}",
+                    report.skipped.len(),
+                    report
+                        .skipped
+                        .iter()
+                        .take(5)
+                        .map(|(name, why)| format!("{name}（{why}）"))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ));
+            }
+            Ok(crate::flash::redirect_with_notice(&back, &text))
+        }
+        Err(
+            error @ (AppError::Validation(_) | AppError::WrongState(_) | AppError::CallClosed(_)),
+        ) => Ok(crate::flash::redirect_with_error(&back, &error.to_string())),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The rubric as typed on the form, one item a line: "技术先进性 30" (or with a colon). A line
+/// whose points cannot be read keeps 0 points, which the check refuses naming the line.
+fn rubric_lines(text: &str) -> Vec<calls::RubricItem> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let cut = line
+                .rfind(|c: char| c.is_whitespace() || c == ':' || c == '：')
+                .unwrap_or(0);
+            let (item, points) = line.split_at(cut);
+            let points = points.trim_start_matches([':', '：']).trim();
+            let points = points.trim_end_matches('分');
+            match points.parse::<u32>() {
+                Ok(points) if cut > 0 => calls::RubricItem {
+                    item: item.trim().to_string(),
+                    points,
+                },
+                _ => calls::RubricItem {
+                    item: line.to_string(),
+                    points: 0,
+                },
+            }
+        })
+        .collect()
 }

@@ -1,5 +1,6 @@
 //! Server-rendered pages, one module per feature.
 
+mod application_review;
 mod applications;
 mod audit;
 mod auth;
@@ -42,6 +43,7 @@ pub fn router() -> Routes {
         .merge(users::router())
         .merge(audit::router())
         .merge(applications::router())
+        .merge(application_review::router())
         .merge(calls::router())
         .merge(notices::router())
         .route("/static/app.css", get(stylesheet))

@@ -25,6 +25,7 @@ pub fn router() -> Routes {
         .route("/admin/users/{id}/disable", post(disable))
         .route("/admin/users/{id}/enable", post(enable))
         .route("/admin/users/{id}/tech-manager", post(tech_manager))
+        .route("/admin/users/{id}/expert", post(expert))
 }
 
 #[derive(Deserialize, Default)]
@@ -203,6 +204,8 @@ fn notice_for(done: Option<&str>) -> Option<&'static str> {
         "enabled" => Some("已重新启用该账号。"),
         "unlocked" => Some("已解除该账号的登录限制。"),
         "tech-manager-on" => Some("已将该账号登记为技术经理人，可在对接详情中指派。"),
+        "expert-on" => Some("已将该账号登记为评审专家，可在申报的专家评审环节指派。"),
+        "expert-off" => Some("已取消该账号的评审专家登记。"),
         "tech-manager-off" => Some("已取消该账号的技术经理人登记，指派给其的对接不再由其推进。"),
         _ => None,
     }
@@ -356,5 +359,35 @@ async fn tech_manager(
     } else {
         "tech-manager-off"
     };
+    Ok(Redirect::to(&format!("/admin/users/{id}?done={done}")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ExpertForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    /// The checkbox 评审专家: `yes` when ticked.
+    is_expert: String,
+}
+
+async fn expert(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<ExpertForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    let id = user_id(&id)?;
+    let flag = form.is_expert == "yes";
+    users::set_designation(
+        &state.app,
+        &visitor.actor,
+        id,
+        zijin_domain::Designation::Expert,
+        flag,
+    )
+    .await?;
+    let done = if flag { "expert-on" } else { "expert-off" };
     Ok(Redirect::to(&format!("/admin/users/{id}?done={done}")).into_response())
 }

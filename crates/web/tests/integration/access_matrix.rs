@@ -43,6 +43,16 @@ enum Body {
 
 use Body::*;
 
+/// A payee account, filled in as every applicant must before submitting.
+fn payee() -> zijin_app::applications::ApplicationInput {
+    zijin_app::applications::ApplicationInput {
+        bank_name: "中国工商银行南京新街口支行".into(),
+        bank_account: "6222 0202 0000 1234 567".into(),
+        account_name: "申报单位".into(),
+        ..Default::default()
+    }
+}
+
 /// (method, route, path asked, body, answers for ROLES). An answer is a status code, or `L`
 /// for "sign in first" (a redirect to the login page, or 401 from the API).
 ///
@@ -450,6 +460,7 @@ async fn people_and_records(server: &TestServer) -> (Vec<Actor>, Fixture) {
                 .unwrap()
                 .clone(),
             integrity_accepted: true,
+            ..payee()
         },
     )
     .await

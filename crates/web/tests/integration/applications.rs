@@ -100,6 +100,9 @@ async fn a_call_is_opened_applied_for_and_reviewed_on_the_pages() {
                 ("premium", "12万"),
                 ("enterprise_tags", "高新技术企业"),
                 ("integrity_accepted", "yes"),
+                ("account_name", "南京紫峰科技有限公司"),
+                ("bank_name", "中国银行南京江宁支行"),
+                ("bank_account", "4646 1234 5678 9012"),
             ])
             .send()
             .await

@@ -9,6 +9,16 @@ use zijin_testkit::{BACKENDS, TestContext};
 
 use super::{text, zijin_command, zijin_in};
 
+/// A payee account, filled in as every applicant must before submitting.
+fn payee() -> ApplicationInput {
+    ApplicationInput {
+        bank_name: "中国工商银行南京新街口支行".into(),
+        bank_account: "6222 0202 0000 1234 567".into(),
+        account_name: "申报单位".into(),
+        ..Default::default()
+    }
+}
+
 #[test]
 fn the_calendar_says_which_years_it_holds() {
     let known = zijin_command()
@@ -94,6 +104,7 @@ async fn an_approved_application_replays_to_its_amount() {
                 measure: "a18-empowerment".into(),
                 facts: facts.as_object().unwrap().clone(),
                 integrity_accepted: true,
+                ..payee()
             },
         )
         .await

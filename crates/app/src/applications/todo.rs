@@ -1,0 +1,78 @@
+//! 我的待办: what waits on the signed-in user in the applications path, with counts and where
+//! to go — the applicant's returned applications, drafts and 免申即享 drafts to confirm; each
+//! review step's queue; an expert's applications to score; the bureau's objections to rule.
+
+use zijin_domain::{ApplicationOrigin, ApplicationStatus, ReviewStep};
+
+use crate::access::{self, Area, Standing};
+use crate::{Actor, App, AppResult};
+
+/// One line of 我的待办.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodoItem {
+    pub label: String,
+    pub count: usize,
+    pub href: String,
+}
+
+/// What waits on the actor (only lines with something waiting).
+pub async fn todo(app: &App, actor: &Actor) -> AppResult<Vec<TodoItem>> {
+    let mut items = Vec::new();
+    let mut push = |label: &str, count: usize, href: &str| {
+        if count > 0 {
+            items.push(TodoItem {
+                label: label.to_string(),
+                count,
+                href: href.to_string(),
+            });
+        }
+    };
+    if !access::may(actor, Area::Applications) {
+        return Ok(Vec::new());
+    }
+    let listed = super::list(app, actor).await?;
+    match access::standing(actor) {
+        Standing::InstitutionUser(_) => {
+            let count = |f: &dyn Fn(&zijin_store::applications::ApplicationRow) -> bool| {
+                listed.iter().filter(|a| f(a)).count()
+            };
+            push(
+                "免申即享申报待确认",
+                count(&|a| {
+                    a.origin == ApplicationOrigin::Exempt && a.status == ApplicationStatus::Draft
+                }),
+                "/applications",
+            );
+            push(
+                "申报被退回待修改",
+                count(&|a| a.status == ApplicationStatus::Returned),
+                "/applications",
+            );
+            push(
+                "申报草稿未提交",
+                count(&|a| {
+                    a.origin == ApplicationOrigin::Applicant && a.status == ApplicationStatus::Draft
+                }),
+                "/applications",
+            );
+        }
+        Standing::Admin => {
+            let at = |step| listed.iter().filter(|a| a.step == Some(step)).count();
+            push(
+                "待指派专家或结束专家评审",
+                at(ReviewStep::Experts),
+                "/applications",
+            );
+            push("待市级核定", at(ReviewStep::Final), "/applications");
+            let objections =
+                zijin_store::notices::unruled_objections(app.store.pool()).await? as usize;
+            push("公示异议待处理", objections, "/calls");
+        }
+        Standing::DistrictOfficer(_) => push("待区级初审推荐", listed.len(), "/applications"),
+        Standing::Reviewer => push("待责任单位审核", listed.len(), "/applications"),
+        Standing::Anonymous => {}
+    }
+    let scoring = super::experts::queue(app, actor).await?.len();
+    push("待专家评分", scoring, "/applications#expert-queue");
+    Ok(items)
+}

@@ -105,6 +105,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("notice.html", include_str!("../templates/notice.html")),
     (
+        "notifications.html",
+        include_str!("../templates/notifications.html"),
+    ),
+    (
         "payment_batch.html",
         include_str!("../templates/payment_batch.html"),
     ),

@@ -32,9 +32,10 @@ export async function startServer({ demo = false } = {}) {
     dataDir,
     run: (args, input) => zijin(dataDir, args, input),
   };
-  server.start = async () => {
+  // `env` adds variables, e.g. ZIJIN_CLOCK_START to run the platform at a chosen day.
+  server.start = async (env = {}) => {
     const args = ['serve', '--addr', '127.0.0.1:0', '--data-dir', dataDir, ...(demo ? ['--demo'] : [])];
-    const child = spawn(zijinBinary, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(zijinBinary, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     server.child = child;
     const lines = createInterface({ input: child.stdout });
     server.url = await new Promise((resolve, reject) => {
@@ -49,12 +50,16 @@ export async function startServer({ demo = false } = {}) {
     server.printed = setup.join('\n');
     return server.url;
   };
-  server.stop = async () => {
+  // Stops the process and keeps the data (to start again, say at a later day).
+  server.halt = async () => {
     if (server.child && server.child.exitCode === null) {
       const exited = new Promise((resolve) => server.child.on('exit', resolve));
       server.child.kill('SIGTERM');
       await exited;
     }
+  };
+  server.stop = async () => {
+    await server.halt();
     rmSync(dataDir, { recursive: true, force: true });
   };
   return server;

@@ -27,7 +27,7 @@ pub mod users;
 
 use std::sync::Arc;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, ShiftedClock, SystemClock};
 pub use error::{AppError, AppResult};
 pub use zijin_store::{Backend, Paged, Store, StoreOptions};
 

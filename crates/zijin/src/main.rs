@@ -441,7 +441,24 @@ async fn open_store(global: &GlobalArgs) -> Result<App> {
         .await
         .with_context(|| format!("无法连接数据库 {}", redact(&url)))?;
     store.migrate().await.context("数据库迁移失败")?;
-    Ok(App::new(store, Arc::new(SystemClock)))
+    Ok(App::new(store, clock()?))
+}
+
+/// The system clock, or — for browser tests and rehearsals only — one that starts at the
+/// instant `ZIJIN_CLOCK_START` names (RFC 3339) and runs on from there.
+fn clock() -> anyhow::Result<Arc<dyn zijin_app::Clock>> {
+    match std::env::var("ZIJIN_CLOCK_START") {
+        Ok(text) if !text.trim().is_empty() => {
+            let start = chrono::DateTime::parse_from_rfc3339(text.trim())
+                .with_context(|| {
+                    format!("ZIJIN_CLOCK_START 应为带时区的时间，如 2026-11-02T09:00:00+08:00，而不是“{text}”")
+                })?
+                .with_timezone(&chrono::Utc);
+            tracing::warn!(%start, "时钟按 ZIJIN_CLOCK_START 设定，仅用于测试和演练");
+            Ok(Arc::new(zijin_app::ShiftedClock::starting_at(start)))
+        }
+        _ => Ok(Arc::new(SystemClock)),
+    }
 }
 
 /// Hides a password in a database URL before printing it.

@@ -230,6 +230,10 @@ pub struct PaymentOut {
     /// YYYY-MM-DD once marked 已拨付.
     pub paid_on: Option<String>,
     pub voucher: String,
+    /// The account the beneficiary entered: 账户名称, 开户银行, 银行账号 (digits).
+    pub account_name: String,
+    pub bank_name: String,
+    pub bank_account: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -261,6 +265,9 @@ fn batch_out(batch: i64, payments: &[zijin_app::applications::payments::PaymentR
                 amount: format!("{:.2}", yuan(p.amount_fen)),
                 paid_on: p.paid_on.clone(),
                 voucher: p.voucher.clone(),
+                account_name: p.account.name.clone(),
+                bank_name: p.account.bank.clone(),
+                bank_account: p.account.number.clone(),
             })
             .collect(),
     }

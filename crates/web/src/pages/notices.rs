@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use zijin_app::AppError;
 use zijin_app::applications::notice::{self, ObjectionInput};
@@ -85,7 +85,14 @@ async fn render(
     let (done, flash) = notice_or_error(visitor.flash.as_deref());
     let title = format!("拟支持名单公示：{}", view.notice.call_title);
     let base = page_context(&state.app, visitor, &title).await;
-    Ok(html(
+    // Anyone may object without an account: an anonymous visitor gets the cookie that keeps
+    // the form's CSRF token (as the login page gives it).
+    let jar = match visitor.actor {
+        zijin_app::Actor::Anonymous => axum_extra::extract::CookieJar::new()
+            .add(visitor.anonymous_csrf_cookie(state.config.secure_cookies)),
+        _ => axum_extra::extract::CookieJar::new(),
+    };
+    let page = html(
         status,
         "notice.html",
         context! {
@@ -99,7 +106,8 @@ async fn render(
             notice => done, flash,
             ..base
         },
-    ))
+    );
+    Ok((jar, page).into_response())
 }
 
 async fn show(
@@ -265,6 +273,7 @@ async fn batch_page(
             payments => list.iter().enumerate().map(|(n, p)| context! {
                 number => n + 1, id => p.id, application => p.application_id,
                 payee => p.institution_name.clone(), credit_code => p.credit_code.clone(),
+                account_name => p.account.name.clone(), bank => p.account.bank.clone(), account => p.account.grouped_number(),
                 measure => policy::measure(&state.app, &p.measure_id).map_or_else(|_| p.measure_id.clone(), |m| m.name.clone()),
                 amount => Money::from_fen(p.amount_fen).map(Money::yuan_and_wan).unwrap_or_default(),
                 paid_on => p.paid_on.clone(), voucher => p.voucher.clone(),

@@ -17,6 +17,7 @@ pub mod files;
 pub mod flash;
 pub mod institutions;
 pub mod lists;
+pub mod mail;
 pub mod matchmaking;
 pub mod notifications;
 pub mod policy;

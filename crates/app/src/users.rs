@@ -243,6 +243,47 @@ pub async fn change_own_password(
     store_password(app, actor, user.id, password, keep, "user.password-change").await
 }
 
+/// The signed-in user's e-mail address for reminders, if any.
+pub async fn own_email(app: &App, actor: &Actor) -> AppResult<Option<String>> {
+    let user = actor.user().ok_or(AppError::Unauthenticated)?;
+    Ok(users::email(app.store.pool(), user.id).await?)
+}
+
+/// A signed-in user sets the address the platform mails its messages to (when the server
+/// sends mail), or removes it with an empty one. Audited with the old and new address.
+pub async fn set_own_email(app: &App, actor: &Actor, email: &str) -> AppResult<Option<String>> {
+    let user = actor.user().ok_or(AppError::Unauthenticated)?.clone();
+    let email = email.trim();
+    if let Some(problem) = zijin_domain::email_problem(email).filter(|_| !email.is_empty()) {
+        let mut errors = FieldErrors::new();
+        errors.add("email", problem);
+        return Err(AppError::Validation(errors));
+    }
+    let email = (!email.is_empty()).then(|| email.to_string());
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    let before = users::email(&mut *tx, user.id).await?;
+    if before == email {
+        return Ok(email);
+    }
+    users::set_email(&mut tx, user.id, email.as_deref(), now).await?;
+    audit::append(
+        &mut tx,
+        now,
+        audit::Change {
+            actor: actor.audit_name(),
+            action: "user.email-change",
+            entity: "user",
+            entity_id: user.id.to_string(),
+            before: Some(serde_json::json!({ "email": before })),
+            after: Some(serde_json::json!({ "email": email })),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(email)
+}
+
 /// An admin sets a new password for an account (it has forgotten its own); every session of
 /// that account ends.
 pub async fn reset_password(

@@ -760,6 +760,8 @@ mod exchange;
 mod exports;
 #[path = "integration/hostile_files.rs"]
 mod hostile_files;
+#[path = "integration/mail.rs"]
+mod mail;
 #[path = "integration/matchmaking.rs"]
 mod matchmaking;
 #[path = "integration/semantic.rs"]

@@ -41,7 +41,7 @@ pub use record::{
     split_list,
 };
 pub use role::{Designation, ResponsibleUnit, Role, User, UserRole, Username};
-pub use validation::{FieldError, FieldErrors, phone_problem};
+pub use validation::{FieldError, FieldErrors, email_problem, phone_problem};
 
 /// A closed list of values stored by a stable English code and shown by a Chinese label.
 ///

@@ -345,3 +345,74 @@ mod phone_tests {
         }
     }
 }
+
+/// Why an e-mail address is not accepted (`None`: it is), in Chinese. The check is the
+/// practical one: one `@`, a local part and a domain with a dot, no spaces or brackets, at
+/// most 254 characters; the mail server has the last word.
+pub fn email_problem(email: &str) -> Option<&'static str> {
+    const PROBLEM: &str = "请填写有效的电子邮箱，如 zhangsan@example.com";
+    let email = email.trim();
+    if email.len() > 254 {
+        return Some("电子邮箱最多 254 个字符");
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return Some(PROBLEM);
+    };
+    let allowed_local = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    let ok = !local.is_empty()
+        && local.len() <= 64
+        && local.chars().all(allowed_local)
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && labels.len() >= 2
+        && labels.iter().all(|l| label_ok(l))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+    if ok { None } else { Some(PROBLEM) }
+}
+
+#[cfg(test)]
+mod email_tests {
+    use super::email_problem;
+
+    #[test]
+    fn ordinary_addresses_pass() {
+        for email in [
+            "zhangsan@example.com",
+            "li.si+kjj@njust.edu.cn",
+            " wang_wu@mail.nanjing.gov.cn ",
+        ] {
+            assert_eq!(email_problem(email), None, "{email}");
+        }
+    }
+
+    #[test]
+    fn malformed_addresses_are_refused() {
+        for email in [
+            "",
+            "zhangsan",
+            "zhangsan@",
+            "@example.com",
+            "zhang san@example.com",
+            "zhangsan@example",
+            "zhangsan@example.c",
+            "zhangsan@-example.com",
+            "zhangsan@@example.com",
+            "zhang..san@example.com",
+            "张三@example.com",
+            "zhangsan@example.com>",
+        ] {
+            assert!(email_problem(email).is_some(), "{email}");
+        }
+    }
+}

@@ -225,3 +225,88 @@ pub async fn mark_all_read(
     }
     Ok(query.bind(at).execute(&mut **tx).await?.rows_affected())
 }
+
+/// A message claimed for e-mail, with the accounts it reaches that have an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub id: i64,
+    pub message: String,
+    pub link: String,
+    /// (display name, e-mail address) of each recipient.
+    pub recipients: Vec<(String, String)>,
+}
+
+/// Claims up to `limit` messages created since `since` that are not yet mailed and have been
+/// tried fewer than `max_attempts` times: marks them mailed at `at`, counts the attempt and
+/// returns them with their recipients. The claim re-checks `mailed_at IS NULL` row by row, so
+/// two processes claiming at once never get the same message.
+pub async fn claim_for_mail(
+    tx: &mut WriteTx,
+    at: &str,
+    since: &str,
+    max_attempts: i64,
+    limit: i64,
+) -> StoreResult<Vec<Outgoing>> {
+    let rows = sqlx::query(
+        "UPDATE notifications SET mailed_at = $1, mail_attempts = mail_attempts + 1 \
+         WHERE mailed_at IS NULL AND id IN (SELECT id FROM notifications \
+           WHERE mailed_at IS NULL AND created_at >= $2 AND mail_attempts < $3 \
+           ORDER BY id LIMIT $4) \
+         RETURNING id, user_id, institution_id, message, link",
+    )
+    .bind(at)
+    .bind(since)
+    .bind(max_attempts)
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut claimed = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let user: Option<i64> = row.try_get("user_id")?;
+        let institution: Option<i64> = row.try_get("institution_id")?;
+        let (condition, id) = match (user, institution) {
+            (Some(user), _) => ("id = $1", user),
+            (None, Some(institution)) => ("institution_id = $1", institution),
+            (None, None) => continue,
+        };
+        let sql = format!(
+            "SELECT display_name, email FROM users WHERE {condition} AND disabled = 0 \
+             AND email IS NOT NULL AND email <> '' ORDER BY id"
+        );
+        let recipients = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("display_name")?, r.try_get("email")?)))
+            .collect::<StoreResult<Vec<(String, String)>>>()?;
+        claimed.push(Outgoing {
+            id: row.try_get("id")?,
+            message: row.try_get("message")?,
+            link: row.try_get("link")?,
+            recipients,
+        });
+    }
+    claimed.sort_by_key(|o| o.id);
+    Ok(claimed)
+}
+
+/// A message whose mail failed: kept with the error, and given back for another try unless
+/// it has had `max_attempts`.
+pub async fn mail_failed(
+    tx: &mut WriteTx,
+    id: i64,
+    error: &str,
+    max_attempts: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE notifications SET mail_error = $1, \
+         mailed_at = CASE WHEN mail_attempts < $2 THEN NULL ELSE mailed_at END WHERE id = $3",
+    )
+    .bind(error)
+    .bind(max_attempts)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

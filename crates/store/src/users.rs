@@ -164,6 +164,34 @@ pub async fn set_designation(
     Ok(())
 }
 
+/// The e-mail address an account entered for reminders, if any.
+pub async fn email<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> StoreResult<Option<String>> {
+    let email: Option<Option<String>> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(email.flatten().filter(|e| !e.is_empty()))
+}
+
+/// Sets (or, with `None`, removes) an account's e-mail address for reminders.
+pub async fn set_email(
+    tx: &mut WriteTx,
+    id: i64,
+    email: Option<&str>,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET email = $1, updated_at = $2 WHERE id = $3")
+        .bind(email)
+        .bind(timestamp(at))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// The accounts with a designation that may log in, by name.
 pub async fn designated<'e>(
     db: impl Executor<'e, Database = Any>,

@@ -3,6 +3,8 @@
 //! file, or a new PostgreSQL database on the server named by `ZIJIN_TEST_POSTGRES_URL`
 //! (default `postgres://postgres@127.0.0.1:5432/test`), dropped again afterwards.
 
+pub mod smtp_sink;
+
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};

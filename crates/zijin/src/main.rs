@@ -198,6 +198,8 @@ enum Command {
         /// issue, then served from the database.
         #[arg(long, env = "ZIJIN_EXPORT_BUILDS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
         export_builds: u32,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Fill an empty database with demo data.
     Demo {
@@ -477,6 +479,23 @@ fn redact(url: &str) -> String {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        // With the stored ledger the evaluation reads the platform's database.
+        Command::Policy(policy_cli::PolicyCommand::Eval {
+            measure,
+            facts,
+            on,
+            stored_ledger: true,
+            dir,
+            ..
+        }) => {
+            let policies = policy_files::compile(&policy_files::load(dir.as_deref())?)?;
+            let app = open(&cli.global).await?.with_policies(policies);
+            let facts = policy_cli::read_facts(&facts)?;
+            let on = policy_cli::date_of(on.as_deref())?;
+            let outcome = zijin_app::policy::calculate(&app, &measure, &facts, on).await?;
+            println!("{}", serde_json::to_string_pretty(&outcome)?);
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Policy(command) => return policy_cli::run(command),
         Command::Calendar(command) => {
             return Ok(applications_cli::calendar(
@@ -643,6 +662,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             trusted_proxies,
             login_concurrency,
             export_builds,
+            mail,
         } => {
             let web = zijin_web::WebConfig {
                 secure_cookies,
@@ -653,7 +673,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
                 ..Default::default()
             };
-            serve(&cli.global, &addr, demo, scale, web, login_concurrency).await?;
+            let mailer = mail.mailer(&addr)?;
+            serve(
+                &cli.global,
+                &addr,
+                demo,
+                scale,
+                web,
+                login_concurrency,
+                mailer,
+            )
+            .await?;
         }
         Command::User(UserCommand::Passwd { username }) => {
             let app = open(&cli.global).await?;
@@ -944,6 +974,41 @@ fn print_demo(summary: &DemoSummary) {
     }
 }
 
+/// E-mail reminders (optional): the messages of the notification centre are mailed too.
+#[derive(clap::Args, Debug)]
+struct MailArgs {
+    /// The SMTP server messages are mailed through: smtp://host:25 (plain, a relay on the same
+    /// network), smtp://user:password@host:587?tls=required (STARTTLS) or
+    /// smtps://user:password@host:465. Without it no mail is sent.
+    #[arg(long, env = "ZIJIN_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of the mails.
+    #[arg(
+        long,
+        env = "ZIJIN_SMTP_FROM",
+        default_value = "紫金科技成果转化服务平台 <noreply@localhost>"
+    )]
+    smtp_from: String,
+    /// The site's public address, put before the links in mails (default: the address served).
+    #[arg(long, env = "ZIJIN_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+impl MailArgs {
+    fn mailer(&self, addr: &str) -> Result<Option<zijin_app::mail::Mailer>> {
+        let Some(url) = &self.smtp_url else {
+            return Ok(None);
+        };
+        let site = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        zijin_app::mail::Mailer::new(url, &self.smtp_from, &site)
+            .map(Some)
+            .map_err(anyhow::Error::msg)
+    }
+}
+
 async fn serve(
     global: &GlobalArgs,
     addr: &str,
@@ -951,6 +1016,7 @@ async fn serve(
     scale: usize,
     mut config: zijin_web::WebConfig,
     login_concurrency: Option<usize>,
+    mailer: Option<zijin_app::mail::Mailer>,
 ) -> Result<()> {
     // The policy files: ./policy when present (the bureau's own, with its supplements),
     // otherwise those built into the binary.
@@ -993,6 +1059,14 @@ async fn serve(
         let summary = seed_demo(&app, scale).await?;
         print_demo(&summary);
         config.demo_accounts = summary.accounts;
+    }
+    if let Some(mailer) = mailer {
+        println!("邮件提醒已开启");
+        tokio::spawn(zijin_app::mail::run(
+            app.clone(),
+            mailer,
+            Duration::from_secs(5),
+        ));
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -29,8 +29,13 @@ pub enum PolicyCommand {
         #[arg(long)]
         on: Option<String>,
         /// A JSON array of earlier grants {beneficiary, measure, date, amount}.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "stored_ledger")]
         ledger: Option<PathBuf>,
+        /// Read the earlier grants from the platform's database instead (the ledger of 核定
+        /// and paid applications; the beneficiary is the facts' credit code), as the
+        /// application forms and the /policy calculator do.
+        #[arg(long)]
+        stored_ledger: bool,
         /// The policy directory (default ./policy, else the files built into zijin).
         #[arg(long)]
         dir: Option<PathBuf>,
@@ -48,6 +53,7 @@ pub fn run(command: PolicyCommand) -> Result<ExitCode> {
             on,
             ledger,
             dir,
+            ..
         } => eval(
             dir.as_deref(),
             &measure,
@@ -111,6 +117,26 @@ fn read_input(argument: &str) -> Result<String> {
     }
 }
 
+/// The facts argument as a JSON object.
+pub fn read_facts(argument: &str) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let text = read_input(argument)?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("事实不是有效的 JSON：{e}"))?;
+    let serde_json::Value::Object(map) = json else {
+        bail!("事实应为 JSON 对象，如 {{\"enterprise_investment\": \"3000000\"}}");
+    };
+    Ok(map)
+}
+
+/// The date of evaluation: `--on`, else today in Beijing.
+pub fn date_of(on: Option<&str>) -> Result<NaiveDate> {
+    match on {
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .with_context(|| format!("--on 的日期“{text}”无效，应为 YYYY-MM-DD")),
+        None => Ok((chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()),
+    }
+}
+
 fn eval(
     dir: Option<&Path>,
     measure_id: &str,
@@ -130,17 +156,8 @@ fn eval(
                 .join("、")
         );
     };
-    let on = match on {
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .with_context(|| format!("--on 的日期“{text}”无效，应为 YYYY-MM-DD"))?,
-        None => chrono::Local::now().date_naive(),
-    };
-    let text = read_input(facts_argument)?;
-    let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("事实不是有效的 JSON：{e}"))?;
-    let serde_json::Value::Object(map) = json else {
-        bail!("事实应为 JSON 对象，如 {{\"enterprise_investment\": \"3000000\"}}");
-    };
+    let on = date_of(on)?;
+    let map = read_facts(facts_argument)?;
     let facts = parse_facts(measure, &map)?;
     let ledger: Vec<Grant> = match ledger_path {
         Some(path) => {

@@ -244,6 +244,26 @@ async fn audit_verify_names_the_tampered_entry() {
     }
 }
 
+#[test]
+fn serve_refuses_a_wrong_smtp_url_in_words() {
+    let out = zijin_command()
+        .args([
+            "serve",
+            "--smtp-url",
+            "http://mail.example.com",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("邮件服务器地址无效（--smtp-url）"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn serve_starts_with_demo_data_and_stops_on_sigterm() {
     for backend in BACKENDS {
@@ -254,12 +274,17 @@ async fn serve_starts_with_demo_data_and_stops_on_sigterm() {
 async fn serve_and_stop(backend: Backend) {
     let database = TestDatabase::new(backend).await;
     let data = tempfile::tempdir().unwrap();
+    // With --smtp-url the server mails its messages (the delivery itself is tested in the
+    // app's mail tests, against the same sink).
+    let sink = zijin_testkit::smtp_sink::SmtpSink::start().await;
     let mut child = zijin_command()
         .args([
             "serve",
             "--demo",
             "--addr",
             "127.0.0.1:0",
+            "--smtp-url",
+            &sink.url(),
             "--database-url",
             &database.url,
             "--data-dir",
@@ -280,6 +305,7 @@ async fn serve_and_stop(backend: Backend) {
         }
     };
     let printed = printed.join("\n");
+    assert!(printed.contains("邮件提醒已开启"), "{printed}");
     for username in ["admin", "reviewer", "district", "university", "enterprise"] {
         assert!(
             printed.contains(username),

@@ -19,6 +19,7 @@ pub fn router() -> Routes {
         .route("/auth/logout", post(logout))
         .route("/me", get(me))
         .route("/me/password", post(change_password))
+        .route("/me/email", get(email).put(set_email))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -109,4 +110,41 @@ pub async fn change_password(
     )
     .await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct EmailSetting {
+    /// The address messages are mailed to when the platform sends mail; empty removes it.
+    /// At most 254 characters, one `@`, a domain with a dot.
+    #[schema(max_length = 254, example = "keyanchu@example.edu.cn")]
+    pub email: String,
+}
+
+/// The signed-in user's e-mail address for reminders (empty: none).
+#[utoipa::path(get, path = "/api/v1/me/email", tag = "auth",
+    responses((status = 200, body = EmailSetting), (status = 401, body = Problem)))]
+pub async fn email(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<EmailSetting>, ApiError> {
+    let email = zijin_app::users::own_email(&state.app, &caller.actor).await?;
+    Ok(Json(EmailSetting {
+        email: email.unwrap_or_default(),
+    }))
+}
+
+/// Set or remove (empty string) the signed-in user's e-mail address for reminders.
+#[utoipa::path(put, path = "/api/v1/me/email", tag = "auth", request_body = EmailSetting,
+    responses((status = 200, body = EmailSetting), (status = 401, body = Problem),
+        (status = 403, body = Problem, description = "csrf_failed"),
+        (status = 422, body = Problem, description = "validation_failed: not an e-mail address")))]
+pub async fn set_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<EmailSetting>,
+) -> Result<Json<EmailSetting>, ApiError> {
+    let email = zijin_app::users::set_own_email(&state.app, &caller.actor, &request.email).await?;
+    Ok(Json(EmailSetting {
+        email: email.unwrap_or_default(),
+    }))
 }

@@ -50,7 +50,7 @@ pub(crate) fn router() -> Routes {
 #[openapi(
     info(title = "紫金科技成果转化服务平台 API", version = "1", description = "Zijin technology-transfer platform. Errors are application/problem+json with a stable `code`."),
     paths(
-        auth::login, auth::logout, auth::me, auth::change_password,
+        auth::login, auth::logout, auth::me, auth::change_password, auth::email, auth::set_email,
         institutions::list, institutions::get_one, institutions::create, institutions::update, institutions::update_profile,
         users::list, users::create, users::reset_password, users::disable, users::enable, users::unlock, users::tech_manager, users::expert,
         reference::reference, reference::audit_log,

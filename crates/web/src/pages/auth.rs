@@ -22,6 +22,7 @@ pub fn router() -> Routes {
             "/account/password",
             get(password_page).post(change_password),
         )
+        .route("/account/email", post(change_email))
 }
 
 #[derive(Deserialize, Default)]
@@ -155,21 +156,47 @@ async fn logout(
 #[serde(default)]
 struct SavedQuery {
     saved: Option<String>,
+    email_saved: Option<String>,
 }
 
+/// What the 账号设置 page confirms after a redirect.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Saved {
+    Nothing,
+    Password,
+    Email,
+}
+
+/// 账号设置: the password form and the e-mail form. `email` is what the e-mail form shows
+/// (what was typed, after a refusal); `None` reads the stored address.
 async fn render_password(
     state: &AppState,
     visitor: &Visitor,
     status: StatusCode,
-    saved: bool,
+    saved: Saved,
     errors: &zijin_domain::FieldErrors,
+    email: Option<String>,
 ) -> Response {
     let (errors, error_list) = super::error_context(errors);
-    let base = page_context(&state.app, visitor, "修改密码").await;
+    let email = match email {
+        Some(typed) => typed,
+        None => match zijin_app::users::own_email(&state.app, &visitor.actor).await {
+            Ok(stored) => stored.unwrap_or_default(),
+            Err(error) => return PageError::from(error).into_response(),
+        },
+    };
+    let base = page_context(&state.app, visitor, "账号设置").await;
     html(
         status,
         "password.html",
-        context! { saved, errors => crate::views::ser(&errors), error_list, ..base },
+        context! {
+            saved => saved == Saved::Password,
+            email_saved => saved == Saved::Email,
+            email,
+            errors => crate::views::ser(&errors),
+            error_list,
+            ..base
+        },
     )
 }
 
@@ -183,14 +210,14 @@ async fn password_page(
         return Err(AppError::Unauthenticated.into());
     }
     let errors = zijin_domain::FieldErrors::new();
-    Ok(render_password(
-        &state,
-        &visitor,
-        StatusCode::OK,
-        query.saved.is_some(),
-        &errors,
-    )
-    .await)
+    let saved = if query.saved.is_some() {
+        Saved::Password
+    } else if query.email_saved.is_some() {
+        Saved::Email
+    } else {
+        Saved::Nothing
+    };
+    Ok(render_password(&state, &visitor, StatusCode::OK, saved, &errors, None).await)
 }
 
 #[derive(Deserialize, Default)]
@@ -217,8 +244,9 @@ async fn change_password(
             &state,
             &visitor,
             StatusCode::UNPROCESSABLE_ENTITY,
-            false,
+            Saved::Nothing,
             &errors,
+            None,
         )
         .await);
     }
@@ -237,8 +265,9 @@ async fn change_password(
             &state,
             &visitor,
             StatusCode::UNPROCESSABLE_ENTITY,
-            false,
+            Saved::Nothing,
             &errors,
+            None,
         )
         .await),
         Err(error @ (AppError::LoginThrottled { .. } | AppError::TooManyRequests)) => {
@@ -248,11 +277,42 @@ async fn change_password(
                 &state,
                 &visitor,
                 StatusCode::TOO_MANY_REQUESTS,
-                false,
+                Saved::Nothing,
                 &errors,
+                None,
             )
             .await)
         }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EmailForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    email: String,
+}
+
+/// 邮件提醒: the signed-in user sets or removes the address messages are mailed to.
+async fn change_email(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    match zijin_app::users::set_own_email(&state.app, &visitor.actor, &form.email).await {
+        Ok(_) => Ok(Redirect::to("/account/password?email_saved=1").into_response()),
+        Err(AppError::Validation(errors)) => Ok(render_password(
+            &state,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Saved::Nothing,
+            &errors,
+            Some(form.email.trim().to_string()),
+        )
+        .await),
         Err(other) => Err(other.into()),
     }
 }

@@ -272,41 +272,6 @@ async fn create_call(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn time_left_reads_in_days_hours_and_minutes() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-12-03T01:00:00Z")
-            .unwrap()
-            .with_timezone(&chrono::Utc);
-        assert_eq!(
-            time_left("2026-12-06T05:30:00.000Z", now),
-            "还有 3 天 4 小时"
-        );
-        assert_eq!(
-            time_left("2026-12-03T03:20:00.000Z", now),
-            "还有 2 小时 20 分钟"
-        );
-        assert_eq!(time_left("2026-12-03T01:07:00.000Z", now), "还有 7 分钟");
-        assert_eq!(time_left("2026-12-02T01:07:00.000Z", now), "");
-        assert_eq!(beijing("2026-12-18T17:00"), "2026-12-18T17:00:00+08:00");
-    }
-
-    #[test]
-    fn rubric_lines_are_read_with_spaces_or_colons() {
-        let items = super::rubric_lines("技术先进性 30\n 市场前景：40分\n\n团队能力");
-        assert_eq!(items.len(), 3);
-        assert_eq!(
-            (items[0].item.as_str(), items[0].points),
-            ("技术先进性", 30)
-        );
-        assert_eq!((items[1].item.as_str(), items[1].points), ("市场前景", 40));
-        assert_eq!((items[2].item.as_str(), items[2].points), ("团队能力", 0));
-    }
-}
-
 /// The bureau runs a 免申即享 pass for one measure of the call; the outcome comes back to the
 /// call's page as a message.
 async fn exempt_pass(
@@ -376,4 +341,39 @@ fn rubric_lines(text: &str) -> Vec<calls::RubricItem> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_reads_in_days_hours_and_minutes() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-03T01:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            time_left("2026-12-06T05:30:00.000Z", now),
+            "还有 3 天 4 小时"
+        );
+        assert_eq!(
+            time_left("2026-12-03T03:20:00.000Z", now),
+            "还有 2 小时 20 分钟"
+        );
+        assert_eq!(time_left("2026-12-03T01:07:00.000Z", now), "还有 7 分钟");
+        assert_eq!(time_left("2026-12-02T01:07:00.000Z", now), "");
+        assert_eq!(beijing("2026-12-18T17:00"), "2026-12-18T17:00:00+08:00");
+    }
+
+    #[test]
+    fn rubric_lines_are_read_with_spaces_or_colons() {
+        let items = super::rubric_lines("技术先进性 30\n 市场前景：40分\n\n团队能力");
+        assert_eq!(items.len(), 3);
+        assert_eq!(
+            (items[0].item.as_str(), items[0].points),
+            ("技术先进性", 30)
+        );
+        assert_eq!((items[1].item.as_str(), items[1].points), ("市场前景", 40));
+        assert_eq!((items[2].item.as_str(), items[2].points), ("团队能力", 0));
+    }
 }

@@ -136,6 +136,7 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("POST", "/admin/users/{id}/tech-manager", "/admin/users/{user}/tech-manager", Form, "L 403 403 403 403 403 303"),
     ("GET", "/account/password", "/account/password", Empty, "L 200 200 200 200 200 200"),
     ("POST", "/account/password", "/account/password", Form, "L 422 422 422 422 422 422"),
+    ("POST", "/account/email", "/account/email", FormWith(&[("email", "not-an-address")]), "L 422 422 422 422 422 422"),
     ("GET", "/admin/audit", "/admin/audit", Empty, "L 403 403 403 403 403 200"),
     // The API.
     ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", Empty, "200 200 200 200 200 200 200"),
@@ -155,6 +156,8 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("POST", "/api/v1/users/{id}/unlock", "/api/v1/users/{user}/unlock", Json("{}"), "L 403 403 403 403 403 200"),
     ("POST", "/api/v1/users/{id}/tech-manager", "/api/v1/users/{user}/tech-manager", Json(r#"{"is_tech_manager": false}"#), "L 403 403 403 403 403 200"),
     ("POST", "/api/v1/me/password", "/api/v1/me/password", Json(r#"{"current_password": "x", "new_password": "y"}"#), "L 422 422 422 422 422 422"),
+    ("GET", "/api/v1/me/email", "/api/v1/me/email", Empty, "L 200 200 200 200 200 200"),
+    ("PUT", "/api/v1/me/email", "/api/v1/me/email", Json(r#"{"email": "not-an-address"}"#), "L 422 422 422 422 422 422"),
     ("POST", "/api/v1/users", "/api/v1/users", Json("{}"), "L 403 403 403 403 403 422"),
     ("GET", "/api/v1/audit", "/api/v1/audit", Empty, "L 403 403 403 403 403 200"),
     // The matrix's app runs without a search index: the API says so (503 unavailable).

@@ -285,3 +285,84 @@ async fn admins_reset_passwords_and_disable_accounts_with_confirmation() {
         assert_eq!(welcome.status(), StatusCode::OK);
     }
 }
+
+#[tokio::test]
+async fn people_enter_an_email_address_for_reminders_on_the_page_and_through_the_api() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        add_user(&server, "clerk", "reviewer", "市科技局", "", None).await;
+        let (browser, csrf) = log_in(&server, "clerk").await;
+        let page = browser
+            .get(server.url("/account/password"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("邮件提醒") && page.contains("id=\"email-form\""));
+        let refused = browser
+            .post(server.url("/account/email"))
+            .form(&[("_csrf", csrf.as_str()), ("email", "clerk@@example.com")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let text = refused.text().await.unwrap();
+        assert!(text.contains("请填写有效的电子邮箱"), "{backend:?}");
+        // What was typed stays in the field.
+        assert!(text.contains("value=\"clerk@@example.com\""));
+        let saved = browser
+            .post(server.url("/account/email"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("email", "clerk@kjj.example.gov.cn"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let page = browser
+            .get(server.url("/account/password?email_saved=1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("邮箱已保存，平台的消息将同时发送到 clerk@kjj.example.gov.cn"));
+
+        // The API twin reads and changes the same address.
+        let (api, token) = api_login(&server, "clerk").await;
+        let read: Value = api
+            .get(server.url("/api/v1/me/email"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(read["email"], "clerk@kjj.example.gov.cn");
+        let refused = api
+            .put(server.url("/api/v1/me/email"))
+            .header("x-csrf-token", &token)
+            .json(&json!({"email": "clerk"}))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = problem(refused).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["errors"][0]["field"], "email");
+        let removed: Value = api
+            .put(server.url("/api/v1/me/email"))
+            .header("x-csrf-token", &token)
+            .json(&json!({"email": ""}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(removed["email"], "");
+    }
+}

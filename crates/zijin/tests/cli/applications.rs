@@ -145,6 +145,54 @@ async fn an_approved_application_replays_to_its_amount() {
             "{}",
             text(&plain.stdout)
         );
+        // `policy eval --stored-ledger` reads the same ledger: 19 more items would pass the
+        // yearly 1,000,000 after the 150,000 reserved, so 850,000 is what is left.
+        let facts_file = data.path().join("facts.json");
+        std::fs::write(
+            &facts_file,
+            serde_json::json!({"beneficiary": code.as_str(), "pilot_unit": true, "empowered_count": 19}).to_string(),
+        )
+        .unwrap();
+        let facts_arg = facts_file.to_string_lossy().into_owned();
+        let stored = zijin_in(
+            &context.database,
+            data.path(),
+            &[
+                "policy",
+                "eval",
+                "--measure",
+                "a18-empowerment",
+                "--facts",
+                &facts_arg,
+                "--on",
+                "2026-12-01",
+                "--stored-ledger",
+            ],
+        );
+        assert!(
+            stored.status.success(),
+            "{backend:?}: {}",
+            text(&stored.stderr)
+        );
+        let outcome: serde_json::Value = serde_json::from_slice(&stored.stdout).unwrap();
+        assert_eq!(outcome["amount"], "850000.00", "{outcome}");
+        // Without it (no file either) nothing earlier counts: the full 950,000.
+        let alone = zijin_in(
+            &context.database,
+            data.path(),
+            &[
+                "policy",
+                "eval",
+                "--measure",
+                "a18-empowerment",
+                "--facts",
+                &facts_arg,
+                "--on",
+                "2026-12-01",
+            ],
+        );
+        let outcome: serde_json::Value = serde_json::from_slice(&alone.stdout).unwrap();
+        assert_eq!(outcome["amount"], "950000.00", "{outcome}");
         // An application without a 核定 has nothing to replay: a Chinese error, exit 1.
         let missing = zijin_in(
             &context.database,

@@ -106,7 +106,15 @@ test('the two lists from drafting to a downloaded spreadsheet', async () => {
   assert.equal(await admin.textContent('#preview-demands'), '1');
   await admin.fill('#f-issue-title', '2026年第4期');
   await Promise.all([admin.waitForURL(/saved=1$/), admin.click('#open-issue-button')]);
-  await Promise.all([admin.waitForURL(/published=1$/), admin.click('button[id^="publish-"]')]);
+  // The draft shows what goes in; 发布 needs the confirmation ticked.
+  await admin.click('a[id^="publish-"]');
+  assert.equal(await admin.textContent('#draft-total'), '2');
+  await admin.click('#tab-demand');
+  assert.match(await admin.textContent('#draft-records'), /冬季电动车续航提升/);
+  await Promise.all([admin.waitForURL(/\/lists\/\d+$/), admin.click('#publish-button')]);
+  assert.match(await admin.textContent('#list-error'), /勾选“确认发布”/);
+  await admin.check('#f-publish-confirm');
+  await Promise.all([admin.waitForURL(/published=1$/), admin.click('#publish-button')]);
   assert.match(await admin.textContent('#published'), /已发布/);
   await screenshot(admin, '13-issue-published');
 

@@ -132,6 +132,65 @@ pub async fn preview(app: &App, actor: &Actor) -> AppResult<Preview> {
     })
 }
 
+/// One record a draft issue would take in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewRecord {
+    pub id: i64,
+    pub title: String,
+    /// The technical field's code.
+    pub field: String,
+    /// Approved since the last issue (not in any issue yet).
+    pub new: bool,
+}
+
+/// What publishing now would put into the issue, for one kind: every record, new ones first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindPreview {
+    pub records: Vec<PreviewRecord>,
+    /// (field code, count), largest first.
+    pub by_field: Vec<(String, usize)>,
+}
+
+/// The records the next publication would take in, by kind (admins only): the draft issue's
+/// page shows exactly these before anyone presses 发布.
+pub async fn preview_records(app: &App, actor: &Actor, kind: RecordKind) -> AppResult<KindPreview> {
+    access::require(actor, Area::ListIssues)?;
+    let pool = app.store.pool();
+    let mut records: Vec<PreviewRecord> = match kind {
+        RecordKind::Achievement => records::listed_achievements(pool)
+            .await?
+            .into_iter()
+            .map(|a| PreviewRecord {
+                id: a.id,
+                new: a.status == RecordStatus::Approved,
+                title: a.details.title,
+                field: a.details.field,
+            })
+            .collect(),
+        RecordKind::Demand => records::listed_demands(pool)
+            .await?
+            .into_iter()
+            .map(|d| PreviewRecord {
+                id: d.id,
+                new: d.status == RecordStatus::Approved,
+                title: d.details.title,
+                field: d.details.field,
+            })
+            .collect(),
+    };
+    records.sort_by_key(|r| (!r.new, r.id));
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for record in &records {
+        *counts.entry(record.field.as_str()).or_default() += 1;
+    }
+    let mut by_field: Vec<(String, usize)> = counts
+        .into_iter()
+        .map(|(f, n)| (f.to_string(), n))
+        .collect();
+    by_field.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(KindPreview { records, by_field })
+}
+
 fn institution_json(institution: Option<&Institution>) -> Json {
     match institution {
         Some(i) => {

@@ -239,15 +239,27 @@ impl IntoResponse for PageError {
     }
 }
 
+/// What an error page says, left on its response so that [`crate::signed_in_error_pages`] can
+/// render it again with the visitor's own header (a signed-in user keeps their menu).
+#[derive(Debug, Clone)]
+pub struct ErrorPageContent {
+    pub title: &'static str,
+    pub message: String,
+}
+
 pub fn error_page(kind: ErrorKind, detail: &str) -> Response {
     let (status, _, title) = kind.spec();
     let html = templates::render_error(status.as_u16(), title, detail);
-    let response = (
+    let mut response = (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         html,
     )
         .into_response();
+    response.extensions_mut().insert(ErrorPageContent {
+        title,
+        message: detail.to_string(),
+    });
     // A busy answer says when to try again (RFC 9110 Retry-After) wherever it comes from.
     let retry = match kind {
         ErrorKind::Busy => Some(BUSY_RETRY_AFTER_SECONDS),

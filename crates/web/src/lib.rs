@@ -59,6 +59,10 @@ pub fn router(app: App, config: WebConfig) -> Router {
     };
     let (site, _) = site().into_parts();
     site.fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            signed_in_error_pages,
+        ))
         .layer(axum::middleware::from_fn(extract::chinese_rejections))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -86,6 +90,50 @@ pub fn routes() -> Vec<RouteEntry> {
     let (_, mut table) = site().into_parts();
     table.sort();
     table
+}
+
+/// Error pages are rendered where the error happens, often before anyone asked who is
+/// visiting; for a visitor with a session this renders the page again with their header (their
+/// name, menu and 待办), so a signed-in user is never offered 登录 on a 404 or 403.
+async fn signed_in_error_pages(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::extract::FromRequestParts;
+    let has_session = axum_extra::extract::CookieJar::from_headers(request.headers())
+        .get(session::SESSION_COOKIE)
+        .is_some();
+    let kept = has_session.then(|| (request.uri().clone(), request.headers().clone()));
+    let response = next.run(request).await;
+    let (Some((uri, headers)), Some(content)) = (
+        kept,
+        response
+            .extensions()
+            .get::<error::ErrorPageContent>()
+            .cloned(),
+    ) else {
+        return response;
+    };
+    let mut again = axum::extract::Request::new(());
+    *again.uri_mut() = uri;
+    *again.headers_mut() = headers;
+    let (mut parts, ()) = again.into_parts();
+    let Ok(visitor) = session::Visitor::from_request_parts(&mut parts, &state).await else {
+        return response;
+    };
+    if visitor.actor.user().is_none() {
+        return response;
+    }
+    let status = response.status();
+    let base = views::page_context(&state.app, &visitor, content.title).await;
+    let html = templates::render(
+        "error.html",
+        minijinja::context! { status => status.as_u16(), message => content.message, ..base },
+    );
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(html))
 }
 
 async fn security_headers(mut response: Response) -> Response {

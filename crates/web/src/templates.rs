@@ -51,6 +51,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("import.html", include_str!("../templates/import.html")),
     ("fields.html", include_str!("../templates/fields.html")),
     (
+        "list_draft.html",
+        include_str!("../templates/list_draft.html"),
+    ),
+    (
         "list_issue.html",
         include_str!("../templates/list_issue.html"),
     ),

@@ -1130,9 +1130,47 @@ async fn the_two_lists_flow_through_pages() {
             .await
             .unwrap();
         assert_eq!(early.status(), StatusCode::NOT_FOUND, "{backend:?}");
-        let published = admin
+        // The draft shows what goes in, to the admin only; 发布 without the confirmation
+        // ticked publishes nothing.
+        let draft = admin
+            .get(server.url("/lists/1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(draft.contains("发布后本期将纳入"), "{backend:?}");
+        assert!(draft.contains("id=\"draft-total\">"), "{backend:?}");
+        assert_eq!(
+            client()
+                .get(server.url("/lists/1"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        let unconfirmed = admin
             .post(server.url("/admin/lists/1/publish"))
             .form(&[("_csrf", a_csrf.clone())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unconfirmed.headers()["location"], "/lists/1");
+        let still_draft = admin
+            .get(server.url("/lists/1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(still_draft.contains("勾选“确认发布”后再发布"), "{backend:?}");
+        assert!(still_draft.contains("发布后本期将纳入"), "{backend:?}");
+        let published = admin
+            .post(server.url("/admin/lists/1/publish"))
+            .form(&[("_csrf", a_csrf.clone()), ("confirm", "yes".into())])
             .send()
             .await
             .unwrap();

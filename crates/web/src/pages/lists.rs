@@ -91,22 +91,35 @@ async fn open_issue(
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CsrfForm {
+struct PublishForm {
     #[serde(rename = "_csrf")]
     csrf: String,
+    confirm: String,
 }
 
+/// 发布 freezes the issue for good: the draft's page shows what goes in, and the admin ticks
+/// the confirmation before the button does anything.
 async fn publish(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<PublishForm>,
 ) -> Result<Response, PageError> {
     visitor.check_csrf(&form.csrf)?;
     let id = parse_id(&id)?;
+    let back = format!("/lists/{id}");
+    if form.confirm != "yes" {
+        zijin_app::access::require(&visitor.actor, zijin_app::access::Area::ListIssues)?;
+        let mut errors = zijin_domain::FieldErrors::new();
+        errors.add(
+            "confirm",
+            "请先核对本期将纳入的内容，勾选“确认发布”后再发布；发布后本期内容冻结，不能修改",
+        );
+        return back_with_error(&back, AppError::Validation(errors));
+    }
     match lists::publish(&state.app, &visitor.actor, id).await {
         Ok(_) => Ok(Redirect::to(&format!("/lists/{id}?published=1")).into_response()),
-        Err(error) => back_with_error("/lists", error),
+        Err(error) => back_with_error(&back, error),
     }
 }
 
@@ -238,6 +251,9 @@ async fn issue_page(
     let id = parse_id(&id)?;
     let issue = lists::issue(&state.app, id).await?;
     let kind = query.kind();
+    if !issue.published {
+        return draft_page(&state, &visitor, &issue, kind).await;
+    }
     let at = page_at(
         query.page.as_deref(),
         query.after.as_deref(),
@@ -295,6 +311,65 @@ async fn issue_page(
             districts => ser(options::<District>()), stages => ser(options::<Stage>()), modes => ser(options::<TransferMode>()),
             institution_kinds => ser(options::<InstitutionType>()),
             audit_anchor => anchor.map(|a| context! { seq => a.seq, hash => a.hash }),
+            ..base
+        },
+    ))
+}
+
+/// A draft issue (admins only): exactly what publishing now would take in — counts by kind
+/// and technical field, the records themselves (new ones first) — and 发布 with its
+/// confirmation.
+async fn draft_page(
+    state: &AppState,
+    visitor: &Visitor,
+    issue: &zijin_domain::ListIssue,
+    kind: RecordKind,
+) -> Result<Response, PageError> {
+    // Nobody else learns that a draft exists.
+    if !zijin_app::access::may(&visitor.actor, zijin_app::access::Area::ListIssues) {
+        return Err(AppError::NotFound("清单期次").into());
+    }
+    let counts = lists::preview(&state.app, &visitor.actor).await?;
+    let preview = lists::preview_records(&state.app, &visitor.actor, kind).await?;
+    let fields = records::technical_fields(&state.app).await?;
+    let label = |code: &str| {
+        fields
+            .iter()
+            .find(|f| f.code == code)
+            .map_or_else(|| "未分类".to_string(), |f| f.label.clone())
+    };
+    const SHOWN: usize = 200;
+    let records: Vec<_> = preview
+        .records
+        .iter()
+        .take(SHOWN)
+        .map(|r| context! { id => r.id, title => r.title.clone(), field => label(&r.field), new => r.new })
+        .collect();
+    let by_field: Vec<_> = preview
+        .by_field
+        .iter()
+        .map(|(code, n)| context! { label => label(code), count => n })
+        .collect();
+    let new_count = preview.records.iter().filter(|r| r.new).count();
+    let base = page_context(
+        &state.app,
+        visitor,
+        &format!("两项清单 · {}（待发布）", issue.title),
+    )
+    .await;
+    Ok(html(
+        StatusCode::OK,
+        "list_draft.html",
+        context! {
+            issue => context! { id => issue.id, title => issue.title.clone() },
+            kind => kind.code(), kind_label => kind.label(),
+            achievements => counts.achievements, demands => counts.demands,
+            total => counts.achievements + counts.demands,
+            newly_approved => counts.newly_approved,
+            kind_total => preview.records.len(), kind_new => new_count,
+            hidden => preview.records.len().saturating_sub(SHOWN),
+            records, by_field,
+            error => visitor.flash.clone(),
             ..base
         },
     ))

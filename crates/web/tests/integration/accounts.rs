@@ -366,3 +366,32 @@ async fn people_enter_an_email_address_for_reminders_on_the_page_and_through_the
         assert_eq!(removed["email"], "");
     }
 }
+
+#[tokio::test]
+async fn error_pages_keep_the_signed_in_header() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        add_user(&server, "clerk", "reviewer", "市科技局", "", None).await;
+        let (browser, _) = log_in(&server, "clerk").await;
+        // A page that does not exist, and one the reviewer may not open.
+        for (path, status) in [
+            ("/no-such-page", StatusCode::NOT_FOUND),
+            ("/my/achievements", StatusCode::FORBIDDEN),
+        ] {
+            let page = browser.get(server.url(path)).send().await.unwrap();
+            assert_eq!(page.status(), status, "{backend:?} {path}");
+            let text = page.text().await.unwrap();
+            assert!(text.contains("class=\"whoami\""), "{backend:?} {path}");
+            assert!(text.contains("退出"), "{backend:?} {path}");
+            assert!(!text.contains("href=\"/login\""), "{backend:?} {path}");
+        }
+        // An anonymous visitor gets the same page with 登录.
+        let anonymous = client()
+            .get(server.url("/no-such-page"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
+        assert!(anonymous.text().await.unwrap().contains("href=\"/login\""));
+    }
+}

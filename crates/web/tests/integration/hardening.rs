@@ -376,7 +376,7 @@ async fn download_names_are_cleaned() {
         );
         let published = admin
             .post(server.url("/admin/lists/1/publish"))
-            .form(&[("_csrf", csrf.as_str())])
+            .form(&[("_csrf", csrf.as_str()), ("confirm", "yes")])
             .send()
             .await
             .unwrap();

@@ -1080,13 +1080,23 @@ async fn the_two_lists_flow_through_pages() {
                 .send()
                 .await
                 .unwrap();
-            assert!(
-                approved.headers()["location"]
-                    .to_str()
-                    .unwrap()
-                    .ends_with("saved=1"),
-                "{backend:?}"
-            );
+            let location = approved.headers()["location"].to_str().unwrap().to_string();
+            assert!(location.ends_with("saved=1"), "{backend:?}");
+            // The page says what happened and leads to the next record waiting, if any.
+            let page = reviewer
+                .get(server.url(&location))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(page.contains("已审核通过"), "{backend:?}");
+            if path == &record {
+                assert!(page.contains("id=\"next-waiting\""), "{backend:?}");
+            } else {
+                assert!(page.contains("待审核的记录已全部处理"), "{backend:?}");
+            }
         }
         let forbidden = university
             .post(server.url("/admin/lists"))
@@ -1166,7 +1176,10 @@ async fn the_two_lists_flow_through_pages() {
             .text()
             .await
             .unwrap();
-        assert!(still_draft.contains("勾选“确认发布”后再发布"), "{backend:?}");
+        assert!(
+            still_draft.contains("勾选“确认发布”后再发布"),
+            "{backend:?}"
+        );
         assert!(still_draft.contains("发布后本期将纳入"), "{backend:?}");
         let published = admin
             .post(server.url("/admin/lists/1/publish"))

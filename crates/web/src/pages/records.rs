@@ -519,6 +519,8 @@ async fn update(
 #[serde(default)]
 struct DetailQuery {
     saved: Option<String>,
+    /// The step just taken (its message replaces “已保存”).
+    done: Option<String>,
 }
 
 async fn detail(
@@ -545,11 +547,23 @@ async fn detail(
         .into_iter()
         .map(|a| context! { id => a.id, filename => a.filename, size_kb => (a.size + 1023) / 1024 })
         .collect();
+    let done = query.done.as_deref().and_then(done_message);
+    let decided = matches!(query.done.as_deref(), Some("approve" | "return"));
+    let next = if decided && access::may(&visitor.actor, Area::ReviewQueue) {
+        next_waiting(&state, &visitor.actor, kind)
+            .await?
+            .map(|n| context! { href => format!("/records/{}/{}", n.kind, n.id), title => n.title })
+    } else {
+        None
+    };
     let base = page_context(&state.app, &visitor, &view.title).await;
     Ok(html(
         StatusCode::OK,
         "record_detail.html",
-        context! { r => ser(&view), actions, attachments, saved => query.saved.is_some(), error => visitor.flash.clone(), kinds => plural(kind), ..base },
+        context! {
+            r => ser(&view), actions, attachments, saved => query.saved.is_some(), done, decided, next,
+            error => visitor.flash.clone(), kinds => plural(kind), ..base
+        },
     ))
 }
 
@@ -599,7 +613,41 @@ async fn step(
         }
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("{back}?saved=1")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("{back}?done={step}&saved=1")).into_response()),
         Err(error) => back_with_error(&back, error),
     }
+}
+
+/// What the record's page says after a step: the step in words, not “已保存”.
+fn done_message(step: &str) -> Option<&'static str> {
+    Some(match step {
+        "submit" => "已提交审核，审核结果将通知本单位",
+        "approve" => "已审核通过，该记录将纳入下一期清单",
+        "return" => "已退回修改，填报单位将看到您的意见",
+        "withdraw" => "已撤回，该记录不再出现在清单中",
+        "deal" => "已标记为已成交",
+        "priority" => "已标记为优先推荐",
+        "unpriority" => "已取消优先推荐",
+        _ => return None,
+    })
+}
+
+/// After a review decision: the next record waiting for review (this kind first), if any.
+async fn next_waiting(
+    state: &AppState,
+    actor: &Actor,
+    kind: RecordKind,
+) -> Result<Option<RecordView>, PageError> {
+    let other = match kind {
+        RecordKind::Achievement => RecordKind::Demand,
+        RecordKind::Demand => RecordKind::Achievement,
+    };
+    for kind in [kind, other] {
+        let (waiting, _, _) =
+            record_list(state, actor, kind, vec![RecordStatus::Submitted], 1).await?;
+        if let Some(first) = waiting.into_iter().next() {
+            return Ok(Some(first));
+        }
+    }
+    Ok(None)
 }

@@ -223,6 +223,21 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<ApplicationView
 /// The applications an institution user filed, or a reviewer's queue (those waiting for the
 /// actor's step), newest or longest-waiting first.
 pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<ApplicationRow>> {
+    let filter = list_filter(app, actor)?;
+    Ok(store::list_applications(app.store.pool(), &filter).await?)
+}
+
+/// One page (50 a page) of [`list`], with the total.
+pub async fn list_page(
+    app: &App,
+    actor: &Actor,
+    page: i64,
+) -> AppResult<zijin_store::Paged<ApplicationRow>> {
+    let filter = list_filter(app, actor)?;
+    Ok(store::page_applications(app.store.pool(), &filter, page).await?)
+}
+
+fn list_filter(app: &App, actor: &Actor) -> AppResult<store::ApplicationFilter> {
     let mut filter = store::ApplicationFilter::default();
     if let Some(id) = access::own_institution_id(actor) {
         filter.institution_id = Some(id);
@@ -248,7 +263,7 @@ pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<ApplicationRow>> {
             }
         }
     }
-    Ok(store::list_applications(app.store.pool(), &filter).await?)
+    Ok(filter)
 }
 
 /// A beneficiary's ledger entries of a year and their live total (admins).

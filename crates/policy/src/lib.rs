@@ -10,6 +10,7 @@ pub mod eval;
 pub mod expr;
 pub mod model;
 pub mod types;
+pub mod words;
 
 pub use cases::{CaseReport, run_cases};
 pub use eval::{EvalError, Facts, Grant, Outcome, Step, evaluate, parse_facts};

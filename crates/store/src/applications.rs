@@ -486,12 +486,78 @@ pub struct ApplicationFilter {
 /// The most applications a listing returns.
 pub const APPLICATION_LIST_LIMIT: i64 = 500;
 
+/// Applications on one page of a queue or list.
+pub const APPLICATION_PAGE: i64 = 50;
+
 /// The applications `filter` selects, the longest waiting first for a step's queue, else the
-/// newest first.
+/// newest first (at most [`APPLICATION_LIST_LIMIT`]).
 pub async fn list_applications<'e>(
     db: impl Executor<'e, Database = Any>,
     filter: &ApplicationFilter,
 ) -> StoreResult<Vec<ApplicationRow>> {
+    let (conditions, order) = match application_conditions(filter) {
+        Some(found) => found,
+        None => return Ok(Vec::new()),
+    };
+    let sql = format!(
+        "{SELECT_APPLICATION}{} ORDER BY {order} LIMIT {APPLICATION_LIST_LIMIT}",
+        conditions.where_clause()
+    );
+    sqlx::query_with(AssertSqlSafe(sql), conditions.arguments(&[]))
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(application_from_row)
+        .collect()
+}
+
+/// One page ([`APPLICATION_PAGE`] a page, `page` from 1) of what `filter` selects, in the
+/// order of [`list_applications`], with the total.
+pub async fn page_applications(
+    db: &sqlx::AnyPool,
+    filter: &ApplicationFilter,
+    page: i64,
+) -> StoreResult<crate::Paged<ApplicationRow>> {
+    let page = page.max(1);
+    let Some((conditions, order)) = application_conditions(filter) else {
+        return Ok(crate::Paged {
+            items: Vec::new(),
+            total: 0,
+            page,
+            per_page: APPLICATION_PAGE,
+        });
+    };
+    let count = format!(
+        "SELECT COUNT(*) AS n FROM applications a JOIN institutions i ON i.id = a.institution_id{}",
+        conditions.where_clause()
+    );
+    let total: i64 = sqlx::query_with(AssertSqlSafe(count), conditions.arguments(&[]))
+        .fetch_one(db)
+        .await?
+        .try_get("n")?;
+    let offset = (page - 1) * APPLICATION_PAGE;
+    let sql = format!(
+        "{SELECT_APPLICATION}{} ORDER BY {order} LIMIT {APPLICATION_PAGE} OFFSET {offset}",
+        conditions.where_clause()
+    );
+    let items = sqlx::query_with(AssertSqlSafe(sql), conditions.arguments(&[]))
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(application_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(crate::Paged {
+        items,
+        total,
+        page,
+        per_page: APPLICATION_PAGE,
+    })
+}
+
+/// The WHERE conditions and the order of a listing (`None`: it selects nothing).
+fn application_conditions(
+    filter: &ApplicationFilter,
+) -> Option<(crate::query::Filter, &'static str)> {
     use crate::query::{Filter, Value};
     let mut conditions = Filter::default();
     if let Some(id) = filter.institution_id {
@@ -522,7 +588,7 @@ pub async fn list_applications<'e>(
     }
     if let Some(measures) = &filter.measures {
         if measures.is_empty() {
-            return Ok(Vec::new());
+            return None;
         }
         let placeholders = vec!["{}"; measures.len()].join(", ");
         conditions.add(
@@ -535,16 +601,7 @@ pub async fn list_applications<'e>(
     } else {
         "a.id DESC"
     };
-    let sql = format!(
-        "{SELECT_APPLICATION}{} ORDER BY {order} LIMIT {APPLICATION_LIST_LIMIT}",
-        conditions.where_clause()
-    );
-    sqlx::query_with(AssertSqlSafe(sql), conditions.arguments(&[]))
-        .fetch_all(db)
-        .await?
-        .iter()
-        .map(application_from_row)
-        .collect()
+    Some((conditions, order))
 }
 
 /// One entry of an application's history.

@@ -535,11 +535,20 @@ async fn decide_application(
     application_outcome(&state, &visitor, id, result, done, &values).await
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    page: Option<String>,
+}
+
 async fn application_list(
     State(state): State<AppState>,
     visitor: Visitor,
+    Query(query): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let rows = applications::list(&state.app, &visitor.actor).await?;
+    let page = crate::views::page_number(query.page.as_deref());
+    let paged = applications::list_page(&state.app, &visitor.actor, page).await?;
+    let rows = &paged.items;
     let expert_rows = applications::experts::queue(&state.app, &visitor.actor).await?;
     let own = access::may(&visitor.actor, Area::OwnApplications);
     let title = if own { "我的申报" } else { "申报审核" };
@@ -560,6 +569,8 @@ async fn application_list(
                 updated => display_time(&r.updated_at),
                 waiting => super::calls::parse_utc(&r.updated_at).map_or(0, |at| (now - at).num_days()),
             }).collect::<Vec<_>>(),
+            paged => context! { page => paged.page, page_count => paged.page_count(), total => zijin_domain::group_thousands(&paged.total.to_string()) },
+            pager_base => "/applications?",
             expert_rows => expert_rows.iter().map(|r| context! {
                 id => r.id, call_title => r.call_title.clone(),
                 measure => policy::measure(&state.app, &r.measure_id).map(|m| m.name.clone()).unwrap_or_else(|_| r.measure_id.clone()),

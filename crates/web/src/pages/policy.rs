@@ -10,6 +10,7 @@ use axum::response::Response;
 use minijinja::context;
 use zijin_app::AppError;
 use zijin_app::policy::{self, Measure};
+use zijin_policy::words::in_words;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -136,12 +137,12 @@ async fn measure_page(
             m => context! {
                 id => measure.id.clone(), name => measure.name.clone(), article => measure.article,
                 clause => measure.clause.clone(), units => measure.responsible_units.join("、"),
-                applicants => measure.applicants.join("、"), amount => measure.amount.text.clone(),
-                cap_application => measure.cap_application.as_ref().map(|c| c.text.clone()),
-                cap_year => measure.cap_year.as_ref().map(|c| c.text.clone()),
+                applicants => measure.applicants.join("、"), amount => in_words(measure, &measure.amount.expr),
+                cap_application => measure.cap_application.as_ref().map(|c| in_words(measure, &c.expr)),
+                cap_year => measure.cap_year.as_ref().map(|c| in_words(measure, &c.expr)),
                 once => measure.once, quota => measure.quota, quota_label => measure.quota_label.clone(),
                 note => measure.note.clone(), uses_ledger => measure.uses_ledger(),
-                conditions => measure.conditions.iter().map(|c| context! { when => c.text.clone(), reason => c.reason.clone() }).collect::<Vec<_>>(),
+                conditions => measure.conditions.iter().map(|c| context! { when => in_words(measure, &c.when), reason => c.reason.clone() }).collect::<Vec<_>>(),
             },
             article => context! { number => article.number, heading => article.heading.clone(), text => article.text.clone() },
             params, facts => super::facts::inputs(measure, &query),

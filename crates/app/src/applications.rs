@@ -111,12 +111,21 @@ pub(crate) fn grants(entries: &[LedgerRow]) -> AppResult<Vec<Grant>> {
 }
 
 /// The ledger a measure's amounts are held to, read in the caller's transaction: its reserved
-/// and paid grants.
+/// and paid grants. For one beneficiary of a measure without a quota only that beneficiary's
+/// grants matter (annual caps and one-time rules are per beneficiary), and only those are read;
+/// a quota counts every beneficiary, so then the whole measure is.
 pub(crate) async fn measure_ledger(
     tx: &mut zijin_store::WriteTx,
-    measure_id: &str,
+    measure: &Measure,
+    beneficiary: Option<&str>,
 ) -> AppResult<Vec<Grant>> {
-    grants(&store::live_entries_of_measure(&mut **tx, measure_id).await?)
+    let rows = match beneficiary {
+        Some(beneficiary) if measure.quota.is_none() => {
+            store::live_entries_of_beneficiary(&mut **tx, &measure.id, beneficiary).await?
+        }
+        _ => store::live_entries_of_measure(&mut **tx, &measure.id).await?,
+    };
+    grants(&rows)
 }
 
 /// The facts as the engine reads them: the applicant's, with the beneficiary set by the

@@ -764,6 +764,8 @@ mod hostile_files;
 mod mail;
 #[path = "integration/matchmaking.rs"]
 mod matchmaking;
+#[path = "integration/queue.rs"]
+mod queue;
 #[path = "integration/semantic.rs"]
 mod semantic;
 #[path = "integration/two_lists.rs"]

@@ -801,6 +801,26 @@ pub async fn live_entries_of_measure<'e>(
     .collect()
 }
 
+/// The live entries of a measure for one beneficiary: all that its caps and one-time rule
+/// look at when the measure has no quota.
+pub async fn live_entries_of_beneficiary<'e>(
+    db: impl Executor<'e, Database = Any>,
+    measure_id: &str,
+    beneficiary: &str,
+) -> StoreResult<Vec<LedgerRow>> {
+    sqlx::query(
+        "SELECT * FROM ledger_entries WHERE beneficiary = $1 AND measure_id = $2 \
+         AND state <> 'released' ORDER BY id",
+    )
+    .bind(beneficiary)
+    .bind(measure_id)
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(ledger_from_row)
+    .collect()
+}
+
 /// Every entry of a measure, released ones included, in the order they were made.
 pub async fn entries_of_measure_all<'e>(
     db: impl Executor<'e, Database = Any>,

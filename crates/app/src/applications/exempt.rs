@@ -93,7 +93,7 @@ pub async fn run(
     }
     let on = beijing_date(now);
     let year = chrono::Datelike::year(&on);
-    let ledger = super::measure_ledger(work.tx(), measure_id).await?;
+    let ledger = super::measure_ledger(work.tx(), measure, None).await?;
     let (hash, sources) = policy_version(&app.policies)?;
     store::keep_policy_version(work.tx(), &hash, &sources, &at).await?;
     let mut report = ExemptReport::default();

@@ -133,7 +133,7 @@ pub async fn draft(
     let measure = measure(&app.policies, measure_id)?;
     let account = input.account()?;
     let beneficiary = institution.details.credit_code.as_str().to_string();
-    let ledger = super::measure_ledger(work.tx(), measure_id).await?;
+    let ledger = super::measure_ledger(work.tx(), measure, Some(&beneficiary)).await?;
     let outcome = evaluate(
         measure,
         &input.facts,
@@ -208,7 +208,7 @@ pub async fn update(
     }
     let now = work.now();
     let at = zijin_store::timestamp(now);
-    let ledger = super::measure_ledger(work.tx(), &row.measure_id).await?;
+    let ledger = super::measure_ledger(work.tx(), measure, Some(&row.credit_code)).await?;
     let outcome = evaluate(measure, facts, &row.credit_code, beijing_date(now), &ledger)?;
     let (hash, sources) = policy_version(&app.policies)?;
     store::keep_policy_version(work.tx(), &hash, &sources, &at).await?;
@@ -298,7 +298,7 @@ pub async fn submit(app: &App, actor: &Actor, id: i64) -> AppResult<super::Appli
     // was saved is found now, not at 核定.
     let facts: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&row.facts)
         .map_err(|_| AppError::Internal(format!("申报 {id} 的事实无法读取")))?;
-    let ledger = super::measure_ledger(work.tx(), &row.measure_id).await?;
+    let ledger = super::measure_ledger(work.tx(), measure, Some(&row.credit_code)).await?;
     let outcome = evaluate(
         measure,
         &facts,

@@ -117,7 +117,7 @@ pub async fn decide(
         store::lock_measure(work.tx(), &row.measure_id).await?;
         let facts: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&row.facts)
             .map_err(|_| AppError::Internal(format!("申报 {id} 的事实无法读取")))?;
-        let ledger = super::measure_ledger(work.tx(), &row.measure_id).await?;
+        let ledger = super::measure_ledger(work.tx(), measure, Some(&row.credit_code)).await?;
         let on = beijing_date(now);
         let outcome = evaluate(measure, &facts, &row.credit_code, on, &ledger)?;
         if !outcome.eligible {

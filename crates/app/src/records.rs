@@ -605,6 +605,21 @@ pub async fn list_demands(
 }
 
 /// An admin adds a technical field to the list, or renames one (records keep the field's code).
+/// A code for a new technical field: `field-` and eight hex digits of the name's SHA-256,
+/// with a number after it in the unlikely case that is taken.
+fn field_code(label: &str, existing: &[TechnicalField]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(label.as_bytes());
+    let base = format!("field-{}", hex::encode(&digest[..4]));
+    let mut code = base.clone();
+    let mut n = 2;
+    while existing.iter().any(|f| f.code == code) {
+        code = format!("{base}-{n}");
+        n += 1;
+    }
+    code
+}
+
 pub async fn save_technical_field(
     app: &App,
     actor: &Actor,
@@ -613,6 +628,16 @@ pub async fn save_technical_field(
 ) -> AppResult<TechnicalField> {
     access::require(actor, Area::TechnicalFields)?;
     let (code, label) = (code.trim(), label.trim());
+    let existing = records::technical_fields(app.store.pool()).await?;
+    // A new field needs no code from the clerk: one is made from the name (records keep the
+    // code, people only ever see the name).
+    let generated;
+    let code = if code.is_empty() {
+        generated = field_code(label, &existing);
+        generated.as_str()
+    } else {
+        code
+    };
     let mut errors = zijin_domain::FieldErrors::new();
     if !(2..=40).contains(&code.len())
         || !code
@@ -629,7 +654,6 @@ pub async fn save_technical_field(
     } else if let Some(problem) = zijin_domain::validation::line_problem(label) {
         errors.add("label", format!("名称{problem}"));
     }
-    let existing = records::technical_fields(app.store.pool()).await?;
     if existing.iter().any(|f| f.label == label && f.code != code) {
         errors.add("label", format!("已有名为“{label}”的技术领域"));
     }

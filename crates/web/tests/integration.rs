@@ -1547,13 +1547,23 @@ async fn admins_keep_the_technical_field_list() {
         add_user(&server, "admin", "admin", "", "", None).await;
         add_user(&server, "reviewer", "reviewer", "市科技局", "", None).await;
         let (admin, csrf) = log_in(&server, "admin").await;
+        // A clerk gives only the name; the page shows names, never codes.
+        let page = admin
+            .get(server.url("/admin/fields"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("生物医药") && !page.contains("<code>"),
+            "{backend:?}"
+        );
+        assert!(!page.contains("marine-engineering"));
         let added = admin
             .post(server.url("/admin/fields"))
-            .form(&[
-                ("_csrf", csrf.clone()),
-                ("code", "marine-engineering".into()),
-                ("label", "海洋工程".into()),
-            ])
+            .form(&[("_csrf", csrf.clone()), ("label", "海洋工程".into())])
             .send()
             .await
             .unwrap();
@@ -1588,7 +1598,8 @@ async fn admins_keep_the_technical_field_list() {
             .await
             .unwrap();
         assert_eq!(fields.len(), 14);
-        assert_eq!(fields.last().map(|f| f.label.as_str()), Some("海洋工程"));
+        let marine = fields.iter().find(|f| f.label == "海洋工程").unwrap();
+        assert!(marine.code.starts_with("field-"), "{}", marine.code);
         assert!(
             fields
                 .iter()

@@ -537,6 +537,10 @@ fn parse_phone(errors: &mut FieldErrors, text: &str, required: bool) -> String {
 fn parse_field(errors: &mut FieldErrors, fields: &[TechnicalField], text: &str) -> String {
     match TechnicalField::find(fields, text) {
         Some(field) => field.code.clone(),
+        None if text.trim().is_empty() => {
+            errors.add("field", "请选择技术领域");
+            String::new()
+        }
         None => {
             let known: Vec<&str> = fields.iter().map(|f| f.label.as_str()).collect();
             errors.add(
@@ -886,6 +890,29 @@ mod tests {
         assert!(errors.get("ip_items").unwrap().contains("校验位"));
         assert!(errors.get("price").unwrap().contains("负数"));
         assert!(errors.get("transfer_modes").is_some());
+    }
+
+    #[test]
+    fn a_field_not_chosen_is_asked_for_and_an_unknown_one_named_with_the_choices() {
+        let fields = TechnicalField::defaults();
+        let modes = vec!["转让".to_string()];
+        let unchosen = AchievementInput {
+            field: " ",
+            ..achievement(&[], &modes, "1")
+        };
+        let errors = AchievementDetails::parse(&unchosen, &fields).unwrap_err();
+        assert_eq!(errors.get("field"), Some("请选择技术领域"));
+        let unknown = AchievementInput {
+            field: "海洋工程",
+            ..achievement(&[], &modes, "1")
+        };
+        let errors = AchievementDetails::parse(&unknown, &fields).unwrap_err();
+        let message = errors.get("field").unwrap();
+        assert!(
+            message.contains("技术领域“海洋工程”不在列表中"),
+            "{message}"
+        );
+        assert!(message.contains("新能源"), "{message}");
     }
 
     #[test]

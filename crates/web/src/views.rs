@@ -267,6 +267,8 @@ pub struct RecordView {
     pub field_label: String,
     pub keywords: Vec<String>,
     pub trl: Option<u8>,
+    /// A demand's 期望成熟度 (level), if it names one.
+    pub wanted_trl: Option<u8>,
     pub trl_label: Option<String>,
     pub ip_items: Vec<String>,
     /// Transfer modes (achievements) or wanted cooperation modes (demands), in Chinese.
@@ -341,6 +343,7 @@ impl RecordView {
             field_label: field_label(fields, &d.field),
             keywords: d.keywords.clone(),
             trl: Some(d.trl.level()),
+            wanted_trl: None,
             trl_label: Some(d.trl.label()),
             ip_items: d
                 .ip_items
@@ -392,6 +395,7 @@ impl RecordView {
             field_label: field_label(fields, &details.field),
             keywords: details.keywords.clone(),
             trl: None,
+            wanted_trl: details.wanted_trl.map(|t| t.level()),
             trl_label: None,
             ip_items: vec![],
             modes,

@@ -997,6 +997,7 @@ async fn the_two_lists_flow_through_pages() {
             ("budget_max", "1000000".into()),
             ("contact_name", "李经理".into()),
             ("contact_phone", "025-52000000".into()),
+            ("wanted_trl", "6".into()),
         ];
         let created = enterprise
             .post(server.url("/my/demands"))
@@ -1012,6 +1013,21 @@ async fn the_two_lists_flow_through_pages() {
             .next()
             .unwrap()
             .to_string();
+        // 期望成熟度 is chosen from the same list as an achievement's, and the edit form keeps it.
+        let demand_id = demand_record.rsplit('/').next().unwrap();
+        let edit = enterprise
+            .get(server.url(&format!("/my/demands/{demand_id}/edit")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(edit.contains("<select id=\"f-wanted_trl\""), "{backend:?}");
+        assert!(
+            edit.contains("<option value=\"6\" selected>"),
+            "{backend:?}"
+        );
         enterprise
             .post(server.url(&format!("{demand_record}/submit")))
             .form(&[("_csrf", e_csrf.clone())])

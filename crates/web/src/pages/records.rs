@@ -313,6 +313,7 @@ impl RecordForm {
             deadline: view.deadline.clone().unwrap_or_default(),
             contact_name: view.contact_name.clone(),
             contact_phone: view.contact_phone.clone(),
+            wanted_trl: view.wanted_trl.map(|t| t.to_string()).unwrap_or_default(),
             ..Default::default()
         }
     }

@@ -229,11 +229,11 @@ impl InstitutionProfile {
             contact_phone,
             MAX_PHONE_CHARS,
         );
-        if !contact_phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')'))
+        if let Some(problem) = (!contact_phone.is_empty())
+            .then(|| crate::phone_problem(&contact_phone))
+            .flatten()
         {
-            errors.add("contact_phone", "联系电话只能包含数字、空格和 + - ( )");
+            errors.add("contact_phone", problem);
         }
         Self {
             address: optional_line(errors, "address", "地址", address, MAX_ADDRESS_CHARS),

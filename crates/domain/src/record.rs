@@ -525,11 +525,11 @@ fn parse_phone(errors: &mut FieldErrors, text: &str, required: bool) -> String {
     let phone = optional_line(errors, "contact_phone", "联系电话", text, 30);
     if required && phone.is_empty() {
         errors.add("contact_phone", "请填写联系电话");
-    } else if !phone
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')'))
+    } else if let Some(problem) = (!phone.is_empty())
+        .then(|| crate::phone_problem(&phone))
+        .flatten()
     {
-        errors.add("contact_phone", "联系电话只能包含数字、空格和 + - ( )");
+        errors.add("contact_phone", problem);
     }
     phone
 }
@@ -913,6 +913,30 @@ mod tests {
             "{message}"
         );
         assert!(message.contains("新能源"), "{message}");
+    }
+
+    #[test]
+    fn a_contact_phone_must_be_a_real_number() {
+        let fields = TechnicalField::defaults();
+        let modes = vec!["转让".to_string()];
+        for bad in ["1234", "025-5288", "12345678901"] {
+            let input = AchievementInput {
+                contact_phone: bad,
+                ..achievement(&[], &modes, "1")
+            };
+            let errors = AchievementDetails::parse(&input, &fields).unwrap_err();
+            assert!(
+                errors.get("contact_phone").unwrap().contains("11 位手机号"),
+                "{bad}"
+            );
+        }
+        for good in ["13905170000", "025-83592000", "0512-6543210转808"] {
+            let input = AchievementInput {
+                contact_phone: good,
+                ..achievement(&[], &modes, "1")
+            };
+            assert!(AchievementDetails::parse(&input, &fields).is_ok(), "{good}");
+        }
     }
 
     #[test]

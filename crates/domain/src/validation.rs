@@ -294,7 +294,8 @@ pub fn phone_problem(phone: &str) -> Option<&'static str> {
     let landline = |text: &str| -> bool {
         let (area, number) = match text.split_once('-') {
             Some((area, number)) => (area, number),
-            None if text.len() >= 10 => {
+            // Split only plain digits (a byte index inside a Chinese character would panic).
+            None if text.len() >= 10 && text.is_ascii() => {
                 text.split_at(if text.starts_with("01") || text.starts_with("02") {
                     3
                 } else {
@@ -334,6 +335,8 @@ mod phone_tests {
         }
         for bad in [
             "1234",
+            "宽温域电解液",
+            "宽温域电解液电解液",
             "025-5288",
             "12812345678",
             "138123456789",

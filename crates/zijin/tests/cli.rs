@@ -314,7 +314,12 @@ async fn serve_and_stop(backend: Backend) {
     }
     let home = reqwest::get(&address).await.unwrap();
     assert_eq!(home.status(), 200);
-    assert!(home.text().await.unwrap().contains("演示账号"));
+    let home = home.text().await.unwrap();
+    assert!(home.contains("演示账号"));
+    // The public home leads with search, the latest issue and the calls.
+    assert!(home.contains("id=\"home-search\""));
+    assert!(home.contains("最新一期清单：2026年第3期"), "{backend:?}");
+    assert!(home.contains("id=\"home-calls\""), "{backend:?}");
     let directory = reqwest::get(format!("{address}/institutions?q=南京大学"))
         .await
         .unwrap()

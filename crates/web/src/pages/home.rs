@@ -2,6 +2,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
+use zijin_app::Actor;
+use zijin_app::auth::display_time;
 use zijin_domain::Coded;
 
 use super::html;
@@ -27,10 +29,33 @@ async fn home(State(state): State<AppState>, visitor: Visitor) -> Result<Respons
         .iter()
         .map(|a| context! { username => a.username.clone(), password => a.password.clone(), description => a.description.clone() })
         .collect();
+    // The newest published issue, and the calls under 通知公告 (newest first, three).
+    let latest_issue = zijin_app::lists::issues(&state.app, &Actor::Anonymous)
+        .await?
+        .into_iter()
+        .filter(|i| i.published)
+        .max_by_key(|i| i.id)
+        .map(|i| context! { id => i.id, title => i.title, published_at => i.published_at.as_deref().map(display_time) });
+    let calls: Vec<_> = zijin_app::applications::calls::list(&state.app)
+        .await?
+        .into_iter()
+        .take(3)
+        .map(|c| context! { id => c.call.id, title => c.call.title.clone(), phase => c.phase.label(), open => c.phase == zijin_app::applications::calls::CallPhase::Open, closes => display_time(&c.call.closes_at) })
+        .collect();
+    // 我的待办 for a signed-in user: what waits on them, with counts.
+    let todo: Vec<_> = if visitor.actor.user().is_some() {
+        zijin_app::applications::todo::todo(&state.app, &visitor.actor)
+            .await?
+            .into_iter()
+            .map(|t| context! { label => t.label, count => t.count, href => t.href })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let base = page_context(&state.app, &visitor, "首页").await;
     Ok(html(
         StatusCode::OK,
         "home.html",
-        context! { stats, demo_accounts, ..base },
+        context! { stats, demo_accounts, latest_issue, calls, todo, ..base },
     ))
 }

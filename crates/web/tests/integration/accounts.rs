@@ -385,6 +385,20 @@ async fn error_pages_keep_the_signed_in_header() {
             assert!(text.contains("退出"), "{backend:?} {path}");
             assert!(!text.contains("href=\"/login\""), "{backend:?} {path}");
         }
+        // The home page greets a signed-in user with 我的待办 (nothing waits on a new clerk).
+        let home = browser
+            .get(server.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            home.contains("我的待办") && home.contains("暂无待办事项"),
+            "{backend:?}"
+        );
+        assert!(home.contains("id=\"home-search\""), "{backend:?}");
         // An anonymous visitor gets the same page with 登录.
         let anonymous = client()
             .get(server.url("/no-such-page"))

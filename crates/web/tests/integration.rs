@@ -1037,6 +1037,19 @@ async fn the_two_lists_flow_through_pages() {
 
         // The reviewer returns the achievement with a comment, then approves the corrected one.
         let (reviewer, r_csrf) = log_in(&server, "reviewer").await;
+        // 我的待办 on the reviewer's home page counts both records waiting.
+        let home = reviewer
+            .get(server.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            home.contains("成果和需求待审核</a> <span class=\"badge\">2</span>"),
+            "{backend:?}"
+        );
         let queue = reviewer
             .get(server.url("/review"))
             .send()

@@ -1,6 +1,7 @@
 //! 我的待办: what waits on the signed-in user in the applications path, with counts and where
 //! to go — the applicant's returned applications, drafts and 免申即享 drafts to confirm; each
-//! review step's queue; an expert's applications to score; the bureau's objections to rule.
+//! review step's queue; an expert's applications to score; the bureau's objections to rule;
+//! and, for reviewers and the bureau, the achievements and demands waiting for review.
 
 use zijin_domain::{ApplicationOrigin, ApplicationStatus, ReviewStep};
 
@@ -27,8 +28,20 @@ pub async fn todo(app: &App, actor: &Actor) -> AppResult<Vec<TodoItem>> {
             });
         }
     };
+    // Achievements and demands waiting for the reviewer's decision (审核员 and the bureau).
+    if access::may(actor, Area::ReviewQueue) {
+        let waiting = vec![zijin_domain::RecordStatus::Submitted];
+        let achievements =
+            crate::records::list_achievements(app, actor, waiting.clone(), 1, 1).await?;
+        let demands = crate::records::list_demands(app, actor, waiting, 1, 1).await?;
+        push(
+            "成果和需求待审核",
+            (achievements.total + demands.total) as usize,
+            "/review",
+        );
+    }
     if !access::may(actor, Area::Applications) {
-        return Ok(Vec::new());
+        return Ok(items);
     }
     let listed = super::list(app, actor).await?;
     match access::standing(actor) {
@@ -68,8 +81,17 @@ pub async fn todo(app: &App, actor: &Actor) -> AppResult<Vec<TodoItem>> {
                 zijin_store::notices::unruled_objections(app.store.pool()).await? as usize;
             push("公示异议待处理", objections, "/calls");
         }
-        Standing::DistrictOfficer(_) => push("待区级初审推荐", listed.len(), "/applications"),
-        Standing::Reviewer => push("待责任单位审核", listed.len(), "/applications"),
+        // The queues' own totals (the listing above stops at 500).
+        Standing::DistrictOfficer(_) => push(
+            "待区级初审推荐",
+            super::list_page(app, actor, 1).await?.total as usize,
+            "/applications",
+        ),
+        Standing::Reviewer => push(
+            "待责任单位审核",
+            super::list_page(app, actor, 1).await?.total as usize,
+            "/applications",
+        ),
         Standing::Anonymous => {}
     }
     let scoring = super::experts::queue(app, actor).await?.len();

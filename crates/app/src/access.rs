@@ -393,11 +393,30 @@ pub fn search_owner(actor: &Actor) -> Option<i64> {
 pub struct MenuEntry {
     pub href: &'static str,
     pub label: &'static str,
+    pub group: MenuGroup,
+}
+
+/// Which of the header's menus an entry belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MenuGroup {
+    /// The daily work: one's records, matches, applications, queues.
+    Work,
+    /// Keeping the platform: institutions, accounts, fields, the audit log.
+    Admin,
 }
 
 /// The menu entries beyond the public ones, in order, for this actor.
 pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
-    let entry = |href, label| MenuEntry { href, label };
+    let entry = |href, label| MenuEntry {
+        href,
+        label,
+        group: MenuGroup::Work,
+    };
+    let admin = |href, label| MenuEntry {
+        href,
+        label,
+        group: MenuGroup::Admin,
+    };
     let district = own_district(actor).is_some();
     let mut menu = Vec::new();
     if may(actor, Area::OwnRecords) {
@@ -428,7 +447,7 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
         menu.push(entry("/import", "批量导入"));
     }
     if may(actor, Area::TechnicalFields) {
-        menu.push(entry("/admin/fields", "技术领域"));
+        menu.push(admin("/admin/fields", "技术领域"));
     }
     if may(actor, Area::ManageInstitutions) {
         let label = if district {
@@ -438,13 +457,13 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
         } else {
             "机构查询"
         };
-        menu.push(entry("/manage/institutions", label));
+        menu.push(admin("/manage/institutions", label));
     }
     if may(actor, Area::Users) {
-        menu.push(entry("/admin/users", "用户管理"));
+        menu.push(admin("/admin/users", "用户管理"));
     }
     if may(actor, Area::Audit) {
-        menu.push(entry("/admin/audit", "审计日志"));
+        menu.push(admin("/admin/audit", "审计日志"));
     }
     if may(actor, Area::MatchFunnel) {
         menu.push(entry(

@@ -69,3 +69,54 @@ pub fn generate_key() -> AppResult<AuditKey> {
         .map_err(|error| AppError::Internal(format!("无法生成随机审计密钥：{error}")))?;
     Ok(AuditKey::from_bytes(bytes))
 }
+
+mod describe;
+pub use describe::{ACT_KINDS, ChangeText, Described, OBJECT_KINDS, describe};
+
+/// The most entries one export holds (the newest ones that match).
+pub const EXPORT_LIMIT: i64 = 10_000;
+
+/// The entries matching `filter` (newest first, at most [`EXPORT_LIMIT`]) as an .xlsx workbook
+/// of sentences, in Beijing time.
+pub async fn export_xlsx(app: &App, actor: &Actor, filter: &ListFilter) -> AppResult<Vec<u8>> {
+    crate::access::require(actor, crate::access::Area::Audit)?;
+    let paged = audit::list(app.store.pool(), filter, 1, EXPORT_LIMIT).await?;
+    let described = describe(app, &paged.items).await?;
+    let rows: Vec<Vec<String>> = described
+        .into_iter()
+        .map(|entry| {
+            let changes = entry
+                .changes
+                .iter()
+                .map(|c| {
+                    if c.before.is_empty() {
+                        format!("{}：{}", c.field, c.after)
+                    } else {
+                        format!("{}：{} → {}", c.field, c.before, c.after)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("；");
+            vec![
+                entry.seq.to_string(),
+                entry.at,
+                entry.actor,
+                entry.verb.trim_end_matches('：').to_string(),
+                entry.object,
+                changes,
+            ]
+        })
+        .collect();
+    crate::exports::table_xlsx(
+        "审计日志",
+        &[
+            ("序号", 8.0),
+            ("时间（北京时间）", 18.0),
+            ("操作人", 14.0),
+            ("操作", 16.0),
+            ("对象", 40.0),
+            ("变更内容", 60.0),
+        ],
+        &rows,
+    )
+}

@@ -476,6 +476,40 @@ pub fn display_time(stored: &str) -> String {
     }
 }
 
+/// How long something has waited since a stored timestamp, as a clerk says it: "3 天",
+/// "5 小时", "不到 1 小时".
+pub fn waited(stored: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    match parse_timestamp(stored) {
+        Ok(at) => {
+            let hours = (now - at).num_hours().max(0);
+            match hours {
+                0 => "不到 1 小时".to_string(),
+                1..=47 => format!("{hours} 小时"),
+                _ => format!("{} 天", hours / 24),
+            }
+        }
+        Err(_) => String::new(),
+    }
+}
+
+/// The stored (UTC) timestamp at which a Beijing calendar day starts, for date filters: a
+/// day picked as 2026-12-01 starts at 2026-11-30T16:00Z. `None` for text that is no date.
+pub fn beijing_day_start(date: &str) -> Option<String> {
+    let day = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let start = day
+        .and_hms_opt(0, 0, 0)?
+        .and_local_timezone(beijing)
+        .single()?;
+    Some(zijin_store::timestamp(start.with_timezone(&chrono::Utc)))
+}
+
+/// The stored timestamp at which the Beijing day after `date` starts (an inclusive "until").
+pub fn beijing_day_end(date: &str) -> Option<String> {
+    let day = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
+    beijing_day_start(&day.succ_opt()?.format("%Y-%m-%d").to_string())
+}
+
 /// A hash of a random password, verified against when a user name is unknown.
 fn dummy_hash() -> AppResult<&'static str> {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();

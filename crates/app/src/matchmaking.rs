@@ -217,12 +217,16 @@ pub async fn mine(app: &App, actor: &Actor) -> AppResult<(Vec<MatchRow>, Vec<Not
     ))
 }
 
-/// The funnel: matches per stage, by field and district, with the conversion rate (签约 ÷ all).
+/// The funnel: matches per stage, by field and district, with the conversion rate (签约 ÷ all)
+/// and the trend by Beijing month of recommendation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Funnel {
     /// (field code, district code, counts per stage in `MatchStage::ALL` order).
     pub rows: Vec<(String, String, [i64; 5])>,
     pub totals: [i64; 5],
+    /// (month as `2026-11`, counts per stage of the matches recommended that month), oldest
+    /// first, months without matches included.
+    pub trend: Vec<(String, [i64; 5])>,
 }
 
 impl Funnel {
@@ -236,10 +240,43 @@ impl Funnel {
 
 /// The bureau sees every district; a district officer only theirs.
 pub async fn funnel(app: &App, actor: &Actor) -> AppResult<Funnel> {
-    let district = access::funnel_district(actor)?.map(|district| district.code());
+    funnel_between(app, actor, None, None).await
+}
+
+/// [`funnel`] of the matches recommended between two Beijing dates (inclusive, `2026-11-01`).
+pub async fn funnel_between(
+    app: &App,
+    actor: &Actor,
+    from: Option<&str>,
+    until: Option<&str>,
+) -> AppResult<Funnel> {
+    let district = access::funnel_district(actor)?.map(|district| district.code().to_string());
+    let day = |text: &str, field: &'static str| {
+        chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| AppError::field(field, "日期应写成 2026-11-01 这样的格式"))
+    };
+    let from_day = from
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| day(t, "from"))
+        .transpose()?;
+    let until_day = until
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| day(t, "until"))
+        .transpose()?;
+    if let (Some(a), Some(b)) = (from_day, until_day)
+        && a > b
+    {
+        return Err(AppError::field("until", "截止日期不能早于起始日期"));
+    }
+    let scope = matches::FunnelScope {
+        district,
+        from: from_day.and_then(|d| crate::auth::beijing_day_start(&d.to_string())),
+        until: until_day.and_then(|d| crate::auth::beijing_day_end(&d.to_string())),
+    };
+    let position = |stage: &str| MatchStage::ALL.iter().position(|s| s.code() == stage);
     let mut funnel = Funnel::default();
-    for (field, district, stage, n) in matches::funnel(app.store.pool(), district).await? {
-        let Some(position) = MatchStage::ALL.iter().position(|s| s.code() == stage) else {
+    for (field, district, stage, n) in matches::funnel(app.store.pool(), &scope).await? {
+        let Some(position) = position(&stage) else {
             continue;
         };
         match funnel
@@ -257,5 +294,38 @@ pub async fn funnel(app: &App, actor: &Actor) -> AppResult<Funnel> {
         funnel.totals[position] += n;
     }
     funnel.rows.sort();
+    let mut months: std::collections::BTreeMap<String, [i64; 5]> = Default::default();
+    for (day_text, late, stage, n) in matches::funnel_by_day(app.store.pool(), &scope).await? {
+        let (Ok(utc_day), Some(position)) = (
+            chrono::NaiveDate::parse_from_str(&day_text, "%Y-%m-%d"),
+            position(&stage),
+        ) else {
+            continue;
+        };
+        let beijing_day = if late {
+            utc_day.succ_opt().unwrap_or(utc_day)
+        } else {
+            utc_day
+        };
+        months
+            .entry(beijing_day.format("%Y-%m").to_string())
+            .or_default()[position] += n;
+    }
+    // Every month between the first and the last, so a quiet month shows as zero.
+    if let (Some(first), Some(last)) =
+        (months.keys().next().cloned(), months.keys().last().cloned())
+    {
+        let mut month = chrono::NaiveDate::parse_from_str(&format!("{first}-01"), "%Y-%m-%d")
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        while month.format("%Y-%m").to_string() <= last {
+            let key = month.format("%Y-%m").to_string();
+            funnel
+                .trend
+                .push((key.clone(), months.get(&key).copied().unwrap_or_default()));
+            month = month
+                .checked_add_months(chrono::Months::new(1))
+                .ok_or_else(|| AppError::Internal("month overflow".into()))?;
+        }
+    }
     Ok(funnel)
 }

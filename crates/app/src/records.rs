@@ -403,9 +403,92 @@ pub async fn transition(
 ) -> AppResult<RecordStatus> {
     let now = app.now();
     let mut tx = app.store.begin_write().await?;
+    let next = transition_in(&mut tx, now, actor, kind, id, step, comment).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    if step == Transition::Approve {
+        // Recommendations follow the approval; failing to make them must not undo it.
+        if let Err(error) = crate::matchmaking::recommend_for_record(app, kind, id).await {
+            tracing::warn!(%error, "审核通过后生成对接推荐失败");
+        }
+    }
+    Ok(next)
+}
+
+/// The most records one batch approval takes.
+pub const BATCH_APPROVE_LIMIT: usize = 200;
+
+/// A reviewer approves several records at once (批量通过): all of them in one transaction, or
+/// none when any of them may not be approved (the error names it by its title).
+pub async fn approve_many(
+    app: &App,
+    actor: &Actor,
+    items: &[(RecordKind, i64)],
+) -> AppResult<usize> {
+    access::require(actor, Area::ReviewQueue)?;
+    if items.is_empty() {
+        return Err(AppError::field("ids", "请先勾选要通过的记录"));
+    }
+    if items.len() > BATCH_APPROVE_LIMIT {
+        return Err(AppError::field(
+            "ids",
+            format!("一次最多批量通过 {BATCH_APPROVE_LIMIT} 条"),
+        ));
+    }
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    for (kind, id) in items {
+        if let Err(error) =
+            transition_in(&mut tx, now, actor, *kind, *id, Transition::Approve, "").await
+        {
+            let title = match kind {
+                RecordKind::Achievement => records::get_achievement(&mut *tx, *id)
+                    .await?
+                    .map(|r| r.details.title),
+                RecordKind::Demand => records::get_demand(&mut *tx, *id)
+                    .await?
+                    .map(|r| r.details.title),
+            };
+            let reason = match &error {
+                AppError::Validation(errors) => errors
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                other => other.to_string(),
+            };
+            return Err(AppError::field(
+                "ids",
+                format!(
+                    "{}「{}」不能通过：{reason}。本次勾选的记录均未通过，请取消勾选它后重试",
+                    kind.label(),
+                    title.unwrap_or_else(|| "（已不存在）".into())
+                ),
+            ));
+        }
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    for (kind, id) in items {
+        if let Err(error) = crate::matchmaking::recommend_for_record(app, *kind, *id).await {
+            tracing::warn!(%error, "审核通过后生成对接推荐失败");
+        }
+    }
+    Ok(items.len())
+}
+
+/// One step of a record inside the caller's transaction: checks, the new status, the audit
+/// entry.
+async fn transition_in(
+    tx: &mut zijin_store::WriteTx,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: &Actor,
+    kind: RecordKind,
+    id: i64,
+    step: Transition,
+    comment: &str,
+) -> AppResult<RecordStatus> {
     let (institution_id, status, before) = match kind {
         RecordKind::Achievement => {
-            let record = records::get_achievement(&mut *tx, id)
+            let record = records::get_achievement(&mut **tx, id)
                 .await?
                 .ok_or(AppError::NotFound("科技成果"))?;
             (
@@ -415,7 +498,7 @@ pub async fn transition(
             )
         }
         RecordKind::Demand => {
-            let record = records::get_demand(&mut *tx, id)
+            let record = records::get_demand(&mut **tx, id)
                 .await?
                 .ok_or(AppError::NotFound("技术需求"))?;
             (
@@ -452,7 +535,7 @@ pub async fn transition(
         Transition::Approve if !comment.is_empty() => Some(comment),
         _ => None,
     };
-    records::set_status(&mut tx, kind, id, next, kept_comment, now).await?;
+    records::set_status(tx, kind, id, next, kept_comment, now).await?;
     let action = match (kind, step) {
         (RecordKind::Achievement, Transition::Submit) => "achievement.submit",
         (RecordKind::Achievement, Transition::Approve) => "achievement.approve",
@@ -469,18 +552,11 @@ pub async fn transition(
     after["status"] = json!(next.code());
     after["review_comment"] = json!(kept_comment);
     audit::append(
-        &mut tx,
+        tx,
         now,
         change(actor, action, kind, id, Some(before), Some(after)),
     )
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    if step == Transition::Approve {
-        // Recommendations follow the approval; failing to make them must not undo it.
-        if let Err(error) = crate::matchmaking::recommend_for_record(app, kind, id).await {
-            tracing::warn!(%error, "审核通过后生成对接推荐失败");
-        }
-    }
     Ok(next)
 }
 

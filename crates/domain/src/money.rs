@@ -98,6 +98,25 @@ impl Money {
             .filter(|d| d.normalize().scale() <= 6)
     }
 
+    /// The yuan with separators: "1,200,000.00".
+    pub fn grouped(self) -> String {
+        group_thousands(&self.to_string())
+    }
+
+    /// The amount in 万元 with separators and no trailing zeros: "120", "1,234.5".
+    pub fn wan(self) -> String {
+        group_thousands(&(self.0 / Decimal::from(10_000)).normalize().to_string())
+    }
+
+    /// As pages show an amount: "8,000.00 元" below 10,000 元, else with 万元 beside it.
+    pub fn shown(self) -> String {
+        if self.0 >= Decimal::from(10_000) {
+            self.yuan_and_wan()
+        } else {
+            format!("{} 元", self.grouped())
+        }
+    }
+
     /// The amount as Chinese forms print it: "1,200,000.00 元（120 万元）".
     pub fn yuan_and_wan(self) -> String {
         let wan = (self.0 / Decimal::from(10_000)).normalize();

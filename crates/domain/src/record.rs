@@ -220,7 +220,7 @@ impl Price {
     pub fn parse(input: &str) -> Result<Self, String> {
         match input.trim() {
             "" | "面议" => Ok(Price::Negotiable),
-            text => Money::parse(text)
+            text => Money::parse_yuan_or_wan(text)
                 .map(Price::Amount)
                 .map_err(|error| error.to_string()),
         }
@@ -229,7 +229,7 @@ impl Price {
     pub fn label(self) -> String {
         match self {
             Price::Negotiable => "面议".into(),
-            Price::Amount(money) => format!("{money} 元"),
+            Price::Amount(money) => money.shown(),
         }
     }
 }
@@ -706,7 +706,7 @@ impl DemandDetails {
             if text.trim().is_empty() {
                 return None;
             }
-            Money::parse(text)
+            Money::parse_yuan_or_wan(text)
                 .map_err(|error| errors.add(field, format!("{label}：{error}")))
                 .ok()
         };
@@ -878,7 +878,7 @@ mod tests {
         assert_eq!(parsed.field, "new-energy");
         assert_eq!(parsed.keywords, vec!["锂电池", "电解液", "低温"]);
         assert_eq!(parsed.ip_items.len(), 3);
-        assert_eq!(parsed.price.label(), "1500000.00 元");
+        assert_eq!(parsed.price.label(), "1,500,000.00 元（150 万元）");
         assert_eq!(
             parsed.transfer_modes,
             vec![TransferMode::Assignment, TransferMode::Licence]

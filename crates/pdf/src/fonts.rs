@@ -14,7 +14,7 @@ use krilla::text::{Font, GlyphId, KrillaGlyph};
 use skrifa::instance::{LocationRef, Size};
 use skrifa::{FontRef, MetadataProvider};
 
-const EMBEDDED_FACE: &[u8] = include_bytes!("../fonts/NotoSansCJKsc-Regular-GBK.otf");
+pub const EMBEDDED_FACE: &[u8] = include_bytes!("../fonts/NotoSansCJKsc-Regular-GBK.otf");
 
 /// A font file tried before the embedded face, for bureaus whose publications use another
 /// typeface; set once at start-up from the command line (`--pdf-font`).

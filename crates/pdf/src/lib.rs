@@ -16,7 +16,7 @@ use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 
-pub use fonts::{FontSet, prefer_font_file};
+pub use fonts::{EMBEDDED_FACE, FontSet, prefer_font_file};
 use layout::{Item, Page};
 
 /// How a column's text sits in its cells.

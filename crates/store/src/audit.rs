@@ -7,7 +7,10 @@
 //! serialises concurrent writers on both backends (a row lock on PostgreSQL, the write lock on
 //! SQLite). Triggers refuse UPDATE and DELETE. Anchors and verification are in `verify`.
 
+mod titles;
 mod verify;
+
+pub use titles::object_titles;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value as Json;

@@ -295,35 +295,79 @@ pub async fn save(tx: &mut WriteTx, row: &MatchRow, at: &str) -> StoreResult<()>
     Ok(())
 }
 
-/// How many matches stand at each stage, per field and district (of the demand), optionally in
-/// one district.
+/// Which matches a funnel counts: one district's (of the demand) or all, recommended in
+/// `[from, until)` (stored timestamps) when given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunnelScope {
+    pub district: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+}
+
+impl FunnelScope {
+    fn filter(&self) -> Filter {
+        let mut filter = Filter::default();
+        if let Some(district) = &self.district {
+            filter.add("district = {}", vec![Value::Text(district.clone())]);
+        }
+        if let Some(from) = &self.from {
+            filter.add("recommended_at >= {}", vec![Value::Text(from.clone())]);
+        }
+        if let Some(until) = &self.until {
+            filter.add("recommended_at < {}", vec![Value::Text(until.clone())]);
+        }
+        filter
+    }
+}
+
+/// How many matches stand at each stage, per field and district (of the demand).
 pub async fn funnel<'e>(
     db: impl Executor<'e, Database = Any>,
-    district: Option<&str>,
+    scope: &FunnelScope,
 ) -> StoreResult<Vec<(String, String, String, i64)>> {
-    let rows = match district {
-        Some(district) => {
-            sqlx::query(
-                "SELECT field, district, stage, COUNT(*) AS n FROM matches WHERE district = $1 \
-                 GROUP BY field, district, stage",
-            )
-            .bind(district)
-            .fetch_all(db)
-            .await?
-        }
-        None => {
-            sqlx::query(
-                "SELECT field, district, stage, COUNT(*) AS n FROM matches GROUP BY field, district, stage",
-            )
-            .fetch_all(db)
-            .await?
-        }
-    };
+    let filter = scope.filter();
+    let sql = format!(
+        "SELECT field, district, stage, COUNT(*) AS n FROM matches {} \
+         GROUP BY field, district, stage",
+        filter.where_clause()
+    );
+    let rows = sqlx::query_with(AssertSqlSafe(sql), filter.arguments(&[]))
+        .fetch_all(db)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok((
                 row.try_get("field")?,
                 row.try_get("district")?,
+                row.try_get("stage")?,
+                row.try_get("n")?,
+            ))
+        })
+        .collect()
+}
+
+/// Matches by the UTC day they were recommended, whether that was at or after 16:00 UTC (the
+/// next day in Beijing), and their stage now: what a trend by Beijing month is summed from.
+pub async fn funnel_by_day<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &FunnelScope,
+) -> StoreResult<Vec<(String, bool, String, i64)>> {
+    let filter = scope.filter();
+    let sql = format!(
+        "SELECT substr(recommended_at, 1, 10) AS day, \
+         CAST(CASE WHEN substr(recommended_at, 12, 2) >= '16' THEN 1 ELSE 0 END AS BIGINT) AS late, \
+         stage, COUNT(*) AS n FROM matches {} GROUP BY 1, 2, 3",
+        filter.where_clause()
+    );
+    let rows = sqlx::query_with(AssertSqlSafe(sql), filter.arguments(&[]))
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let late: i64 = row.try_get("late")?;
+            Ok((
+                row.try_get("day")?,
+                late == 1,
                 row.try_get("stage")?,
                 row.try_get("n")?,
             ))

@@ -3,15 +3,18 @@
 //! errors become HTTP responses (`error.rs`).
 
 pub mod api;
+mod charts;
 mod download;
 mod error;
 pub mod extract;
 mod flash;
+mod guide;
 mod headers;
 mod match_views;
 mod pages;
 mod routes;
 mod session;
+pub mod site;
 mod templates;
 mod views;
 
@@ -40,6 +43,8 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How many list exports this process builds at once, and how long a download waits.
     pub exports: zijin_app::exports::ExportLimits,
+    /// The operator's footer (`config/site.toml`, `--site-config`).
+    pub site: site::SiteConfig,
 }
 
 #[derive(Clone)]

@@ -28,6 +28,8 @@ pub struct Visitor {
     pub path: String,
     /// The message for the alert box that the platform sealed before a redirect.
     pub flash: Option<String>,
+    /// The web layer's settings (the footer every page shows).
+    pub config: std::sync::Arc<crate::WebConfig>,
 }
 
 impl FromRequestParts<AppState> for Visitor {
@@ -49,6 +51,7 @@ impl FromRequestParts<AppState> for Visitor {
                 session_token: Some(token),
                 path,
                 flash,
+                config: state.config.clone(),
             });
         }
         let csrf = jar
@@ -62,6 +65,7 @@ impl FromRequestParts<AppState> for Visitor {
             session_token: None,
             path,
             flash,
+            config: state.config.clone(),
         })
     }
 }

@@ -13,6 +13,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("macros.html", include_str!("../templates/macros.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("home.html", include_str!("../templates/home.html")),
+    ("guide.html", include_str!("../templates/guide.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("password.html", include_str!("../templates/password.html")),
     (
@@ -122,6 +123,19 @@ fn environment() -> &'static Environment<'static> {
     static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
     ENVIRONMENT.get_or_init(|| {
         let mut environment = Environment::new();
+        // "4170000" → "4,170,000": counts and amounts as official tables print them.
+        environment.add_filter("thousands", |value: Value| {
+            zijin_domain::group_thousands(&value.to_string())
+        });
+        // An amount in 元 with separators, and in 万元 as well from 10,000 元 on.
+        environment.add_filter("yuan", |value: Value| {
+            let text = value.to_string();
+            match zijin_domain::Money::parse(&text) {
+                Ok(money) if money.fen() >= 1_000_000 => money.yuan_and_wan(),
+                Ok(money) => format!("{} 元", zijin_domain::group_thousands(&money.to_string())),
+                Err(_) => text,
+            }
+        });
         for (name, source) in TEMPLATES {
             environment
                 .add_template(name, source)

@@ -133,11 +133,20 @@ impl UserView {
 pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
+    /// A menu's entries; empty for a plain link.
+    pub children: Vec<NavItem>,
 }
 
-/// The navigation each role sees.
+/// The navigation each role sees: the public pages, then the role's own work and (for the
+/// bureau) the administration, each in a drop-down menu once it has more than two entries, so
+/// the header keeps to one line on a laptop.
 pub fn nav_for(actor: &Actor) -> Vec<NavItem> {
-    let item = |href, label| NavItem { href, label };
+    use zijin_app::access::MenuGroup;
+    let item = |href, label| NavItem {
+        href,
+        label,
+        children: Vec::new(),
+    };
     let mut nav = vec![
         item("/", "首页"),
         item("/lists", "两项清单"),
@@ -147,11 +156,34 @@ pub fn nav_for(actor: &Actor) -> Vec<NavItem> {
         item("/calls", "通知公告"),
     ];
     // Which entries beyond the public ones a visitor sees is the access module's decision.
-    nav.extend(
-        zijin_app::access::menu(actor)
-            .into_iter()
-            .map(|entry| item(entry.href, entry.label)),
-    );
+    let menu = zijin_app::access::menu(actor);
+    let own_work = menu.iter().any(|entry| entry.href.starts_with("/my/"));
+    for (group, title) in [
+        (
+            MenuGroup::Work,
+            if own_work {
+                "我的工作"
+            } else {
+                "业务办理"
+            },
+        ),
+        (MenuGroup::Admin, "系统管理"),
+    ] {
+        let entries: Vec<NavItem> = menu
+            .iter()
+            .filter(|entry| entry.group == group)
+            .map(|entry| item(entry.href, entry.label))
+            .collect();
+        if entries.len() <= 2 {
+            nav.extend(entries);
+        } else {
+            nav.push(NavItem {
+                href: entries[0].href,
+                label: title,
+                children: entries,
+            });
+        }
+    }
     nav
 }
 
@@ -176,6 +208,9 @@ pub async fn page_context(app: &App, visitor: &Visitor, title: &str) -> Value {
         nav => ser(nav_for(&visitor.actor)),
         csrf => visitor.csrf.clone(),
         current_path => visitor.path.clone(),
+        footer => ser(&visitor.config.site.footer),
+        breadcrumbs => ser(crate::guide::breadcrumbs(&visitor.path, title)),
+        guide => ser(crate::guide::guide_for(&visitor.path)),
         asset_version => ASSET_VERSION,
     }
 }
@@ -276,6 +311,9 @@ pub struct RecordView {
     pub mode_codes: Vec<String>,
     /// Reference price (achievements) or budget range (demands), in Chinese.
     pub money: String,
+    /// The amounts as a form shows them for editing (yuan, no separators): the price, or the
+    /// budget's two ends.
+    pub money_inputs: [String; 2],
     pub deadline: Option<String>,
     pub source_flags: Vec<String>,
     pub source_flag_codes: Vec<String>,
@@ -353,6 +391,13 @@ impl RecordView {
             modes,
             mode_codes,
             money: d.price.label(),
+            money_inputs: [
+                match d.price {
+                    zijin_domain::Price::Amount(m) => m.to_string(),
+                    zijin_domain::Price::Negotiable => String::new(),
+                },
+                String::new(),
+            ],
             deadline: None,
             source_flags,
             source_flag_codes,
@@ -377,9 +422,15 @@ impl RecordView {
         let details = &d.details;
         let (modes, mode_codes) = labels(&details.cooperation_modes);
         let money = match (details.budget_min, details.budget_max) {
-            (Some(min), Some(max)) => format!("{min} – {max} 元"),
-            (Some(min), None) => format!("{min} 元以上"),
-            (None, Some(max)) => format!("{max} 元以内"),
+            (Some(min), Some(max)) => format!(
+                "{} – {} 元（{} – {} 万元）",
+                min.grouped(),
+                max.grouped(),
+                min.wan(),
+                max.wan()
+            ),
+            (Some(min), None) => format!("{} 以上", min.shown()),
+            (None, Some(max)) => format!("{} 以内", max.shown()),
             (None, None) => "面议".into(),
         };
         Self {
@@ -401,6 +452,16 @@ impl RecordView {
             modes,
             mode_codes,
             money,
+            money_inputs: [
+                details
+                    .budget_min
+                    .map(|m| m.to_string())
+                    .unwrap_or_default(),
+                details
+                    .budget_max
+                    .map(|m| m.to_string())
+                    .unwrap_or_default(),
+            ],
             deadline: details.deadline.map(|date| date.to_string()),
             source_flags: vec![],
             source_flag_codes: vec![],

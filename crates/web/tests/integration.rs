@@ -14,6 +14,8 @@ mod access_matrix;
 mod applications;
 #[path = "integration/busy.rs"]
 mod busy;
+#[path = "integration/daily.rs"]
+mod daily;
 #[path = "integration/deal.rs"]
 mod deal;
 #[path = "integration/hardening.rs"]
@@ -413,8 +415,10 @@ async fn admins_register_institutions_and_bad_forms_write_nothing() {
             .await
             .unwrap();
         assert!(
-            audit_page.contains("institution.update")
-                && audit_page.contains("南京紫峰科技有限公司 → 南京紫峰科技股份有限公司"),
+            audit_page.contains("修改了机构「南京紫峰科技股份有限公司」")
+                && audit_page
+                    .contains("<b>名称</b>：南京紫峰科技有限公司 → 南京紫峰科技股份有限公司")
+                && !audit_page.contains("institution.update"),
             "{backend:?}"
         );
     }
@@ -884,9 +888,18 @@ async fn admins_create_accounts_and_lift_login_delays_in_the_ui() {
             .text()
             .await
             .unwrap();
-        for action in ["user.create", "user.login-failed", "user.unlock"] {
-            assert!(audit.contains(action), "{backend:?}: {action} audited");
+        // As sentences: who (the test's system actor, the officer) did what to which account.
+        for sentence in [
+            "新建了用户「officer」",
+            "用户「officer」登录失败",
+            "解除了锁定：用户「officer」",
+        ] {
+            assert!(audit.contains(sentence), "{backend:?}: {sentence} audited");
         }
+        assert!(
+            !audit.contains("user.unlock"),
+            "{backend:?}: no action codes"
+        );
     }
 }
 

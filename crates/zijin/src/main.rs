@@ -181,6 +181,10 @@ enum Command {
         /// Mark cookies Secure (when served over HTTPS).
         #[arg(long)]
         secure_cookies: bool,
+        /// The footer's settings: 主办单位, 联系我们, ICP 备案号, 政府网站标识码 (default:
+        /// ./config/site.toml when present, else the shipped placeholders).
+        #[arg(long, env = "ZIJIN_SITE_CONFIG")]
+        site_config: Option<PathBuf>,
         /// A reverse proxy whose X-Forwarded-For names the client (repeat, or separate with
         /// commas); from any other peer the header is ignored.
         #[arg(
@@ -659,12 +663,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo,
             scale,
             secure_cookies,
+            site_config,
             trusted_proxies,
             login_concurrency,
             export_builds,
             mail,
         } => {
+            let site_path = site_config.or_else(|| {
+                let local = PathBuf::from("config/site.toml");
+                local.exists().then_some(local)
+            });
+            let site = match site_path {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("无法读取站点配置 {}", path.display()))?;
+                    zijin_web::site::SiteConfig::parse(&path.display().to_string(), &text)
+                        .map_err(anyhow::Error::msg)?
+                }
+                None => zijin_web::site::SiteConfig::shipped(),
+            };
             let web = zijin_web::WebConfig {
+                site,
                 secure_cookies,
                 trusted_proxies,
                 exports: zijin_app::exports::ExportLimits {

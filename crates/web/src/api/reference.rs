@@ -67,6 +67,20 @@ pub struct AuditEntryView {
     pub after: Option<String>,
     pub previous_hash: String,
     pub hash: String,
+    /// The entry as a sentence in Chinese: who did what to which record (by its title).
+    pub sentence: String,
+    /// The person or system part that acted, by name.
+    pub actor_name: String,
+    /// The changed fields by their labels, values by their labels.
+    pub changes: Vec<AuditChangeView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditChangeView {
+    pub field: String,
+    /// Empty when the record was created.
+    pub before: String,
+    pub after: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -101,11 +115,13 @@ pub async fn audit_log(
         100,
     )
     .await?;
+    let described = audit::describe(&state.app, &paged.items).await?;
     Ok(Json(AuditPage {
         items: paged
             .items
             .into_iter()
-            .map(|entry| AuditEntryView {
+            .zip(described)
+            .map(|(entry, text)| AuditEntryView {
                 seq: entry.record.seq,
                 at: entry.record.at,
                 actor: entry.record.actor,
@@ -116,6 +132,17 @@ pub async fn audit_log(
                 after: entry.record.after,
                 previous_hash: entry.previous_hash,
                 hash: entry.hash,
+                sentence: text.sentence,
+                actor_name: text.actor,
+                changes: text
+                    .changes
+                    .into_iter()
+                    .map(|c| AuditChangeView {
+                        field: c.field,
+                        before: c.before,
+                        after: c.after,
+                    })
+                    .collect(),
             })
             .collect(),
         total: paged.total,

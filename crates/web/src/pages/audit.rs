@@ -1,14 +1,13 @@
-use std::collections::BTreeSet;
+//! 审计日志: the log as sentences (who did what to which record), filtered by object type,
+//! user, act and Beijing dates, and exported as .xlsx.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
-use serde_json::Value as Json;
-use zijin_app::audit;
-use zijin_app::audit::{Entry, ListFilter};
-use zijin_app::auth::display_time;
+use zijin_app::audit::{self, ACT_KINDS, ListFilter, OBJECT_KINDS};
+use zijin_app::auth::{beijing_day_end, beijing_day_start};
 
 use super::html;
 use crate::AppState;
@@ -19,16 +18,25 @@ use crate::session::Visitor;
 use crate::views::{page_context, page_number, query_prefix, ser};
 
 pub fn router() -> Routes {
-    Routes::new().route("/admin/audit", get(list))
+    Routes::new()
+        .route("/admin/audit", get(list))
+        .route("/admin/audit/export.xlsx", get(export))
 }
 
 #[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct AuditQuery {
+    /// Part of the actor's name as logged (kept for links and scripts).
     pub actor: String,
+    /// A user's id: the entries that user made.
+    pub user: String,
     pub entity: String,
     pub entity_id: String,
+    /// Part of the action code (kept for links and scripts).
     pub action: String,
+    /// One of [`ACT_KINDS`].
+    pub act: String,
+    /// Beijing dates, inclusive.
     pub from: String,
     pub until: String,
     pub page: Option<String>,
@@ -37,49 +45,38 @@ pub struct AuditQuery {
 impl AuditQuery {
     pub fn filter(&self) -> ListFilter {
         let some = |value: &String| Some(value.trim().to_string()).filter(|v| !v.is_empty());
+        let user = self
+            .user
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .map(|id| format!("user:{id}:"));
+        let act = ACT_KINDS
+            .iter()
+            .find(|(code, _)| *code == self.act.trim())
+            .map(|(code, _)| format!(".{code}"));
         ListFilter {
-            actor: some(&self.actor),
+            actor: user.or_else(|| some(&self.actor)),
             entity: some(&self.entity),
             entity_id: some(&self.entity_id),
-            action: some(&self.action),
-            from: some(&self.from),
-            // A date picked as "until" includes that whole day.
-            until: some(&self.until).map(|day| format!("{day}T99")),
+            action: act.or_else(|| some(&self.action)),
+            from: beijing_day_start(&self.from),
+            until: beijing_day_end(&self.until),
         }
     }
-}
 
-#[derive(Serialize)]
-struct ChangeView {
-    field: String,
-    before: String,
-    after: String,
-}
-
-/// The fields that differ between the before and after snapshots.
-fn changes(entry: &Entry) -> Vec<ChangeView> {
-    let parse = |text: &Option<String>| -> serde_json::Map<String, Json> {
-        text.as_deref()
-            .and_then(|t| serde_json::from_str::<Json>(t).ok())
-            .and_then(|json| json.as_object().cloned())
-            .unwrap_or_default()
-    };
-    let (before, after) = (parse(&entry.record.before), parse(&entry.record.after));
-    let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-    let show = |value: Option<&Json>| match value {
-        None | Some(Json::Null) => "—".to_string(),
-        Some(Json::String(text)) if text.is_empty() => "（空）".to_string(),
-        Some(Json::String(text)) => text.clone(),
-        Some(other) => other.to_string(),
-    };
-    keys.into_iter()
-        .filter(|key| before.get(*key) != after.get(*key))
-        .map(|key| ChangeView {
-            field: key.clone(),
-            before: show(before.get(key)),
-            after: show(after.get(key)),
-        })
-        .collect()
+    fn pairs(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("actor", self.actor.as_str()),
+            ("user", self.user.as_str()),
+            ("entity", self.entity.as_str()),
+            ("entity_id", self.entity_id.as_str()),
+            ("action", self.action.as_str()),
+            ("act", self.act.as_str()),
+            ("from", self.from.as_str()),
+            ("until", self.until.as_str()),
+        ]
+    }
 }
 
 async fn list(
@@ -95,43 +92,52 @@ async fn list(
         50,
     )
     .await?;
-    let items: Vec<_> = paged
+    let items = audit::describe(&state.app, &paged.items).await?;
+    let users = zijin_app::users::list(&state.app, &visitor.actor, 1, 500).await?;
+    let users: Vec<_> = users
         .items
         .iter()
-        .map(|entry| {
-            context! {
-                seq => entry.record.seq,
-                at => display_time(&entry.record.at),
-                actor => entry.record.actor.clone(),
-                action => entry.record.action.clone(),
-                entity => entry.record.entity.clone(),
-                entity_id => entry.record.entity_id.clone(),
-                hash => entry.hash.clone(),
-                changes => ser(changes(entry)),
-            }
-        })
+        .map(|user| context! { id => user.id.to_string(), name => user.display_name.clone() })
         .collect();
-    let pager_base = query_prefix(
-        "/admin/audit",
-        &[
-            ("actor", &query.actor),
-            ("entity", &query.entity),
-            ("entity_id", &query.entity_id),
-            ("action", &query.action),
-            ("from", &query.from),
-            ("until", &query.until),
-        ],
-    );
+    let pairs = query.pairs();
+    let pager_base = query_prefix("/admin/audit", &pairs);
+    let export_href = query_prefix("/admin/audit/export.xlsx", &pairs);
     let base = page_context(&state.app, &visitor, "审计日志").await;
     Ok(html(
         StatusCode::OK,
         "audit.html",
         context! {
-            paged => context! { items, page => paged.page, page_count => paged.page_count(), total => paged.total },
+            paged => context! { items => ser(&items), page => paged.page, page_count => paged.page_count(), total => paged.total },
             filter => ser(&query),
-            entities => vec![context!{ code => "institution", label => "机构" }, context!{ code => "user", label => "用户" }],
+            entities => OBJECT_KINDS.iter().map(|(code, label)| context! { code => *code, label => *label }).collect::<Vec<_>>(),
+            acts => ACT_KINDS.iter().map(|(code, label)| context! { code => *code, label => *label }).collect::<Vec<_>>(),
+            users,
             pager_base,
+            export_href,
+            export_limit => zijin_domain::group_thousands(&audit::EXPORT_LIMIT.to_string()),
             ..base
         },
     ))
+}
+
+async fn export(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, PageError> {
+    let bytes = audit::export_xlsx(&state.app, &visitor.actor, &query.filter()).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                crate::download::content_disposition("审计日志.xlsx"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -14,7 +14,23 @@ use crate::session::Visitor;
 use crate::views::page_context;
 
 pub fn router() -> Routes {
-    Routes::new().route("/", get(home))
+    Routes::new()
+        .route("/", get(home))
+        .route("/guide", get(guide))
+}
+
+/// 办事指南: every task's guide on one page.
+async fn guide(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+    let guides: Vec<_> = crate::guide::all()
+        .into_iter()
+        .map(|(href, guide)| context! { href, title => guide.title, basis => guide.basis, steps => guide.steps.to_vec() })
+        .collect();
+    let base = page_context(&state.app, &visitor, "办事指南").await;
+    Ok(html(
+        StatusCode::OK,
+        "guide.html",
+        context! { guides, ..base },
+    ))
 }
 
 async fn home(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {

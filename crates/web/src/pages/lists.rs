@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use zijin_app::lists::{self, IssueEntry, IssueFilter};
 use zijin_app::{AppError, records};
 use zijin_domain::{
-    Coded, District, InstitutionType, RecordKind, Stage, TechnicalField, TransferMode, Trl,
+    Coded, District, InstitutionType, Money, RecordKind, Stage, TechnicalField, TransferMode, Trl,
 };
 
 use super::{back_with_error, html};
@@ -189,18 +189,23 @@ struct EntryView {
 impl EntryView {
     fn new(entry: &IssueEntry, fields: &[TechnicalField]) -> Self {
         let snapshot: Json = serde_json::from_str(&entry.snapshot).unwrap_or(Json::Null);
+        // Amounts with separators, and in 万元 beside them (the frozen snapshot keeps yuan).
+        let amount = |key: &str| snapshot[key].as_str().and_then(|v| Money::parse(v).ok());
         let money = match entry.kind {
-            RecordKind::Achievement => match snapshot["price"].as_str() {
-                Some("面议") | None => "面议".to_string(),
-                Some(price) => format!("{price} 元"),
+            RecordKind::Achievement => match amount("price") {
+                None => "面议".to_string(),
+                Some(price) => price.shown(),
             },
-            RecordKind::Demand => match (
-                snapshot["budget_min"].as_str(),
-                snapshot["budget_max"].as_str(),
-            ) {
-                (Some(min), Some(max)) => format!("{min} – {max} 元"),
-                (Some(min), None) => format!("{min} 元以上"),
-                (None, Some(max)) => format!("{max} 元以内"),
+            RecordKind::Demand => match (amount("budget_min"), amount("budget_max")) {
+                (Some(min), Some(max)) => format!(
+                    "{} – {} 元（{} – {} 万元）",
+                    min.grouped(),
+                    max.grouped(),
+                    min.wan(),
+                    max.wan()
+                ),
+                (Some(min), None) => format!("{} 以上", min.shown()),
+                (None, Some(max)) => format!("{} 以内", max.shown()),
                 (None, None) => "面议".to_string(),
             },
         };

@@ -9,7 +9,7 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 use zijin_app::auth::display_time;
 use zijin_app::matchmaking::{self, MatchList, MatchListing, MatchQuery};
-use zijin_domain::{Coded, District, MatchSort, MatchStage};
+use zijin_domain::{Coded, MatchSort, MatchStage};
 
 use crate::AppState;
 use crate::error::PageError;
@@ -23,7 +23,6 @@ pub fn router() -> Routes {
     Routes::new()
         .route("/my/matches", get(mine))
         .route("/tech-manager/matches", get(assigned))
-        .route("/admin/matches", get(funnel))
 }
 
 /// The filter of a listing as the query string sends it; every field is optional.
@@ -46,7 +45,7 @@ impl FilterParams {
 }
 
 /// The filter form's choices and what is chosen.
-fn filter_context(list: &MatchList) -> Value {
+pub(crate) fn filter_context(list: &MatchList) -> Value {
     let records: Vec<Value> = list
         .own_records
         .iter()
@@ -111,52 +110,4 @@ async fn assigned(
     Query(params): Query<FilterParams>,
 ) -> Result<Response, PageError> {
     listing_page(&state, &visitor, MatchListing::Assigned, &params).await
-}
-
-async fn funnel(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    Query(params): Query<FilterParams>,
-) -> Result<Response, PageError> {
-    let funnel = matchmaking::funnel(&state.app, &visitor.actor).await?;
-    let fields = zijin_app::search::field_labels(&state.app).await?;
-    let rows: Vec<Value> = funnel
-        .rows
-        .iter()
-        .map(|(field, district, counts)| {
-            context! {
-                field => fields.get(field).cloned().unwrap_or_else(|| field.clone()),
-                district => District::from_code(district).map(|d| d.label()).unwrap_or(district),
-                counts => counts.to_vec(),
-            }
-        })
-        .collect();
-    // Admins also follow every match from here (and assign technology managers on its page).
-    let all = if zijin_app::access::may(&visitor.actor, zijin_app::access::Area::AllMatches) {
-        let list = matchmaking::list(
-            &state.app,
-            &visitor.actor,
-            MatchListing::All,
-            &params.query(),
-        )
-        .await?;
-        let views: Vec<MatchView> = list.matches.iter().map(MatchView::new).collect();
-        Some(
-            context! { matches => ser(&views), filter => filter_context(&list), truncated => list.truncated },
-        )
-    } else {
-        None
-    };
-    let base = page_context(&state.app, &visitor, "对接漏斗").await;
-    Ok(super::html(
-        StatusCode::OK,
-        "funnel.html",
-        context! {
-            stages => MatchStage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>(),
-            rows => rows, totals => funnel.totals.to_vec(),
-            conversion => funnel.conversion_percent().unwrap_or_else(|| "—".into()),
-            all,
-            ..base
-        },
-    ))
 }

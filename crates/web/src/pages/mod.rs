@@ -7,6 +7,7 @@ mod auth;
 mod calls;
 mod exchange;
 mod facts;
+mod funnel;
 mod home;
 mod institutions;
 mod lists;
@@ -15,6 +16,7 @@ mod matches;
 mod notices;
 mod policy;
 mod records;
+mod review;
 mod search;
 mod users;
 
@@ -33,6 +35,8 @@ pub fn router() -> Routes {
         .merge(auth::router())
         .merge(institutions::router())
         .merge(records::router())
+        .merge(funnel::router())
+        .merge(review::router())
         .merge(lists::router())
         .merge(lists::fields_router())
         .merge(exchange::router())

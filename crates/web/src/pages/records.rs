@@ -29,7 +29,6 @@ pub fn router() -> Routes {
         .route("/my/{kinds}/{id}", post(update))
         .route("/records/{kind}/{id}", get(detail))
         .route("/records/{kind}/{id}/{step}", post(step))
-        .route("/review", get(review_queue))
         .route(
             "/records/{kind}/{id}/attachments",
             post(upload).body_limit(records::MAX_ATTACHMENT_BYTES + 64 * 1024),
@@ -130,7 +129,7 @@ fn parse_id(raw: &str) -> Result<i64, PageError> {
 }
 
 /// The owner's name; an institution that no longer exists is named as such (never by its id).
-async fn institution_name(state: &AppState, id: i64) -> Result<String, PageError> {
+pub(super) async fn institution_name(state: &AppState, id: i64) -> Result<String, PageError> {
     match institutions::get(&state.app, id).await {
         Ok(institution) => Ok(institution.details.name),
         Err(AppError::NotFound(_)) => Ok("（机构已不存在）".into()),
@@ -220,35 +219,6 @@ async fn mine(
     ))
 }
 
-async fn review_queue(
-    State(state): State<AppState>,
-    visitor: Visitor,
-) -> Result<Response, PageError> {
-    access::require(&visitor.actor, Area::ReviewQueue)?;
-    let (achievements, _, _) = record_list(
-        &state,
-        &visitor.actor,
-        RecordKind::Achievement,
-        vec![RecordStatus::Submitted],
-        1,
-    )
-    .await?;
-    let (demands, _, _) = record_list(
-        &state,
-        &visitor.actor,
-        RecordKind::Demand,
-        vec![RecordStatus::Submitted],
-        1,
-    )
-    .await?;
-    let base = page_context(&state.app, &visitor, "待审核").await;
-    Ok(html(
-        StatusCode::OK,
-        "review.html",
-        context! { achievements => ser(&achievements), demands => ser(&demands), ..base },
-    ))
-}
-
 /// The achievement and demand form as submitted (and as re-shown after an error).
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
@@ -265,10 +235,14 @@ struct RecordForm {
     ip_items: String,
     transfer_modes: Vec<String>,
     price: String,
+    /// `wan` when the amount beside it is in 万元.
+    price_unit: String,
     source_flags: Vec<String>,
     cooperation_modes: Vec<String>,
     budget_min: String,
+    budget_min_unit: String,
     budget_max: String,
+    budget_max_unit: String,
     wanted_trl: String,
     deadline: String,
     contact_name: String,
@@ -276,6 +250,30 @@ struct RecordForm {
 }
 
 impl RecordForm {
+    /// Amounts entered with the 万元 unit become yuan (an unreadable one stays as typed, for
+    /// its error to name it); "120万" typed beside 元 is read by the domain as well.
+    fn amounts_in_yuan(&mut self) {
+        for (value, unit) in [
+            (&mut self.price, &mut self.price_unit),
+            (&mut self.budget_min, &mut self.budget_min_unit),
+            (&mut self.budget_max, &mut self.budget_max_unit),
+        ] {
+            let text = value.trim();
+            if unit.as_str() != "wan" || text.is_empty() || text == "面议" {
+                continue;
+            }
+            let written = if text.ends_with('万') || text.ends_with("万元") {
+                text.to_string()
+            } else {
+                format!("{text}万")
+            };
+            if let Ok(money) = zijin_domain::Money::parse_yuan_or_wan(&written) {
+                *value = money.to_string();
+                unit.clear();
+            }
+        }
+    }
+
     fn from_view(view: &RecordView) -> Self {
         let achievement = view.kind == "achievement";
         Self {
@@ -299,11 +297,17 @@ impl RecordForm {
             } else {
                 vec![]
             },
-            price: if view.money == "面议" {
+            price: if achievement {
+                view.money_inputs[0].clone()
+            } else {
+                String::new()
+            },
+            budget_min: if achievement {
                 String::new()
             } else {
-                view.money.trim_end_matches(" 元").to_string()
+                view.money_inputs[0].clone()
             },
+            budget_max: view.money_inputs[1].clone(),
             source_flags: view.source_flag_codes.clone(),
             cooperation_modes: if achievement {
                 vec![]
@@ -495,8 +499,9 @@ async fn create(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(kinds): Path<String>,
-    Form(form): Form<RecordForm>,
+    Form(mut form): Form<RecordForm>,
 ) -> Result<Response, PageError> {
+    form.amounts_in_yuan();
     save(&state, &visitor, kind_of(&kinds)?, None, &form).await
 }
 
@@ -504,8 +509,9 @@ async fn update(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((kinds, id)): Path<(String, String)>,
-    Form(form): Form<RecordForm>,
+    Form(mut form): Form<RecordForm>,
 ) -> Result<Response, PageError> {
+    form.amounts_in_yuan();
     save(
         &state,
         &visitor,

@@ -90,6 +90,7 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("POST", "/records/{kind}/{id}/attachments", "/records/achievement/{draft}/attachments", Multipart, "404 303 404 404 404 404 404"),
     ("GET", "/attachments/{id}", "/attachments/{attachment}", Empty, "404 200 404 404 404 404 404"),
     ("GET", "/review", "/review", Empty, "L 403 403 200 403 403 200"),
+    ("POST", "/review/approve", "/review/approve", Form, "L 403 403 303 403 403 303"),
     // An institution's own pages.
     ("GET", "/my/{kinds}", "/my/achievements", Empty, "L 200 200 403 403 403 403"),
     ("POST", "/my/{kinds}", "/my/achievements", Form, "L 422 422 403 403 403 403"),
@@ -114,6 +115,8 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     // Management.
     ("GET", "/manage/institutions", "/manage/institutions", Empty, "L 403 403 200 200 200 200"),
     ("GET", "/admin/matches", "/admin/matches", Empty, "L 403 403 200 200 200 200"),
+    ("GET", "/admin/matches/export.xlsx", "/admin/matches/export.xlsx", Empty, "L 403 403 200 200 200 200"),
+    ("GET", "/admin/matches", "/admin/matches?from=2026-12-31&until=2026-01-01", Empty, "L 403 403 422 422 422 422"),
     ("GET", "/admin/institutions/new", "/admin/institutions/new", Empty, "L 403 403 403 403 403 200"),
     ("POST", "/admin/institutions", "/admin/institutions", Form, "L 403 403 403 403 403 422"),
     ("GET", "/admin/institutions/{id}/edit", "/admin/institutions/{owner_inst}/edit", Empty, "L 403 403 403 403 403 200"),
@@ -138,6 +141,8 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("POST", "/account/password", "/account/password", Form, "L 422 422 422 422 422 422"),
     ("POST", "/account/email", "/account/email", FormWith(&[("email", "not-an-address")]), "L 422 422 422 422 422 422"),
     ("GET", "/admin/audit", "/admin/audit", Empty, "L 403 403 403 403 403 200"),
+    ("GET", "/admin/audit/export.xlsx", "/admin/audit/export.xlsx", Empty, "L 403 403 403 403 403 200"),
+    ("GET", "/guide", "/guide", Empty, "200 200 200 200 200 200 200"),
     // The API.
     ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", Empty, "200 200 200 200 200 200 200"),
     ("GET", "/api/v1/reference", "/api/v1/reference", Empty, "200 200 200 200 200 200 200"),

@@ -122,6 +122,8 @@ pub enum Area {
     Audit,
     /// The matchmaking funnel (district officers: their district only).
     MatchFunnel,
+    /// 本区概况 / 各区概况: a district's figures, records and matches.
+    DistrictReport,
     /// Every match of the platform, to follow them and assign technology managers (admins).
     AllMatches,
     /// The matches assigned to one as technology manager (技术经理人; flagged accounts).
@@ -156,6 +158,7 @@ impl Area {
         Area::Users,
         Area::Audit,
         Area::MatchFunnel,
+        Area::DistrictReport,
         Area::AllMatches,
         Area::TechManagerMatches,
         Area::Calls,
@@ -177,7 +180,7 @@ pub fn may(actor: &Actor, area: Area) -> bool {
         Area::ReviewQueue => matches!(who, Admin | Reviewer),
         Area::Applications | Area::Inbox => !matches!(who, Anonymous),
         Area::Import => matches!(who, Admin | InstitutionUser(_)),
-        Area::ManageInstitutions | Area::MatchFunnel => {
+        Area::ManageInstitutions | Area::MatchFunnel | Area::DistrictReport => {
             matches!(who, Admin | Reviewer | DistrictOfficer(_))
         }
         Area::TechManagerMatches => is_tech_manager(actor),
@@ -465,6 +468,16 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
     if may(actor, Area::Audit) {
         menu.push(admin("/admin/audit", "审计日志"));
     }
+    if may(actor, Area::DistrictReport) {
+        menu.push(entry(
+            "/district",
+            if district {
+                "本区概况"
+            } else {
+                "各区概况"
+            },
+        ));
+    }
     if may(actor, Area::MatchFunnel) {
         menu.push(entry(
             "/admin/matches",
@@ -628,6 +641,7 @@ mod tests {
                     "/admin/users" => Area::Users,
                     "/admin/audit" => Area::Audit,
                     "/admin/matches" => Area::MatchFunnel,
+                    "/district" => Area::DistrictReport,
                     "/tech-manager/matches" => Area::TechManagerMatches,
                     "/applications" => Area::Applications,
                     other => panic!("menu entry without an area: {other}"),

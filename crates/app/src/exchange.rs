@@ -245,7 +245,7 @@ pub async fn import(
         .into_iter()
         .map(|i| (i.details.credit_code.to_string(), (i.id, i.details.kind)))
         .collect();
-    let today = app.now().date_naive();
+    let today = app.today();
     let mut report = Report {
         rows: table.rows.len(),
         ..Default::default()

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 mod clock;
 pub mod demo;
+pub mod districts;
 mod error;
 pub mod exchange;
 pub mod exports;
@@ -114,6 +115,11 @@ impl App {
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Today's date in Beijing, the calendar every date users enter or read is in.
+    pub fn today(&self) -> chrono::NaiveDate {
+        applications::beijing_date(self.now())
     }
 }
 

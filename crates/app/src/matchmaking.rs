@@ -273,6 +273,29 @@ pub async fn funnel_between(
         from: from_day.and_then(|d| crate::auth::beijing_day_start(&d.to_string())),
         until: until_day.and_then(|d| crate::auth::beijing_day_end(&d.to_string())),
     };
+    funnel_in(app, &scope).await
+}
+
+/// The funnel of one district's matches (or all), whole period; the caller checked access.
+pub(crate) async fn funnel_of(
+    app: &App,
+    district: Option<String>,
+    from: Option<String>,
+    until: Option<String>,
+) -> AppResult<Funnel> {
+    funnel_in(
+        app,
+        &matches::FunnelScope {
+            district,
+            from,
+            until,
+        },
+    )
+    .await
+}
+
+async fn funnel_in(app: &App, scope: &matches::FunnelScope) -> AppResult<Funnel> {
+    let scope = scope.clone();
     let position = |stage: &str| MatchStage::ALL.iter().position(|s| s.code() == stage);
     let mut funnel = Funnel::default();
     for (field, district, stage, n) in matches::funnel(app.store.pool(), &scope).await? {

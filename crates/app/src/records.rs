@@ -128,7 +128,7 @@ pub async fn create_demand(app: &App, actor: &Actor, input: &DemandInput<'_>) ->
         ));
     }
     let fields = technical_fields(app).await?;
-    let details = DemandDetails::parse(input, &fields, app.now().date_naive())?;
+    let details = DemandDetails::parse(input, &fields, app.today())?;
     let now = app.now();
     let mut tx = app.store.begin_write().await?;
     let id =
@@ -369,7 +369,7 @@ pub async fn update_demand(
         return Err(AppError::NotFound("技术需求"));
     }
     check_owner_can_edit(actor, before.institution_id, before.status)?;
-    let details = DemandDetails::parse(input, &fields, app.now().date_naive())?;
+    let details = DemandDetails::parse(input, &fields, app.today())?;
     records::update_demand(&mut tx, id, &details, now).await?;
     let after = records::get_demand(&mut *tx, id)
         .await?

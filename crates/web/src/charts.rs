@@ -170,7 +170,8 @@ mod tests {
             "各阶段对接数",
             &[("推荐".into(), 1200), ("签约".into(), 35)],
         )
-        .expect("a chart");
+        .expect("a chart")
+        .replace('\n', "");
         assert!(svg.contains("aria-label=\"各阶段对接数\""), "{svg}");
         assert!(svg.contains("1,200") && svg.contains(">35<"), "{svg}");
         assert!(svg.contains("推荐") && svg.contains("签约"));
@@ -195,7 +196,8 @@ mod tests {
                 },
             ],
         )
-        .expect("a chart");
+        .expect("a chart")
+        .replace('\n', "");
         for text in ["2026-11", ">40<", ">3<", "推荐", "签约"] {
             assert!(svg.contains(text), "{text} in {svg}");
         }

@@ -123,6 +123,7 @@ const SECTIONS: &[(&str, &str, Option<Guide>)] = &[
     ("/admin/audit", "审计日志", None),
     ("/admin/fields", "技术领域", None),
     ("/admin/matches", "对接漏斗", None),
+    ("/district", "区域概况", None),
     ("/tech-manager/matches", "我负责的对接", None),
     ("/notifications", "待办", None),
     ("/account", "账号设置", None),

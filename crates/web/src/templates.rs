@@ -14,6 +14,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../templates/error.html")),
     ("home.html", include_str!("../templates/home.html")),
     ("guide.html", include_str!("../templates/guide.html")),
+    ("district.html", include_str!("../templates/district.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("password.html", include_str!("../templates/password.html")),
     (

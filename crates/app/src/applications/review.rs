@@ -142,7 +142,7 @@ pub async fn decide(
         {
             None => computed,
             Some(text) => {
-                let money = Money::parse(text)
+                let money = Money::parse_yuan_or_wan(text)
                     .map_err(|error| AppError::field("amount", format!("核定金额：{error}")))?;
                 money.decimal()
             }

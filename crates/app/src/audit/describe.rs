@@ -283,6 +283,8 @@ struct Names {
     fields: HashMap<String, String>,
     /// Policy measures' names by id.
     measures: HashMap<String, String>,
+    /// Institutions' names by id (an account's institution).
+    institutions: HashMap<String, String>,
 }
 
 fn is_code(text: &str) -> bool {
@@ -300,10 +302,10 @@ fn show_value(entity: &str, key: &str, value: Option<&Json>, names: &Names) -> S
         Some(Json::Bool(false)) => "否".to_string(),
         Some(Json::String(text)) if text.is_empty() => "（空）".to_string(),
         Some(Json::String(text)) => {
-            if key == "field" {
-                if let Some(label) = names.fields.get(text) {
-                    return label.clone();
-                }
+            if key == "field"
+                && let Some(label) = names.fields.get(text)
+            {
+                return label.clone();
             }
             if matches!(
                 key,
@@ -330,11 +332,19 @@ fn show_value(entity: &str, key: &str, value: Option<&Json>, names: &Names) -> S
             }
         }
         Some(Json::Number(number)) => {
-            if matches!(key, "tech_manager_id" | "institution_id") {
-                let id = number.to_string();
-                if let Some(name) = names.users.get(&id).filter(|_| key == "tech_manager_id") {
-                    return name.clone();
-                }
+            if key == "tech_manager_id" {
+                return names
+                    .users
+                    .get(&number.to_string())
+                    .cloned()
+                    .unwrap_or_else(|| "一位技术经理人".into());
+            }
+            if key == "institution_id" {
+                return names
+                    .institutions
+                    .get(&number.to_string())
+                    .cloned()
+                    .unwrap_or_else(|| "（机构已不存在）".into());
             }
             if key == "trl" {
                 return format!("{number} 级");
@@ -454,6 +464,7 @@ pub async fn describe(app: &App, entries: &[Entry]) -> AppResult<Vec<Described>>
     let pool = app.store.pool();
     let mut ids_by_kind: HashMap<&str, Vec<String>> = HashMap::new();
     let mut user_ids: BTreeSet<String> = BTreeSet::new();
+    let mut institution_ids: BTreeSet<String> = BTreeSet::new();
     for entry in entries {
         let record = &entry.record;
         ids_by_kind
@@ -467,6 +478,9 @@ pub async fn describe(app: &App, entries: &[Entry]) -> AppResult<Vec<Described>>
             let map = snapshot(side);
             if let Some(Json::Number(n)) = map.get("tech_manager_id") {
                 user_ids.insert(n.to_string());
+            }
+            if let Some(Json::Number(n)) = map.get("institution_id") {
+                institution_ids.insert(n.to_string());
             }
             if let Some(Json::Array(items)) = map.get("experts") {
                 user_ids.extend(
@@ -495,10 +509,13 @@ pub async fn describe(app: &App, entries: &[Entry]) -> AppResult<Vec<Described>>
         .iter()
         .map(|m| (m.id.clone(), m.name.clone()))
         .collect();
+    let institution_list: Vec<String> = institution_ids.into_iter().collect();
+    let institutions = object_titles(pool, "institution", &institution_list).await?;
     let names = Names {
         users,
         fields,
         measures,
+        institutions,
     };
     Ok(entries
         .iter()
@@ -564,6 +581,7 @@ mod tests {
             users: HashMap::from([("7".into(), "王芳".into())]),
             fields: HashMap::from([("new-energy".into(), "新能源".into())]),
             measures: HashMap::from([("a18-empowerment".into(), "赋权改革资助".into())]),
+            institutions: HashMap::from([("3".into(), "南京大学".into())]),
         };
         let show = |key: &str, value: Json| show_value("achievement", key, Some(&value), &names);
         assert_eq!(show("field", Json::from("new-energy")), "新能源");
@@ -591,6 +609,7 @@ mod tests {
             "技术先进性 40 分"
         );
         assert_eq!(show("score", Json::from(0.895)), "90%");
+        assert_eq!(show("institution_id", Json::from(3)), "南京大学");
         assert_eq!(show("demand_interested", Json::from(true)), "是");
         assert_eq!(show("tech_manager_id", Json::from(7)), "王芳");
         assert_eq!(show("experts", serde_json::json!([7, 8])), "王芳、一位专家");

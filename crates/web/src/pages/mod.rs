@@ -5,6 +5,7 @@ mod applications;
 mod audit;
 mod auth;
 mod calls;
+mod district;
 mod exchange;
 mod facts;
 mod funnel;
@@ -36,6 +37,7 @@ pub fn router() -> Routes {
         .merge(institutions::router())
         .merge(records::router())
         .merge(funnel::router())
+        .merge(district::router())
         .merge(review::router())
         .merge(lists::router())
         .merge(lists::fields_router())

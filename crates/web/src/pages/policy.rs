@@ -91,7 +91,7 @@ async fn measure_page(
             }
         })
         .collect();
-    let today = state.app.now().date_naive();
+    let today = state.app.today();
     let on_text = query
         .get("on")
         .filter(|v| !v.is_empty())

@@ -115,6 +115,8 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     // Management.
     ("GET", "/manage/institutions", "/manage/institutions", Empty, "L 403 403 200 200 200 200"),
     ("GET", "/admin/matches", "/admin/matches", Empty, "L 403 403 200 200 200 200"),
+    ("GET", "/district", "/district", Empty, "L 403 403 200 200 200 200"),
+    ("GET", "/district/export.xlsx", "/district/export.xlsx", Empty, "L 403 403 200 200 200 200"),
     ("GET", "/admin/matches/export.xlsx", "/admin/matches/export.xlsx", Empty, "L 403 403 200 200 200 200"),
     ("GET", "/admin/matches", "/admin/matches?from=2026-12-31&until=2026-01-01", Empty, "L 403 403 422 422 422 422"),
     ("GET", "/admin/institutions/new", "/admin/institutions/new", Empty, "L 403 403 403 403 403 200"),

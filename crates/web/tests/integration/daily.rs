@@ -296,3 +296,74 @@ async fn the_funnel_draws_its_charts_checks_its_dates_and_exports() {
         assert_eq!(last[0], "合计");
     }
 }
+
+#[tokio::test]
+async fn a_district_page_shows_its_own_records_and_figures_to_its_officer_only() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        let institution = university(&server).await; // 栖霞区
+        add_user(&server, "teacher", "institution", "", "", Some(institution)).await;
+        add_user(&server, "qixia", "district", "", "栖霞区", None).await;
+        add_user(&server, "jiangning", "district", "", "江宁区", None).await;
+        add_user(&server, "admin", "admin", "", "", None).await;
+        let teacher = Actor::User(account_of(&server, "teacher").await);
+        achievement(&server, &teacher, "低温电池电解液", true).await;
+        achievement(&server, &teacher, "尚未提交的草稿成果", false).await;
+        let text = |client: reqwest::Client, path: &'static str| {
+            let url = server.url(path);
+            async move {
+                let response = client.get(url).send().await.unwrap();
+                (response.status(), response.text().await.unwrap())
+            }
+        };
+        let (qixia, _) = log_in(&server, "qixia").await;
+        let (status, page) = text(qixia.clone(), "/district").await;
+        assert_eq!(status, StatusCode::OK, "{backend:?}");
+        assert!(page.contains("本区概况：栖霞区"), "{backend:?}");
+        assert!(
+            page.contains("低温电池电解液") && page.contains("待审核"),
+            "{backend:?}"
+        );
+        assert!(
+            !page.contains("尚未提交的草稿成果"),
+            "{backend:?}: drafts stay private"
+        );
+        assert!(
+            page.contains("<svg role=\"img\" aria-label=\"栖霞区各类机构数\""),
+            "{backend:?}"
+        );
+        // Not readable by the officer yet (not published): named, not linked.
+        assert!(
+            page.contains("<td data-label=\"名称\">低温电池电解液</td>"),
+            "{backend:?}"
+        );
+
+        let (jiangning, _) = log_in(&server, "jiangning").await;
+        let (_, other) = text(jiangning.clone(), "/district").await;
+        assert!(!other.contains("低温电池电解液"), "{backend:?}");
+        let (refused, _) = text(jiangning, "/district?district=qixia").await;
+        assert_eq!(refused, StatusCode::FORBIDDEN, "{backend:?}");
+
+        let (admin, _) = log_in(&server, "admin").await;
+        let (status, chosen) = text(admin.clone(), "/district?district=qixia").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(chosen.contains("各区概况：栖霞区"), "{chosen}");
+        assert!(chosen.contains("1\">低温电池电解液</a>"), "{backend:?}");
+        let export = admin
+            .get(server.url("/district/export.xlsx?district=qixia"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(export.status(), StatusCode::OK);
+        let bytes = export.bytes().await.unwrap();
+        let mut workbook: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let sheet = calamine::Reader::worksheet_range(&mut workbook, "栖霞区成果和需求").unwrap();
+        let rows: Vec<Vec<String>> = sheet
+            .rows()
+            .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+            .collect();
+        assert_eq!(rows.len(), 2, "{backend:?}: {rows:?}");
+        assert_eq!(rows[1][..3], ["科技成果", "低温电池电解液", "南京测试大学"]);
+    }
+}

@@ -172,3 +172,20 @@ test('on a laptop the header fits one line for every role', async () => {
     await page.context().close();
   }
 });
+
+test('the header menus open and are followed with the keyboard alone', async () => {
+  const page = await signedIn('admin', { width: 1366, height: 768 });
+  const menu = page.locator('header nav details.menu', { hasText: '系统管理' });
+  const summary = menu.locator('summary');
+  await summary.focus();
+  assert.equal(await menu.evaluate((el) => el.open), false);
+  await page.keyboard.press('Enter');
+  assert.equal(await menu.evaluate((el) => el.open), true, 'Enter opens the menu');
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
+  assert.equal(focused, '技术领域', 'Tab moves into the open menu');
+  await Promise.all([page.waitForURL(/\/admin\/fields$/), page.keyboard.press('Enter')]);
+  // The page reached through the menu marks the menu as the current section.
+  assert.equal(await page.locator('header nav details.menu summary.current').textContent(), '系统管理');
+  await page.context().close();
+});

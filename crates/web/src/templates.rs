@@ -128,15 +128,6 @@ fn environment() -> &'static Environment<'static> {
         environment.add_filter("thousands", |value: Value| {
             zijin_domain::group_thousands(&value.to_string())
         });
-        // An amount in 元 with separators, and in 万元 as well from 10,000 元 on.
-        environment.add_filter("yuan", |value: Value| {
-            let text = value.to_string();
-            match zijin_domain::Money::parse(&text) {
-                Ok(money) if money.fen() >= 1_000_000 => money.yuan_and_wan(),
-                Ok(money) => format!("{} 元", zijin_domain::group_thousands(&money.to_string())),
-                Err(_) => text,
-            }
-        });
         for (name, source) in TEMPLATES {
             environment
                 .add_template(name, source)

@@ -890,9 +890,9 @@ async fn admins_create_accounts_and_lift_login_delays_in_the_ui() {
             .unwrap();
         // As sentences: who (the test's system actor, the officer) did what to which account.
         for sentence in [
-            "新建了用户「officer」",
-            "用户「officer」登录失败",
-            "解除了锁定：用户「officer」",
+            "新建了用户「officer 同志」",
+            "用户「officer 同志」登录失败",
+            "解除了锁定：用户「officer 同志」",
         ] {
             assert!(audit.contains(sentence), "{backend:?}: {sentence} audited");
         }
@@ -1453,7 +1453,7 @@ async fn the_two_lists_through_the_api() {
         let created: Value = created.json().await.unwrap();
         assert_eq!(
             (created["status"].as_str(), created["money"].as_str()),
-            (Some("draft"), Some("1500000.10 元"))
+            (Some("draft"), Some("1,500,000.10 元（150.00001 万元）"))
         );
         let id = created["id"].as_i64().unwrap();
 

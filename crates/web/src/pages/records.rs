@@ -580,6 +580,8 @@ struct StepForm {
     #[serde(rename = "_csrf")]
     csrf: String,
     comment: String,
+    /// `yes` once the user confirmed an act that cannot be undone (撤回, 已成交).
+    confirm: String,
 }
 
 async fn step(
@@ -592,6 +594,12 @@ async fn step(
     let kind = kind_of(&kind)?;
     let id = parse_id(&id)?;
     let back = format!("/records/{}/{id}", kind.code());
+    if matches!(step.as_str(), "withdraw" | "deal") && form.confirm != "yes" {
+        return back_with_error(
+            &back,
+            AppError::field("confirm", "这一操作不能撤销，请勾选确认后再提交"),
+        );
+    }
     let result = match step.as_str() {
         "priority" | "unpriority" => {
             records::set_priority(&state.app, &visitor.actor, kind, id, step == "priority")

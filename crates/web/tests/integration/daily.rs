@@ -288,7 +288,7 @@ async fn the_funnel_draws_its_charts_checks_its_dates_and_exports() {
         assert_eq!(header[..3], ["技术领域", "所在区（需求方）", "推荐"]);
         let last: Vec<String> = sheet
             .rows()
-            .last()
+            .next_back()
             .unwrap()
             .iter()
             .map(|c| c.to_string())
@@ -365,5 +365,51 @@ async fn a_district_page_shows_its_own_records_and_figures_to_its_officer_only()
             .collect();
         assert_eq!(rows.len(), 2, "{backend:?}: {rows:?}");
         assert_eq!(rows[1][..3], ["科技成果", "低温电池电解液", "南京测试大学"]);
+    }
+}
+
+#[tokio::test]
+async fn withdrawing_a_record_asks_for_a_confirmation() {
+    for backend in BACKENDS {
+        let server = spawn_app(backend).await;
+        let institution = university(&server).await;
+        add_user(&server, "teacher", "institution", "", "", Some(institution)).await;
+        let teacher = Actor::User(account_of(&server, "teacher").await);
+        let id = achievement(&server, &teacher, "低温电池电解液", true).await;
+        let (client, csrf) = log_in(&server, "teacher").await;
+        let page = client
+            .get(server.url(&format!("/records/achievement/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("撤回后该记录不再出现在清单中"), "{backend:?}");
+        let url = server.url(&format!("/records/achievement/{id}/withdraw"));
+        let unconfirmed = client
+            .post(&url)
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_error_flashed(&unconfirmed);
+        assert_eq!(
+            status(&server, id).await,
+            RecordStatus::Submitted,
+            "{backend:?}"
+        );
+        let confirmed = client
+            .post(&url)
+            .form(&[("_csrf", csrf.as_str()), ("confirm", "yes")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            status(&server, id).await,
+            RecordStatus::Closed(zijin_domain::CloseReason::Withdrawn),
+            "{backend:?}"
+        );
     }
 }

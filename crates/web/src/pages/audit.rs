@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use zijin_app::audit::{self, ACT_KINDS, ListFilter, OBJECT_KINDS};
@@ -126,18 +126,5 @@ async fn export(
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
     let bytes = audit::export_xlsx(&state.app, &visitor.actor, &query.filter()).await?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                crate::download::content_disposition("审计日志.xlsx"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::download::xlsx("审计日志.xlsx", bytes))
 }

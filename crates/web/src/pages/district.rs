@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use zijin_app::auth::display_time;
@@ -154,18 +154,5 @@ async fn export(
         &rows,
     )?;
     let name = format!("{}成果和需求.xlsx", report.district.label());
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                crate::download::content_disposition(&name),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::download::xlsx(&name, bytes))
 }

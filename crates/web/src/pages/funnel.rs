@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use zijin_app::matchmaking::{self, Funnel, MatchListing};
@@ -249,20 +249,7 @@ async fn export(
         ("", "") => "对接漏斗.xlsx".to_string(),
         (from, until) => format!("对接漏斗（{from}至{until}）.xlsx"),
     };
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                crate::download::content_disposition(&name),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::download::xlsx(&name, bytes))
 }
 
 #[cfg(test)]

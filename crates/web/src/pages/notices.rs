@@ -289,24 +289,10 @@ async fn batch_export(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    use axum::response::IntoResponse;
     let id = id_of(&id, "拨付批次")?;
     let bytes = payments::export(&state.app, &visitor.actor, id).await?;
     let name = format!("拨付清单-第{id}批.xlsx");
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                crate::download::content_disposition(&name),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::download::xlsx(&name, bytes))
 }
 
 async fn mark_paid(

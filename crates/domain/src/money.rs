@@ -117,6 +117,23 @@ impl Money {
         }
     }
 
+    /// A budget as pages show it: both ends ("300,000.00 – 1,000,000.00 元（30 – 100 万元）"), one
+    /// end ("… 以上", "… 以内"), or 面议.
+    pub fn range_shown(min: Option<Money>, max: Option<Money>) -> String {
+        match (min, max) {
+            (Some(min), Some(max)) => format!(
+                "{} – {} 元（{} – {} 万元）",
+                min.grouped(),
+                max.grouped(),
+                min.wan(),
+                max.wan()
+            ),
+            (Some(min), None) => format!("{} 以上", min.shown()),
+            (None, Some(max)) => format!("{} 以内", max.shown()),
+            (None, None) => "面议".into(),
+        }
+    }
+
     /// The amount as Chinese forms print it: "1,200,000.00 元（120 万元）".
     pub fn yuan_and_wan(self) -> String {
         let wan = (self.0 / Decimal::from(10_000)).normalize();
@@ -189,6 +206,17 @@ pub fn group_thousands(number: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn budgets_are_shown_with_separators_and_wan() {
+        let yuan = |text: &str| Some(Money::parse(text).unwrap());
+        assert_eq!(
+            Money::range_shown(yuan("300000"), yuan("1000000")),
+            "300,000.00 – 1,000,000.00 元（30 – 100 万元）"
+        );
+        assert_eq!(Money::range_shown(yuan("8000"), None), "8,000.00 元 以上");
+        assert_eq!(Money::range_shown(None, None), "面议");
+    }
     use super::*;
 
     #[test]

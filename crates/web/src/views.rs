@@ -421,18 +421,7 @@ impl RecordView {
     ) -> Self {
         let details = &d.details;
         let (modes, mode_codes) = labels(&details.cooperation_modes);
-        let money = match (details.budget_min, details.budget_max) {
-            (Some(min), Some(max)) => format!(
-                "{} – {} 元（{} – {} 万元）",
-                min.grouped(),
-                max.grouped(),
-                min.wan(),
-                max.wan()
-            ),
-            (Some(min), None) => format!("{} 以上", min.shown()),
-            (None, Some(max)) => format!("{} 以内", max.shown()),
-            (None, None) => "面议".into(),
-        };
+        let money = zijin_domain::Money::range_shown(details.budget_min, details.budget_max);
         Self {
             id: d.id,
             kind: "demand".into(),

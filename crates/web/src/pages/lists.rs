@@ -196,18 +196,7 @@ impl EntryView {
                 None => "面议".to_string(),
                 Some(price) => price.shown(),
             },
-            RecordKind::Demand => match (amount("budget_min"), amount("budget_max")) {
-                (Some(min), Some(max)) => format!(
-                    "{} – {} 元（{} – {} 万元）",
-                    min.grouped(),
-                    max.grouped(),
-                    min.wan(),
-                    max.wan()
-                ),
-                (Some(min), None) => format!("{} 以上", min.shown()),
-                (None, Some(max)) => format!("{} 以内", max.shown()),
-                (None, None) => "面议".to_string(),
-            },
+            RecordKind::Demand => Money::range_shown(amount("budget_min"), amount("budget_max")),
         };
         Self {
             record_id: entry.record_id,

@@ -27,10 +27,14 @@ use zijin_domain::{
 use crate::{Actor, AppError, AppResult};
 
 pub mod application;
+pub mod contract;
 pub mod deal;
 pub use application::{
     ApplicationCapabilities, ApplicationFacts, ReviewQueue, application_capabilities,
     application_refusal, require_application_decision, require_application_read, review_queue,
+};
+pub use contract::{
+    ContractCapabilities, ContractListing, contract_capabilities, contract_listing,
 };
 pub use deal::{
     MatchCapabilities, MatchFacts, MatchParties, MatchVoice, is_tech_manager, match_capabilities,
@@ -47,6 +51,8 @@ pub enum Standing {
     Reviewer,
     DistrictOfficer(District),
     InstitutionUser(i64),
+    /// 合同登记员 of the 合同登记机构 with this id.
+    ContractRegistrar(i64),
 }
 
 pub fn standing(actor: &Actor) -> Standing {
@@ -58,6 +64,7 @@ pub fn standing(actor: &Actor) -> Standing {
             UserRole::Reviewer(_) => Standing::Reviewer,
             UserRole::DistrictOfficer(district) => Standing::DistrictOfficer(district),
             UserRole::InstitutionUser(id) => Standing::InstitutionUser(id),
+            UserRole::ContractRegistrar(id) => Standing::ContractRegistrar(id),
         },
     }
 }
@@ -139,6 +146,18 @@ pub enum Area {
     Applications,
     /// One's messages and 我的待办 (every signed-in account).
     Inbox,
+    /// Submit technology contracts for registration as their seller, list one's own
+    /// (institution users).
+    OwnContracts,
+    /// The registry's queue: register, return, refuse, change, cancel (合同登记员).
+    ContractRegistry,
+    /// The contract registry's listing and details across the city (the bureau; district
+    /// officers their district's; registrars their registry's).
+    ContractRecords,
+    /// Import registered contracts from the national system's export (admins).
+    ContractImport,
+    /// Freeze a year's university transfer ranking (admins).
+    RankingFreeze,
 }
 
 impl Area {
@@ -166,6 +185,11 @@ impl Area {
         Area::Ledger,
         Area::Applications,
         Area::Inbox,
+        Area::OwnContracts,
+        Area::ContractRegistry,
+        Area::ContractRecords,
+        Area::ContractImport,
+        Area::RankingFreeze,
     ];
 }
 
@@ -184,6 +208,11 @@ pub fn may(actor: &Actor, area: Area) -> bool {
             matches!(who, Admin | Reviewer | DistrictOfficer(_))
         }
         Area::TechManagerMatches => is_tech_manager(actor),
+        Area::OwnContracts => matches!(who, InstitutionUser(_)),
+        Area::ContractRegistry => matches!(who, ContractRegistrar(_)),
+        Area::ContractRecords => {
+            matches!(who, Admin | DistrictOfficer(_) | ContractRegistrar(_))
+        }
         Area::ImportAndPublish
         | Area::AllMatches
         | Area::EditInstitutions
@@ -193,7 +222,9 @@ pub fn may(actor: &Actor, area: Area) -> bool {
         | Area::Users
         | Area::Audit
         | Area::Calls
-        | Area::Ledger => matches!(who, Admin),
+        | Area::Ledger
+        | Area::ContractImport
+        | Area::RankingFreeze => matches!(who, Admin),
     }
 }
 
@@ -338,7 +369,7 @@ pub fn institution(actor: &Actor, institution: &Institution) -> InstitutionCapab
             Standing::Anonymous => false,
             Standing::Admin | Standing::Reviewer => true,
             Standing::DistrictOfficer(district) => institution.details.district == district,
-            Standing::InstitutionUser(_) => own,
+            Standing::InstitutionUser(_) | Standing::ContractRegistrar(_) => own,
         },
         edit: who == Standing::Admin,
         edit_profile: own || who == Standing::Admin,
@@ -436,6 +467,20 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
             "申报审核"
         };
         menu.push(entry("/applications", label));
+    }
+    if may(actor, Area::OwnContracts) {
+        menu.push(entry("/contracts", "我的技术合同"));
+    } else if may(actor, Area::ContractRegistry) {
+        menu.push(entry("/contracts", "合同登记"));
+    } else if may(actor, Area::ContractRecords) {
+        menu.push(entry(
+            "/contracts",
+            if district {
+                "本区技术合同"
+            } else {
+                "技术合同登记簿"
+            },
+        ));
     }
     if may(actor, Area::OwnInstitution) {
         menu.push(entry("/my/institution", "本机构资料"));

@@ -464,6 +464,14 @@ pub async fn throttled_accounts(app: &App) -> AppResult<std::collections::HashMa
 }
 
 /// Shows a stored timestamp in Beijing time, as users read it.
+/// A moment in Beijing time, as pages show it.
+pub fn display_at(at: chrono::DateTime<chrono::Utc>) -> String {
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    at.with_timezone(&beijing)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 pub fn display_time(stored: &str) -> String {
     match parse_timestamp(stored) {
         Ok(at) => {

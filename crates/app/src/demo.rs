@@ -3,6 +3,7 @@
 //! service bodies marked as demo, and one account per role.
 
 mod applications;
+mod contracts;
 mod documents;
 mod past_calls;
 pub mod scale;
@@ -509,6 +510,7 @@ pub async fn seed(
     };
     past_calls::seed(app, &people, &institutions).await?;
     applications::seed(app, &people, &institutions).await?;
+    created.extend(contracts::seed(app).await?);
     Ok(DemoSummary {
         seeded: true,
         institutions: total,

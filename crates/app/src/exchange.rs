@@ -94,7 +94,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn file(reason: impl Into<String>) -> Self {
+    pub(crate) fn file(reason: impl Into<String>) -> Self {
         Report {
             rows: 0,
             problem_count: 1,
@@ -106,7 +106,7 @@ impl Report {
         }
     }
 
-    fn push(&mut self, row: usize, column: &str, reason: impl Into<String>) {
+    pub(crate) fn push(&mut self, row: usize, column: &str, reason: impl Into<String>) {
         self.problem_count += 1;
         if self.problems.len() < MAX_LISTED_PROBLEMS {
             self.problems.push(Problem {
@@ -149,7 +149,7 @@ pub enum Outcome {
 }
 
 mod read;
-pub use read::{Table, read_table};
+pub use read::{Table, read_table, read_table_up_to};
 
 /// Where each template column is in the file; reports missing columns.
 fn locate_columns(table: &Table, kind: RecordKind) -> Result<HashMap<&'static str, usize>, Report> {

@@ -9,6 +9,7 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 mod clock;
+pub mod contracts;
 pub mod demo;
 pub mod districts;
 mod error;
@@ -48,6 +49,10 @@ pub struct App {
     search: Option<Arc<search::Search>>,
     /// The bound on password hashes in flight in this process (a resource limit, not state).
     login_limits: Arc<auth::LoginLimits>,
+    /// How new 合同登记编号 are made (configurable; see `NumberScheme`).
+    contract_numbers: Arc<zijin_domain::NumberScheme>,
+    /// The published composite index of the transfer ranking, if any.
+    ranking_composite: Option<Arc<contracts::ranking::Composite>>,
 }
 
 impl App {
@@ -59,6 +64,8 @@ impl App {
             calendar: Arc::new(zijin_domain::WorkCalendar::shipped()),
             search: None,
             login_limits: Arc::default(),
+            contract_numbers: Arc::default(),
+            ranking_composite: None,
         }
     }
 
@@ -90,6 +97,26 @@ impl App {
 
     pub fn calendar(&self) -> &zijin_domain::WorkCalendar {
         &self.calendar
+    }
+
+    /// The same platform numbering registered contracts by `scheme`.
+    pub fn with_contract_numbers(mut self, scheme: zijin_domain::NumberScheme) -> Self {
+        self.contract_numbers = Arc::new(scheme);
+        self
+    }
+
+    pub fn contract_numbers(&self) -> &zijin_domain::NumberScheme {
+        &self.contract_numbers
+    }
+
+    /// The same platform with a published composite index for the transfer ranking.
+    pub fn with_ranking_composite(mut self, composite: contracts::ranking::Composite) -> Self {
+        self.ranking_composite = Some(Arc::new(composite));
+        self
+    }
+
+    pub fn ranking_composite(&self) -> Option<&contracts::ranking::Composite> {
+        self.ranking_composite.as_deref()
     }
 
     /// The same platform reading the time from another clock (the demo tells the story of calls

@@ -26,7 +26,7 @@ pub fn audit_snapshot(user: &User) -> Json {
         UserRole::Admin => (None, None, None),
         UserRole::Reviewer(unit) => (Some(unit.code()), None, None),
         UserRole::DistrictOfficer(district) => (None, Some(district.code()), None),
-        UserRole::InstitutionUser(id) => (None, None, Some(id)),
+        UserRole::InstitutionUser(id) | UserRole::ContractRegistrar(id) => (None, None, Some(id)),
     };
     json!({
         "username": user.username,
@@ -89,6 +89,21 @@ pub(crate) async fn create_unchecked(
             }
             _ => {
                 errors.add("institution_id", "机构用户须选择一个已登记的机构");
+                None
+            }
+        },
+        Some(Role::ContractRegistrar) => match input.institution_id {
+            Some(id)
+                if institutions::get(app.store.pool(), id)
+                    .await?
+                    .is_some_and(|i| {
+                        i.details.kind == zijin_domain::InstitutionType::ContractRegistry
+                    }) =>
+            {
+                Some(UserRole::ContractRegistrar(id))
+            }
+            _ => {
+                errors.add("institution_id", "合同登记员须选择一个合同登记机构");
                 None
             }
         },
@@ -422,7 +437,7 @@ pub async fn role_binding(app: &App, user: &User) -> RoleBinding {
             district: Some(district.code()),
             ..binding(district.label().into())
         },
-        UserRole::InstitutionUser(id) => {
+        UserRole::InstitutionUser(id) | UserRole::ContractRegistrar(id) => {
             // A name that cannot be read is shown as missing rather than failing the page.
             let name = match institutions::get(app.store.pool(), id).await {
                 Ok(Some(institution)) => institution.details.name,

@@ -752,6 +752,8 @@ async fn scale_multiplies(backend: zijin_app::Backend) {
 mod application_review;
 #[path = "integration/applications.rs"]
 mod applications;
+#[path = "integration/contracts.rs"]
+mod contracts;
 #[path = "integration/deal.rs"]
 mod deal;
 #[path = "integration/exchange.rs"]

@@ -19,6 +19,8 @@ pub enum InstitutionType {
     NewRdInstitution,
     ServiceOrganization,
     FinancialInstitution,
+    /// 合同登记机构: registers technology contracts (a registrar's account is bound to one).
+    ContractRegistry,
 }
 
 impl Coded for InstitutionType {
@@ -30,6 +32,7 @@ impl Coded for InstitutionType {
         Self::NewRdInstitution,
         Self::ServiceOrganization,
         Self::FinancialInstitution,
+        Self::ContractRegistry,
     ];
 
     fn code(self) -> &'static str {
@@ -41,6 +44,7 @@ impl Coded for InstitutionType {
             Self::NewRdInstitution => "new-rd-institution",
             Self::ServiceOrganization => "service",
             Self::FinancialInstitution => "financial",
+            Self::ContractRegistry => "contract-registry",
         }
     }
 
@@ -53,6 +57,7 @@ impl Coded for InstitutionType {
             Self::NewRdInstitution => "新型研发机构",
             Self::ServiceOrganization => "服务机构",
             Self::FinancialInstitution => "金融机构",
+            Self::ContractRegistry => "合同登记机构",
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod application;
 pub mod audit;
 pub mod calendar;
+pub mod contract;
 pub mod credit_code;
 pub mod district;
 pub mod institution;
@@ -24,6 +25,11 @@ pub use application::{
 };
 pub use audit::{AuditKey, AuditKeyError, AuditRecord, GENESIS_HASH, hmac_sha256};
 pub use calendar::{CalendarError, WorkCalendar};
+pub use contract::{
+    ContractDetails, ContractField, ContractInput, ContractKind, ContractStatus, ContractType,
+    Deduction, IpType, NumberInputs, NumberScheme, Party, PartyNature, Place, RegionCode,
+    RegistrationNumber,
+};
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use district::District;
 pub use institution::{

@@ -13,6 +13,8 @@ pub enum Role {
     DistrictOfficer,
     /// 机构用户: acts for one institution.
     InstitutionUser,
+    /// 合同登记员: registers technology contracts for one 合同登记机构.
+    ContractRegistrar,
 }
 
 impl Coded for Role {
@@ -21,6 +23,7 @@ impl Coded for Role {
         Self::Reviewer,
         Self::DistrictOfficer,
         Self::InstitutionUser,
+        Self::ContractRegistrar,
     ];
 
     fn code(self) -> &'static str {
@@ -29,6 +32,7 @@ impl Coded for Role {
             Self::Reviewer => "reviewer",
             Self::DistrictOfficer => "district",
             Self::InstitutionUser => "institution",
+            Self::ContractRegistrar => "contract-registrar",
         }
     }
 
@@ -38,6 +42,7 @@ impl Coded for Role {
             Self::Reviewer => "审核员",
             Self::DistrictOfficer => "区级管理员",
             Self::InstitutionUser => "机构用户",
+            Self::ContractRegistrar => "合同登记员",
         }
     }
 }
@@ -178,6 +183,8 @@ pub enum UserRole {
     DistrictOfficer(crate::District),
     /// Bound to the institution with this id.
     InstitutionUser(i64),
+    /// Bound to the 合同登记机构 (an institution) with this id.
+    ContractRegistrar(i64),
 }
 
 impl UserRole {
@@ -187,6 +194,7 @@ impl UserRole {
             Self::Reviewer(_) => Role::Reviewer,
             Self::DistrictOfficer(_) => Role::DistrictOfficer,
             Self::InstitutionUser(_) => Role::InstitutionUser,
+            Self::ContractRegistrar(_) => Role::ContractRegistrar,
         }
     }
 }

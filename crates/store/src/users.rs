@@ -41,7 +41,7 @@ fn role_columns(role: UserRole) -> (Option<&'static str>, Option<&'static str>, 
         UserRole::Admin => (None, None, None),
         UserRole::Reviewer(unit) => (Some(unit.code()), None, None),
         UserRole::DistrictOfficer(district) => (None, Some(district.code()), None),
-        UserRole::InstitutionUser(id) => (None, None, Some(id)),
+        UserRole::InstitutionUser(id) | UserRole::ContractRegistrar(id) => (None, None, Some(id)),
     }
 }
 
@@ -252,6 +252,10 @@ pub(crate) fn from_row(row: &AnyRow) -> StoreResult<User> {
         Role::InstitutionUser => {
             let institution: Option<i64> = row.try_get("institution_id")?;
             UserRole::InstitutionUser(institution.ok_or_else(|| corrupt("所属机构"))?)
+        }
+        Role::ContractRegistrar => {
+            let institution: Option<i64> = row.try_get("institution_id")?;
+            UserRole::ContractRegistrar(institution.ok_or_else(|| corrupt("所属合同登记机构"))?)
         }
     };
     let is_demo: i64 = row.try_get("is_demo")?;

@@ -15,6 +15,27 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("../templates/home.html")),
     ("guide.html", include_str!("../templates/guide.html")),
     ("district.html", include_str!("../templates/district.html")),
+    (
+        "contracts.html",
+        include_str!("../templates/contracts.html"),
+    ),
+    (
+        "contract_detail.html",
+        include_str!("../templates/contract_detail.html"),
+    ),
+    (
+        "contract_form.html",
+        include_str!("../templates/contract_form.html"),
+    ),
+    (
+        "contract_import.html",
+        include_str!("../templates/contract_import.html"),
+    ),
+    (
+        "contract_stats.html",
+        include_str!("../templates/contract_stats.html"),
+    ),
+    ("rankings.html", include_str!("../templates/rankings.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("password.html", include_str!("../templates/password.html")),
     (

@@ -154,6 +154,14 @@ pub fn nav_for(actor: &Actor) -> Vec<NavItem> {
         item("/institutions", "机构名录"),
         item("/policy", "政策计算器"),
         item("/calls", "通知公告"),
+        NavItem {
+            href: "/stats/contracts",
+            label: "转化数据",
+            children: vec![
+                item("/stats/contracts", "技术合同统计"),
+                item("/rankings", "高校院所排行榜"),
+            ],
+        },
     ];
     // Which entries beyond the public ones a visitor sees is the access module's decision.
     let menu = zijin_app::access::menu(actor);

@@ -14,6 +14,7 @@ use zijin_app::demo::{self, DemoSummary};
 
 mod applications_cli;
 mod audit_cli;
+mod contracts_cli;
 mod model_cli;
 mod policy_cli;
 mod policy_files;
@@ -77,6 +78,14 @@ struct GlobalArgs {
     /// release. Default: `workdays.txt` in the data directory when present.
     #[arg(long, env = "ZIJIN_CALENDAR", global = true)]
     calendar: Option<PathBuf>,
+    /// The published composite index of the university transfer ranking (indicators and
+    /// weights; default: ./config/ranking-composite.toml when present, else none).
+    #[arg(long, env = "ZIJIN_RANKING_COMPOSITE", global = true)]
+    ranking_composite: Option<PathBuf>,
+    /// How new 合同登记编号 are made: `{year}`, `{region}`, `{registry:N}`, `{serial:N}` and
+    /// digits, 16 digits in all (default `{year}{region}{serial:6}`).
+    #[arg(long, env = "ZIJIN_CONTRACT_NUMBER_SCHEME", global = true)]
+    contract_number_scheme: Option<String>,
 }
 
 impl GlobalArgs {
@@ -97,6 +106,30 @@ impl GlobalArgs {
             }
             None => shipped,
         })
+    }
+
+    fn ranking_composite(&self) -> Result<Option<zijin_app::contracts::ranking::Composite>> {
+        let path = self.ranking_composite.clone().or_else(|| {
+            let local = PathBuf::from("config/ranking-composite.toml");
+            local.exists().then_some(local)
+        });
+        let Some(path) = path else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("无法读取综合指数文件 {}", path.display()))?;
+        zijin_app::contracts::ranking::Composite::parse(&text)
+            .map(Some)
+            .map_err(|error| anyhow::anyhow!("{}：{error}", path.display()))
+    }
+
+    fn contract_numbers(&self) -> Result<zijin_domain::NumberScheme> {
+        match &self.contract_number_scheme {
+            Some(text) => {
+                zijin_domain::NumberScheme::parse(text).map_err(|error| anyhow::anyhow!(error))
+            }
+            None => Ok(zijin_domain::NumberScheme::default()),
+        }
     }
 
     fn index_dir(&self) -> PathBuf {
@@ -232,10 +265,14 @@ enum Command {
     Payments(applications_cli::PaymentsCommand),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
-    /// Import achievements or demands from an .xlsx or .csv file (all rows or none).
+    /// The university transfer ranking (高校院所科技成果转化排行榜).
+    #[command(subcommand)]
+    Ranking(contracts_cli::RankingCommand),
+    /// Import achievements or demands from an .xlsx or .csv file (all rows or none), or
+    /// registered technology contracts from the national registry's export (`contracts`).
     Import {
-        /// achievements or demands.
-        #[arg(value_parser = ["achievements", "demands"])]
+        /// achievements, demands or contracts.
+        #[arg(value_parser = ["achievements", "demands", "contracts"])]
         kind: String,
         file: PathBuf,
         /// Approve the imported records and publish them in a new list issue.
@@ -416,11 +453,16 @@ fn main() -> ExitCode {
 /// signed with it.
 async fn open(global: &GlobalArgs) -> Result<App> {
     let calendar = global.calendar()?;
-    Ok(
-        audit_cli::keyed(open_store(global).await?, global, audit_cli::Open::Seal)
-            .await?
-            .with_calendar(calendar),
-    )
+    let numbers = global.contract_numbers()?;
+    let composite = global.ranking_composite()?;
+    let mut app = audit_cli::keyed(open_store(global).await?, global, audit_cli::Open::Seal)
+        .await?
+        .with_calendar(calendar)
+        .with_contract_numbers(numbers);
+    if let Some(composite) = composite {
+        app = app.with_ranking_composite(composite);
+    }
+    Ok(app)
 }
 
 async fn open_store(global: &GlobalArgs) -> Result<App> {
@@ -824,6 +866,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             return audit_cli::run(&app, command).await;
         }
         Command::Openapi => println!("{}", zijin_web::api::openapi_document()),
+        Command::Ranking(command) => {
+            let app = open(&cli.global).await?;
+            return contracts_cli::ranking(&app, command).await;
+        }
         Command::Import {
             kind,
             file,
@@ -832,6 +878,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let app = open(&cli.global).await?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            if kind == "contracts" {
+                return contracts_cli::import(&app, &bytes, publish).await;
+            }
             let kind = record_kind(&kind);
             let bar = ProgressBar::new(0);
             bar.set_style(

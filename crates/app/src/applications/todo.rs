@@ -46,6 +46,16 @@ pub async fn todo(app: &App, actor: &Actor) -> AppResult<Vec<TodoItem>> {
     let listed = super::list(app, actor).await?;
     match access::standing(actor) {
         Standing::InstitutionUser(_) => {
+            let query = crate::contracts::ListQuery {
+                status: Some(zijin_domain::ContractStatus::Returned),
+                ..Default::default()
+            };
+            let returned = crate::contracts::list(app, actor, &query, 1).await?.total;
+            push(
+                "技术合同被退回待补正",
+                returned as usize,
+                "/contracts?status=returned",
+            );
             let count = |f: &dyn Fn(&zijin_store::applications::ApplicationRow) -> bool| {
                 listed.iter().filter(|a| f(a)).count()
             };
@@ -92,6 +102,18 @@ pub async fn todo(app: &App, actor: &Actor) -> AppResult<Vec<TodoItem>> {
             super::list_page(app, actor, 1).await?.total as usize,
             "/applications",
         ),
+        Standing::ContractRegistrar(_) => {
+            let query = crate::contracts::ListQuery {
+                status: Some(zijin_domain::ContractStatus::Submitted),
+                ..Default::default()
+            };
+            let waiting = crate::contracts::list(app, actor, &query, 1).await?.total;
+            push(
+                "技术合同待登记",
+                waiting as usize,
+                "/contracts?status=submitted",
+            );
+        }
         Standing::Anonymous => {}
     }
     let scoring = super::experts::queue(app, actor).await?.len();

@@ -54,6 +54,8 @@ pub const OBJECT_KINDS: &[(&str, &str)] = &[
     ("list-issue", "清单期次"),
     ("match", "对接"),
     ("technical-field", "技术领域"),
+    ("contract", "技术合同"),
+    ("ranking", "排行榜"),
     ("audit", "审计日志"),
 ];
 
@@ -73,6 +75,11 @@ pub const ACT_KINDS: &[(&str, &str)] = &[
     ("paid", "拨付"),
     ("interest", "表示意向"),
     ("terminate", "终止"),
+    ("register", "登记"),
+    ("refuse", "未予登记"),
+    ("change", "变更"),
+    ("cancel", "注销"),
+    ("freeze", "发布冻结"),
 ];
 
 fn object_kind_label(entity: &str) -> &'static str {
@@ -138,6 +145,14 @@ fn verb(action: &str) -> &'static str {
         "terminate" => "终止了",
         "assign-tech-manager" => "指派了技术经纪人：",
         "seal" => "封存了",
+        "register" => "予以登记：",
+        "refuse" => "未予登记：",
+        "resubmit" => "补正后重新提交了",
+        "edit" => "修改了",
+        "change" => "变更了",
+        "cancel" => "注销了",
+        "receipt" => "登记了到账：",
+        "freeze" => "发布并冻结了",
         _ => "操作了",
     }
 }
@@ -222,6 +237,17 @@ fn field_label(key: &str) -> &'static str {
         "reasons" => "推荐理由",
         "score" => "匹配度",
         "step_label" => "审核环节",
+        "contract_type" => "合同类型",
+        "seller" => "卖方",
+        "buyer" => "买方",
+        "total" => "成交额",
+        "technology_amount" => "技术交易额",
+        "registration_number" => "合同登记编号",
+        "received_on" => "到账日期",
+        "count" => "数量",
+        "year" => "年度",
+        "entries" => "上榜单位数",
+        "demo" => "演示数据",
         _ => "",
     }
 }
@@ -258,6 +284,8 @@ fn code_label(entity: &str, key: &str, code: &str) -> Option<String> {
         }
         ("application", "status") => find::<ApplicationStatus>(code),
         ("match", "stage") => find::<MatchStage>(code),
+        ("contract", "status") => find::<zijin_domain::ContractStatus>(code),
+        (_, "contract_type") => find::<zijin_domain::ContractType>(code),
         (_, "stage") => find::<Stage>(code),
         (_, "step") => find::<ReviewStep>(code),
         (_, "role") => find::<Role>(code),
@@ -309,7 +337,14 @@ fn show_value(entity: &str, key: &str, value: Option<&Json>, names: &Names) -> S
             }
             if matches!(
                 key,
-                "price" | "budget_min" | "budget_max" | "amount" | "approved" | "computed"
+                "price"
+                    | "budget_min"
+                    | "budget_max"
+                    | "amount"
+                    | "approved"
+                    | "computed"
+                    | "total"
+                    | "technology_amount"
             ) && let Ok(money) = Money::parse(text)
             {
                 return money.shown();

@@ -12,11 +12,16 @@ pub struct Table {
 
 /// Reads an .xlsx or .csv file, recognised by its content, not its name.
 pub fn read_table(bytes: &[u8]) -> Result<Table, Report> {
-    if bytes.len() > MAX_FILE_BYTES {
+    read_table_up_to(bytes, MAX_FILE_BYTES)
+}
+
+/// [`read_table`] with another size limit (the contract registry's exports are larger).
+pub fn read_table_up_to(bytes: &[u8], max_bytes: usize) -> Result<Table, Report> {
+    if bytes.len() > max_bytes {
         return Err(Report::file(format!(
             "文件大小为{:.1} MB，超过上限{} MB",
             bytes.len() as f64 / 1_048_576.0,
-            MAX_FILE_BYTES / 1_048_576
+            max_bytes / 1_048_576
         )));
     }
     if bytes.starts_with(b"PK\x03\x04") {

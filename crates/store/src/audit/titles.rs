@@ -18,6 +18,7 @@ fn naming_query(entity: &str) -> Option<&'static str> {
         "user" => "SELECT id, display_name AS title FROM users WHERE id IN ({ids})",
         "call" => "SELECT id, title FROM calls WHERE id IN ({ids})",
         "list-issue" => "SELECT id, title FROM list_issues WHERE id IN ({ids})",
+        "contract" => "SELECT id, title FROM tech_contracts WHERE id IN ({ids})",
         "application" => {
             "SELECT a.id, i.name || '申报的「' || c.title || '」' AS title FROM applications a \
              JOIN calls c ON c.id = a.call_id JOIN institutions i ON i.id = a.institution_id \

@@ -64,11 +64,27 @@ async fn render(
     } else {
         "/tech-manager/matches"
     };
+    // At 签约 the seller (the achievement's side) registers the technology contract.
+    let signed =
+        detail.seen.row.stage == zijin_domain::Coded::code(zijin_domain::MatchStage::Signed);
+    let contract_id = if signed {
+        zijin_app::contracts::of_match(&state.app, id).await?
+    } else {
+        None
+    };
+    let seller_side = detail.seen.side == Some(access::MatchSide::Achievement);
+    let contract = context! {
+        signed, existing => contract_id,
+        may_start => signed && contract_id.is_none() && seller_side
+            && access::may(&visitor.actor, Area::OwnContracts),
+        buyer_side => detail.seen.side == Some(access::MatchSide::Demand),
+    };
     let base = page_context(&state.app, visitor, &title).await;
     Ok(html(
         status,
         "match_detail.html",
         context! {
+            contract,
             m => ser(&view), errors => ser(&errors), error_list,
             body => retry.body, reason => retry.reason, failed_step => retry.step, back,
             flash => visitor.flash.clone(),

@@ -5,6 +5,9 @@ mod applications;
 mod audit;
 mod auth;
 mod calls;
+mod contract_form;
+mod contract_stats;
+mod contracts;
 mod district;
 mod exchange;
 mod facts;
@@ -52,6 +55,9 @@ pub fn router() -> Routes {
         .merge(application_review::router())
         .merge(calls::router())
         .merge(notices::router())
+        .merge(contracts::router())
+        .merge(contract_form::router())
+        .merge(contract_stats::router())
         .route("/static/app.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
 }

@@ -1,0 +1,833 @@
+//! 技术合同登记 (issue 18; arts. 2 and 3 of the seed rest on registered contracts).
+//!
+//! The seller submits a written contract with its file to a 合同登记机构; the registry's
+//! 合同登记员 registers it (a 16-digit number from the configured scheme), returns it for
+//! documents (the clock starts again when they come back) or refuses it with a reason. A
+//! registered contract can be changed or cancelled (变更/注销), each act kept in its history.
+//! Every change of a registered contract moves the statistics' aggregates in the same
+//! transaction. Imports from the national system are in [`import`], the statistics in
+//! [`stats`], the ranking in [`ranking`].
+
+pub mod import;
+pub mod ranking;
+pub mod stats;
+
+use chrono::NaiveDate;
+use serde_json::json;
+use zijin_domain::{
+    Coded, ContractDetails, ContractInput, ContractStatus, InstitutionType, NumberInputs,
+    RegionCode, RegistrationNumber,
+};
+use zijin_store::audit::Change;
+use zijin_store::contracts::{self as store, ContractFilter, NewContract, StatusChange, totals};
+pub use zijin_store::contracts::{
+    ContractFile, ContractSource, HistoryEntry, Receipt, StoredContract,
+};
+
+use crate::access::contract::ContractFacts;
+use crate::access::{self, Area, ContractCapabilities, ContractListing};
+use crate::unit::UnitOfWork;
+use crate::{Actor, App, AppError, AppResult, Paged};
+
+/// What a seller submits.
+#[derive(Debug, Clone, Default)]
+pub struct Submission {
+    pub form: ContractInput,
+    /// The 合同登记机构 it goes to.
+    pub registry_id: Option<i64>,
+    /// The 技术转移机构 that brokered it, if any, and the 技术经理人 by name.
+    pub broker_institution_id: Option<i64>,
+    pub broker_name: String,
+    /// The match it closes, when started from one.
+    pub match_id: Option<i64>,
+    /// The contract file (合同文本): name and bytes.
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+/// A contract as one actor sees it.
+#[derive(Debug, Clone)]
+pub struct ContractView {
+    pub contract: StoredContract,
+    pub capabilities: ContractCapabilities,
+    pub history: Vec<HistoryEntry>,
+    pub receipts: Vec<Receipt>,
+    /// The file's name, when there is one and the actor may see it.
+    pub file_name: Option<String>,
+    /// Payments received so far.
+    pub received: zijin_domain::Money,
+}
+
+fn facts(contract: &StoredContract) -> ContractFacts {
+    ContractFacts {
+        status: contract.status,
+        registry_id: contract.registry_id,
+        seller_institution_id: contract.seller_institution_id,
+        seller_place: contract.details.seller.region.place(),
+        buyer_place: contract.details.buyer.region.place(),
+    }
+}
+
+pub fn capabilities(actor: &Actor, contract: &StoredContract) -> ContractCapabilities {
+    access::contract_capabilities(actor, &facts(contract))
+}
+
+/// The 技术转移机构 (service organisations) a contract may name as broker: (id, name).
+pub async fn brokers(app: &App) -> AppResult<Vec<(i64, String)>> {
+    Ok(zijin_store::institutions::all(app.store().pool())
+        .await?
+        .into_iter()
+        .filter(|i| i.details.kind == InstitutionType::ServiceOrganization)
+        .map(|i| (i.id, i.details.name))
+        .collect())
+}
+
+/// A blank form with the seller filled in from the actor's institution.
+pub async fn blank_form(app: &App, actor: &Actor) -> AppResult<ContractInput> {
+    access::require(actor, Area::OwnContracts)?;
+    let own = access::require_own_institution(actor)?;
+    let institution = zijin_store::institutions::get(app.store().pool(), own)
+        .await?
+        .ok_or(AppError::NotFound("机构"))?;
+    Ok(ContractInput {
+        seller_name: institution.details.name.clone(),
+        seller_credit_code: institution.details.credit_code.as_str().into(),
+        seller_nature: nature_of(institution.details.kind).code(),
+        seller_region: RegionCode::of_district(institution.details.district)
+            .map(|r| r.code())
+            .unwrap_or_default(),
+        ..ContractInput::default()
+    })
+}
+
+/// The 合同登记机构 a seller may submit to: (id, name, district label).
+pub async fn registries(app: &App) -> AppResult<Vec<(i64, String, String)>> {
+    Ok(zijin_store::institutions::all(app.store().pool())
+        .await?
+        .into_iter()
+        .filter(|i| i.details.kind == InstitutionType::ContractRegistry)
+        .map(|i| (i.id, i.details.name, i.details.district.label().to_string()))
+        .collect())
+}
+
+fn check_file(file: &Option<(String, Vec<u8>)>) -> AppResult<Option<ContractFile>> {
+    let Some((name, bytes)) = file else {
+        return Ok(None);
+    };
+    let checked = crate::files::check(name, bytes).map_err(|_| {
+        AppError::field(
+            "file",
+            "合同文本应为 PDF 或图片（JPG、PNG），大小不超过 10 MB",
+        )
+    })?;
+    Ok(Some(ContractFile {
+        filename: checked.filename,
+        content_type: checked.content_type.to_string(),
+        sha256: checked.sha256,
+        content: bytes.clone(),
+    }))
+}
+
+async fn registry_of(app: &App, id: Option<i64>) -> AppResult<zijin_domain::Institution> {
+    let Some(id) = id else {
+        return Err(AppError::field("registry", "请选择合同登记机构"));
+    };
+    zijin_store::institutions::get(app.store().pool(), id)
+        .await?
+        .filter(|i| i.details.kind == InstitutionType::ContractRegistry)
+        .ok_or_else(|| AppError::field("registry", "所选单位不是合同登记机构"))
+}
+
+fn due_on(app: &App, details: &ContractDetails, accepted_on: NaiveDate) -> Option<NaiveDate> {
+    // A year the shipped calendar does not know yet has no deadline shown rather than a wrong one.
+    details.registration_due(app.calendar(), accepted_on).ok()
+}
+
+/// The seller submits a contract (卖方登记): the seller must be the submitting institution, the
+/// contract written (a file attached), the registry a 合同登记机构.
+pub async fn submit(app: &App, actor: &Actor, submission: Submission) -> AppResult<i64> {
+    access::require(actor, Area::OwnContracts)?;
+    let institution_id = access::require_own_institution(actor)?;
+    let institution = zijin_store::institutions::get(app.store().pool(), institution_id)
+        .await?
+        .ok_or(AppError::NotFound("机构"))?;
+    let details = submission.form.validate().map_err(AppError::Validation)?;
+    if details.seller.credit_code != institution.details.credit_code {
+        return Err(AppError::field(
+            "seller_credit_code",
+            "技术合同由卖方登记：卖方统一社会信用代码应为本单位的代码",
+        ));
+    }
+    let registry = registry_of(app, submission.registry_id).await?;
+    let file = check_file(&submission.file)?.ok_or_else(|| {
+        AppError::field(
+            "file",
+            "请上传合同文本：技术合同应为书面合同，口头合同不予登记",
+        )
+    })?;
+    let (match_id, achievement_id) = match submission.match_id {
+        Some(id) => {
+            let row = zijin_store::matches::get(app.store().pool(), id)
+                .await?
+                .filter(|m| {
+                    m.achievement_owner == institution_id || m.demand_owner == institution_id
+                })
+                .ok_or(AppError::NotFound("对接"))?;
+            (Some(row.id), Some(row.achievement_id))
+        }
+        None => (None, None),
+    };
+    let broker_name = submission.broker_name.trim().to_string();
+    let accepted_on = app.today();
+    let mut work = UnitOfWork::begin(app).await?;
+    let now = work.now();
+    let id = store::insert(
+        work.tx(),
+        &NewContract {
+            details: &details,
+            number: None,
+            status: ContractStatus::Submitted,
+            registry_id: Some(registry.id),
+            seller_institution_id: Some(institution_id),
+            broker_institution_id: submission.broker_institution_id,
+            broker_name: &broker_name,
+            match_id,
+            achievement_id,
+            source: ContractSource::Platform,
+            accepted_on: Some(accepted_on),
+            due_on: due_on(app, &details, accepted_on),
+            registered_on: None,
+            submitted_by: actor.user().map(|u| u.id),
+            is_demo: false,
+        },
+        now,
+    )
+    .await?;
+    store::put_file(work.tx(), id, &file, now).await?;
+    store::add_history(work.tx(), id, now, &actor.audit_name(), "submit", "", None).await?;
+    work.audit(Change {
+        actor: actor.audit_name(),
+        action: "contract.submit",
+        entity: "contract",
+        entity_id: id.to_string(),
+        before: None,
+        after: Some(summary(&details, ContractStatus::Submitted, None)),
+    });
+    work.commit().await?;
+    Ok(id)
+}
+
+/// The audit's view of a contract: what a reader of the log needs.
+fn summary(
+    details: &ContractDetails,
+    status: ContractStatus,
+    number: Option<&RegistrationNumber>,
+) -> serde_json::Value {
+    json!({
+        "title": details.title,
+        "status": status.code(),
+        "contract_type": details.contract_type.code(),
+        "seller": details.seller.name,
+        "buyer": details.buyer.name,
+        "total": details.total.to_string(),
+        "technology_amount": details.technology.to_string(),
+        "registration_number": number.map(|n| n.as_str().to_string()),
+    })
+}
+
+async fn load(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(StoredContract, ContractCapabilities)> {
+    let contract = store::get(app.store().pool(), id)
+        .await?
+        .ok_or(AppError::NotFound("技术合同"))?;
+    let capabilities = capabilities(actor, &contract);
+    if !capabilities.read {
+        return Err(match actor {
+            Actor::Anonymous => AppError::Unauthenticated,
+            _ => AppError::NotFound("技术合同"),
+        });
+    }
+    Ok((contract, capabilities))
+}
+
+pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<ContractView> {
+    let (contract, capabilities) = load(app, actor, id).await?;
+    let pool = app.store().pool();
+    let receipts = store::receipts(pool, id).await?;
+    let received = receipts
+        .iter()
+        .try_fold(zijin_domain::Money::ZERO, |sum, r| {
+            zijin_domain::Money::from_fen(sum.fen() + r.amount.fen())
+        })
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let file_name = if capabilities.see_file {
+        store::file(pool, id).await?.map(|f| f.filename)
+    } else {
+        None
+    };
+    Ok(ContractView {
+        history: store::history(pool, id).await?,
+        receipts,
+        file_name,
+        received,
+        contract,
+        capabilities,
+    })
+}
+
+/// The contract file, for those who may see it.
+pub async fn file(app: &App, actor: &Actor, id: i64) -> AppResult<ContractFile> {
+    let (_, capabilities) = load(app, actor, id).await?;
+    if !capabilities.see_file {
+        return Err(AppError::Forbidden);
+    }
+    store::file(app.store().pool(), id)
+        .await?
+        .ok_or(AppError::NotFound("合同文本"))
+}
+
+/// What a listing asks for, beside what the actor may see.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub status: Option<ContractStatus>,
+    pub year: Option<i32>,
+    pub kind: Option<zijin_domain::ContractKind>,
+    pub field: Option<zijin_domain::ContractField>,
+    pub words: String,
+}
+
+pub const PER_PAGE: i64 = 30;
+
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    query: &ListQuery,
+    page: i64,
+) -> AppResult<Paged<StoredContract>> {
+    let mut filter = ContractFilter {
+        status: query.status,
+        year: query.year,
+        kind: query.kind,
+        field: query.field,
+        words: query.words.clone(),
+        ..ContractFilter::default()
+    };
+    match access::contract_listing(actor)? {
+        ContractListing::All => {}
+        ContractListing::Registry(id) => filter.registry_id = Some(id),
+        ContractListing::Seller(id) => filter.seller_institution_id = Some(id),
+        ContractListing::District(district) => filter.place = Some(district.code().to_string()),
+    }
+    Ok(store::list(app.store().pool(), &filter, page.max(1), PER_PAGE).await?)
+}
+
+/// The registry's decision on a waiting contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// 登记: a number is assigned and the contract counts from now.
+    Register,
+    /// 退回补正: the seller corrects or completes and resubmits; the clock starts again then.
+    Return(String),
+    /// 未予登记.
+    Refuse(String),
+}
+
+fn reason(text: &str, what: &str) -> AppResult<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::field("reason", format!("请填写{what}的理由")));
+    }
+    if text.chars().count() > 500 {
+        return Err(AppError::field("reason", "理由不能超过500字"));
+    }
+    Ok(text.to_string())
+}
+
+/// Assigns the next number of the scheme to a contract registered by `registry` in `year`.
+async fn assign_number(
+    app: &App,
+    work: &mut UnitOfWork,
+    registry: &zijin_domain::Institution,
+    year: i32,
+) -> AppResult<RegistrationNumber> {
+    let region = RegionCode::of_district(registry.details.district)
+        .or_else(|| RegionCode::parse("320100"))
+        .ok_or_else(|| AppError::Internal("南京市行政区划代码无效".into()))?;
+    let scheme = app.contract_numbers();
+    let prefix = scheme.prefix(NumberInputs {
+        year,
+        region,
+        registry: u32::try_from(registry.id).unwrap_or(0),
+    });
+    // An imported number may already use a serial of the prefix: take the next free one.
+    for _ in 0..1_000 {
+        let serial = store::next_serial(work.tx(), &prefix).await?;
+        let number = u64::try_from(serial)
+            .ok()
+            .and_then(|serial| scheme.number(&prefix, serial))
+            .ok_or_else(|| {
+                AppError::WrongState(format!(
+                    "合同登记编号“{prefix}…”的流水号已用完，请调整编号规则"
+                ))
+            })?;
+        if !store::number_taken(&mut **work.tx(), number.as_str()).await? {
+            return Ok(number);
+        }
+    }
+    Err(AppError::WrongState(
+        "无法分配合同登记编号，请稍后重试".into(),
+    ))
+}
+
+pub async fn decide(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    decision: Decision,
+) -> AppResult<Option<RegistrationNumber>> {
+    let mut work = UnitOfWork::begin(app).await?;
+    let now = work.now();
+    let contract = store::get_for_update(work.tx(), id)
+        .await?
+        .ok_or(AppError::NotFound("技术合同"))?;
+    let capabilities = capabilities(actor, &contract);
+    if !capabilities.read {
+        return Err(AppError::NotFound("技术合同"));
+    }
+    if !capabilities.decide {
+        return Err(if contract.status == ContractStatus::Submitted {
+            AppError::Forbidden
+        } else {
+            AppError::WrongState(format!(
+                "该合同当前为“{}”，不能再作登记决定",
+                contract.status.label()
+            ))
+        });
+    }
+    let today = crate::applications::beijing_date(now);
+    let (status, number, why, act) = match &decision {
+        Decision::Register => {
+            let registry = registry_of(app, contract.registry_id).await?;
+            let number =
+                assign_number(app, &mut work, &registry, chrono::Datelike::year(&today)).await?;
+            (
+                ContractStatus::Registered,
+                Some(number),
+                String::new(),
+                "register",
+            )
+        }
+        Decision::Return(text) => (
+            ContractStatus::Returned,
+            None,
+            reason(text, "退回补正")?,
+            "return",
+        ),
+        Decision::Refuse(text) => (
+            ContractStatus::Refused,
+            None,
+            reason(text, "未予登记")?,
+            "refuse",
+        ),
+    };
+    store::set_status(
+        work.tx(),
+        id,
+        &StatusChange {
+            status,
+            number: number.as_ref(),
+            accepted_on: contract.accepted_on,
+            due_on: if status == ContractStatus::Returned {
+                None
+            } else {
+                contract.due_on
+            },
+            registered_on: (status == ContractStatus::Registered).then_some(today),
+            refusal_reason: &why,
+        },
+        now,
+    )
+    .await?;
+    if status == ContractStatus::Registered {
+        let mut deltas = totals::Deltas::new();
+        totals::add_contract(
+            &mut deltas,
+            &contract.details,
+            chrono::Datelike::year(&today),
+            chrono::Datelike::month(&today),
+            1,
+        );
+        totals::apply(work.tx(), &deltas).await?;
+    }
+    store::add_history(work.tx(), id, now, &actor.audit_name(), act, &why, None).await?;
+    work.audit(Change {
+        actor: actor.audit_name(),
+        action: match status {
+            ContractStatus::Registered => "contract.register",
+            ContractStatus::Returned => "contract.return",
+            _ => "contract.refuse",
+        },
+        entity: "contract",
+        entity_id: id.to_string(),
+        before: Some(json!({ "status": contract.status.code() })),
+        after: Some(json!({
+            "status": status.code(),
+            "registration_number": number.as_ref().map(|n| n.as_str().to_string()),
+            "reason": why,
+        })),
+    });
+    work.commit().await?;
+    Ok(number)
+}
+
+/// The seller corrects a waiting contract, or resubmits a returned one (the registry's clock
+/// starts again from today).
+pub async fn edit(app: &App, actor: &Actor, id: i64, submission: Submission) -> AppResult<()> {
+    let details = submission.form.validate().map_err(AppError::Validation)?;
+    let file = check_file(&submission.file)?;
+    let mut work = UnitOfWork::begin(app).await?;
+    let now = work.now();
+    let contract = store::get_for_update(work.tx(), id)
+        .await?
+        .ok_or(AppError::NotFound("技术合同"))?;
+    let capabilities = capabilities(actor, &contract);
+    if !capabilities.read {
+        return Err(AppError::NotFound("技术合同"));
+    }
+    if !capabilities.edit {
+        return Err(AppError::WrongState(format!(
+            "该合同当前为“{}”，不能修改",
+            contract.status.label()
+        )));
+    }
+    if details.seller.credit_code != contract.details.seller.credit_code {
+        return Err(AppError::field(
+            "seller_credit_code",
+            "技术合同由卖方登记：卖方统一社会信用代码不能更改",
+        ));
+    }
+    store::update_details(work.tx(), id, &details, now).await?;
+    if let Some(file) = &file {
+        store::put_file(work.tx(), id, file, now).await?;
+    }
+    let resubmitted = contract.status == ContractStatus::Returned;
+    let accepted_on = if resubmitted {
+        crate::applications::beijing_date(now)
+    } else {
+        contract
+            .accepted_on
+            .unwrap_or_else(|| crate::applications::beijing_date(now))
+    };
+    store::set_status(
+        work.tx(),
+        id,
+        &StatusChange {
+            status: ContractStatus::Submitted,
+            number: None,
+            accepted_on: Some(accepted_on),
+            due_on: due_on(app, &details, accepted_on),
+            registered_on: None,
+            refusal_reason: "",
+        },
+        now,
+    )
+    .await?;
+    let act = if resubmitted { "resubmit" } else { "edit" };
+    let before = serde_json::to_string(&summary(&contract.details, contract.status, None))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    store::add_history(
+        work.tx(),
+        id,
+        now,
+        &actor.audit_name(),
+        act,
+        "",
+        Some(before),
+    )
+    .await?;
+    work.audit(Change {
+        actor: actor.audit_name(),
+        action: if resubmitted {
+            "contract.resubmit"
+        } else {
+            "contract.edit"
+        },
+        entity: "contract",
+        entity_id: id.to_string(),
+        before: Some(summary(&contract.details, contract.status, None)),
+        after: Some(summary(&details, ContractStatus::Submitted, None)),
+    });
+    work.commit().await?;
+    Ok(())
+}
+
+/// 变更 or 注销 of a registered contract.
+#[derive(Debug, Clone)]
+pub enum Amendment {
+    Change(Box<ContractInput>),
+    Cancel,
+}
+
+pub async fn amend(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    amendment: Amendment,
+    why: &str,
+) -> AppResult<()> {
+    let what = match amendment {
+        Amendment::Change(_) => "变更",
+        Amendment::Cancel => "注销",
+    };
+    let why = reason(why, what)?;
+    let new_details = match &amendment {
+        Amendment::Change(form) => Some(form.validate().map_err(AppError::Validation)?),
+        Amendment::Cancel => None,
+    };
+    let mut work = UnitOfWork::begin(app).await?;
+    let now = work.now();
+    let contract = store::get_for_update(work.tx(), id)
+        .await?
+        .ok_or(AppError::NotFound("技术合同"))?;
+    let capabilities = capabilities(actor, &contract);
+    if !capabilities.read {
+        return Err(AppError::NotFound("技术合同"));
+    }
+    if !capabilities.amend {
+        return Err(if contract.status == ContractStatus::Registered {
+            AppError::Forbidden
+        } else {
+            AppError::WrongState(format!(
+                "只有已登记的合同才能{what}，该合同当前为“{}”",
+                contract.status.label()
+            ))
+        });
+    }
+    if let Some(details) = &new_details
+        && details.seller.credit_code != contract.details.seller.credit_code
+    {
+        return Err(AppError::field(
+            "seller_credit_code",
+            "变更不能更换卖方：卖方不同的合同应注销后重新登记",
+        ));
+    }
+    let (year, month) = contract.stat_month();
+    let mut deltas = totals::Deltas::new();
+    totals::add_contract(&mut deltas, &contract.details, year, month, -1);
+    let before = summary(&contract.details, contract.status, contract.number.as_ref());
+    let after = match &new_details {
+        Some(details) => {
+            store::update_details(work.tx(), id, details, now).await?;
+            totals::add_contract(&mut deltas, details, year, month, 1);
+            summary(
+                details,
+                ContractStatus::Registered,
+                contract.number.as_ref(),
+            )
+        }
+        None => {
+            store::set_status(
+                work.tx(),
+                id,
+                &StatusChange {
+                    status: ContractStatus::Cancelled,
+                    number: None,
+                    accepted_on: contract.accepted_on,
+                    due_on: contract.due_on,
+                    registered_on: None,
+                    refusal_reason: &why,
+                },
+                now,
+            )
+            .await?;
+            summary(
+                &contract.details,
+                ContractStatus::Cancelled,
+                contract.number.as_ref(),
+            )
+        }
+    };
+    totals::apply(work.tx(), &deltas).await?;
+    let act = if new_details.is_some() {
+        "change"
+    } else {
+        "cancel"
+    };
+    let before_text =
+        serde_json::to_string(&before).map_err(|e| AppError::Internal(e.to_string()))?;
+    store::add_history(
+        work.tx(),
+        id,
+        now,
+        &actor.audit_name(),
+        act,
+        &why,
+        Some(before_text),
+    )
+    .await?;
+    work.audit(Change {
+        actor: actor.audit_name(),
+        action: if new_details.is_some() {
+            "contract.change"
+        } else {
+            "contract.cancel"
+        },
+        entity: "contract",
+        entity_id: id.to_string(),
+        before: Some(before),
+        after: Some(after),
+    });
+    work.commit().await?;
+    Ok(())
+}
+
+/// Records a payment received (到账) under a registered contract.
+pub async fn record_receipt(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    received_on: &str,
+    amount: &str,
+    note: &str,
+) -> AppResult<()> {
+    let received_on = zijin_domain::contract::parse_date(received_on)
+        .ok_or_else(|| AppError::field("received_on", "到账日期应为日期，例如 2026-06-30"))?;
+    let amount = zijin_domain::Money::parse_yuan_or_wan(amount)
+        .map_err(|e| AppError::field("amount", format!("到账金额：{e}")))?;
+    if amount == zijin_domain::Money::ZERO {
+        return Err(AppError::field("amount", "到账金额应大于零"));
+    }
+    let note = note.trim().chars().take(200).collect::<String>();
+    let mut work = UnitOfWork::begin(app).await?;
+    let now = work.now();
+    let contract = store::get_for_update(work.tx(), id)
+        .await?
+        .ok_or(AppError::NotFound("技术合同"))?;
+    let capabilities = capabilities(actor, &contract);
+    if !capabilities.read {
+        return Err(AppError::NotFound("技术合同"));
+    }
+    if !capabilities.record_receipt {
+        return Err(AppError::WrongState("只有已登记的合同才能登记到账".into()));
+    }
+    if received_on < contract.details.signed_on {
+        return Err(AppError::field(
+            "received_on",
+            "到账日期不能早于合同签订日期",
+        ));
+    }
+    if received_on > crate::applications::beijing_date(now) {
+        return Err(AppError::field("received_on", "到账日期不能晚于今天"));
+    }
+    let received: i64 = store::receipts(&mut **work.tx(), id)
+        .await?
+        .iter()
+        .map(|r| r.amount.fen())
+        .sum();
+    if received + amount.fen() > contract.details.total.fen() {
+        return Err(AppError::field(
+            "amount",
+            format!(
+                "累计到账不能超过成交额（已到账 {}，成交额 {}）",
+                zijin_domain::Money::from_fen(received)
+                    .map(|m| m.shown())
+                    .unwrap_or_default(),
+                contract.details.total.shown()
+            ),
+        ));
+    }
+    let receipt = Receipt {
+        received_on,
+        amount,
+        note,
+    };
+    store::add_receipt(work.tx(), id, &receipt, now, actor.user().map(|u| u.id)).await?;
+    work.audit(Change {
+        actor: actor.audit_name(),
+        action: "contract.receipt",
+        entity: "contract",
+        entity_id: id.to_string(),
+        before: None,
+        after: Some(json!({
+            "received_on": received_on.to_string(),
+            "amount": amount.to_string(),
+        })),
+    });
+    work.commit().await?;
+    Ok(())
+}
+
+/// A form pre-filled from a match at 签约: the seller is the achievement's institution, the
+/// buyer the demand's, the title the achievement's.
+pub async fn form_from_match(app: &App, actor: &Actor, match_id: i64) -> AppResult<Submission> {
+    access::require(actor, Area::OwnContracts)?;
+    let own = access::require_own_institution(actor)?;
+    let pool = app.store().pool();
+    let row = zijin_store::matches::get(pool, match_id)
+        .await?
+        .filter(|m| m.achievement_owner == own || m.demand_owner == own)
+        .ok_or(AppError::NotFound("对接"))?;
+    let seller = zijin_store::institutions::get(pool, row.achievement_owner)
+        .await?
+        .ok_or(AppError::NotFound("机构"))?;
+    let buyer = zijin_store::institutions::get(pool, row.demand_owner)
+        .await?
+        .ok_or(AppError::NotFound("机构"))?;
+    let party = |i: &zijin_domain::Institution| {
+        (
+            i.details.name.clone(),
+            i.details.credit_code.as_str().to_string(),
+            nature_of(i.details.kind).code(),
+            RegionCode::of_district(i.details.district)
+                .map(|r| r.code())
+                .unwrap_or_else(|| "320100".into()),
+        )
+    };
+    let (seller_name, seller_credit_code, seller_nature, seller_region) = party(&seller);
+    let (buyer_name, buyer_credit_code, buyer_nature, buyer_region) = party(&buyer);
+    Ok(Submission {
+        form: ContractInput {
+            title: row.achievement_title.clone(),
+            signed_on: row
+                .closed_at
+                .as_deref()
+                .and_then(|at| zijin_store::parse_timestamp(at).ok())
+                .map(|at| crate::applications::beijing_date(at).to_string())
+                .unwrap_or_default(),
+            seller_name,
+            seller_credit_code,
+            seller_nature,
+            seller_region,
+            buyer_name,
+            buyer_credit_code,
+            buyer_nature,
+            buyer_region,
+            ..ContractInput::default()
+        },
+        match_id: Some(match_id),
+        ..Submission::default()
+    })
+}
+
+/// The 买卖方性质 an institution's type suggests (the seller checks it on the form).
+pub fn nature_of(kind: InstitutionType) -> zijin_domain::PartyNature {
+    use zijin_domain::PartyNature;
+    match kind {
+        InstitutionType::University => PartyNature::UNIVERSITY,
+        InstitutionType::ResearchInstitute | InstitutionType::NewRdInstitution => {
+            PartyNature::RESEARCH_INSTITUTE
+        }
+        InstitutionType::MedicalInstitution => {
+            PartyNature::parse("023").unwrap_or(PartyNature::RESEARCH_INSTITUTE)
+        }
+        InstitutionType::ContractRegistry => PartyNature::GOVERNMENT,
+        _ => PartyNature::LIMITED_COMPANY,
+    }
+}
+
+/// The contract started from a match, if any (the match page links to it).
+pub async fn of_match(app: &App, match_id: i64) -> AppResult<Option<i64>> {
+    Ok(store::of_match(app.store().pool(), match_id).await?)
+}

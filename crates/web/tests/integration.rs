@@ -14,6 +14,8 @@ mod access_matrix;
 mod applications;
 #[path = "integration/busy.rs"]
 mod busy;
+#[path = "integration/contracts.rs"]
+mod contracts;
 #[path = "integration/daily.rs"]
 mod daily;
 #[path = "integration/deal.rs"]

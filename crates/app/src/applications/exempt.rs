@@ -7,7 +7,10 @@
 //! - `a18-empowerment` (art. 18): institutions tagged 赋权改革试点单位, and the number of their
 //!   reviewed achievements marked 赋权改革成果 and first saved this year (Beijing time).
 //!
-//! Later measures (those fed by registered contracts) add their own rule here.
+//! - `a03-transfer-org` (art. 3): institutions with registered contracts in the year before
+//!   the pass, as 合同登记机构, 技术转移机构, 输出方 or 吸纳方 (see `registry_facts`); its
+//!   tiers stay pending until a supplement sets them, so until then every candidate is passed
+//!   over with the reason.
 
 use serde_json::{Map, Value, json};
 use zijin_domain::{
@@ -23,7 +26,7 @@ use crate::unit::UnitOfWork;
 use crate::{Actor, App, AppError, AppResult};
 
 /// The measures a 免申即享 pass can draft applications for.
-pub const EXEMPT_MEASURES: &[&str] = &["a18-empowerment"];
+pub const EXEMPT_MEASURES: &[&str] = &["a18-empowerment", "a03-transfer-org"];
 
 /// What one pass did, institution by institution.
 #[derive(Debug, Clone, Default)]
@@ -97,12 +100,21 @@ pub async fn run(
     let (hash, sources) = policy_version(&app.policies)?;
     store::keep_policy_version(work.tx(), &hash, &sources, &at).await?;
     let mut report = ExemptReport::default();
+    let registry_fed = super::registry_facts::fed_by_registry(measure_id);
     for institution in zijin_store::institutions::all(&mut **work.tx()).await? {
-        let Some(facts) = empowerment_facts(&mut work, &institution, year).await? else {
+        let facts = if registry_fed {
+            super::registry_facts::exempt_facts(work.tx(), &institution, year - 1).await?
+        } else {
+            empowerment_facts(&mut work, &institution, year).await?
+        };
+        let Some(facts) = facts else {
             continue;
         };
         let name = institution.details.name.clone();
-        if !measure.applicants.is_empty()
+        // The registry's roles (输出方, 吸纳方 …) are the applicants of a registry-fed measure,
+        // not institution types.
+        if !registry_fed
+            && !measure.applicants.is_empty()
             && !measure
                 .applicants
                 .iter()

@@ -133,6 +133,20 @@ pub async fn draft(
     let measure = measure(&app.policies, measure_id)?;
     let account = input.account()?;
     let beneficiary = institution.details.credit_code.as_str().to_string();
+    let mut input_facts = input.facts.clone();
+    let last_year = chrono::Datelike::year(&beijing_date(now)) - 1;
+    super::registry_facts::overlay(
+        work.tx(),
+        measure_id,
+        &institution,
+        last_year,
+        &mut input_facts,
+    )
+    .await?;
+    let input = &ApplicationInput {
+        facts: input_facts,
+        ..input.clone()
+    };
     let ledger = super::measure_ledger(work.tx(), measure, Some(&beneficiary)).await?;
     let outcome = evaluate(
         measure,
@@ -198,9 +212,24 @@ pub async fn update(
     id: i64,
     input: &ApplicationInput,
 ) -> AppResult<super::ApplicationView> {
-    let facts = &input.facts;
     let account = input.account()?;
     let (mut work, row, measure) = own_editable(app, actor, id, "不能修改").await?;
+    let mut typed = input.facts.clone();
+    if super::registry_facts::fed_by_registry(&row.measure_id) {
+        let institution = zijin_store::institutions::get(&mut **work.tx(), row.institution_id)
+            .await?
+            .ok_or(AppError::NotFound("机构"))?;
+        let last_year = chrono::Datelike::year(&beijing_date(work.now())) - 1;
+        super::registry_facts::overlay(
+            work.tx(),
+            &row.measure_id,
+            &institution,
+            last_year,
+            &mut typed,
+        )
+        .await?;
+    }
+    let facts = &typed;
     if row.origin == ApplicationOrigin::Exempt {
         return Err(AppError::WrongState(
             "免申即享申报的数据由平台提供，不能修改；请确认申报或联系市科技局".into(),

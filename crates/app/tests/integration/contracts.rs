@@ -651,3 +651,116 @@ async fn imports_land_whole_or_not_at_all_and_feed_the_ranking() {
         );
     }
 }
+
+/// Tiers for every role of art. 3 (the seed leaves them to implementing rules): a test's own.
+const TIERS: &str = r#"
+document = "测试用分档标准"
+[[set]]
+measure = "a03-transfer-org"
+parameter = "tiers_seller"
+from = "2025-01-01"
+value = [{ min = "0", max = "1000000", amount = "100000" }, { min = "1000000", amount = "300000" }]
+[[set]]
+measure = "a03-transfer-org"
+parameter = "tiers_buyer"
+from = "2025-01-01"
+value = [{ min = "0", amount = "50000" }]
+[[set]]
+measure = "a03-transfer-org"
+parameter = "tiers_transfer_org"
+from = "2025-01-01"
+value = [{ min = "0", amount = "50000" }]
+[[set]]
+measure = "a03-transfer-org"
+parameter = "tiers_registry_org"
+from = "2025-01-01"
+value = [{ min = "0", amount = "50000" }]
+"#;
+
+#[tokio::test]
+async fn the_transfer_award_takes_its_amount_from_registered_contracts() {
+    use std::collections::BTreeMap;
+    use zijin_app::applications::{CallInput, calls, exempt};
+    for backend in BACKENDS {
+        let w = world(backend).await;
+        let shipped = zijin_testkit::shipped_policies();
+        let app = w.context.app.clone().with_policies(shipped.clone());
+        // Last year the university sold 900,000 of technology (registered 2025-06-01).
+        let file = [
+            HEADER.to_string(),
+            row(
+                "2025320102000201",
+                "南京测试大学",
+                &w.university_code,
+                "022",
+                "技术开发",
+                "320115",
+                "1000000",
+                "900000",
+                "2025-06-01",
+            ),
+        ]
+        .join("\n");
+        import::import(&app, &w.admin, file.as_bytes(), &|_, _| {})
+            .await
+            .unwrap();
+        let call = CallInput {
+            title: "2026年度技术转移奖励".into(),
+            measures: vec!["a03-transfer-org".into()],
+            opens: "2026-11-28T08:00:00+08:00".into(),
+            closes: "2026-12-18T17:00:00+08:00".into(),
+            budgets: BTreeMap::from([("a03-transfer-org".to_string(), "5000000".to_string())]),
+            ..Default::default()
+        };
+        let call = calls::create(&app, &w.admin, &call).await.unwrap().call.id;
+        // The tiers are pending: the candidate is passed over, saying why.
+        let report = exempt::run(&app, &w.admin, call, "a03-transfer-org")
+            .await
+            .unwrap();
+        assert!(report.drafted.is_empty());
+        assert!(
+            report
+                .skipped
+                .iter()
+                .any(|(name, why)| name == "南京测试大学" && why.contains("尚未设定")),
+            "{:?}",
+            report.skipped
+        );
+        // With tiers set by a supplement, the pass drafts the award from the registry's figure.
+        let with_tiers = zijin_policy::PolicySet::compile(
+            &shipped.sources.articles,
+            &[zijin_policy::SourceFile {
+                name: "tiers.toml".into(),
+                text: TIERS.into(),
+            }],
+        )
+        .unwrap();
+        let app = w.context.app.clone().with_policies(with_tiers);
+        let report = exempt::run(&app, &w.admin, call, "a03-transfer-org")
+            .await
+            .unwrap();
+        let drafted: Vec<(String, String)> = report
+            .drafted
+            .iter()
+            .map(|(_, n, a)| (n.clone(), a.to_string()))
+            .collect();
+        assert!(
+            drafted.contains(&("南京测试大学".to_string(), "100000".to_string())),
+            "{drafted:?} {:?}",
+            report.skipped
+        );
+        let (id, _, _) = report
+            .drafted
+            .iter()
+            .find(|(_, n, _)| n == "南京测试大学")
+            .unwrap();
+        let view = zijin_app::applications::get(&app, &w.seller, *id)
+            .await
+            .unwrap();
+        assert!(
+            view.application.facts.contains("900000.00"),
+            "{}",
+            view.application.facts
+        );
+    }
+}

@@ -79,12 +79,26 @@ fn parties(g: &mut Gen) -> Parties {
     };
     let mut sellers = Vec::new();
     for k in 0..400 {
-        let nature = if k % 3 == 0 { NATURES[k % 2] } else { NATURES[2 + g.below(4)] };
-        sellers.push((format!("卖方单位{k}"), code("12", k), nature, REGIONS[g.below(10)]));
+        let nature = if k % 3 == 0 {
+            NATURES[k % 2]
+        } else {
+            NATURES[2 + g.below(4)]
+        };
+        sellers.push((
+            format!("卖方单位{k}"),
+            code("12", k),
+            nature,
+            REGIONS[g.below(10)],
+        ));
     }
     let mut buyers = Vec::new();
     for k in 0..5_000 {
-        buyers.push((format!("买方企业{k}"), code("91", 100_000 + k), NATURES[2 + g.below(4)], REGIONS[g.below(REGIONS.len())]));
+        buyers.push((
+            format!("买方企业{k}"),
+            code("91", 100_000 + k),
+            NATURES[2 + g.below(4)],
+            REGIONS[g.below(REGIONS.len())],
+        ));
     }
     Parties { sellers, buyers }
 }
@@ -156,8 +170,22 @@ fn csv(rows: &[Row], p: &Parties) -> Vec<u8> {
         let _ = writeln!(
             text,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},专利,{}.00,{}.00,{}",
-            r.number, r.title, r.kind.label().replace(['（', '）'], "-"), r.signed_on, s.0, s.1, s.2, s.3, b.0, b.1, b.2, b.3,
-            r.field.label(), r.total, r.technology, r.registered_on
+            r.number,
+            r.title,
+            r.kind.label().replace(['（', '）'], "-"),
+            r.signed_on,
+            s.0,
+            s.1,
+            s.2,
+            s.3,
+            b.0,
+            b.1,
+            b.2,
+            b.3,
+            r.field.label(),
+            r.total,
+            r.technology,
+            r.registered_on
         );
     }
     text.into_bytes()
@@ -213,7 +241,13 @@ async fn main() {
             let mut deltas = totals::Deltas::new();
             for (r, d) in rows.iter().zip(&all) {
                 use chrono::Datelike;
-                totals::add_contract(&mut deltas, d, r.registered_on.year(), r.registered_on.month(), 1);
+                totals::add_contract(
+                    &mut deltas,
+                    d,
+                    r.registered_on.year(),
+                    r.registered_on.month(),
+                    1,
+                );
             }
             let mut tx = app.store().begin_write().await.expect("begin");
             store::insert_many(&mut tx, &new, at).await.expect("insert");
@@ -221,7 +255,10 @@ async fn main() {
             tx.commit().await.expect("commit");
             n += chunk;
         }
-        println!("\n## {backend:?}\nset-up: {seeded} contracts written in {:.1} s", started.elapsed().as_secs_f64());
+        println!(
+            "\n## {backend:?}\nset-up: {seeded} contracts written in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
 
         let rows: Vec<Row> = (seeded..contracts).map(|k| row(&mut g, k, &p)).collect();
         let file = csv(&rows, &p);
@@ -264,7 +301,9 @@ async fn main() {
             let a = totals::read(pool, totals::CITY, 2026).await.expect("read");
             kept.push(started.elapsed());
             let started = Instant::now();
-            let b = totals::recount(pool, totals::CITY, 2026).await.expect("recount");
+            let b = totals::recount(pool, totals::CITY, 2026)
+                .await
+                .expect("recount");
             grouped.push(started.elapsed());
             assert_eq!(a, b, "kept aggregates equal the GROUP BY");
         }

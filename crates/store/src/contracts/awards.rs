@@ -96,3 +96,41 @@ pub async fn received_in_year<'e>(
         })
         .collect()
 }
+
+/// Whose registered contracts an award counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AwardRole {
+    /// 输出方: contracts it sold (by credit code).
+    Seller(String),
+    /// 吸纳方: contracts it bought (by credit code).
+    Buyer(String),
+    /// 合同登记机构: contracts it registered.
+    Registry(i64),
+    /// 技术转移机构: contracts it brokered.
+    Broker(i64),
+}
+
+/// The 技术交易额 (fen) of the registered contracts of `year` counted for `role`.
+pub async fn technology_for<'e>(
+    db: impl Executor<'e, Database = Any>,
+    role: &AwardRole,
+    year: i32,
+) -> StoreResult<i64> {
+    let (condition, text, id) = match role {
+        AwardRole::Seller(code) => ("seller_credit_code = $2", Some(code.clone()), None),
+        AwardRole::Buyer(code) => ("buyer_credit_code = $2", Some(code.clone()), None),
+        AwardRole::Registry(id) => ("registry_id = $2", None, Some(*id)),
+        AwardRole::Broker(id) => ("broker_institution_id = $2", None, Some(*id)),
+    };
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(technology_fen), 0) AS BIGINT) AS fen FROM tech_contracts \
+         WHERE status = 'registered' AND stat_year = $1 AND {condition}"
+    );
+    let query = sqlx::query(AssertSqlSafe(sql)).bind(i64::from(year));
+    let query = match (text, id) {
+        (Some(text), _) => query.bind(text),
+        (None, Some(id)) => query.bind(id),
+        (None, None) => query,
+    };
+    Ok(query.fetch_one(db).await?.try_get("fen")?)
+}

@@ -1,0 +1,86 @@
+//! Facts the contract registry supplies (issue 18): `a03-transfer-org` (art. 3: 技术转移机构,
+//! 合同登记机构, 输出方, 吸纳方) takes its `technology_amount` from the registered contracts of
+//! the year before the application (登记日期 in that year, cancelled ones not counted) instead
+//! of a typed-in figure — in an application the institution files (the role it claims is
+//! kept, the amount replaced) and in a 免申即享 pass (the role found in the registry).
+
+use serde_json::{Map, Value};
+use zijin_domain::{Institution, InstitutionType, Money};
+use zijin_store::contracts::AwardRole;
+
+use crate::{AppError, AppResult};
+
+/// The measures whose amounts come from the registry.
+pub const MEASURES: &[&str] = &["a03-transfer-org"];
+
+pub fn fed_by_registry(measure_id: &str) -> bool {
+    MEASURES.contains(&measure_id)
+}
+
+fn role_of(code: &str, institution: &Institution) -> Option<AwardRole> {
+    let credit = institution.details.credit_code.as_str().to_string();
+    match code {
+        "seller" => Some(AwardRole::Seller(credit)),
+        "buyer" => Some(AwardRole::Buyer(credit)),
+        "registry-org" => Some(AwardRole::Registry(institution.id)),
+        "transfer-org" => Some(AwardRole::Broker(institution.id)),
+        _ => None,
+    }
+}
+
+fn amount_text(fen: i64) -> AppResult<Value> {
+    Money::from_fen(fen)
+        .map(|m| Value::String(m.to_string()))
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Replaces `technology_amount` in the facts of a registry-fed measure with the registry's
+/// figure for the role the facts name (left as typed for other measures).
+pub async fn overlay(
+    db: &mut zijin_store::WriteTx,
+    measure_id: &str,
+    institution: &Institution,
+    year: i32,
+    facts: &mut Map<String, Value>,
+) -> AppResult<()> {
+    if !fed_by_registry(measure_id) {
+        return Ok(());
+    }
+    let role = facts.get("role").and_then(Value::as_str).unwrap_or("");
+    let fen = match role_of(role, institution) {
+        Some(role) => zijin_store::contracts::technology_for(&mut **db, &role, year).await?,
+        None => 0,
+    };
+    facts.insert("technology_amount".into(), amount_text(fen)?);
+    Ok(())
+}
+
+/// The facts of a 免申即享 draft: the first role (合同登记机构, 技术转移机构, 输出方, 吸纳方)
+/// under which the institution has registered contracts in `year`; `None` when it has none.
+pub async fn exempt_facts(
+    db: &mut zijin_store::WriteTx,
+    institution: &Institution,
+    year: i32,
+) -> AppResult<Option<Map<String, Value>>> {
+    let mut roles = Vec::new();
+    if institution.details.kind == InstitutionType::ContractRegistry {
+        roles.push("registry-org");
+    }
+    if institution.details.kind == InstitutionType::ServiceOrganization {
+        roles.push("transfer-org");
+    }
+    roles.extend(["seller", "buyer"]);
+    for role in roles {
+        let Some(award_role) = role_of(role, institution) else {
+            continue;
+        };
+        let fen = zijin_store::contracts::technology_for(&mut **db, &award_role, year).await?;
+        if fen > 0 {
+            let mut facts = Map::new();
+            facts.insert("role".into(), Value::String(role.into()));
+            facts.insert("technology_amount".into(), amount_text(fen)?);
+            return Ok(Some(facts));
+        }
+    }
+    Ok(None)
+}

@@ -86,6 +86,10 @@ struct GlobalArgs {
     /// digits, 16 digits in all (default `{year}{region}{serial:6}`).
     #[arg(long, env = "ZIJIN_CONTRACT_NUMBER_SCHEME", global = true)]
     contract_number_scheme: Option<String>,
+    /// More policy files to load beside the policy directory's: measures of other city rules,
+    /// such as the example `policy/examples/ningke-2021-34` (宁科〔2021〕34号, not the seed).
+    #[arg(long, env = "ZIJIN_POLICY_EXTRA", global = true)]
+    policy_extra: Option<PathBuf>,
 }
 
 impl GlobalArgs {
@@ -542,7 +546,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&outcome)?);
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Policy(command) => return policy_cli::run(command),
+        Command::Policy(command) => {
+            return policy_cli::run(command, cli.global.policy_extra.as_deref());
+        }
         Command::Calendar(command) => {
             return Ok(applications_cli::calendar(
                 &command,
@@ -1088,7 +1094,11 @@ async fn serve(
 ) -> Result<()> {
     // The policy files: ./policy when present (the bureau's own, with its supplements),
     // otherwise those built into the binary.
-    let policies = policy_files::compile(&policy_files::load(None)?)?;
+    let mut loaded = policy_files::load(None)?;
+    if let Some(extra) = &global.policy_extra {
+        policy_files::add_extra(&mut loaded, extra)?;
+    }
+    let policies = policy_files::compile(&loaded)?;
     let mut app = open(global).await?.with_policies(policies);
     if let Some(concurrent) = login_concurrency {
         anyhow::ensure!(concurrent > 0, "--login-concurrency 须为正整数");

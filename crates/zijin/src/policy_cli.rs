@@ -44,9 +44,9 @@ pub enum PolicyCommand {
     Test { dir: Option<PathBuf> },
 }
 
-pub fn run(command: PolicyCommand) -> Result<ExitCode> {
+pub fn run(command: PolicyCommand, extra: Option<&Path>) -> Result<ExitCode> {
     match command {
-        PolicyCommand::Check { dir } => check(dir.as_deref()),
+        PolicyCommand::Check { dir } => check(dir.as_deref(), extra),
         PolicyCommand::Eval {
             measure,
             facts,
@@ -56,17 +56,18 @@ pub fn run(command: PolicyCommand) -> Result<ExitCode> {
             ..
         } => eval(
             dir.as_deref(),
+            extra,
             &measure,
             &facts,
             on.as_deref(),
             ledger.as_deref(),
         ),
-        PolicyCommand::Test { dir } => test(dir.as_deref()),
+        PolicyCommand::Test { dir } => test(dir.as_deref(), extra),
     }
 }
 
-fn check(dir: Option<&Path>) -> Result<ExitCode> {
-    let loaded = policy_files::load(dir)?;
+fn check(dir: Option<&Path>, extra: Option<&Path>) -> Result<ExitCode> {
+    let loaded = policy_files::load_with_extra(dir, extra)?;
     match zijin_policy::PolicySet::compile(&loaded.articles, &loaded.supplements) {
         Ok(set) => {
             let unset: Vec<String> = set
@@ -139,12 +140,13 @@ pub fn date_of(on: Option<&str>) -> Result<NaiveDate> {
 
 fn eval(
     dir: Option<&Path>,
+    extra: Option<&Path>,
     measure_id: &str,
     facts_argument: &str,
     on: Option<&str>,
     ledger_path: Option<&Path>,
 ) -> Result<ExitCode> {
-    let loaded = policy_files::load(dir)?;
+    let loaded = policy_files::load_with_extra(dir, extra)?;
     let set = policy_files::compile(&loaded)?;
     let Some(measure) = set.measure(measure_id) else {
         bail!(
@@ -173,8 +175,8 @@ fn eval(
     Ok(ExitCode::SUCCESS)
 }
 
-fn test(dir: Option<&Path>) -> Result<ExitCode> {
-    let loaded = policy_files::load(dir)?;
+fn test(dir: Option<&Path>, extra: Option<&Path>) -> Result<ExitCode> {
+    let loaded = policy_files::load_with_extra(dir, extra)?;
     let set = policy_files::compile(&loaded)?;
     if loaded.cases.is_empty() {
         bail!("{} 下没有测试用例（tests/*.toml）", loaded.origin);

@@ -91,6 +91,30 @@ pub fn load(given: Option<&Path>) -> Result<Loaded> {
     }
 }
 
+/// [`load`], with the files of another directory (`--policy-extra`) added.
+pub fn load_with_extra(given: Option<&Path>, extra: Option<&Path>) -> Result<Loaded> {
+    let mut loaded = load(given)?;
+    if let Some(extra) = extra {
+        add_extra(&mut loaded, extra)?;
+    }
+    Ok(loaded)
+}
+
+/// Adds the policy files of another directory (`--policy-extra`): its `*.toml` as articles,
+/// its `supplements/` and `tests/` as such.
+pub fn add_extra(loaded: &mut Loaded, directory: &Path) -> Result<()> {
+    if !directory.is_dir() {
+        anyhow::bail!("政策目录 {} 不存在", directory.display());
+    }
+    loaded.articles.extend(toml_files(directory)?);
+    loaded
+        .supplements
+        .extend(toml_files(&directory.join("supplements"))?);
+    loaded.cases.extend(toml_files(&directory.join("tests"))?);
+    loaded.origin = format!("{} 和 {}", loaded.origin, directory.display());
+    Ok(())
+}
+
 /// The compiled policy set, or an error listing every problem.
 pub fn compile(loaded: &Loaded) -> Result<PolicySet> {
     PolicySet::compile(&loaded.articles, &loaded.supplements).map_err(|problems| {

@@ -11,6 +11,9 @@
 //!   the pass, as 合同登记机构, 技术转移机构, 输出方 or 吸纳方 (see `registry_facts`); its
 //!   tiers stay pending until a supplement sets them, so until then every candidate is passed
 //!   over with the reason.
+//! - `a03-x2021-buyer-subsidy` (the example of `policy/examples/ningke-2021-34`, when loaded):
+//!   enterprises that bought technology, by the 技术交易额 received in the year before under
+//!   contracts that are not between related parties.
 
 use serde_json::{Map, Value, json};
 use zijin_domain::{
@@ -26,7 +29,11 @@ use crate::unit::UnitOfWork;
 use crate::{Actor, App, AppError, AppResult};
 
 /// The measures a 免申即享 pass can draft applications for.
-pub const EXEMPT_MEASURES: &[&str] = &["a18-empowerment", "a03-transfer-org"];
+pub const EXEMPT_MEASURES: &[&str] = &[
+    "a18-empowerment",
+    "a03-transfer-org",
+    super::registry_facts::BUYER_SUBSIDY,
+];
 
 /// What one pass did, institution by institution.
 #[derive(Debug, Clone, Default)]
@@ -103,7 +110,8 @@ pub async fn run(
     let registry_fed = super::registry_facts::fed_by_registry(measure_id);
     for institution in zijin_store::institutions::all(&mut **work.tx()).await? {
         let facts = if registry_fed {
-            super::registry_facts::exempt_facts(work.tx(), &institution, year - 1).await?
+            super::registry_facts::exempt_facts(work.tx(), measure_id, &institution, year - 1)
+                .await?
         } else {
             empowerment_facts(&mut work, &institution, year).await?
         };

@@ -10,8 +10,29 @@ use zijin_store::contracts::AwardRole;
 
 use crate::{AppError, AppResult};
 
-/// The measures whose amounts come from the registry.
-pub const MEASURES: &[&str] = &["a03-transfer-org"];
+/// The measures whose amounts come from the registry: art. 3's, and the buyer subsidy of the
+/// example in `policy/examples/ningke-2021-34` (when loaded).
+pub const MEASURES: &[&str] = &["a03-transfer-org", BUYER_SUBSIDY];
+
+/// 吸纳方技术交易补贴 of the example (宁科〔2021〕34号): a share of the 技术交易额 received.
+pub const BUYER_SUBSIDY: &str = "a03-x2021-buyer-subsidy";
+
+/// The 技术交易额 actually received in `year` under the registered contracts the institution
+/// bought, related-party contracts excluded: per contract, what was received in the year, at
+/// most its 技术交易额.
+async fn received_technology(
+    db: &mut zijin_store::WriteTx,
+    institution: &Institution,
+    year: i32,
+) -> AppResult<i64> {
+    let code = institution.details.credit_code.as_str();
+    Ok(zijin_store::contracts::received_in_year(&mut **db, year)
+        .await?
+        .into_iter()
+        .filter(|(buyer, _, _)| buyer == code)
+        .map(|(_, received, technology)| received.min(technology))
+        .sum())
+}
 
 pub fn fed_by_registry(measure_id: &str) -> bool {
     MEASURES.contains(&measure_id)
@@ -46,6 +67,11 @@ pub async fn overlay(
     if !fed_by_registry(measure_id) {
         return Ok(());
     }
+    if measure_id == BUYER_SUBSIDY {
+        let fen = received_technology(db, institution, year).await?;
+        facts.insert("received_technology".into(), amount_text(fen)?);
+        return Ok(());
+    }
     let role = facts.get("role").and_then(Value::as_str).unwrap_or("");
     let fen = match role_of(role, institution) {
         Some(role) => zijin_store::contracts::technology_for(&mut **db, &role, year).await?,
@@ -59,9 +85,19 @@ pub async fn overlay(
 /// under which the institution has registered contracts in `year`; `None` when it has none.
 pub async fn exempt_facts(
     db: &mut zijin_store::WriteTx,
+    measure_id: &str,
     institution: &Institution,
     year: i32,
 ) -> AppResult<Option<Map<String, Value>>> {
+    if measure_id == BUYER_SUBSIDY {
+        let fen = received_technology(db, institution, year).await?;
+        if fen == 0 {
+            return Ok(None);
+        }
+        let mut facts = Map::new();
+        facts.insert("received_technology".into(), amount_text(fen)?);
+        return Ok(Some(facts));
+    }
     let mut roles = Vec::new();
     if institution.details.kind == InstitutionType::ContractRegistry {
         roles.push("registry-org");

@@ -764,3 +764,70 @@ async fn the_transfer_award_takes_its_amount_from_registered_contracts() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_example_buyer_subsidy_is_drafted_from_payments_received() {
+    use std::collections::BTreeMap;
+    use zijin_app::applications::{CallInput, calls, exempt};
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../policy/examples/ningke-2021-34/a03-ningke-2021-34.toml");
+    let text = std::fs::read_to_string(&example).unwrap();
+    for backend in BACKENDS {
+        let w = world(backend).await;
+        let shipped = zijin_testkit::shipped_policies();
+        let mut articles = shipped.sources.articles.clone();
+        articles.push(zijin_policy::SourceFile {
+            name: example.display().to_string(),
+            text: text.clone(),
+        });
+        let policies =
+            zijin_policy::PolicySet::compile(&articles, &shipped.sources.supplements).unwrap();
+        let app = w.context.app.clone().with_policies(policies);
+        let line = format!(
+            "2025320102000301,低温电解液技术转让,技术转让（专利权）,2025-02-20,南京测试大学,{},022,320102,南京测试科技有限公司,{},150,320115,新能源与高效节能,专利,2200000,2000000,2025-03-01",
+            w.university_code, w.buyer_code
+        );
+        let file = [HEADER.to_string(), line].join("\n");
+        import::import(&app, &w.admin, file.as_bytes(), &|_, _| {})
+            .await
+            .unwrap();
+        let id = contracts::list(&app, &w.admin, &ListQuery::default(), 1)
+            .await
+            .unwrap()
+            .items[0]
+            .id;
+        // The seller records what came in: 150万 last year, 50万 this year (not counted).
+        contracts::record_receipt(&app, &w.seller, id, "2025-05-01", "150万", "首期")
+            .await
+            .unwrap();
+        contracts::record_receipt(&app, &w.seller, id, "2026-01-10", "50万", "尾款")
+            .await
+            .unwrap();
+        let call = CallInput {
+            title: "技术交易补贴（示例）".into(),
+            measures: vec!["a03-x2021-buyer-subsidy".into()],
+            opens: "2026-11-28T08:00:00+08:00".into(),
+            closes: "2026-12-18T17:00:00+08:00".into(),
+            budgets: BTreeMap::from([(
+                "a03-x2021-buyer-subsidy".to_string(),
+                "5000000".to_string(),
+            )]),
+            ..Default::default()
+        };
+        let call = calls::create(&app, &w.admin, &call).await.unwrap().call.id;
+        let report = exempt::run(&app, &w.admin, call, "a03-x2021-buyer-subsidy")
+            .await
+            .unwrap();
+        let drafted: Vec<(String, String)> = report
+            .drafted
+            .iter()
+            .map(|(_, n, a)| (n.clone(), a.to_string()))
+            .collect();
+        assert_eq!(
+            drafted,
+            vec![("南京测试科技有限公司".to_string(), "75000.00".to_string())],
+            "{:?}",
+            report.skipped
+        );
+    }
+}

@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 const password = 'Zijin-demo-2026';
-const roles = [null, 'admin', 'reviewer', 'district', 'university', 'enterprise', 'manager', 'expert1'];
+const roles = [null, 'admin', 'reviewer', 'district', 'university', 'enterprise', 'manager', 'expert1', 'registrar'];
 // At most this many pages of one shape (path with numbers replaced) and in all, per role.
 const perShape = 2;
 const perRole = 90;
@@ -56,7 +56,7 @@ function crawlable(url) {
   const path = url.pathname;
   if (/\.(xlsx|pdf|csv|png|jpg|css|js|json)$/.test(path)) return false;
   if (/^\/(api|static|files|attachments|application-files)\//.test(path)) return false;
-  if (path === '/logout' || path.includes('/download')) return false;
+  if (path === '/logout' || path.includes('/download') || path.endsWith('/file')) return false;
   return true;
 }
 

@@ -202,7 +202,9 @@ pub fn may(actor: &Actor, area: Area) -> bool {
             matches!(who, InstitutionUser(_))
         }
         Area::ReviewQueue => matches!(who, Admin | Reviewer),
-        Area::Applications | Area::Inbox => !matches!(who, Anonymous),
+        Area::Inbox => !matches!(who, Anonymous),
+        // Registrars take no part in 申报 (their work is the contract registry).
+        Area::Applications => !matches!(who, Anonymous | ContractRegistrar(_)),
         Area::Import => matches!(who, Admin | InstitutionUser(_)),
         Area::ManageInstitutions | Area::MatchFunnel | Area::DistrictReport => {
             matches!(who, Admin | Reviewer | DistrictOfficer(_))

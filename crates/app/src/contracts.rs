@@ -138,8 +138,42 @@ async fn registry_of(app: &App, id: Option<i64>) -> AppResult<zijin_domain::Inst
 }
 
 fn due_on(app: &App, details: &ContractDetails, accepted_on: NaiveDate) -> Option<NaiveDate> {
-    // A year the shipped calendar does not know yet has no deadline shown rather than a wrong one.
-    details.registration_due(app.calendar(), accepted_on).ok()
+    // A year whose holidays the calendar does not hold yet: Monday to Friday, shown as
+    // provisional (`deadline_provisional`).
+    Some(
+        details
+            .registration_due(app.calendar(), accepted_on)
+            .unwrap_or_else(|_| details.registration_due_by_weekdays(accepted_on)),
+    )
+}
+
+/// Whether a deadline was counted without the official holidays of its year.
+pub fn deadline_provisional(app: &App, due_on: NaiveDate) -> bool {
+    !app.calendar().knows(chrono::Datelike::year(&due_on))
+}
+
+/// A contract signed after today cannot be registered.
+fn check_signed(app: &App, details: &ContractDetails) -> AppResult<()> {
+    if details.signed_on > app.today() {
+        return Err(AppError::field(
+            "signed_on",
+            "签订日期不能晚于今天：合同签订后才能登记",
+        ));
+    }
+    Ok(())
+}
+
+/// A 变更 keeps the seller (卖方登记): a different seller is a different contract.
+fn check_same_seller(before: &ContractDetails, after: &ContractDetails) -> AppResult<()> {
+    if before.seller.credit_code != after.seller.credit_code
+        || before.seller.name != after.seller.name
+    {
+        return Err(AppError::field(
+            "seller_name",
+            "变更不能更换卖方：卖方不同的合同应注销后重新登记",
+        ));
+    }
+    Ok(())
 }
 
 /// The seller submits a contract (卖方登记): the seller must be the submitting institution, the
@@ -151,6 +185,7 @@ pub async fn submit(app: &App, actor: &Actor, submission: Submission) -> AppResu
         .await?
         .ok_or(AppError::NotFound("机构"))?;
     let details = submission.form.validate().map_err(AppError::Validation)?;
+    check_signed(app, &details)?;
     if details.seller.credit_code != institution.details.credit_code {
         return Err(AppError::field(
             "seller_credit_code",
@@ -203,7 +238,7 @@ pub async fn submit(app: &App, actor: &Actor, submission: Submission) -> AppResu
     )
     .await?;
     store::put_file(work.tx(), id, &file, now).await?;
-    store::add_history(work.tx(), id, now, &actor.audit_name(), "submit", "", None).await?;
+    store::add_history(work.tx(), id, now, &actor_label(actor), "submit", "", None).await?;
     work.audit(Change {
         actor: actor.audit_name(),
         action: "contract.submit",
@@ -214,6 +249,15 @@ pub async fn submit(app: &App, actor: &Actor, submission: Submission) -> AppResu
     });
     work.commit().await?;
     Ok(id)
+}
+
+/// Who acted, as the contract's history shows it: the person's name and, for an institution's
+/// or registry's account, the institution.
+fn actor_label(actor: &Actor) -> String {
+    match actor.user() {
+        Some(user) => user.display_name.clone(),
+        None => "平台".to_string(),
+    }
 }
 
 /// The audit's view of a contract: what a reader of the log needs.
@@ -312,6 +356,7 @@ pub async fn list(
         kind: query.kind,
         field: query.field,
         words: query.words.clone(),
+        by_deadline: query.status == Some(ContractStatus::Submitted),
         ..ContractFilter::default()
     };
     match access::contract_listing(actor)? {
@@ -461,7 +506,28 @@ pub async fn decide(
         );
         totals::apply(work.tx(), &deltas).await?;
     }
-    store::add_history(work.tx(), id, now, &actor.audit_name(), act, &why, None).await?;
+    store::add_history(work.tx(), id, now, &actor_label(actor), act, &why, None).await?;
+    if let Some(seller) = contract.seller_institution_id {
+        let text = match (&number, status) {
+            (Some(n), _) => format!(
+                "技术合同“{}”已予以登记，合同登记编号 {}",
+                contract.details.title,
+                n.as_str()
+            ),
+            (None, ContractStatus::Returned) => {
+                format!("技术合同“{}”被退回补正：{why}", contract.details.title)
+            }
+            _ => format!("技术合同“{}”未予登记：{why}", contract.details.title),
+        };
+        zijin_store::notifications::notify(
+            work.tx(),
+            seller,
+            &text,
+            &format!("/contracts/{id}"),
+            &zijin_store::timestamp(now),
+        )
+        .await?;
+    }
     work.audit(Change {
         actor: actor.audit_name(),
         action: match status {
@@ -486,6 +552,7 @@ pub async fn decide(
 /// starts again from today).
 pub async fn edit(app: &App, actor: &Actor, id: i64, submission: Submission) -> AppResult<()> {
     let details = submission.form.validate().map_err(AppError::Validation)?;
+    check_signed(app, &details)?;
     let file = check_file(&submission.file)?;
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
@@ -583,7 +650,11 @@ pub async fn amend(
     };
     let why = reason(why, what)?;
     let new_details = match &amendment {
-        Amendment::Change(form) => Some(form.validate().map_err(AppError::Validation)?),
+        Amendment::Change(form) => {
+            let details = form.validate().map_err(AppError::Validation)?;
+            check_signed(app, &details)?;
+            Some(details)
+        }
         Amendment::Cancel => None,
     };
     let mut work = UnitOfWork::begin(app).await?;
@@ -605,13 +676,8 @@ pub async fn amend(
             ))
         });
     }
-    if let Some(details) = &new_details
-        && details.seller.credit_code != contract.details.seller.credit_code
-    {
-        return Err(AppError::field(
-            "seller_credit_code",
-            "变更不能更换卖方：卖方不同的合同应注销后重新登记",
-        ));
+    if let Some(details) = &new_details {
+        check_same_seller(&contract.details, details)?;
     }
     let (year, month) = contract.stat_month();
     let mut deltas = totals::Deltas::new();

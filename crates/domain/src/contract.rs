@@ -880,7 +880,7 @@ fn party(
     let credit_code = match CreditCode::parse(code) {
         Ok(c) => Some(c),
         Err(e) => {
-            errors.add(fields[1], format!("{side}统一社会信用代码{e}"));
+            errors.add(fields[1], format!("{side}{e}"));
             None
         }
     };
@@ -896,11 +896,20 @@ fn party(
             },
         );
     }
-    let region = RegionCode::parse(region);
+    let region_input = region.trim();
+    let region = RegionCode::parse(region_input);
     if region.is_none() {
+        let six_digits =
+            region_input.len() == 6 && region_input.bytes().all(|b| b.is_ascii_digit());
         errors.add(
             fields[3],
-            format!("{side}行政区划应为六位行政区划代码（如 320102 玄武区）"),
+            if region_input.is_empty() {
+                format!("请填写{side}行政区划代码")
+            } else if six_digits {
+                format!("{side}行政区划代码“{region_input}”不存在：前两位应为省级代码（如 32 江苏、31 上海）")
+            } else {
+                format!("{side}行政区划应为六位行政区划代码（如 320102 玄武区）")
+            },
         );
     }
     Some(Party {
@@ -1118,6 +1127,20 @@ impl ContractDetails {
         accepted_on: NaiveDate,
     ) -> Result<NaiveDate, crate::CalendarError> {
         calendar.add_working_days(accepted_on, self.deadline_working_days())
+    }
+
+    /// The last day to register, counting Monday to Friday only: for a year whose official
+    /// holidays the calendar does not hold yet (the page says the date is provisional).
+    pub fn registration_due_by_weekdays(&self, accepted_on: NaiveDate) -> NaiveDate {
+        let mut day = accepted_on;
+        let mut left = self.deadline_working_days();
+        while left > 0 {
+            day = day.succ_opt().unwrap_or(day);
+            if !matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+                left -= 1;
+            }
+        }
+        day
     }
 
     /// The buyer is in the city (买方在南京): the 吸纳 counted as local conversion.

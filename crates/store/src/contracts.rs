@@ -568,6 +568,8 @@ pub struct ContractFilter {
     pub field: Option<ContractField>,
     /// Words in the title, the parties' names or the registration number.
     pub words: String,
+    /// Earliest deadline first (a registrar's queue of waiting contracts).
+    pub by_deadline: bool,
 }
 
 pub async fn list<'e>(
@@ -621,7 +623,11 @@ pub async fn list<'e>(
         db,
         "tech_contracts c LEFT JOIN (SELECT id AS rid, name AS registry_name FROM institutions) r ON r.rid = c.registry_id",
         &where_,
-        "c.updated_at DESC, c.id DESC",
+        if filter.by_deadline {
+            "c.due_on, c.id"
+        } else {
+            "c.updated_at DESC, c.id DESC"
+        },
         page,
         per_page,
         |row| from_row(row, Vec::new()),

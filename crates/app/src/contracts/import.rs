@@ -93,19 +93,25 @@ pub async fn import(
         ..Report::default()
     };
     let mut positions = HashMap::new();
+    let mut missing = Vec::new();
     for column in COLUMNS {
         match table.headers.iter().position(|h| h.trim() == column) {
             Some(position) => {
                 positions.insert(column, position);
             }
-            None => report.push(
-                1,
-                column,
-                format!("缺少列“{column}”（第1行应为：{}）", COLUMNS.join("、")),
-            ),
+            None => missing.push(column),
         }
     }
-    if report.problem_count > 0 {
+    if !missing.is_empty() {
+        report.push(
+            1,
+            "",
+            format!(
+                "缺少列“{}”。第1行应为国家技术合同登记系统导出的列名：{}（可下载导入模板对照）",
+                missing.join("”“"),
+                COLUMNS.join("、")
+            ),
+        );
         return Ok(Outcome::Refused(report));
     }
     if table.rows.is_empty() {
@@ -272,7 +278,8 @@ pub fn template() -> AppResult<Vec<u8>> {
             .unwrap_or_default()
     };
     let example: Vec<String> = vec![
-        "2026320102000001".into(),
+        // A sample number no registry assigns (serials start at 1): replace it with the real one.
+        "2026320102000000".into(),
         "高效钙钛矿太阳能电池制备技术开发".into(),
         "技术开发（委托）".into(),
         "2026-03-18".into(),

@@ -324,6 +324,22 @@ pub async fn shown(app: &App, year: i32) -> AppResult<Shown> {
     }
 }
 
+/// The years a ranking can be shown for: those with registered contracts and those frozen,
+/// newest first.
+pub async fn years(app: &App) -> AppResult<Vec<i32>> {
+    let pool = app.store().pool();
+    let mut years: Vec<i32> =
+        zijin_store::contracts::totals::by_year(pool, zijin_store::contracts::totals::CITY)
+            .await?
+            .into_iter()
+            .map(|(year, _)| year)
+            .collect();
+    years.extend(store::frozen_years(pool).await?);
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    Ok(years)
+}
+
 /// The frozen ranking of a year, if any.
 pub async fn snapshot(app: &App, year: i32) -> AppResult<Option<Ranking>> {
     store::snapshot_of(app.store().pool(), year)
@@ -338,8 +354,11 @@ pub async fn snapshot(app: &App, year: i32) -> AppResult<Option<Ranking>> {
 /// Freezes a year's ranking (admins): computed and stored in one transaction, once.
 pub async fn freeze(app: &App, actor: &Actor, year: i32) -> AppResult<Ranking> {
     access::require(actor, Area::RankingFreeze)?;
-    if year >= chrono::Datelike::year(&app.today()) + 1 {
-        return Err(AppError::field("year", "不能发布未来年度的排行榜"));
+    if year >= chrono::Datelike::year(&app.today()) {
+        return Err(AppError::field(
+            "year",
+            "只能发布已结束年度的排行榜：本年度的合同还在登记",
+        ));
     }
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();

@@ -76,13 +76,26 @@ pub(super) async fn expert_review(
     id: i64,
     scores: &[[u32; 3]],
 ) -> AppResult<()> {
-    let ids: Vec<i64> = panel
+    // Experts of the applicant's own institution must recuse themselves (回避): the panel is
+    // the first three who need not.
+    let applicant = crate::applications::get(app, admin, id)
+        .await?
+        .application
+        .institution_id;
+    let chosen: Vec<&Actor> = panel
         .iter()
+        .filter(|e| {
+            e.user()
+                .is_some_and(|u| u.role != zijin_domain::UserRole::InstitutionUser(applicant))
+        })
         .take(3)
+        .collect();
+    let ids: Vec<i64> = chosen
+        .iter()
         .filter_map(|e| e.user().map(|u| u.id))
         .collect();
     experts::assign(app, admin, id, &ids).await?;
-    for (expert, points) in panel.iter().zip(scores) {
+    for (expert, points) in chosen.into_iter().zip(scores) {
         let input = experts::ScoreInput {
             scores: points.iter().map(u32::to_string).collect(),
             comment: "技术路线清晰，转化成效明显，材料齐全。".into(),

@@ -27,6 +27,17 @@ pub fn read_table_up_to(bytes: &[u8], max_bytes: usize) -> Result<Table, Report>
     if bytes.starts_with(b"PK\x03\x04") {
         return read_xlsx(bytes);
     }
+    if bytes.is_empty() {
+        return Err(Report::file(
+            "上传的文件是空的，请选择填好的 .xlsx 或 .csv 文件",
+        ));
+    }
+    if let Some((_, extension)) = zijin_domain::sniff_attachment(bytes) {
+        return Err(Report::file(format!(
+            "上传的是 {} 文件，不是表格：请上传 .xlsx 或 UTF-8 编码的 .csv 文件",
+            extension.to_uppercase()
+        )));
+    }
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(
         |_| {
             Report::file("文件不是 .xlsx 表格，也不是 UTF-8 编码的 .csv 文件，请使用下载的模板填写")

@@ -225,6 +225,15 @@ async fn render_form(
     mut values: FormValues,
     errors: Option<&zijin_domain::FieldErrors>,
 ) -> Result<Response, PageError> {
+    // A returned contract's form shows why it came back.
+    let returned_reason = match mode {
+        Mode::Edit(id) => {
+            let view = contracts::get(&state.app, &visitor.actor, id).await?;
+            (view.contract.status == zijin_domain::ContractStatus::Returned)
+                .then(|| view.contract.refusal_reason.clone())
+        }
+        _ => None,
+    };
     while values.deductions.len() < DEDUCTION_ROWS {
         values.deductions.push((String::new(), String::new()));
     }
@@ -255,7 +264,7 @@ async fn render_form(
         status,
         "contract_form.html",
         context! {
-            action, mode_new => mode == Mode::New, mode_change => matches!(mode, Mode::Change(_)),
+            action, returned_reason, mode_new => mode == Mode::New, mode_change => matches!(mode, Mode::Change(_)),
             form => crate::views::ser(&values),
             errors => error_map, error_list,
             types => options::<ContractType>(),
@@ -309,10 +318,12 @@ async fn read_multipart(
         match multipart.next_field().await {
             Ok(Some(field)) => {
                 let name = field.name().unwrap_or_default().to_string();
+                // A browser sends the part with an empty name when no file was chosen.
+                let chosen = field.file_name().is_some_and(|n| !n.is_empty());
                 let filename = field.file_name().unwrap_or("合同文本").to_string();
                 let bytes = field.bytes().await.map_err(|_| too_large())?;
                 if name == "file" {
-                    if !bytes.is_empty() {
+                    if chosen || !bytes.is_empty() {
                         file = Some((filename, bytes.to_vec()));
                     }
                 } else {

@@ -160,7 +160,23 @@ async fn rankings(
     Query(query): Query<RankingQuery>,
 ) -> Result<Response, PageError> {
     let this_year = chrono::Datelike::year(&state.app.today());
-    let year = query.year.trim().parse().unwrap_or(this_year - 1);
+    let years = ranking::years(&state.app).await?;
+    // Default: the newest ended year with data (the one a ranking is published for).
+    let default = years
+        .iter()
+        .copied()
+        .find(|y| *y < this_year)
+        .or(years.first().copied())
+        .unwrap_or(this_year - 1);
+    let year = match query.year.trim() {
+        "" => default,
+        text => text
+            .parse()
+            .map_err(|_| AppError::NotFound("该年度的排行榜"))?,
+    };
+    if !years.contains(&year) && !(this_year - 10..=this_year).contains(&year) {
+        return Err(AppError::NotFound("该年度的排行榜").into());
+    }
     let shown = ranking::shown(&state.app, year).await?;
     let r = &shown.ranking;
     let entries: Vec<_> = r
@@ -196,13 +212,18 @@ async fn rankings(
         .map(|e| (e.name.clone(), Money::from_decimal(e.total).map_or(0, wan)))
         .collect();
     let chart = charts::bars(&format!("{year}年度合同总金额前15名（万元）"), &top);
-    let years: Vec<i32> = (this_year - 4..=this_year).rev().collect();
+    let mut years = years;
+    if !years.contains(&year) {
+        years.push(year);
+        years.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    let (notice, flash) = crate::flash::notice_or_error(visitor.flash.as_deref());
     let base = page_context(&state.app, &visitor, "高校院所科技成果转化排行榜").await;
     Ok(html(
         StatusCode::OK,
         "rankings.html",
         context! {
-            year, years, entries, chart,
+            year, years, entries, chart, notice, flash,
             by_transfer => sorted(|e| e.rank_transfer_group),
             by_service => sorted(|e| e.rank_service_group),
             by_contracts => sorted(|e| e.rank_contracts),
@@ -211,7 +232,8 @@ async fn rankings(
             method => r.method.clone(),
             frozen_at => shown.frozen_at.map(zijin_app::auth::display_at),
             frozen_years => shown.frozen_years.clone(),
-            may_freeze => access::may(&visitor.actor, Area::RankingFreeze) && shown.frozen_at.is_none() && !r.entries.is_empty(),
+            may_freeze => access::may(&visitor.actor, Area::RankingFreeze) && shown.frozen_at.is_none() && !r.entries.is_empty() && year < this_year,
+            running => year >= this_year,
             ..base
         },
     ))
@@ -269,6 +291,9 @@ async fn ranking_file(
     let (year, extension) = file.split_once('.').ok_or_else(not_found)?;
     let year: i32 = year.parse().map_err(|_| not_found())?;
     let shown = ranking::shown(&state.app, year).await?;
+    if shown.frozen_at.is_none() && shown.ranking.entries.is_empty() {
+        return Err(not_found().into());
+    }
     match extension {
         "xlsx" => Ok(crate::download::xlsx(
             &format!("{year}年度高校院所科技成果转化排行榜.xlsx"),

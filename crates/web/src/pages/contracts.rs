@@ -107,6 +107,7 @@ async fn list(
         access::ContractListing::District(_) => "本区技术合同",
         access::ContractListing::All => "技术合同登记簿",
     };
+    let (notice, flash) = crate::flash::notice_or_error(visitor.flash.as_deref());
     let base = page_context(&state.app, &visitor, title).await;
     let prefix = query_prefix(
         "/contracts",
@@ -122,7 +123,7 @@ async fn list(
         StatusCode::OK,
         "contracts.html",
         context! {
-            rows,
+            rows, notice, flash,
             paged => context! { page => paged.page, page_count => paged.page_count(), total => group_thousands(&paged.total.to_string()) },
             prefix,
             params => crate::views::ser(&params),
@@ -171,9 +172,28 @@ async fn detail(
         .history
         .iter()
         .map(|h| {
+            // What a 变更 changed: the amounts and the type before, in words.
+            let before = h
+                .before
+                .as_deref()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+                .filter(|_| h.act == "change")
+                .map(|b| {
+                    let money = |key: &str| {
+                        b[key]
+                            .as_str()
+                            .and_then(|t| zijin_domain::Money::parse(t).ok())
+                            .map_or_else(|| "—".to_string(), |m| m.shown())
+                    };
+                    let kind = b["contract_type"]
+                        .as_str()
+                        .and_then(zijin_domain::ContractType::from_code)
+                        .map_or("", |t| t.label());
+                    format!("变更前：{kind}，成交额 {}，技术交易额 {}", money("total"), money("technology_amount"))
+                });
             context! {
                 at => zijin_app::auth::display_at(h.at),
-                actor => h.actor.clone(), act => act_label(&h.act), reason => h.reason.clone(),
+                actor => h.actor.clone(), act => act_label(&h.act), reason => h.reason.clone(), before,
             }
         })
         .collect();
@@ -184,12 +204,13 @@ async fn detail(
         .collect();
     let today = state.app.today();
     let overdue = c.status == ContractStatus::Submitted && c.due_on.is_some_and(|d| d < today);
+    let (notice, flash) = crate::flash::notice_or_error(visitor.flash.as_deref());
     let base = page_context(&state.app, &visitor, &d.title).await;
     Ok(html(
         StatusCode::OK,
         "contract_detail.html",
         context! {
-            c => line(c),
+            c => line(c), notice, flash,
             status_code => c.status.code(),
             equity => d.equity_investment,
             valid_until => d.valid_until.map(|v| v.to_string()),
@@ -201,6 +222,7 @@ async fn detail(
             related_party => d.related_party,
             deductions => d.deductions.iter().map(|x| context! { item => x.item.clone(), amount => x.amount.shown() }).collect::<Vec<_>>(),
             deadline_days => d.deadline_working_days(),
+            deadline_provisional => c.due_on.is_some_and(|due| contracts::deadline_provisional(&state.app, due)),
             overdue,
             accepted_on => c.accepted_on.map(|v| v.to_string()),
             refusal_reason => c.refusal_reason.clone(),

@@ -310,7 +310,7 @@ async fn a_contract_goes_from_seller_to_registry_to_statistics_and_ranking() {
         );
         assert!(report.contains("第2行【卖方统一社会信用代码】"), "{report}");
 
-        // The ranking: computed, then frozen by the admin with a confirmation.
+        // The ranking: computed live; a year still running cannot be frozen.
         let live = text(
             &reqwest::get(server.url("/rankings?year=2026"))
                 .await
@@ -323,14 +323,7 @@ async fn a_contract_goes_from_seller_to_registry_to_statistics_and_ranking() {
             live.contains("南京测试大学") && live.contains("尚未发布"),
             "{live}"
         );
-        let unconfirmed = boss
-            .post(server.url("/rankings/freeze"))
-            .form(&[("_csrf", boss_csrf.as_str()), ("year", "2026")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(unconfirmed.status(), StatusCode::SEE_OTHER);
-        let frozen = boss
+        let running = boss
             .post(server.url("/rankings/freeze"))
             .form(&[
                 ("_csrf", boss_csrf.as_str()),
@@ -340,9 +333,69 @@ async fn a_contract_goes_from_seller_to_registry_to_statistics_and_ranking() {
             .send()
             .await
             .unwrap();
+        assert_eq!(running.status(), StatusCode::SEE_OTHER);
+        let said = text(
+            &boss
+                .get(server.url("/rankings?year=2026"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+        assert!(said.contains("只能发布已结束年度"), "{said}");
+
+        // Last year's contracts come from the national export; the admin freezes that year.
+        let good = format!(
+            "合同登记编号,项目名称,合同类型,签订日期,卖方名称,卖方统一社会信用代码,卖方性质,卖方行政区划,买方名称,买方统一社会信用代码,买方性质,买方行政区划,技术领域,知识产权类型,成交额,技术交易额,登记日期\n2025320102000123,低温电解液专利转让,技术转让（专利权）,2025-03-02,南京测试大学,{university_code},022,320102,南京测试科技有限公司,{buyer_code},150,320115,新能源与高效节能,专利,800000,800000,2025-03-20\n"
+        );
+        let imported = boss
+            .post(server.url("/contracts/import"))
+            .multipart(
+                reqwest::multipart::Form::new()
+                    .text("_csrf", boss_csrf.clone())
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(good.into_bytes()).file_name("合同.csv"),
+                    ),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(imported.status(), StatusCode::OK);
+        assert!(text(&imported.text().await.unwrap()).contains("已导入 1 份"));
+        let unconfirmed = boss
+            .post(server.url("/rankings/freeze"))
+            .form(&[("_csrf", boss_csrf.as_str()), ("year", "2025")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unconfirmed.status(), StatusCode::SEE_OTHER);
+        assert!(
+            text(
+                &reqwest::get(server.url("/rankings?year=2025"))
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            )
+            .contains("尚未发布")
+        );
+        let frozen = boss
+            .post(server.url("/rankings/freeze"))
+            .form(&[
+                ("_csrf", boss_csrf.as_str()),
+                ("year", "2025"),
+                ("confirm", "yes"),
+            ])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(frozen.status(), StatusCode::SEE_OTHER);
         let page = text(
-            &reqwest::get(server.url("/rankings?year=2026"))
+            &reqwest::get(server.url("/rankings?year=2025"))
                 .await
                 .unwrap()
                 .text()
@@ -350,20 +403,20 @@ async fn a_contract_goes_from_seller_to_registry_to_statistics_and_ranking() {
                 .unwrap(),
         );
         assert!(page.contains("已于") && page.contains("数据冻结"), "{page}");
-        let pdf = reqwest::get(server.url("/rankings/2026.pdf"))
+        let pdf = reqwest::get(server.url("/rankings/2025.pdf"))
             .await
             .unwrap()
             .bytes()
             .await
             .unwrap();
         assert!(zijin_testkit::pdf_text(&pdf).contains("南京测试大学"));
-        let api: serde_json::Value = reqwest::get(server.url("/api/v1/rankings/2026"))
+        let api: serde_json::Value = reqwest::get(server.url("/api/v1/rankings/2025"))
             .await
             .unwrap()
             .json()
             .await
             .unwrap();
         assert!(api["frozen_at"].is_string());
-        assert_eq!(api["ranking"]["entries"][0]["total"], "1200000.00");
+        assert_eq!(api["ranking"]["entries"][0]["total"], "800000.00");
     }
 }

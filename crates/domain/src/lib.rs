@@ -37,7 +37,7 @@ pub use institution::{
     InstitutionType, MAX_NAME_CHARS,
 };
 pub use matchmaking::{MatchSort, MatchStage, MatchStep, MessageText, TerminationReason};
-pub use money::{Money, MoneyError, group_thousands};
+pub use money::{Money, MoneyError, Total, group_thousands};
 pub use password::{MIN_PASSWORD_CHARS, Password};
 pub use patent::{PatentNumber, PatentNumberError};
 pub use record::{

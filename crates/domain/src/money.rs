@@ -21,6 +21,62 @@ pub enum MoneyError {
     TooLarge(String),
 }
 
+/// A sum of many amounts (statistics, totals of a year): exact yuan to the fen like [`Money`],
+/// but not bounded as a single amount is — a province's contracts add up to more than any one
+/// contract may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Total(Decimal);
+
+impl Total {
+    pub fn from_fen(fen: i64) -> Total {
+        Total(Decimal::new(fen, 2))
+    }
+
+    /// Yuan, to the fen.
+    pub fn from_yuan(yuan: Decimal) -> Total {
+        let mut value = yuan.round_dp(2);
+        value.rescale(2);
+        Total(value)
+    }
+
+    /// In fen (saturating: a sum beyond i64's fen is beyond any statistic).
+    pub fn fen(self) -> i64 {
+        use rust_decimal::prelude::ToPrimitive;
+        (self.0 * Decimal::from(100))
+            .trunc()
+            .to_i64()
+            .unwrap_or(i64::MAX)
+    }
+
+    pub fn decimal(self) -> Decimal {
+        self.0
+    }
+
+    /// The yuan with separators: "1,200,000.00".
+    pub fn grouped(self) -> String {
+        group_thousands(&self.to_string())
+    }
+
+    /// As pages show it: with 万元 beside it from 10,000 元.
+    pub fn shown(self) -> String {
+        if self.0 >= Decimal::from(10_000) {
+            format!(
+                "{} 元（{} 万元）",
+                self.grouped(),
+                group_thousands(&(self.0 / Decimal::from(10_000)).normalize().to_string())
+            )
+        } else {
+            format!("{} 元", self.grouped())
+        }
+    }
+}
+
+impl fmt::Display for Total {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.2}", self.0)
+    }
+}
+
 /// A trillion yuan: far beyond any amount the platform handles, and safe in an i64 of fen.
 const MAX_YUAN: i64 = 1_000_000_000_000;
 
@@ -206,6 +262,15 @@ pub fn group_thousands(number: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn totals_beyond_a_single_amount_stay_exact() {
+        let total = Total::from_fen(750_000_000_000_000_01);
+        assert_eq!(total.to_string(), "750000000000000.01");
+        assert_eq!(total.fen(), 750_000_000_000_000_01);
+        assert!(total.shown().starts_with("750,000,000,000,000.01 元（"));
+        assert_eq!(Total::from_fen(12_300).shown(), "123.00 元");
+    }
 
     #[test]
     fn budgets_are_shown_with_separators_and_wan() {

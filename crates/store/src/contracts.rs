@@ -3,11 +3,13 @@
 //! the statistics read, kept current in the transaction that changes a registered contract.
 
 mod awards;
+mod list;
 pub mod ranking;
 pub mod totals;
 mod trail;
 
 pub use awards::*;
+pub use list::*;
 pub use trail::*;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -18,8 +20,8 @@ use zijin_domain::{
     IpType, Money, Party, PartyNature, RegionCode, RegistrationNumber,
 };
 
-use crate::query::{Filter, Value, fetch_page, like_pattern, rows_per_insert};
-use crate::{Paged, StoreError, StoreResult, WriteTx, parse_timestamp, timestamp};
+use crate::query::rows_per_insert;
+use crate::{StoreError, StoreResult, WriteTx, parse_timestamp, timestamp};
 
 /// How a contract came to the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -394,7 +396,7 @@ fn party(row: &AnyRow, side: &str) -> StoreResult<Party> {
     })
 }
 
-fn from_row(row: &AnyRow, deductions: Vec<Deduction>) -> StoreResult<StoredContract> {
+pub(super) fn from_row(row: &AnyRow, deductions: Vec<Deduction>) -> StoreResult<StoredContract> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("合同{what}无效"));
     let money = |column: &str| -> StoreResult<Money> {
         Money::from_fen(row.try_get(column)?).map_err(|_| corrupt("金额"))
@@ -548,91 +550,6 @@ pub async fn next_serial(tx: &mut WriteTx, prefix: &str) -> StoreResult<i64> {
     .fetch_one(&mut **tx)
     .await?
     .try_get("last_serial")?)
-}
-
-/// What a listing shows of a contract.
-pub type ContractLine = StoredContract;
-
-/// Filters of the contract listing.
-#[derive(Debug, Clone, Default)]
-pub struct ContractFilter {
-    pub status: Option<ContractStatus>,
-    /// Contracts of this registry (a registrar's queue).
-    pub registry_id: Option<i64>,
-    /// Contracts whose seller is this institution, or that it submitted.
-    pub seller_institution_id: Option<i64>,
-    /// Contracts whose seller or buyer is in this district (a place code).
-    pub place: Option<String>,
-    pub year: Option<i32>,
-    pub kind: Option<zijin_domain::ContractKind>,
-    pub field: Option<ContractField>,
-    /// Words in the title, the parties' names or the registration number.
-    pub words: String,
-    /// Earliest deadline first (a registrar's queue of waiting contracts).
-    pub by_deadline: bool,
-}
-
-pub async fn list<'e>(
-    db: impl Executor<'e, Database = Any> + Copy,
-    filter: &ContractFilter,
-    page: i64,
-    per_page: i64,
-) -> StoreResult<Paged<ContractLine>> {
-    let mut where_ = Filter::default();
-    if let Some(status) = filter.status {
-        where_.add("c.status = {}", vec![Value::Text(status.code().into())]);
-    }
-    if let Some(id) = filter.registry_id {
-        where_.add("c.registry_id = {}", vec![Value::Int(id)]);
-    }
-    if let Some(id) = filter.seller_institution_id {
-        where_.add("c.seller_institution_id = {}", vec![Value::Int(id)]);
-    }
-    if let Some(place) = &filter.place {
-        where_.add(
-            "(c.seller_place = {} OR c.buyer_place = {})",
-            vec![Value::Text(place.clone()), Value::Text(place.clone())],
-        );
-    }
-    if let Some(year) = filter.year {
-        where_.add("c.stat_year = {}", vec![Value::Int(i64::from(year))]);
-    }
-    if let Some(kind) = filter.kind {
-        where_.add(
-            "c.contract_kind = {}",
-            vec![Value::Text(kind.code().into())],
-        );
-    }
-    if let Some(field) = filter.field {
-        where_.add("c.field = {}", vec![Value::Text(field.code().into())]);
-    }
-    let words = filter.words.trim();
-    if !words.is_empty() {
-        let pattern = like_pattern(words);
-        where_.add(
-            "(c.title LIKE {} ESCAPE '\\' OR c.seller_name LIKE {} ESCAPE '\\' OR c.buyer_name LIKE {} ESCAPE '\\' OR c.registration_number LIKE {} ESCAPE '\\')",
-            vec![
-                Value::Text(pattern.clone()),
-                Value::Text(pattern.clone()),
-                Value::Text(pattern.clone()),
-                Value::Text(pattern),
-            ],
-        );
-    }
-    fetch_page(
-        db,
-        "tech_contracts c LEFT JOIN (SELECT id AS rid, name AS registry_name FROM institutions) r ON r.rid = c.registry_id",
-        &where_,
-        if filter.by_deadline {
-            "c.due_on, c.id"
-        } else {
-            "c.updated_at DESC, c.id DESC"
-        },
-        page,
-        per_page,
-        |row| from_row(row, Vec::new()),
-    )
-    .await
 }
 
 /// The contract started from a match, if one was.

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use zijin_domain::{Coded, ContractKind, Money, PartyNature};
+use zijin_domain::{Coded, ContractKind, PartyNature};
 use zijin_store::audit::Change;
 use zijin_store::contracts::ranking as store;
 
@@ -389,7 +389,7 @@ pub async fn freeze(app: &App, actor: &Actor, year: i32) -> AppResult<Ranking> {
 }
 
 fn shown_money(value: Decimal) -> String {
-    Money::from_decimal(value).map_or_else(|_| value.to_string(), |m| m.grouped())
+    zijin_domain::Total::from_yuan(value).grouped()
 }
 
 /// The rows of the export and the PDF: rank, name, nature, amounts, share, composite.

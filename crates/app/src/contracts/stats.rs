@@ -6,7 +6,7 @@
 
 use rust_decimal::Decimal;
 use zijin_domain::{
-    Coded, ContractField, ContractKind, ContractType, District, Money, PartyNature, Place,
+    Coded, ContractField, ContractKind, ContractType, District, PartyNature, Place, Total,
 };
 use zijin_store::contracts::totals::{self, Sums};
 
@@ -18,8 +18,9 @@ use crate::{Actor, App, AppError, AppResult};
 pub struct Line {
     pub label: String,
     pub contracts: i64,
-    pub total: Money,
-    pub technology: Money,
+    /// Sums of many contracts: [`Total`], exact and not bounded as one amount is.
+    pub total: Total,
+    pub technology: Total,
 }
 
 /// A table of the page (and a sheet of the export).
@@ -57,16 +58,12 @@ impl Statistics {
     }
 }
 
-fn money(fen: i64) -> AppResult<Money> {
-    Money::from_fen(fen).map_err(|e| AppError::Internal(format!("统计金额无效：{e}")))
-}
-
 fn line(label: String, sums: Sums) -> AppResult<Line> {
     Ok(Line {
         label,
         contracts: sums.contracts,
-        total: money(sums.total_fen)?,
-        technology: money(sums.technology_fen)?,
+        total: Total::from_fen(sums.total_fen),
+        technology: Total::from_fen(sums.technology_fen),
     })
 }
 

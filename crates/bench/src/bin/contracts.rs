@@ -120,7 +120,8 @@ struct Row {
 fn row(g: &mut Gen, n: usize, p: &Parties) -> Row {
     let start = NaiveDate::from_ymd_opt(2025, 1, 1).expect("date");
     let registered_on = start + Days::days(g.below(690) as i64);
-    let total = (5 + g.below(3_000)) as i64 * 10_000;
+    // 5万 to 505万 yuan: near the registry's real mean of about 200万 a contract.
+    let total = (5 + g.below(500)) as i64 * 10_000;
     let technology = total - if g.below(5) == 0 { total / 5 } else { 0 };
     Row {
         number: format!("{}{:06}", registered_on.format("%Y"), 0) + &format!("{n:06}"),

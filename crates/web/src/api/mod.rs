@@ -8,6 +8,7 @@
 mod application_review;
 mod applications;
 mod auth;
+mod contract_stats;
 mod contracts;
 mod institutions;
 mod lists;
@@ -69,8 +70,8 @@ pub(crate) fn router() -> Routes {
         application_review::declare_conflict, application_review::confirm, application_review::exempt_pass,
         application_review::inbox, application_review::mark_read, application_review::my_todo,
         contracts::list, contracts::create, contracts::one, contracts::decide, contracts::change,
-        contracts::cancel, contracts::receipt, contracts::import_file, contracts::statistics,
-        contracts::ranking_of, contracts::freeze,
+        contracts::cancel, contracts::receipt, contracts::import_file, contract_stats::statistics,
+        contract_stats::ranking_of, contract_stats::freeze,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"), (name = "contracts", description = "技术合同登记、统计与高校院所排行榜"))

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use zijin_app::AppError;
 use zijin_app::access::{self, Area};
 use zijin_app::contracts::{ranking, stats};
-use zijin_domain::{Coded, District, Money, group_thousands};
+use zijin_domain::{Coded, District, group_thousands};
 
 use super::html;
 use crate::AppState;
@@ -37,8 +37,8 @@ struct StatsQuery {
 }
 
 /// 万元 as a whole number, for the bars (the table beside each chart gives the exact amount).
-fn wan(money: Money) -> i64 {
-    money.fen() / 1_000_000
+fn wan(total: zijin_domain::Total) -> i64 {
+    total.fen() / 1_000_000
 }
 
 async fn load(
@@ -151,7 +151,7 @@ struct RankingQuery {
 }
 
 fn money_text(value: rust_decimal::Decimal) -> String {
-    Money::from_decimal(value).map_or_else(|_| value.to_string(), |m| m.shown())
+    zijin_domain::Total::from_yuan(value).shown()
 }
 
 async fn rankings(
@@ -209,7 +209,7 @@ async fn rankings(
         .entries
         .iter()
         .take(15)
-        .map(|e| (e.name.clone(), Money::from_decimal(e.total).map_or(0, wan)))
+        .map(|e| (e.name.clone(), wan(zijin_domain::Total::from_yuan(e.total))))
         .collect();
     let chart = charts::bars(&format!("{year}年度合同总金额前15名（万元）"), &top);
     let mut years = years;
@@ -276,6 +276,13 @@ async fn freeze(
         )),
         Err(AppError::WrongState(message)) => {
             Ok(crate::flash::redirect_with_error(&back, &message))
+        }
+        Err(AppError::Validation(errors)) => {
+            let message: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+            Ok(crate::flash::redirect_with_error(
+                &back,
+                &message.join("；"),
+            ))
         }
         Err(error) => Err(error.into()),
     }

@@ -261,7 +261,7 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("POST", "/contracts/{id}/cancel", "/contracts/999999/cancel", Form, "L 403 403 403 403 403 303"),
     ("POST", "/contracts/{id}/receipts", "/contracts/999999/receipts", Form, "L 303 303 303 303 303 303"),
     ("GET", "/contracts/{id}/edit", "/contracts/999999/edit", Empty, "404 404 404 404 404 404 404"),
-    ("POST", "/contracts/{id}/edit", "/contracts/999999/edit", Multipart, "L 422 422 403 403 403 403"),
+    ("POST", "/contracts/{id}/edit", "/contracts/999999/edit", Multipart, "L 404 404 403 403 403 403"),
     ("GET", "/contracts/{id}/change", "/contracts/999999/change", Empty, "404 404 404 404 404 404 404"),
     ("POST", "/contracts/{id}/change", "/contracts/999999/change", Form, "L 403 403 403 403 403 422"),
     ("GET", "/contracts/import", "/contracts/import", Empty, "L 403 403 403 403 403 200"),

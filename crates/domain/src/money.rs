@@ -265,9 +265,9 @@ mod tests {
 
     #[test]
     fn totals_beyond_a_single_amount_stay_exact() {
-        let total = Total::from_fen(750_000_000_000_000_01);
+        let total = Total::from_fen(75_000_000_000_000_001);
         assert_eq!(total.to_string(), "750000000000000.01");
-        assert_eq!(total.fen(), 750_000_000_000_000_01);
+        assert_eq!(total.fen(), 75_000_000_000_000_001);
         assert!(total.shown().starts_with("750,000,000,000,000.01 元（"));
         assert_eq!(Total::from_fen(12_300).shown(), "123.00 元");
     }

@@ -43,9 +43,7 @@ pub struct ContractCapabilities {
 }
 
 fn in_district(district: District, facts: &ContractFacts) -> bool {
-    [facts.seller_place, facts.buyer_place]
-        .iter()
-        .any(|place| *place == Place::Nanjing(Some(district)))
+    [facts.seller_place, facts.buyer_place].contains(&Place::Nanjing(Some(district)))
 }
 
 pub fn contract_capabilities(actor: &Actor, facts: &ContractFacts) -> ContractCapabilities {

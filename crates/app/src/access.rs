@@ -675,8 +675,17 @@ mod tests {
 
     #[test]
     fn the_menu_offers_only_what_may_be_entered() {
-        for actor in everyone() {
+        let registrar = user(UserRole::ContractRegistrar(OWNER + 2));
+        for actor in everyone().into_iter().chain([registrar.clone()]) {
             for entry in menu(&actor) {
+                // The contract listing is one page for sellers, registrars, officers and admins.
+                if entry.href == "/contracts" {
+                    assert!(
+                        contract_listing(&actor).is_ok(),
+                        "{actor:?} is offered /contracts"
+                    );
+                    continue;
+                }
                 let area = match entry.href {
                     "/my/achievements" | "/my/demands" => Area::OwnRecords,
                     "/my/matches" => Area::OwnMatches,
@@ -697,5 +706,11 @@ mod tests {
             }
         }
         assert!(menu(&Actor::Anonymous).is_empty());
+        let offered: Vec<&str> = menu(&registrar).iter().map(|e| e.href).collect();
+        assert_eq!(
+            offered,
+            vec!["/contracts"],
+            "a registrar's work is the registry"
+        );
     }
 }

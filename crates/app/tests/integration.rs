@@ -674,7 +674,23 @@ async fn demo_data_is_deterministic_and_complete() {
         // One account per role, each able to log in with the printed password.
         let mut roles: Vec<_> = summary.accounts.iter().map(|a| a.role.code()).collect();
         roles.dedup();
-        assert_eq!(roles, vec!["admin", "reviewer", "district", "institution"]);
+        assert_eq!(
+            roles,
+            vec![
+                "admin",
+                "reviewer",
+                "district",
+                "institution",
+                "contract-registrar"
+            ]
+        );
+        // Two years of registered contracts, so the statistics and the ranking show something.
+        let statistics =
+            zijin_app::contracts::stats::statistics(&context.app, &Actor::Anonymous, None, None)
+                .await
+                .unwrap();
+        assert_eq!(statistics.years.len(), 2, "{:?}", statistics.years);
+        assert!(statistics.total.contracts > 100);
         for account in &summary.accounts {
             auth::login(
                 &context.app,

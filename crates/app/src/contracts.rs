@@ -260,6 +260,23 @@ pub async fn submit(app: &App, actor: &Actor, submission: Submission) -> AppResu
     Ok(id)
 }
 
+/// The contract, locked for a change in `work`, with what the actor may do with it; one the
+/// actor may not read is reported missing.
+pub(crate) async fn locked(
+    work: &mut UnitOfWork,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(StoredContract, ContractCapabilities)> {
+    let contract = store::get_for_update(work.tx(), id)
+        .await?
+        .ok_or(AppError::NotFound("技术合同"))?;
+    let capabilities = capabilities(actor, &contract);
+    if !capabilities.read {
+        return Err(AppError::NotFound("技术合同"));
+    }
+    Ok((contract, capabilities))
+}
+
 /// Who acted, as the contract's history shows it: the person's name and, for an institution's
 /// or registry's account, the institution.
 pub(crate) fn actor_label(actor: &Actor) -> String {
@@ -385,13 +402,7 @@ pub async fn edit(app: &App, actor: &Actor, id: i64, submission: Submission) -> 
     let file = check_file(&submission.file)?;
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
-    let contract = store::get_for_update(work.tx(), id)
-        .await?
-        .ok_or(AppError::NotFound("技术合同"))?;
-    let capabilities = capabilities(actor, &contract);
-    if !capabilities.read {
-        return Err(AppError::NotFound("技术合同"));
-    }
+    let (contract, capabilities) = locked(&mut work, actor, id).await?;
     if !capabilities.edit {
         return Err(AppError::WrongState(format!(
             "该合同当前为“{}”，不能修改",

@@ -10,7 +10,7 @@ use zijin_domain::{
 use zijin_store::audit::Change;
 use zijin_store::contracts::{self as store, Receipt, StatusChange, totals};
 
-use super::{actor_label, capabilities, check_same_seller, check_signed, registry_of, summary};
+use super::{actor_label, check_same_seller, check_signed, locked, registry_of, summary};
 use crate::unit::UnitOfWork;
 use crate::{Actor, App, AppError, AppResult};
 
@@ -80,13 +80,7 @@ pub async fn decide(
 ) -> AppResult<Option<RegistrationNumber>> {
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
-    let contract = store::get_for_update(work.tx(), id)
-        .await?
-        .ok_or(AppError::NotFound("技术合同"))?;
-    let capabilities = capabilities(actor, &contract);
-    if !capabilities.read {
-        return Err(AppError::NotFound("技术合同"));
-    }
+    let (contract, capabilities) = locked(&mut work, actor, id).await?;
     if !capabilities.decide {
         return Err(if contract.status == ContractStatus::Submitted {
             AppError::Forbidden
@@ -223,13 +217,7 @@ pub async fn amend(
     };
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
-    let contract = store::get_for_update(work.tx(), id)
-        .await?
-        .ok_or(AppError::NotFound("技术合同"))?;
-    let capabilities = capabilities(actor, &contract);
-    if !capabilities.read {
-        return Err(AppError::NotFound("技术合同"));
-    }
+    let (contract, capabilities) = locked(&mut work, actor, id).await?;
     if !capabilities.amend {
         return Err(if contract.status == ContractStatus::Registered {
             AppError::Forbidden
@@ -332,13 +320,7 @@ pub async fn record_receipt(
     let note = note.trim().chars().take(200).collect::<String>();
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
-    let contract = store::get_for_update(work.tx(), id)
-        .await?
-        .ok_or(AppError::NotFound("技术合同"))?;
-    let capabilities = capabilities(actor, &contract);
-    if !capabilities.read {
-        return Err(AppError::NotFound("技术合同"));
-    }
+    let (contract, capabilities) = locked(&mut work, actor, id).await?;
     if !capabilities.record_receipt {
         return Err(AppError::WrongState("只有已登记的合同才能登记到账".into()));
     }

@@ -166,8 +166,31 @@ type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
 fn bind_new<'q>(query: Query<'q>, c: &NewContract<'_>, at: &str) -> Query<'q> {
     let d = c.details;
     let stat_on = c.registered_on.unwrap_or(d.signed_on);
+    let query = query.bind(c.number.map(|n| n.as_str().to_string()));
+    bind_details(query, d)
+        .bind(c.status.code())
+        .bind(i64::from(stat_on.year()))
+        .bind(i64::from(stat_on.month()))
+        .bind(c.registry_id)
+        .bind(c.seller_institution_id)
+        .bind(c.broker_institution_id)
+        .bind(c.broker_name.to_string())
+        .bind(c.match_id)
+        .bind(c.achievement_id)
+        .bind(c.source.code())
+        .bind(c.accepted_on.map(day))
+        .bind(c.due_on.map(day))
+        .bind(c.registered_on.map(day))
+        .bind(c.submitted_by)
+        .bind(i64::from(c.is_demo))
+        .bind(at.to_string())
+        .bind(at.to_string())
+}
+
+/// Binds the form's columns, in the order of `title` … `related_party` in [`COLUMNS`] and in
+/// the UPDATE of [`update_details`].
+fn bind_details<'q>(query: Query<'q>, d: &ContractDetails) -> Query<'q> {
     query
-        .bind(c.number.map(|n| n.as_str().to_string()))
         .bind(d.title.clone())
         .bind(d.contract_type.code())
         .bind(d.contract_type.kind().code())
@@ -190,23 +213,6 @@ fn bind_new<'q>(query: Query<'q>, c: &NewContract<'_>, at: &str) -> Query<'q> {
         .bind(d.total.fen())
         .bind(d.technology.fen())
         .bind(i64::from(d.related_party))
-        .bind(c.status.code())
-        .bind(i64::from(stat_on.year()))
-        .bind(i64::from(stat_on.month()))
-        .bind(c.registry_id)
-        .bind(c.seller_institution_id)
-        .bind(c.broker_institution_id)
-        .bind(c.broker_name.to_string())
-        .bind(c.match_id)
-        .bind(c.achievement_id)
-        .bind(c.source.code())
-        .bind(c.accepted_on.map(day))
-        .bind(c.due_on.map(day))
-        .bind(c.registered_on.map(day))
-        .bind(c.submitted_by)
-        .bind(i64::from(c.is_demo))
-        .bind(at.to_string())
-        .bind(at.to_string())
 }
 
 fn placeholders(rows: usize) -> String {
@@ -309,35 +315,16 @@ pub async fn update_details(
     d: &ContractDetails,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE tech_contracts SET title = $1, contract_type = $2, contract_kind = $3, equity_investment = $4, \
-         signed_on = $5, valid_until = $6, seller_name = $7, seller_credit_code = $8, seller_nature = $9, \
-         seller_region = $10, seller_place = $11, buyer_name = $12, buyer_credit_code = $13, buyer_nature = $14, \
-         buyer_region = $15, buyer_place = $16, in_city = $17, field = $18, ip_type = $19, total_fen = $20, \
-         technology_fen = $21, related_party = $22, updated_at = $23 WHERE id = $24",
+    bind_details(
+        sqlx::query(
+            "UPDATE tech_contracts SET title = $1, contract_type = $2, contract_kind = $3, equity_investment = $4, \
+             signed_on = $5, valid_until = $6, seller_name = $7, seller_credit_code = $8, seller_nature = $9, \
+             seller_region = $10, seller_place = $11, buyer_name = $12, buyer_credit_code = $13, buyer_nature = $14, \
+             buyer_region = $15, buyer_place = $16, in_city = $17, field = $18, ip_type = $19, total_fen = $20, \
+             technology_fen = $21, related_party = $22, updated_at = $23 WHERE id = $24",
+        ),
+        d,
     )
-    .bind(d.title.clone())
-    .bind(d.contract_type.code())
-    .bind(d.contract_type.kind().code())
-    .bind(i64::from(d.equity_investment))
-    .bind(day(d.signed_on))
-    .bind(d.valid_until.map(day))
-    .bind(d.seller.name.clone())
-    .bind(d.seller.credit_code.as_str().to_string())
-    .bind(d.seller.nature.code())
-    .bind(d.seller.region.code())
-    .bind(d.seller.region.place().code())
-    .bind(d.buyer.name.clone())
-    .bind(d.buyer.credit_code.as_str().to_string())
-    .bind(d.buyer.nature.code())
-    .bind(d.buyer.region.code())
-    .bind(d.buyer.region.place().code())
-    .bind(i64::from(d.in_city()))
-    .bind(d.field.code())
-    .bind(d.ip_type.code())
-    .bind(d.total.fen())
-    .bind(d.technology.fen())
-    .bind(i64::from(d.related_party))
     .bind(timestamp(at))
     .bind(id)
     .execute(&mut **tx)

@@ -775,20 +775,7 @@ pub async fn export_issue_pdf(app: &App, actor: &Actor, issue_id: i64) -> AppRes
             (at.year() as u16, at.month() as u8, at.day() as u8)
         }),
     };
-    let rendered = tokio::task::spawn_blocking(move || {
-        zijin_pdf::render(&publication, zijin_pdf::FontSet::standard())
-    })
-    .await
-    .map_err(|error| AppError::Internal(format!("PDF 生成任务中断：{error}")))?
-    .map_err(|error| AppError::Internal(error.to_string()))?;
-    if !rendered.unavailable.is_empty() {
-        tracing::warn!(
-            issue = issue_id,
-            characters = %rendered.unavailable.iter().collect::<String>(),
-            "no font has these characters; they were written as code points"
-        );
-    }
-    Ok(rendered.bytes)
+    crate::exports::render_pdf(publication, &format!("清单期次 {issue_id}")).await
 }
 
 /// The details of one spreadsheet row.

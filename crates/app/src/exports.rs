@@ -351,3 +351,25 @@ pub fn table_xlsx(
     sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
     workbook.save_to_buffer().map_err(xlsx)
 }
+
+/// Renders a publication as PDF on a blocking thread (laying out thousands of rows takes a
+/// while); characters no font has are logged with `what` names the document.
+pub(crate) async fn render_pdf(
+    publication: zijin_pdf::Publication,
+    what: &str,
+) -> AppResult<Vec<u8>> {
+    let rendered = tokio::task::spawn_blocking(move || {
+        zijin_pdf::render(&publication, zijin_pdf::FontSet::standard())
+    })
+    .await
+    .map_err(|error| AppError::Internal(format!("PDF 生成任务中断：{error}")))?
+    .map_err(|error| AppError::Internal(error.to_string()))?;
+    if !rendered.unavailable.is_empty() {
+        tracing::warn!(
+            document = what,
+            characters = %rendered.unavailable.iter().collect::<String>(),
+            "no font has these characters; they were written as code points"
+        );
+    }
+    Ok(rendered.bytes)
+}

@@ -373,11 +373,5 @@ pub async fn pdf(app: &App, id: i64) -> AppResult<Vec<u8>> {
                 (d.year() as u16, d.month() as u8, d.day() as u8)
             }),
     };
-    let rendered = tokio::task::spawn_blocking(move || {
-        zijin_pdf::render(&publication, zijin_pdf::FontSet::standard())
-    })
-    .await
-    .map_err(|error| AppError::Internal(format!("PDF 生成任务中断：{error}")))?
-    .map_err(|error| AppError::Internal(error.to_string()))?;
-    Ok(rendered.bytes)
+    crate::exports::render_pdf(publication, "公示名单").await
 }

@@ -478,13 +478,7 @@ pub async fn export_pdf(
             (d.year() as u16, d.month() as u8, d.day() as u8)
         }),
     };
-    let rendered = tokio::task::spawn_blocking(move || {
-        zijin_pdf::render(&publication, zijin_pdf::FontSet::standard())
-    })
-    .await
-    .map_err(|error| AppError::Internal(format!("PDF 生成任务中断：{error}")))?
-    .map_err(|error| AppError::Internal(error.to_string()))?;
-    Ok(rendered.bytes)
+    crate::exports::render_pdf(publication, "排行榜").await
 }
 
 fn chrono_tz_beijing() -> chrono::FixedOffset {

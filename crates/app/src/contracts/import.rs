@@ -15,7 +15,7 @@ use zijin_store::contracts::{self as store, ContractSource, NewContract, totals}
 use crate::access::{self, Area};
 use crate::exchange::{Report, read_table_up_to};
 use crate::unit::UnitOfWork;
-use crate::{Actor, App, AppResult};
+use crate::{Actor, App, AppError, AppResult};
 
 /// The columns of the national system's export, in its order.
 pub const COLUMNS: [&str; 17] = [
@@ -251,7 +251,16 @@ pub async fn import(
         .collect();
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
-    store::insert_many(work.tx(), &new, now).await?;
+    // Another import committed the same numbers meanwhile (checked above, before this
+    // transaction): nothing of this one is written.
+    store::insert_many(work.tx(), &new, now)
+        .await
+        .map_err(|error| match error {
+            zijin_store::StoreError::Duplicate { .. } => AppError::WrongState(
+                "文件中有合同登记编号刚被另一次导入登记，本次未写入任何合同；请重新导入，系统会指出重复的行".into(),
+            ),
+            other => other.into(),
+        })?;
     totals::apply(work.tx(), &deltas).await?;
     let technology: i64 = rows.iter().map(|r| r.details.technology.fen()).sum();
     work.audit(Change {

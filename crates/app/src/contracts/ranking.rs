@@ -375,7 +375,15 @@ pub async fn freeze(app: &App, actor: &Actor, year: i32) -> AppResult<Ranking> {
         )));
     }
     let text = to_json(&ranking)?;
-    store::freeze(work.tx(), year, &text, now, actor.user().map(|u| u.id)).await?;
+    // Two admins freezing at once on PostgreSQL: the second meets the first's row.
+    store::freeze(work.tx(), year, &text, now, actor.user().map(|u| u.id))
+        .await
+        .map_err(|error| match error {
+            zijin_store::StoreError::Duplicate { .. } => {
+                AppError::WrongState(format!("{year}年度排行榜已发布，不能重复发布"))
+            }
+            other => other.into(),
+        })?;
     work.audit(Change {
         actor: actor.audit_name(),
         action: "ranking.freeze",

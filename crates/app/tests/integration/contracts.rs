@@ -801,3 +801,52 @@ async fn the_example_buyer_subsidy_is_drafted_from_payments_received() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_same_import_or_freeze_twice_at_once_lands_once_with_a_clear_refusal() {
+    for backend in BACKENDS {
+        let w = world(backend).await;
+        let app = &w.context.app;
+        let file = [
+            HEADER.to_string(),
+            row(
+                "2025320102000401",
+                ("南京测试大学", &w.university_code, "022"),
+                "技术开发",
+                "320115",
+                ("500000", "500000"),
+                "2025-04-01",
+            ),
+        ]
+        .join("\n");
+        let (a, b) = tokio::join!(
+            import::import(app, &w.admin, file.as_bytes(), &|_, _| {}),
+            import::import(app, &w.admin, file.as_bytes(), &|_, _| {}),
+        );
+        let imported = [&a, &b]
+            .iter()
+            .filter(|o| matches!(o, Ok(import::Outcome::Imported { .. })))
+            .count();
+        assert_eq!(imported, 1, "{backend:?}: {a:?} {b:?}");
+        for outcome in [&a, &b] {
+            assert!(
+                matches!(outcome, Ok(_) | Err(AppError::WrongState(_))),
+                "{backend:?}: {outcome:?}"
+            );
+        }
+        assert_eq!(
+            contracts::list(app, &w.admin, &ListQuery::default(), 1)
+                .await
+                .unwrap()
+                .total,
+            1
+        );
+        assert_totals_match(&w, 2025).await;
+        let (x, y) = tokio::join!(
+            ranking::freeze(app, &w.admin, 2025),
+            ranking::freeze(app, &w.admin, 2025),
+        );
+        assert_eq!(x.is_ok() as u8 + y.is_ok() as u8, 1, "{backend:?}");
+        assert!(matches!(x.err().or(y.err()), Some(AppError::WrongState(_))));
+    }
+}

@@ -567,6 +567,9 @@ pub async fn describe(app: &App, entries: &[Entry]) -> AppResult<Vec<Described>>
                 match titles.get(&(record.entity.clone(), record.entity_id.clone())) {
                     Some(title) if composite(&record.entity) => title.clone(),
                     Some(title) => format!("{kind}「{title}」"),
+                    // A bulk act (an import) names no single object; a ranking is its year's.
+                    None if record.entity_id.is_empty() => kind.to_string(),
+                    None if record.entity == "ranking" => format!("{}年度排行榜", record.entity_id),
                     None => format!("一条{kind}记录"),
                 }
             };

@@ -848,5 +848,15 @@ async fn the_same_import_or_freeze_twice_at_once_lands_once_with_a_clear_refusal
         );
         assert_eq!(x.is_ok() as u8 + y.is_ok() as u8, 1, "{backend:?}");
         assert!(matches!(x.err().or(y.err()), Some(AppError::WrongState(_))));
+        // The audit log says it in words: the import as such, the ranking by its year.
+        let entries = zijin_app::audit::list(app, &w.admin, &Default::default(), 1, 50)
+            .await
+            .unwrap();
+        let described = zijin_app::audit::describe(app, &entries.items)
+            .await
+            .unwrap();
+        let objects: Vec<&str> = described.iter().map(|d| d.object.as_str()).collect();
+        assert!(objects.contains(&"2025年度排行榜"), "{objects:?}");
+        assert!(objects.contains(&"技术合同"), "{objects:?}");
     }
 }

@@ -38,9 +38,10 @@ pub struct Submission {
     pub form: ContractInput,
     /// The 合同登记机构 it goes to.
     pub registry_id: Option<i64>,
-    /// The 技术转移机构 that brokered it, if any, and the 技术经理人 by name.
+    /// The 技术转移机构 that brokered it, if any, and the 技术经理人 (an account flagged as
+    /// technology manager): linked, not typed, so the broker award can be paid per person.
     pub broker_institution_id: Option<i64>,
-    pub broker_name: String,
+    pub broker_user_id: Option<i64>,
     /// The match it closes, when started from one.
     pub match_id: Option<i64>,
     /// The contract file (合同文本): name and bytes.
@@ -82,6 +83,31 @@ pub async fn brokers(app: &App) -> AppResult<Vec<(i64, String)>> {
         .filter(|i| i.details.kind == InstitutionType::ServiceOrganization)
         .map(|i| (i.id, i.details.name))
         .collect())
+}
+
+/// The 技术经理人 a contract may name as broker: (account id, "姓名（所属机构）").
+pub async fn broker_people(app: &App) -> AppResult<Vec<(i64, String)>> {
+    let mut people = Vec::new();
+    for user in
+        zijin_store::users::designated(app.store().pool(), zijin_domain::Designation::TechManager)
+            .await?
+    {
+        let scope = crate::users::role_binding(app, &user).await.scope;
+        people.push((user.id, format!("{}（{scope}）", user.display_name)));
+    }
+    Ok(people)
+}
+
+/// The 技术经理人 named as broker: an account flagged as technology manager and not disabled.
+async fn broker_person(app: &App, id: Option<i64>) -> AppResult<Option<zijin_domain::User>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    zijin_store::users::get(app.store().pool(), id)
+        .await?
+        .filter(|user| user.is_tech_manager && !user.disabled)
+        .map(Some)
+        .ok_or_else(|| AppError::field("broker_user", "请选择一位在册的技术经理人"))
 }
 
 /// A blank form with the seller filled in from the actor's institution.
@@ -220,7 +246,11 @@ pub async fn submit(app: &App, actor: &Actor, submission: Submission) -> AppResu
         }
         None => (None, None),
     };
-    let broker_name = submission.broker_name.trim().to_string();
+    let broker = broker_person(app, submission.broker_user_id).await?;
+    let broker_name = broker
+        .as_ref()
+        .map(|user| user.display_name.clone())
+        .unwrap_or_default();
     let accepted_on = app.today();
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
@@ -234,6 +264,7 @@ pub async fn submit(app: &App, actor: &Actor, submission: Submission) -> AppResu
             seller_institution_id: Some(institution_id),
             broker_institution_id: submission.broker_institution_id,
             broker_name: &broker_name,
+            broker_user_id: broker.as_ref().map(|user| user.id),
             match_id,
             achievement_id,
             source: ContractSource::Platform,
@@ -518,6 +549,7 @@ pub async fn form_from_match(app: &App, actor: &Actor, match_id: i64) -> AppResu
             ..ContractInput::default()
         },
         match_id: Some(match_id),
+        broker_user_id: row.tech_manager_id,
         ..Submission::default()
     })
 }

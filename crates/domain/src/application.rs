@@ -296,6 +296,13 @@ impl PayeeAccount {
 }
 
 /// The mean of experts' total points, to one decimal, rounded half up (`None` without scores).
+/// The key a grant to a person (a 技术经理人, by their account's username, which never changes)
+/// is kept under in the ledger, so per-person caps hold across institutions and calls; shown in
+/// an explanation as written.
+pub fn person_beneficiary(username: &str) -> String {
+    format!("技术经理人（账号 {username}）")
+}
+
 pub fn mean_points(totals: &[i64]) -> Option<String> {
     if totals.is_empty() {
         return None;

@@ -21,7 +21,7 @@ pub mod validation;
 
 pub use application::{
     ApplicationOrigin, ApplicationStatus, Decision, LedgerState, MIN_EXPERTS, PayeeAccount,
-    ReviewStep, after_decision, after_submit, mean_points,
+    ReviewStep, after_decision, after_submit, mean_points, person_beneficiary,
 };
 pub use audit::{AuditKey, AuditKeyError, AuditRecord, GENESIS_HASH, hmac_sha256};
 pub use calendar::{CalendarError, WorkCalendar};

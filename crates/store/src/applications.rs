@@ -204,6 +204,13 @@ pub struct ApplicationRow {
     pub institution_name: String,
     pub institution_district: String,
     pub credit_code: String,
+    /// A person the grant is for (a 技术经理人's account) when the measure pays people, with
+    /// their name; the institution then files and confirms on their behalf.
+    pub beneficiary_user_id: Option<i64>,
+    pub beneficiary_name: Option<String>,
+    /// Whom the ledger counts the grant for: the institution's credit code, or the person's
+    /// key ([`zijin_domain::person_beneficiary`]).
+    pub beneficiary: String,
     pub status: ApplicationStatus,
     pub step: Option<ReviewStep>,
     /// The facts as the JSON object the policy engine reads.
@@ -227,8 +234,10 @@ pub struct ApplicationRow {
 }
 
 const SELECT_APPLICATION: &str = "SELECT a.*, c.title AS call_title, i.name AS institution_name, \
-     i.district AS institution_district, i.credit_code AS credit_code \
-     FROM applications a JOIN calls c ON c.id = a.call_id JOIN institutions i ON i.id = a.institution_id";
+     i.district AS institution_district, i.credit_code AS credit_code, u.display_name AS beneficiary_name, \
+     u.username AS beneficiary_username \
+     FROM applications a JOIN calls c ON c.id = a.call_id JOIN institutions i ON i.id = a.institution_id \
+     LEFT JOIN users u ON u.id = a.beneficiary_user_id";
 
 fn application_from_row(row: &AnyRow) -> StoreResult<ApplicationRow> {
     let step: Option<String> = row.try_get("step")?;
@@ -241,6 +250,12 @@ fn application_from_row(row: &AnyRow) -> StoreResult<ApplicationRow> {
         institution_name: row.try_get("institution_name")?,
         institution_district: row.try_get("institution_district")?,
         credit_code: row.try_get("credit_code")?,
+        beneficiary_user_id: row.try_get("beneficiary_user_id")?,
+        beneficiary_name: row.try_get("beneficiary_name")?,
+        beneficiary: match row.try_get::<Option<String>, _>("beneficiary_username")? {
+            Some(username) => zijin_domain::person_beneficiary(&username),
+            None => row.try_get("credit_code")?,
+        },
         status: coded(&row.try_get::<String, _>("status")?, "申报状态")?,
         step: step.as_deref().map(|s| coded(s, "审核环节")).transpose()?,
         facts: row.try_get("facts")?,
@@ -271,14 +286,17 @@ pub async fn live_application<'e>(
     call_id: i64,
     measure_id: &str,
     institution_id: i64,
+    beneficiary_user_id: Option<i64>,
 ) -> StoreResult<Option<(i64, ApplicationStatus)>> {
     let row = sqlx::query(
         "SELECT id, status FROM applications WHERE call_id = $1 AND measure_id = $2 \
-         AND institution_id = $3 AND status NOT IN ('withdrawn', 'rejected') ORDER BY id LIMIT 1",
+         AND institution_id = $3 AND COALESCE(beneficiary_user_id, 0) = $4 \
+         AND status NOT IN ('withdrawn', 'rejected') ORDER BY id LIMIT 1",
     )
     .bind(call_id)
     .bind(measure_id)
     .bind(institution_id)
+    .bind(beneficiary_user_id.unwrap_or(0))
     .fetch_optional(db)
     .await?;
     row.map(|row| {
@@ -288,6 +306,30 @@ pub async fn live_application<'e>(
         ))
     })
     .transpose()
+}
+
+/// A live application of an institution (and person) for a measure in any call, made at or
+/// after `since` (a stored timestamp): for measures that pay for a year's data once, whichever
+/// call the year's application came in.
+pub async fn live_application_since<'e>(
+    db: impl Executor<'e, Database = Any>,
+    measure_id: &str,
+    institution_id: i64,
+    beneficiary_user_id: Option<i64>,
+    since: &str,
+) -> StoreResult<Option<i64>> {
+    let row = sqlx::query(
+        "SELECT id FROM applications WHERE measure_id = $1 AND institution_id = $2 \
+         AND COALESCE(beneficiary_user_id, 0) = $3 AND created_at >= $4 \
+         AND status NOT IN ('withdrawn', 'rejected') ORDER BY id LIMIT 1",
+    )
+    .bind(measure_id)
+    .bind(institution_id)
+    .bind(beneficiary_user_id.unwrap_or(0))
+    .bind(since)
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| Ok(row.try_get("id")?)).transpose()
 }
 
 /// What the policy engine made of an application's facts.
@@ -314,6 +356,8 @@ pub struct NewApplication<'a> {
     pub call_id: i64,
     pub measure_id: &'a str,
     pub institution_id: i64,
+    /// The person the grant is for, when the measure pays people.
+    pub beneficiary_user_id: Option<i64>,
     pub computed: Computed<'a>,
     pub filing: Filing<'a>,
     pub origin: ApplicationOrigin,
@@ -330,8 +374,8 @@ pub async fn insert_application(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO applications (call_id, measure_id, institution_id, status, facts, eligible, \
          amount_fen, trace, reasons, policy_hash, integrity_accepted, bank_name, bank_account, \
-         account_name, origin, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
+         account_name, origin, created_by, created_at, updated_at, beneficiary_user_id) \
+         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17) \
          RETURNING id",
     )
     .bind(new.call_id)
@@ -350,6 +394,7 @@ pub async fn insert_application(
     .bind(new.origin.code())
     .bind(new.created_by)
     .bind(at)
+    .bind(new.beneficiary_user_id)
     .fetch_one(&mut **tx)
     .await?;
     Ok(id)

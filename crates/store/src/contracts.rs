@@ -61,6 +61,8 @@ pub struct StoredContract {
     pub seller_institution_id: Option<i64>,
     pub broker_institution_id: Option<i64>,
     pub broker_name: String,
+    /// The 技术经理人 (an account flagged as technology manager) who brokered it.
+    pub broker_user_id: Option<i64>,
     pub match_id: Option<i64>,
     pub achievement_id: Option<i64>,
     pub source: ContractSource,
@@ -96,6 +98,7 @@ pub struct NewContract<'a> {
     pub seller_institution_id: Option<i64>,
     pub broker_institution_id: Option<i64>,
     pub broker_name: &'a str,
+    pub broker_user_id: Option<i64>,
     pub match_id: Option<i64>,
     pub achievement_id: Option<i64>,
     pub source: ContractSource,
@@ -118,7 +121,7 @@ fn parse_day(text: Option<String>) -> StoreResult<Option<NaiveDate>> {
     .transpose()
 }
 
-const COLUMNS: [&str; 40] = [
+const COLUMNS: [&str; 41] = [
     "registration_number",
     "title",
     "contract_type",
@@ -149,6 +152,7 @@ const COLUMNS: [&str; 40] = [
     "seller_institution_id",
     "broker_institution_id",
     "broker_name",
+    "broker_user_id",
     "match_id",
     "achievement_id",
     "source",
@@ -175,6 +179,7 @@ fn bind_new<'q>(query: Query<'q>, c: &NewContract<'_>, at: &str) -> Query<'q> {
         .bind(c.seller_institution_id)
         .bind(c.broker_institution_id)
         .bind(c.broker_name.to_string())
+        .bind(c.broker_user_id)
         .bind(c.match_id)
         .bind(c.achievement_id)
         .bind(c.source.code())
@@ -417,6 +422,7 @@ pub(super) fn from_row(row: &AnyRow, deductions: Vec<Deduction>) -> StoreResult<
         seller_institution_id: row.try_get("seller_institution_id")?,
         broker_institution_id: row.try_get("broker_institution_id")?,
         broker_name: text("broker_name")?,
+        broker_user_id: row.try_get("broker_user_id")?,
         match_id: row.try_get("match_id")?,
         achievement_id: row.try_get("achievement_id")?,
         source: ContractSource::from_code(&text("source")?).ok_or_else(|| corrupt("来源"))?,

@@ -473,3 +473,13 @@ impl RecordView {
         }
     }
 }
+
+/// An id chosen from a list in a form: none when nothing was chosen; one that names nothing (0)
+/// when the value is not a number, so that the check of the choice refuses it by its field.
+pub fn chosen_id(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    Some(raw.parse().unwrap_or(0))
+}

@@ -14,6 +14,9 @@
 //! - `a03-x2021-buyer-subsidy` (the example of `policy/examples/ningke-2021-34`, when loaded):
 //!   enterprises that bought technology, by the 技术交易额 received in the year before under
 //!   contracts that are not between related parties.
+//! - `a03-x2021-broker-award` (the same example): per 技术经理人, by the 技术交易额 of the
+//!   registered contracts of the year before they brokered (related parties excluded); the
+//!   draft is the person's, confirmed by their institution, and the cap holds per person.
 
 use serde_json::{Map, Value, json};
 use zijin_domain::{
@@ -33,6 +36,7 @@ pub const EXEMPT_MEASURES: &[&str] = &[
     "a18-empowerment",
     "a03-transfer-org",
     super::registry_facts::BUYER_SUBSIDY,
+    super::registry_facts::BROKER_AWARD,
 ];
 
 /// What one pass did, institution by institution.
@@ -71,6 +75,76 @@ async fn empowerment_facts(
     Ok(Some(facts))
 }
 
+/// Whom a pass may draft for: an institution, or a person with the institution that confirms
+/// for them, and the facts the platform holds.
+struct Candidate {
+    institution: zijin_domain::Institution,
+    person: Option<zijin_domain::User>,
+    facts: Map<String, Value>,
+}
+
+/// The candidates of a pass for `measure` in the year of the pass (`year`); the registry-fed
+/// measures read the year before. Those passed over before evaluation go to `report`.
+async fn candidates(
+    work: &mut UnitOfWork,
+    measure: &zijin_policy::Measure,
+    year: i32,
+    report: &mut ExemptReport,
+) -> AppResult<Vec<Candidate>> {
+    let mut found = Vec::new();
+    if super::registry_facts::pays_people(&measure.id) {
+        for candidate in super::registry_facts::broker_candidates(work.tx(), year - 1).await? {
+            match candidate.institution {
+                Ok(institution) => found.push(Candidate {
+                    institution,
+                    person: Some(candidate.user),
+                    facts: candidate.facts,
+                }),
+                Err(reason) => report
+                    .skipped
+                    .push((candidate.user.display_name.clone(), reason)),
+            }
+        }
+        return Ok(found);
+    }
+    let registry_fed = super::registry_facts::fed_by_registry(&measure.id);
+    for institution in zijin_store::institutions::all(&mut **work.tx()).await? {
+        let facts = if registry_fed {
+            super::registry_facts::exempt_facts(work.tx(), &measure.id, &institution, year - 1)
+                .await?
+        } else {
+            empowerment_facts(work, &institution, year).await?
+        };
+        let Some(facts) = facts else {
+            continue;
+        };
+        // The registry's roles (输出方, 吸纳方 …) are the applicants of a registry-fed measure,
+        // not institution types.
+        if !registry_fed
+            && !measure.applicants.is_empty()
+            && !measure
+                .applicants
+                .iter()
+                .any(|a| a == institution.details.kind.label())
+        {
+            report.skipped.push((
+                institution.details.name.clone(),
+                format!(
+                    "{}不在本措施的申报主体之列",
+                    institution.details.kind.label()
+                ),
+            ));
+            continue;
+        }
+        found.push(Candidate {
+            institution,
+            person: None,
+            facts,
+        });
+    }
+    Ok(found)
+}
+
 /// Runs a pass for one measure of an open call: drafts an application for every institution
 /// the data shows qualifies and that has none for the measure under this call yet.
 pub async fn run(
@@ -107,48 +181,61 @@ pub async fn run(
     let (hash, sources) = policy_version(&app.policies)?;
     store::keep_policy_version(work.tx(), &hash, &sources, &at).await?;
     let mut report = ExemptReport::default();
-    let registry_fed = super::registry_facts::fed_by_registry(measure_id);
-    for institution in zijin_store::institutions::all(&mut **work.tx()).await? {
-        let facts = if registry_fed {
-            super::registry_facts::exempt_facts(work.tx(), measure_id, &institution, year - 1)
-                .await?
-        } else {
-            empowerment_facts(&mut work, &institution, year).await?
+    let candidates = candidates(&mut work, measure, year, &mut report).await?;
+    let registry_fed = super::registry_facts::fed_by_registry(measure_id)
+        || super::registry_facts::pays_people(measure_id);
+    let year_began = crate::auth::beijing_day_start(&format!("{year:04}-01-01"))
+        .ok_or_else(|| AppError::Internal(format!("年份无效：{year}")))?;
+    for Candidate {
+        institution,
+        person,
+        facts,
+    } in candidates
+    {
+        let name = match &person {
+            Some(user) => format!("{}（{}）", user.display_name, institution.details.name),
+            None => institution.details.name.clone(),
         };
-        let Some(facts) = facts else {
-            continue;
-        };
-        let name = institution.details.name.clone();
-        // The registry's roles (输出方, 吸纳方 …) are the applicants of a registry-fed measure,
-        // not institution types.
-        if !registry_fed
-            && !measure.applicants.is_empty()
-            && !measure
-                .applicants
-                .iter()
-                .any(|a| a == institution.details.kind.label())
-        {
-            report.skipped.push((
-                name,
-                format!(
-                    "{}不在本措施的申报主体之列",
-                    institution.details.kind.label()
-                ),
-            ));
-            continue;
-        }
         if let Some(refusal) = super::calls::applicant_refusal(&call, &institution.details) {
             report.skipped.push((name, refusal));
             continue;
         }
-        if store::live_application(&mut **work.tx(), call.id, measure_id, institution.id)
-            .await?
-            .is_some()
+        let person_id = person.as_ref().map(|u| u.id);
+        if store::live_application(
+            &mut **work.tx(),
+            call.id,
+            measure_id,
+            institution.id,
+            person_id,
+        )
+        .await?
+        .is_some()
         {
             report.skipped.push((name, "已有本措施的申报".into()));
             continue;
         }
-        let beneficiary = institution.details.credit_code.as_str().to_string();
+        // A registry-fed award pays for the year before once, whichever call it came in.
+        if registry_fed
+            && store::live_application_since(
+                &mut **work.tx(),
+                measure_id,
+                institution.id,
+                person_id,
+                &year_began,
+            )
+            .await?
+            .is_some()
+        {
+            report.skipped.push((
+                name,
+                format!("{}年度的数据已在本年度另一批申报中使用", year - 1),
+            ));
+            continue;
+        }
+        let beneficiary = match &person {
+            Some(user) => zijin_domain::person_beneficiary(&user.username),
+            None => institution.details.credit_code.as_str().to_string(),
+        };
         let outcome = evaluate(measure, &facts, &beneficiary, on, &ledger)?;
         if !outcome.eligible {
             report.skipped.push((name, outcome.reasons.join("；")));
@@ -164,6 +251,7 @@ pub async fn run(
                 call_id: call.id,
                 measure_id,
                 institution_id: institution.id,
+                beneficiary_user_id: person_id,
                 computed: Computed {
                     facts: &facts_text,
                     eligible: true,
@@ -182,11 +270,15 @@ pub async fn run(
             &at,
         )
         .await?;
+        let whom = match &person {
+            Some(user) => format!("本单位技术经理人{}", user.display_name),
+            None => "本单位".to_string(),
+        };
         notifications::notify(
             work.tx(),
             institution.id,
             &format!(
-                "平台已根据已有数据为本单位生成“{}”免申即享申报（{} 元），请确认意愿并填写收款账户",
+                "平台已根据已有数据为{whom}生成“{}”免申即享申报（{} 元），请确认意愿并填写收款账户",
                 measure.name,
                 zijin_policy::money_text(outcome.amount)
             ),

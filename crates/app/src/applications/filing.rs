@@ -115,6 +115,12 @@ pub async fn draft(
     if !call.measures.iter().any(|(m, _)| m == measure_id) {
         return Err(AppError::field("measure", "本申报通知不含这项政策措施"));
     }
+    if super::registry_facts::pays_people(measure_id) {
+        return Err(AppError::field(
+            "measure",
+            "这项奖励按技术经理人个人核定，由市科技局依据技术合同登记数据免申即享生成，无需申报",
+        ));
+    }
     let institution = zijin_store::institutions::get(&mut **work.tx(), institution_id)
         .await?
         .ok_or(AppError::NotFound("机构"))?;
@@ -123,7 +129,7 @@ pub async fn draft(
     }
     // One application per institution, measure and call: a second is a 重复申报.
     if let Some((existing, status)) =
-        store::live_application(&mut **work.tx(), call.id, measure_id, institution_id).await?
+        store::live_application(&mut **work.tx(), call.id, measure_id, institution_id, None).await?
     {
         return Err(AppError::WrongState(format!(
             "本单位已有该措施的申报（{}，编号 {existing}），请在原申报中修改，不能重复申报",
@@ -174,6 +180,7 @@ pub async fn draft(
             call_id: call.id,
             measure_id,
             institution_id,
+            beneficiary_user_id: None,
             computed,
             filing: store::Filing {
                 integrity_accepted: input.integrity_accepted,
@@ -237,8 +244,8 @@ pub async fn update(
     }
     let now = work.now();
     let at = zijin_store::timestamp(now);
-    let ledger = super::measure_ledger(work.tx(), measure, Some(&row.credit_code)).await?;
-    let outcome = evaluate(measure, facts, &row.credit_code, beijing_date(now), &ledger)?;
+    let ledger = super::measure_ledger(work.tx(), measure, Some(&row.beneficiary)).await?;
+    let outcome = evaluate(measure, facts, &row.beneficiary, beijing_date(now), &ledger)?;
     let (hash, sources) = policy_version(&app.policies)?;
     store::keep_policy_version(work.tx(), &hash, &sources, &at).await?;
     let facts_text = serde_json::Value::Object(facts.clone()).to_string();
@@ -327,11 +334,11 @@ pub async fn submit(app: &App, actor: &Actor, id: i64) -> AppResult<super::Appli
     // was saved is found now, not at 核定.
     let facts: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&row.facts)
         .map_err(|_| AppError::Internal(format!("申报 {id} 的事实无法读取")))?;
-    let ledger = super::measure_ledger(work.tx(), measure, Some(&row.credit_code)).await?;
+    let ledger = super::measure_ledger(work.tx(), measure, Some(&row.beneficiary)).await?;
     let outcome = evaluate(
         measure,
         &facts,
-        &row.credit_code,
+        &row.beneficiary,
         beijing_date(now),
         &ledger,
     )?;

@@ -17,6 +17,61 @@ pub const MEASURES: &[&str] = &["a03-transfer-org", BUYER_SUBSIDY];
 /// 吸纳方技术交易补贴 of the example (宁科〔2021〕34号): a share of the 技术交易额 received.
 pub const BUYER_SUBSIDY: &str = "a03-x2021-buyer-subsidy";
 
+/// 技术经纪人奖励 of the example (宁科〔2021〕34号): a share of the 技术交易额 each 技术经理人
+/// brokered, capped per person; drafted per person, never filed.
+pub const BROKER_AWARD: &str = "a03-x2021-broker-award";
+
+/// Whether a measure pays people (技术经理人) rather than institutions: its applications are
+/// drafted per person by a 免申即享 pass and confirmed by the person's institution.
+pub fn pays_people(measure_id: &str) -> bool {
+    measure_id == BROKER_AWARD
+}
+
+/// A person a people-paying measure may be drafted for: their account, the institution that
+/// confirms for them (`Err` with the reason when there is none), and the facts.
+pub struct PersonCandidate {
+    pub user: zijin_domain::User,
+    pub institution: Result<Institution, String>,
+    pub facts: Map<String, Value>,
+}
+
+/// The 技术经理人 with registered contracts of `year` between unrelated parties they brokered,
+/// with the 技术交易额 as the broker award's fact.
+pub async fn broker_candidates(
+    db: &mut zijin_store::WriteTx,
+    year: i32,
+) -> AppResult<Vec<PersonCandidate>> {
+    let mut candidates = Vec::new();
+    for (user_id, fen) in zijin_store::contracts::technology_by_broker_user(&mut **db, year).await?
+    {
+        let Some(user) = zijin_store::users::get(&mut **db, user_id).await? else {
+            continue;
+        };
+        let institution = match user.role {
+            _ if !user.is_tech_manager || user.disabled => {
+                Err(format!("{}已不是在册的技术经理人", user.display_name))
+            }
+            zijin_domain::UserRole::InstitutionUser(id) => {
+                zijin_store::institutions::get(&mut **db, id)
+                    .await?
+                    .ok_or_else(|| format!("{}所属机构已不存在", user.display_name))
+            }
+            _ => Err(format!(
+                "{}未隶属于任何机构，无人代为确认",
+                user.display_name
+            )),
+        };
+        let mut facts = Map::new();
+        facts.insert("brokered_technology".into(), amount_text(fen)?);
+        candidates.push(PersonCandidate {
+            user,
+            institution,
+            facts,
+        });
+    }
+    Ok(candidates)
+}
+
 /// The 技术交易额 actually received in `year` under the registered contracts the institution
 /// bought, related-party contracts excluded: per contract, what was received in the year, at
 /// most its 技术交易额.

@@ -81,7 +81,7 @@ pub async fn replay(app: &App, actor: &Actor, id: i64) -> AppResult<Replay> {
         let measure = set
             .measure(&row.measure_id)
             .ok_or(AppError::NotFound("政策措施"))?;
-        let outcome = evaluate(measure, &facts, &row.credit_code, on, &ledger)?;
+        let outcome = evaluate(measure, &facts, &row.beneficiary, on, &ledger)?;
         Ok(Replayed {
             policy_version: version,
             eligible: outcome.eligible,

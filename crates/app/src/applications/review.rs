@@ -117,9 +117,9 @@ pub async fn decide(
         store::lock_measure(work.tx(), &row.measure_id).await?;
         let facts: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&row.facts)
             .map_err(|_| AppError::Internal(format!("申报 {id} 的事实无法读取")))?;
-        let ledger = super::measure_ledger(work.tx(), measure, Some(&row.credit_code)).await?;
+        let ledger = super::measure_ledger(work.tx(), measure, Some(&row.beneficiary)).await?;
         let on = beijing_date(now);
-        let outcome = evaluate(measure, &facts, &row.credit_code, on, &ledger)?;
+        let outcome = evaluate(measure, &facts, &row.beneficiary, on, &ledger)?;
         if !outcome.eligible {
             let mut reasons = outcome.reasons.clone();
             reasons.extend(
@@ -190,7 +190,7 @@ pub async fn decide(
                 call_id: call.id,
                 measure_id: &row.measure_id,
                 institution_id: row.institution_id,
-                beneficiary: &row.credit_code,
+                beneficiary: &row.beneficiary,
                 granted_on: &on.to_string(),
                 amount_fen,
             },

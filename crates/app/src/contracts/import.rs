@@ -239,6 +239,7 @@ pub async fn import(
                 .copied(),
             broker_institution_id: None,
             broker_name: "",
+            broker_user_id: None,
             match_id: None,
             achievement_id: None,
             source: ContractSource::Import,

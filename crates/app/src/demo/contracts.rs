@@ -196,6 +196,12 @@ pub(super) async fn seed(app: &App) -> AppResult<Vec<DemoAccount>> {
         .filter(|i| i.details.kind == InstitutionType::ServiceOrganization)
         .map(|i| i.id)
         .collect();
+    // The demo's 技术经理人 (the `manager` account) brokered some of the contracts.
+    let manager =
+        zijin_store::users::designated(app.store().pool(), zijin_domain::Designation::TechManager)
+            .await?
+            .into_iter()
+            .next();
     if sellers.is_empty() || enterprises.is_empty() {
         return Ok(Vec::new());
     }
@@ -337,6 +343,12 @@ pub(super) async fn seed(app: &App) -> AppResult<Vec<DemoAccount>> {
             } else {
                 registered_on - Duration::days(3)
             };
+            let broker_institution_id = if rand.chance(25) && !brokers.is_empty() {
+                Some(brokers[rand.below(brokers.len())])
+            } else {
+                None
+            };
+            let brokered = manager.as_ref().filter(|_| rand.chance(20));
             let id = store::insert(
                 work.tx(),
                 &NewContract {
@@ -345,12 +357,9 @@ pub(super) async fn seed(app: &App) -> AppResult<Vec<DemoAccount>> {
                     status,
                     registry_id: Some(registry_id),
                     seller_institution_id: Some(seller_institution.id),
-                    broker_institution_id: if rand.chance(25) && !brokers.is_empty() {
-                        Some(brokers[rand.below(brokers.len())])
-                    } else {
-                        None
-                    },
-                    broker_name: if rand.chance(20) { "周敏" } else { "" },
+                    broker_institution_id,
+                    broker_user_id: brokered.map(|user| user.id),
+                    broker_name: brokered.map_or("", |user| user.display_name.as_str()),
                     match_id: None,
                     achievement_id: None,
                     source: ContractSource::Platform,

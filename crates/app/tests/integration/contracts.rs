@@ -12,24 +12,24 @@ use zijin_domain::{ContractInput, ContractStatus, CreditCode, InstitutionInput};
 use zijin_store::contracts::totals;
 use zijin_testkit::{BACKENDS, TestContext};
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+pub(super) const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
-fn code(stem: &str) -> String {
+pub(super) fn code(stem: &str) -> String {
     CreditCode::complete(stem).unwrap().as_str().to_string()
 }
 
-struct World {
-    context: TestContext,
-    seller: Actor,
-    registrar: Actor,
-    other_registrar: Actor,
-    admin: Actor,
-    registry: i64,
-    university_code: String,
-    buyer_code: String,
+pub(super) struct World {
+    pub(super) context: TestContext,
+    pub(super) seller: Actor,
+    pub(super) registrar: Actor,
+    pub(super) other_registrar: Actor,
+    pub(super) admin: Actor,
+    pub(super) registry: i64,
+    pub(super) university_code: String,
+    pub(super) buyer_code: String,
 }
 
-async fn institution(
+pub(super) async fn institution(
     context: &TestContext,
     name: &str,
     kind: &str,
@@ -53,7 +53,7 @@ async fn institution(
     .id
 }
 
-async fn account(
+pub(super) async fn account(
     context: &TestContext,
     username: &str,
     role: &str,
@@ -78,7 +78,7 @@ async fn account(
     )
 }
 
-async fn world(backend: zijin_app::Backend) -> World {
+pub(super) async fn world(backend: zijin_app::Backend) -> World {
     let context = TestContext::new(backend).await;
     let university_code = code("12320102MB1AAAAA0");
     let buyer_code = code("91320115MA1BBBBB0");
@@ -128,7 +128,7 @@ async fn world(backend: zijin_app::Backend) -> World {
     }
 }
 
-fn form(w: &World, total: &str) -> ContractInput {
+pub(super) fn form(w: &World, total: &str) -> ContractInput {
     ContractInput {
         title: "钙钛矿电池制备技术开发".into(),
         contract_type: "技术开发（委托）".into(),
@@ -149,7 +149,7 @@ fn form(w: &World, total: &str) -> ContractInput {
     }
 }
 
-fn submission(w: &World, total: &str) -> Submission {
+pub(super) fn submission(w: &World, total: &str) -> Submission {
     Submission {
         form: form(w, total),
         registry_id: Some(w.registry),
@@ -424,9 +424,9 @@ async fn two_registrations_at_once_get_distinct_numbers() {
     }
 }
 
-const HEADER: &str = "合同登记编号,项目名称,合同类型,签订日期,卖方名称,卖方统一社会信用代码,卖方性质,卖方行政区划,买方名称,买方统一社会信用代码,买方性质,买方行政区划,技术领域,知识产权类型,成交额,技术交易额,登记日期";
+pub(super) const HEADER: &str = "合同登记编号,项目名称,合同类型,签订日期,卖方名称,卖方统一社会信用代码,卖方性质,卖方行政区划,买方名称,买方统一社会信用代码,买方性质,买方行政区划,技术领域,知识产权类型,成交额,技术交易额,登记日期";
 
-fn row(
+pub(super) fn row(
     number: &str,
     (seller, seller_code, nature): (&str, &str, &str),
     kind: &str,
@@ -621,183 +621,6 @@ async fn imports_land_whole_or_not_at_all_and_feed_the_ranking() {
         assert_ne!(
             ranking::to_json(&ranking::compute(app, 2025).await.unwrap()).unwrap(),
             ranking::to_json(&computed).unwrap()
-        );
-    }
-}
-
-/// Tiers for every role of art. 3 (the seed leaves them to implementing rules): a test's own.
-const TIERS: &str = r#"
-document = "测试用分档标准"
-[[set]]
-measure = "a03-transfer-org"
-parameter = "tiers_seller"
-from = "2025-01-01"
-value = [{ min = "0", max = "1000000", amount = "100000" }, { min = "1000000", amount = "300000" }]
-[[set]]
-measure = "a03-transfer-org"
-parameter = "tiers_buyer"
-from = "2025-01-01"
-value = [{ min = "0", amount = "50000" }]
-[[set]]
-measure = "a03-transfer-org"
-parameter = "tiers_transfer_org"
-from = "2025-01-01"
-value = [{ min = "0", amount = "50000" }]
-[[set]]
-measure = "a03-transfer-org"
-parameter = "tiers_registry_org"
-from = "2025-01-01"
-value = [{ min = "0", amount = "50000" }]
-"#;
-
-#[tokio::test]
-async fn the_transfer_award_takes_its_amount_from_registered_contracts() {
-    use std::collections::BTreeMap;
-    use zijin_app::applications::{CallInput, calls, exempt};
-    for backend in BACKENDS {
-        let w = world(backend).await;
-        let shipped = zijin_testkit::shipped_policies();
-        let app = w.context.app.clone().with_policies(shipped.clone());
-        // Last year the university sold 900,000 of technology (registered 2025-06-01).
-        let file = [
-            HEADER.to_string(),
-            row(
-                "2025320102000201",
-                ("南京测试大学", &w.university_code, "022"),
-                "技术开发",
-                "320115",
-                ("1000000", "900000"),
-                "2025-06-01",
-            ),
-        ]
-        .join("\n");
-        import::import(&app, &w.admin, file.as_bytes(), &|_, _| {})
-            .await
-            .unwrap();
-        let call = CallInput {
-            title: "2026年度技术转移奖励".into(),
-            measures: vec!["a03-transfer-org".into()],
-            opens: "2026-11-28T08:00:00+08:00".into(),
-            closes: "2026-12-18T17:00:00+08:00".into(),
-            budgets: BTreeMap::from([("a03-transfer-org".to_string(), "5000000".to_string())]),
-            ..Default::default()
-        };
-        let call = calls::create(&app, &w.admin, &call).await.unwrap().call.id;
-        // The tiers are pending: the candidate is passed over, saying why.
-        let report = exempt::run(&app, &w.admin, call, "a03-transfer-org")
-            .await
-            .unwrap();
-        assert!(report.drafted.is_empty());
-        assert!(
-            report
-                .skipped
-                .iter()
-                .any(|(name, why)| name == "南京测试大学" && why.contains("尚未设定")),
-            "{:?}",
-            report.skipped
-        );
-        // With tiers set by a supplement, the pass drafts the award from the registry's figure.
-        let with_tiers = zijin_policy::PolicySet::compile(
-            &shipped.sources.articles,
-            &[zijin_policy::SourceFile {
-                name: "tiers.toml".into(),
-                text: TIERS.into(),
-            }],
-        )
-        .unwrap();
-        let app = w.context.app.clone().with_policies(with_tiers);
-        let report = exempt::run(&app, &w.admin, call, "a03-transfer-org")
-            .await
-            .unwrap();
-        let drafted: Vec<(String, String)> = report
-            .drafted
-            .iter()
-            .map(|(_, n, a)| (n.clone(), a.to_string()))
-            .collect();
-        assert!(
-            drafted.contains(&("南京测试大学".to_string(), "100000".to_string())),
-            "{drafted:?} {:?}",
-            report.skipped
-        );
-        let (id, _, _) = report
-            .drafted
-            .iter()
-            .find(|(_, n, _)| n == "南京测试大学")
-            .unwrap();
-        let view = zijin_app::applications::get(&app, &w.seller, *id)
-            .await
-            .unwrap();
-        assert!(
-            view.application.facts.contains("900000.00"),
-            "{}",
-            view.application.facts
-        );
-    }
-}
-
-#[tokio::test]
-async fn the_example_buyer_subsidy_is_drafted_from_payments_received() {
-    use std::collections::BTreeMap;
-    use zijin_app::applications::{CallInput, calls, exempt};
-    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../policy/examples/ningke-2021-34/a03-ningke-2021-34.toml");
-    let text = std::fs::read_to_string(&example).unwrap();
-    for backend in BACKENDS {
-        let w = world(backend).await;
-        let shipped = zijin_testkit::shipped_policies();
-        let mut articles = shipped.sources.articles.clone();
-        articles.push(zijin_policy::SourceFile {
-            name: example.display().to_string(),
-            text: text.clone(),
-        });
-        let policies =
-            zijin_policy::PolicySet::compile(&articles, &shipped.sources.supplements).unwrap();
-        let app = w.context.app.clone().with_policies(policies);
-        let line = format!(
-            "2025320102000301,低温电解液技术转让,技术转让（专利权）,2025-02-20,南京测试大学,{},022,320102,南京测试科技有限公司,{},150,320115,新能源与高效节能,专利,2200000,2000000,2025-03-01",
-            w.university_code, w.buyer_code
-        );
-        let file = [HEADER.to_string(), line].join("\n");
-        import::import(&app, &w.admin, file.as_bytes(), &|_, _| {})
-            .await
-            .unwrap();
-        let id = contracts::list(&app, &w.admin, &ListQuery::default(), 1)
-            .await
-            .unwrap()
-            .items[0]
-            .id;
-        // The seller records what came in: 150万 last year, 50万 this year (not counted).
-        contracts::record_receipt(&app, &w.seller, id, "2025-05-01", "150万", "首期")
-            .await
-            .unwrap();
-        contracts::record_receipt(&app, &w.seller, id, "2026-01-10", "50万", "尾款")
-            .await
-            .unwrap();
-        let call = CallInput {
-            title: "技术交易补贴（示例）".into(),
-            measures: vec!["a03-x2021-buyer-subsidy".into()],
-            opens: "2026-11-28T08:00:00+08:00".into(),
-            closes: "2026-12-18T17:00:00+08:00".into(),
-            budgets: BTreeMap::from([(
-                "a03-x2021-buyer-subsidy".to_string(),
-                "5000000".to_string(),
-            )]),
-            ..Default::default()
-        };
-        let call = calls::create(&app, &w.admin, &call).await.unwrap().call.id;
-        let report = exempt::run(&app, &w.admin, call, "a03-x2021-buyer-subsidy")
-            .await
-            .unwrap();
-        let drafted: Vec<(String, String)> = report
-            .drafted
-            .iter()
-            .map(|(_, n, a)| (n.clone(), a.to_string()))
-            .collect();
-        assert_eq!(
-            drafted,
-            vec![("南京测试科技有限公司".to_string(), "75000.00".to_string())],
-            "{:?}",
-            report.skipped
         );
     }
 }

@@ -229,6 +229,7 @@ async fn main() {
                     seller_institution_id: None,
                     broker_institution_id: None,
                     broker_name: "",
+                    broker_user_id: None,
                     match_id: None,
                     achievement_id: None,
                     source: ContractSource::Import,

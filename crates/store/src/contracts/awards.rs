@@ -69,6 +69,26 @@ pub async fn technology_by_broker_institution<'e>(
         .collect()
 }
 
+/// Registered contracts of `year` between unrelated parties brokered by each 技术经理人:
+/// (the manager's account id, 技术交易额 in fen), for the broker award of the example
+/// supplement (a share of the 技术交易额 each person brokered).
+pub async fn technology_by_broker_user<'e>(
+    db: impl Executor<'e, Database = Any>,
+    year: i32,
+) -> StoreResult<Vec<(i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT broker_user_id AS id, CAST(SUM(technology_fen) AS BIGINT) AS fen FROM tech_contracts \
+         WHERE status = 'registered' AND stat_year = $1 AND related_party = 0 AND broker_user_id IS NOT NULL \
+         GROUP BY broker_user_id ORDER BY broker_user_id",
+    )
+    .bind(i64::from(year))
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("fen")?)))
+        .collect()
+}
+
 /// Per registered contract between unrelated parties with payments received in `year`:
 /// (buyer credit code, received in the year in fen, 技术交易额 in fen), for the buyer subsidy
 /// of the example supplement (a share of the 技术交易额 actually received).

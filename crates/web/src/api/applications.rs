@@ -262,6 +262,8 @@ pub struct ApplicationOut {
     pub measure_name: String,
     pub article: u32,
     pub institution: String,
+    /// The person the grant is for (a 技术经理人), when the measure pays people.
+    pub beneficiary_person: Option<String>,
     /// draft, in_review, returned, rejected, approved, paid, withdrawn.
     pub status: String,
     pub status_label: String,
@@ -309,6 +311,7 @@ impl ApplicationOut {
             measure_name: view.measure_name.clone(),
             article: view.article,
             institution: row.institution_name.clone(),
+            beneficiary_person: row.beneficiary_name.clone(),
             status: row.status.code().into(),
             status_label: row.status.label().into(),
             step: row.step.map(|s| s.code().to_string()),

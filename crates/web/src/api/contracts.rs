@@ -93,6 +93,8 @@ pub struct ContractOut {
     pub due_on: Option<String>,
     pub registered_on: Option<String>,
     pub refusal_reason: String,
+    /// The 技术经理人 who brokered it, by name (empty when none).
+    pub broker_name: String,
     /// Payments received so far, yuan (details only).
     pub received: Option<String>,
     #[schema(value_type = Option<Object>)]
@@ -147,6 +149,7 @@ impl ContractOut {
             due_on: c.due_on.map(|v| v.to_string()),
             registered_on: c.registered_on.map(|v| v.to_string()),
             refusal_reason: c.refusal_reason.clone(),
+            broker_name: c.broker_name.clone(),
             received: None,
             capabilities: None,
         }
@@ -319,9 +322,9 @@ fn upload_problem(detail: &str) -> ApiError {
 
 /// Submit a contract for registration as its seller (institution users): multipart with a
 /// `contract` part (the JSON form), `registry` (the 合同登记机构's id), optional `match`,
-/// `broker_institution`, `broker_name`, and the `file` (合同文本, PDF or image).
+/// `broker_institution`, `broker_user` (the account id of a 技术经理人), and the `file` (合同文本, PDF or image).
 #[utoipa::path(post, path = "/api/v1/contracts", tag = "contracts",
-    request_body(content_type = "multipart/form-data", description = "parts `contract` (JSON of ContractRequest), `registry`, `file`, optional `match`, `broker_institution`, `broker_name`"),
+    request_body(content_type = "multipart/form-data", description = "parts `contract` (JSON of ContractRequest), `registry`, `file`, optional `match`, `broker_institution`, `broker_user`"),
     responses((status = 201, body = ContractOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem, description = "the match is not the caller's"), (status = 413, body = Problem), (status = 422, body = Problem, description = "the form, the registry or the file refused, by field")))]
 pub async fn create(
     State(state): State<AppState>,
@@ -347,7 +350,7 @@ pub async fn create(
             "registry" => submission.registry_id = text().parse().ok(),
             "match" => submission.match_id = text().parse().ok(),
             "broker_institution" => submission.broker_institution_id = text().parse().ok(),
-            "broker_name" => submission.broker_name = text(),
+            "broker_user" => submission.broker_user_id = crate::views::chosen_id(&text()),
             "file" if !bytes.is_empty() => submission.file = Some((filename, bytes.to_vec())),
             _ => {}
         }

@@ -236,6 +236,7 @@ pub(super) async fn render_application(
                 id => row.id, call => row.call_id, call_title => row.call_title.clone(),
                 measure => view.measure_name.clone(), article => view.article,
                 institution => row.institution_name.clone(),
+                beneficiary => row.beneficiary_name.clone(),
                 status => row.status.code(), status_label => row.status.label(),
                 step_label => row.step.map(|s| s.label()),
                 eligible => row.eligible, amount => amount(row.amount_fen),
@@ -262,7 +263,8 @@ pub(super) async fn render_application(
             // In words: facts and parameters by their labels, the beneficiary by its name,
             // the article by its number (its text is on the measure's page).
             trace => view.trace.iter().map(|s| {
-                let words = |text: &str| readable(text, measure, &row.credit_code, &row.institution_name);
+                let whom = row.beneficiary_name.as_deref().unwrap_or(&row.institution_name);
+                let words = |text: &str| readable(text, measure, &row.beneficiary, whom);
                 context! {
                     step => s.step.clone(), formula => words(&s.formula), value => words(&s.value),
                     source => s.source.split('：').next().unwrap_or_default().to_string(),
@@ -562,7 +564,10 @@ async fn application_list(
             rows => rows.iter().map(|r| context! {
                 id => r.id, call_title => r.call_title.clone(),
                 measure => policy::measure(&state.app, &r.measure_id).map(|m| m.name.clone()).unwrap_or_else(|_| r.measure_id.clone()),
-                institution => r.institution_name.clone(),
+                institution => match &r.beneficiary_name {
+                    Some(person) => format!("{}（技术经理人 {person}）", r.institution_name),
+                    None => r.institution_name.clone(),
+                },
                 status_label => r.status.label(), step_label => r.step.map(|s| s.label()),
                 amount => if r.eligible || r.approved_fen.is_some() { amount(r.approved_fen.unwrap_or(r.amount_fen)) } else { "不符合条件".to_string() },
                 approved => r.approved_fen.is_some(),

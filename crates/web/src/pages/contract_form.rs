@@ -73,7 +73,7 @@ struct FormValues {
     related_party: bool,
     registry: String,
     broker_institution: String,
-    broker_name: String,
+    broker_user: String,
     match_id: String,
     reason: String,
 }
@@ -110,7 +110,7 @@ impl FormValues {
             related_party: v("related_party") == "yes",
             registry: v("registry"),
             broker_institution: v("broker_institution"),
-            broker_name: v("broker_name"),
+            broker_user: v("broker_user"),
             match_id: v("match_id"),
             reason: v("reason"),
         }
@@ -255,6 +255,11 @@ async fn render_form(
         .into_iter()
         .map(|(id, name)| context! { code => id.to_string(), label => name })
         .collect();
+    let people: Vec<_> = contracts::broker_people(&state.app)
+        .await?
+        .into_iter()
+        .map(|(id, label)| context! { code => id.to_string(), label })
+        .collect();
     let natures: Vec<_> = PartyNature::known()
         .map(|n| context! { code => n.code(), label => format!("{}（{}）", n.label(), n.code()) })
         .collect();
@@ -270,7 +275,7 @@ async fn render_form(
             types => options::<ContractType>(),
             fields => options::<ContractField>(),
             ip_types => options::<IpType>(),
-            natures, registries, brokers,
+            natures, registries, brokers, people,
             ..base
         },
     ))
@@ -294,6 +299,10 @@ async fn new_form(
                 contracts::form_from_match(&state.app, &visitor.actor, match_id).await?;
             let mut values = FormValues::from_input(&submission.form);
             values.match_id = match_id.to_string();
+            values.broker_user = submission
+                .broker_user_id
+                .map(|id| id.to_string())
+                .unwrap_or_default();
             values
         }
         Err(_) => FormValues::from_input(&contracts::blank_form(&state.app, &visitor.actor).await?),
@@ -342,7 +351,7 @@ fn submission(values: &FormValues, file: Option<(String, Vec<u8>)>) -> Submissio
         form: values.input(),
         registry_id: values.registry.trim().parse().ok(),
         broker_institution_id: values.broker_institution.trim().parse().ok(),
-        broker_name: values.broker_name.clone(),
+        broker_user_id: crate::views::chosen_id(&values.broker_user),
         match_id: values.match_id.trim().parse().ok(),
         file,
     }

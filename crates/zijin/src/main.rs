@@ -1098,6 +1098,10 @@ async fn serve(
     if let Some(extra) = &global.policy_extra {
         policy_files::add_extra(&mut loaded, extra)?;
     }
+    // The demo shows everything: the contract-based awards of the example supplement too.
+    if demo {
+        policy_files::add_demo_example(&mut loaded);
+    }
     let policies = policy_files::compile(&loaded)?;
     let mut app = open(global).await?.with_policies(policies);
     if let Some(concurrent) = login_concurrency {

@@ -23,6 +23,30 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("policy/a21.toml", include_str!("../../../policy/a21.toml")),
 ];
 
+/// The example supplement `serve --demo` loads (宁科〔2021〕34号, marked as an example, not the
+/// seed), compiled in so the demo runs from anywhere.
+const DEMO_EXAMPLE: (&str, &str) = (
+    "policy/examples/ningke-2021-34/a03-ningke-2021-34.toml",
+    include_str!("../../../policy/examples/ningke-2021-34/a03-ningke-2021-34.toml"),
+);
+
+/// Adds the example the demo shows (unless the files already hold its measures).
+pub fn add_demo_example(loaded: &mut Loaded) {
+    let (name, text) = DEMO_EXAMPLE;
+    if loaded
+        .articles
+        .iter()
+        .any(|f| f.name.ends_with("a03-ningke-2021-34.toml"))
+    {
+        return;
+    }
+    loaded.articles.push(SourceFile {
+        name: name.to_string(),
+        text: text.to_string(),
+    });
+    loaded.origin = format!("{} 和示例 {name}", loaded.origin);
+}
+
 /// The files of one kind in a directory, sorted by name.
 fn toml_files(directory: &Path) -> Result<Vec<SourceFile>> {
     if !directory.is_dir() {

@@ -442,10 +442,48 @@ pub(super) async fn seed(app: &App) -> AppResult<Vec<DemoAccount>> {
         )
         .await?;
     }
+    example_awards(app).await?;
     Ok(vec![DemoAccount {
         username: registrar.username.clone(),
         password: DEMO_PASSWORD.to_string(),
         role: Role::ContractRegistrar,
         description: format!("合同登记员，所属合同登记机构：{}", REGISTRIES[0].0),
     }])
+}
+
+/// With the example supplement loaded (`serve --demo` loads it): an open call of its two
+/// awards, and the 免申即享 passes run, so the buyer subsidies and the 技术经理人's award
+/// drafted from last year's contracts wait for confirmation.
+async fn example_awards(app: &App) -> AppResult<()> {
+    use crate::applications::registry_facts::{BROKER_AWARD, BUYER_SUBSIDY};
+    use crate::applications::{CallInput, calls, exempt};
+    let measures = [BUYER_SUBSIDY, BROKER_AWARD];
+    if measures.iter().any(|m| app.policies.measure(m).is_none()) {
+        return Ok(());
+    }
+    let system = Actor::System("demo");
+    let beijing = app.now() + Duration::hours(8);
+    let input = CallInput {
+        title: "关于兑现技术合同奖补（示例·宁科〔2021〕34号）的通知".into(),
+        guidance: "【演示数据】依据技术合同登记数据，对吸纳技术的企业和促成技术合同的技术经理人免申即享兑现奖补。\
+                   平台已生成申报，请受益单位确认意愿并填写收款账户。"
+            .into(),
+        measures: measures.iter().map(|m| m.to_string()).collect(),
+        opens: (beijing - Duration::days(2))
+            .format("%Y-%m-%dT09:00:00+08:00")
+            .to_string(),
+        closes: (beijing + Duration::days(20))
+            .format("%Y-%m-%dT17:00:00+08:00")
+            .to_string(),
+        budgets: measures
+            .iter()
+            .map(|m| (m.to_string(), "5000000".to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    let call = calls::create(app, &system, &input).await?.call.id;
+    for measure in measures {
+        exempt::run(app, &system, call, measure).await?;
+    }
+    Ok(())
 }

@@ -489,6 +489,7 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
     }
     if may(actor, Area::TechManagerMatches) {
         menu.push(entry("/tech-manager/matches", "我负责的对接"));
+        menu.push(entry("/tech-manager/profile", "技术经理人资料"));
     }
     if may(actor, Area::ReviewQueue) {
         menu.push(entry("/review", "待审核"));
@@ -698,7 +699,7 @@ mod tests {
                     "/admin/audit" => Area::Audit,
                     "/admin/matches" => Area::MatchFunnel,
                     "/district" => Area::DistrictReport,
-                    "/tech-manager/matches" => Area::TechManagerMatches,
+                    "/tech-manager/matches" | "/tech-manager/profile" => Area::TechManagerMatches,
                     "/applications" => Area::Applications,
                     other => panic!("menu entry without an area: {other}"),
                 };

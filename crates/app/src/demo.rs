@@ -456,6 +456,21 @@ pub async fn seed(
         .await?;
         if username == "manager" {
             crate::users::set_tech_manager(app, &actor, user.id, true).await?;
+            let flagged = zijin_store::users::get(app.store().pool(), user.id)
+                .await?
+                .ok_or(AppError::NotFound("用户"))?;
+            crate::tech_managers::save_profile(
+                app,
+                &Actor::User(flagged),
+                &zijin_domain::TechManagerProfileInput {
+                    certificate_level: "intermediate".into(),
+                    certificate_number: "JSTM-2024-0318".into(),
+                    fields: vec!["new-energy".into(), "advanced-manufacturing".into()],
+                    introduction: "（演示数据）从事新能源、智能制造领域技术转移，熟悉技术合同登记和赋权改革政策。".into(),
+                    listed: true,
+                },
+            )
+            .await?;
         }
         acting.insert(username, Actor::User(user));
         created.push(DemoAccount {

@@ -25,6 +25,7 @@ pub mod notifications;
 pub mod policy;
 pub mod records;
 pub mod search;
+pub mod tech_managers;
 mod unit;
 pub mod users;
 

@@ -788,5 +788,7 @@ mod matchmaking;
 mod queue;
 #[path = "integration/semantic.rs"]
 mod semantic;
+#[path = "integration/tech_managers.rs"]
+mod tech_managers;
 #[path = "integration/two_lists.rs"]
 mod two_lists;

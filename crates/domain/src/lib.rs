@@ -17,6 +17,7 @@ pub mod password;
 pub mod patent;
 pub mod record;
 pub mod role;
+pub mod tech_manager;
 pub mod validation;
 
 pub use application::{
@@ -47,6 +48,9 @@ pub use record::{
     split_list,
 };
 pub use role::{Designation, ResponsibleUnit, Role, User, UserRole, Username};
+pub use tech_manager::{
+    CertificateLevel, CertificateNumber, TechManagerProfile, TechManagerProfileInput,
+};
 pub use validation::{FieldError, FieldErrors, email_problem, phone_problem};
 
 /// A closed list of values stored by a stable English code and shown by a Chinese label.

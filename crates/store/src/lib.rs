@@ -25,6 +25,7 @@ pub mod records;
 pub mod search_feed;
 pub mod secrets;
 pub mod sessions;
+pub mod tech_managers;
 pub mod users;
 
 use std::ops::{Deref, DerefMut};

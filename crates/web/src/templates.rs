@@ -36,6 +36,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/contract_stats.html"),
     ),
     ("rankings.html", include_str!("../templates/rankings.html")),
+    (
+        "tech_managers.html",
+        include_str!("../templates/tech_managers.html"),
+    ),
+    (
+        "tech_manager_profile.html",
+        include_str!("../templates/tech_manager_profile.html"),
+    ),
     ("login.html", include_str!("../templates/login.html")),
     ("password.html", include_str!("../templates/password.html")),
     (

@@ -24,6 +24,8 @@ mod deal;
 mod hardening;
 #[path = "integration/refusals.rs"]
 mod refusals;
+#[path = "integration/tech_managers.rs"]
+mod tech_managers;
 
 const VALID_CODE: &str = "91350100M000100Y43";
 

@@ -22,6 +22,7 @@ mod policy;
 mod records;
 mod review;
 mod search;
+mod tech_managers;
 mod users;
 
 use axum::http::{StatusCode, header};
@@ -58,6 +59,7 @@ pub fn router() -> Routes {
         .merge(contracts::router())
         .merge(contract_form::router())
         .merge(contract_stats::router())
+        .merge(tech_managers::router())
         .route("/static/app.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
 }

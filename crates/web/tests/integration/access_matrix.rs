@@ -268,6 +268,14 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("GET", "/contracts/import", "/contracts/import", Empty, "L 403 403 403 403 403 200 403"),
     ("POST", "/contracts/import", "/contracts/import", Multipart, "L 403 403 403 403 403 422 403"),
     ("GET", "/contracts/template.xlsx", "/contracts/template.xlsx", Empty, "L 403 403 403 403 403 200 403"),
+    // 技术经理人 (issue 19): the public directory; the profile is a flagged account's own (none
+    // of the matrix's visitors is flagged).
+    ("GET", "/brokers", "/brokers", Empty, "200 200 200 200 200 200 200 200"),
+    ("GET", "/tech-manager/profile", "/tech-manager/profile", Empty, "L 403 403 403 403 403 403 403"),
+    ("POST", "/tech-manager/profile", "/tech-manager/profile", Form, "L 403 403 403 403 403 403 403"),
+    ("GET", "/api/v1/brokers", "/api/v1/brokers", Empty, "200 200 200 200 200 200 200 200"),
+    ("GET", "/api/v1/tech-manager/profile", "/api/v1/tech-manager/profile", Empty, "L 403 403 403 403 403 403 403"),
+    ("PUT", "/api/v1/tech-manager/profile", "/api/v1/tech-manager/profile", Json("{}"), "L 403 403 403 403 403 403 403"),
     ("GET", "/stats/contracts", "/stats/contracts", Empty, "200 200 200 200 200 200 200 200"),
     ("GET", "/stats/contracts/export.xlsx", "/stats/contracts/export.xlsx", Empty, "200 200 200 200 200 200 200 200"),
     ("GET", "/rankings", "/rankings", Empty, "200 200 200 200 200 200 200 200"),

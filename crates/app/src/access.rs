@@ -158,6 +158,8 @@ pub enum Area {
     ContractImport,
     /// Freeze a year's university transfer ranking (admins).
     RankingFreeze,
+    /// Recognise carriers (载体认定) within their types' quotas (admins).
+    Carriers,
 }
 
 impl Area {
@@ -190,6 +192,7 @@ impl Area {
         Area::ContractRecords,
         Area::ContractImport,
         Area::RankingFreeze,
+        Area::Carriers,
     ];
 }
 
@@ -226,7 +229,8 @@ pub fn may(actor: &Actor, area: Area) -> bool {
         | Area::Calls
         | Area::Ledger
         | Area::ContractImport
-        | Area::RankingFreeze => matches!(who, Admin),
+        | Area::RankingFreeze
+        | Area::Carriers => matches!(who, Admin),
     }
 }
 

@@ -3,6 +3,7 @@
 //! service bodies marked as demo, and one account per role.
 
 mod applications;
+mod carriers;
 mod contracts;
 mod documents;
 mod past_calls;
@@ -526,6 +527,7 @@ pub async fn seed(
     past_calls::seed(app, &people, &institutions).await?;
     applications::seed(app, &people, &institutions).await?;
     created.extend(contracts::seed(app).await?);
+    carriers::seed(app, &institutions).await?;
     Ok(DemoSummary {
         seeded: true,
         institutions: total,

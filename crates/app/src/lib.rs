@@ -8,6 +8,7 @@ pub mod access;
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod carriers;
 mod clock;
 pub mod contracts;
 pub mod demo;

@@ -9,6 +9,7 @@ pub mod application_files;
 pub mod applications;
 pub mod attachments;
 pub mod audit;
+pub mod carriers;
 pub mod contracts;
 pub mod districts;
 pub mod experts;

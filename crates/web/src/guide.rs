@@ -131,6 +131,7 @@ const SECTIONS: &[(&str, &str, Option<Guide>)] = &[
     ),
     ("/stats/contracts", "技术合同统计", None),
     ("/rankings", "高校院所排行榜", None),
+    ("/carriers", "载体名录", None),
     ("/brokers", "技术经理人", None),
     ("/tech-manager/profile", "技术经理人资料", None),
     ("/policy", "政策计算器", None),

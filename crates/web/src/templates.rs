@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/contract_stats.html"),
     ),
     ("rankings.html", include_str!("../templates/rankings.html")),
+    ("carriers.html", include_str!("../templates/carriers.html")),
     (
         "tech_managers.html",
         include_str!("../templates/tech_managers.html"),

@@ -160,6 +160,7 @@ pub fn nav_for(actor: &Actor) -> Vec<NavItem> {
             children: vec![
                 item("/stats/contracts", "技术合同统计"),
                 item("/rankings", "高校院所排行榜"),
+                item("/carriers", "载体名录"),
                 item("/brokers", "技术经理人"),
             ],
         },

@@ -14,6 +14,7 @@ use zijin_app::demo::{self, DemoSummary};
 
 mod applications_cli;
 mod audit_cli;
+mod carriers_cli;
 mod contracts_cli;
 mod model_cli;
 mod policy_cli;
@@ -272,6 +273,9 @@ enum Command {
     /// The university transfer ranking (高校院所科技成果转化排行榜).
     #[command(subcommand)]
     Ranking(contracts_cli::RankingCommand),
+    /// Carriers (载体): recognition within each type's quota.
+    #[command(subcommand)]
+    Carriers(carriers_cli::CarriersCommand),
     /// Import achievements or demands from an .xlsx or .csv file (all rows or none), or
     /// registered technology contracts from the national registry's export (`contracts`).
     Import {
@@ -875,6 +879,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ranking(command) => {
             let app = open(&cli.global).await?;
             return contracts_cli::ranking(&app, command).await;
+        }
+        Command::Carriers(command) => {
+            let app = open(&cli.global).await?;
+            return carriers_cli::run(&app, command).await;
         }
         Command::Import {
             kind,

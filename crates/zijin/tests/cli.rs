@@ -1345,3 +1345,68 @@ async fn demo_data_verifies_and_anchors_prove_a_cut_off_log() {
         );
     }
 }
+
+#[tokio::test]
+async fn carriers_are_recognised_within_the_quota() {
+    for backend in BACKENDS {
+        let database = TestDatabase::new(backend).await;
+        let codes: Vec<String> = (0..11)
+            .map(|n| {
+                zijin_domain::CreditCode::complete(&format!("12320115MB1{n:05}0"))
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        for (n, credit) in codes.iter().enumerate() {
+            let name = format!("测试研究院{n}");
+            let add = zijin(
+                &database,
+                &[
+                    "institution",
+                    "add",
+                    "--name",
+                    &name,
+                    "--type",
+                    "科研院所",
+                    "--credit-code",
+                    credit,
+                    "--district",
+                    "江宁区",
+                ],
+                "",
+            );
+            assert!(add.status.success(), "{}", text(&add.stderr));
+        }
+        for credit in &codes[..10] {
+            let made = zijin(
+                &database,
+                &[
+                    "carriers",
+                    "recognise",
+                    "--credit-code",
+                    credit,
+                    "--type",
+                    "poc-center",
+                ],
+                "",
+            );
+            assert!(made.status.success(), "{backend:?}: {}", text(&made.stderr));
+        }
+        let beyond = zijin(
+            &database,
+            &[
+                "carriers",
+                "recognise",
+                "--credit-code",
+                &codes[10],
+                "--type",
+                "概念验证中心",
+            ],
+            "",
+        );
+        assert_eq!(beyond.status.code(), Some(2));
+        let reason = text(&beyond.stderr);
+        assert!(reason.contains("概念验证中心的认定名额已满"), "{reason}");
+        assert!(reason.contains("10 家"), "{reason}");
+    }
+}

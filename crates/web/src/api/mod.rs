@@ -8,6 +8,7 @@
 mod application_review;
 mod applications;
 mod auth;
+mod carriers;
 mod contract_stats;
 mod contracts;
 mod institutions;
@@ -47,6 +48,7 @@ pub(crate) fn router() -> Routes {
         .merge(application_review::router())
         .merge(contracts::router())
         .merge(tech_managers::router())
+        .merge(carriers::router())
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { ApiError(Failure::new(ErrorKind::NotFound, "没有这个接口")) })
 }
@@ -74,10 +76,10 @@ pub(crate) fn router() -> Routes {
         contracts::list, contracts::create, contracts::one, contracts::decide, contracts::change,
         contracts::cancel, contracts::receipt, contracts::import_file, contract_stats::statistics,
         contract_stats::ranking_of, contract_stats::freeze,
-        tech_managers::directory, tech_managers::own, tech_managers::save,
+        tech_managers::directory, tech_managers::own, tech_managers::save, carriers::directory,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"), (name = "contracts", description = "技术合同登记、统计与高校院所排行榜"))
+    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"), (name = "contracts", description = "技术合同登记、统计与高校院所排行榜"), (name = "carriers", description = "载体：认定与名录"))
 )]
 pub struct ApiDoc;
 

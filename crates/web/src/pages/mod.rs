@@ -5,6 +5,7 @@ mod applications;
 mod audit;
 mod auth;
 mod calls;
+mod carriers;
 mod contract_form;
 mod contract_stats;
 mod contracts;
@@ -34,6 +35,8 @@ use crate::error::{ErrorKind, error_page};
 use crate::routes::{Routes, get};
 use crate::templates::{STYLESHEET, render};
 
+pub(crate) use carriers::district_label;
+
 pub fn router() -> Routes {
     Routes::new()
         .merge(home::router())
@@ -60,6 +63,7 @@ pub fn router() -> Routes {
         .merge(contract_form::router())
         .merge(contract_stats::router())
         .merge(tech_managers::router())
+        .merge(carriers::router())
         .route("/static/app.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
 }

@@ -276,6 +276,8 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("GET", "/api/v1/brokers", "/api/v1/brokers", Empty, "200 200 200 200 200 200 200 200"),
     ("GET", "/api/v1/tech-manager/profile", "/api/v1/tech-manager/profile", Empty, "L 403 403 403 403 403 403 403"),
     ("PUT", "/api/v1/tech-manager/profile", "/api/v1/tech-manager/profile", Json("{}"), "L 403 403 403 403 403 403 403"),
+    ("GET", "/carriers", "/carriers", Empty, "200 200 200 200 200 200 200 200"),
+    ("GET", "/api/v1/carriers", "/api/v1/carriers", Empty, "200 200 200 200 200 200 200 200"),
     ("GET", "/stats/contracts", "/stats/contracts", Empty, "200 200 200 200 200 200 200 200"),
     ("GET", "/stats/contracts/export.xlsx", "/stats/contracts/export.xlsx", Empty, "200 200 200 200 200 200 200 200"),
     ("GET", "/rankings", "/rankings", Empty, "200 200 200 200 200 200 200 200"),

@@ -1,0 +1,204 @@
+//! Carriers (载体, issue 19): the types of the implementation opinion as data
+//! (`config/carrier-types.toml`: name, article, quota), recognition within the type's quota —
+//! a recognised carrier counts until it exits — and the public directory by type and district.
+//!
+//! **Invariant**: the recognised carriers of a type never exceed its quota, also when two
+//! recognitions arrive at once: each takes the type's lock row (`carrier_type_locks`) before it
+//! counts, in the transaction that inserts.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::json;
+use zijin_store::audit::Change;
+pub use zijin_store::carriers::StoredCarrier;
+
+use crate::access::{self, Area};
+use crate::unit::UnitOfWork;
+use crate::{Actor, App, AppError, AppResult};
+
+/// The carrier types file shipped with the platform.
+const TYPES_FILE: &str = include_str!("../../../config/carrier-types.toml");
+
+/// A carrier type: its stable code, its name, the article that names it and, where the
+/// article gives a number, the quota.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CarrierType {
+    pub code: String,
+    pub name: String,
+    pub article: u32,
+    pub quota: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct TypesFile {
+    r#type: Vec<CarrierType>,
+}
+
+/// Reads a carrier types file: codes unique, names present.
+pub fn parse_types(text: &str) -> Result<Vec<CarrierType>, String> {
+    let file: TypesFile = toml::from_str(text).map_err(|e| format!("载体类型文件无效：{e}"))?;
+    let mut seen = std::collections::HashSet::new();
+    for t in &file.r#type {
+        if t.code.trim().is_empty() || t.name.trim().is_empty() {
+            return Err("载体类型文件中有缺少代码或名称的类型".into());
+        }
+        if !seen.insert(t.code.clone()) {
+            return Err(format!("载体类型代码重复：{}", t.code));
+        }
+    }
+    Ok(file.r#type)
+}
+
+/// The shipped carrier types.
+pub fn types() -> &'static [CarrierType] {
+    static TYPES: OnceLock<Vec<CarrierType>> = OnceLock::new();
+    TYPES.get_or_init(|| {
+        // The file is compiled in and checked by a test; a broken one is a build defect.
+        parse_types(TYPES_FILE).unwrap_or_else(|error| panic!("{error}"))
+    })
+}
+
+/// A type by its code or its name.
+pub fn carrier_type(input: &str) -> Option<&'static CarrierType> {
+    let input = input.trim();
+    types().iter().find(|t| t.code == input || t.name == input)
+}
+
+/// Recognises (认定) a carrier of `type_code` run by the institution with `credit_code`; refused
+/// with the reason when the type's quota is taken, or the institution already has one of the
+/// type. `name` defaults to the institution's name and the type's.
+pub async fn recognise(
+    app: &App,
+    actor: &Actor,
+    credit_code: &str,
+    type_code: &str,
+    name: &str,
+) -> AppResult<i64> {
+    recognise_as(app, actor, credit_code, type_code, name, false).await
+}
+
+pub(crate) async fn recognise_as(
+    app: &App,
+    actor: &Actor,
+    credit_code: &str,
+    type_code: &str,
+    name: &str,
+    is_demo: bool,
+) -> AppResult<i64> {
+    access::require(actor, Area::Carriers)?;
+    let kind = carrier_type(type_code).ok_or_else(|| {
+        AppError::field(
+            "type",
+            format!(
+                "没有这个载体类型：{}（可选：{}）",
+                type_code.trim(),
+                types()
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        )
+    })?;
+    let code = zijin_domain::CreditCode::parse(credit_code)
+        .map_err(|error| AppError::field("credit_code", error.to_string()))?;
+    let mut work = UnitOfWork::begin(app).await?;
+    let now = work.now();
+    let institution = zijin_store::institutions::get_by_credit_code(&mut **work.tx(), &code)
+        .await?
+        .ok_or_else(|| {
+            AppError::field(
+                "credit_code",
+                format!("平台上没有统一社会信用代码为 {} 的机构", code.as_str()),
+            )
+        })?;
+    zijin_store::carriers::lock_type(work.tx(), &kind.code).await?;
+    if let Some(existing) =
+        zijin_store::carriers::recognised_of(&mut **work.tx(), institution.id, &kind.code).await?
+    {
+        return Err(AppError::WrongState(format!(
+            "{}已有已认定的{}：{}",
+            institution.details.name, kind.name, existing.name
+        )));
+    }
+    if let Some(quota) = kind.quota {
+        let count = zijin_store::carriers::recognised_count(&mut **work.tx(), &kind.code).await?;
+        if count >= i64::from(quota) {
+            return Err(AppError::WrongState(format!(
+                "{}的认定名额已满：实施意见第{}条定为 {} 家，已认定 {} 家；须有载体退出后才能再认定",
+                kind.name, kind.article, quota, count
+            )));
+        }
+    }
+    let name = match name.trim() {
+        "" => format!("{}{}", institution.details.name, kind.name),
+        given => given.to_string(),
+    };
+    let on = crate::applications::beijing_date(now);
+    let id = zijin_store::carriers::insert(
+        work.tx(),
+        institution.id,
+        &kind.code,
+        &name,
+        on,
+        is_demo,
+        now,
+    )
+    .await?;
+    work.audit(Change {
+        actor: actor.audit_name(),
+        action: "carrier.recognise",
+        entity: "carrier",
+        entity_id: id.to_string(),
+        before: None,
+        after: Some(json!({
+            "institution": institution.details.name,
+            "type": kind.code,
+            "name": name,
+            "recognised_on": on.to_string(),
+        })),
+    });
+    work.commit().await?;
+    Ok(id)
+}
+
+/// One type's place in the directory: its recognised carriers and its quota's use.
+#[derive(Debug, Clone)]
+pub struct TypeDirectory {
+    pub kind: &'static CarrierType,
+    pub carriers: Vec<StoredCarrier>,
+}
+
+/// The public directory: every type with its recognised carriers (filtered by district code
+/// when given).
+pub async fn directory(app: &App, district: Option<&str>) -> AppResult<Vec<TypeDirectory>> {
+    let all = zijin_store::carriers::recognised(app.store().pool()).await?;
+    Ok(types()
+        .iter()
+        .map(|kind| TypeDirectory {
+            kind,
+            carriers: all
+                .iter()
+                .filter(|c| c.carrier_type == kind.code)
+                .filter(|c| district.is_none_or(|d| c.district == d))
+                .cloned()
+                .collect(),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_types_name_their_articles_and_quotas() {
+        let shipped = types();
+        assert_eq!(carrier_type("概念验证中心").unwrap().quota, Some(10));
+        assert_eq!(carrier_type("pilot-platform").unwrap().quota, Some(20));
+        assert_eq!(carrier_type("科创金融服务驿站").unwrap().article, 15);
+        assert!(shipped.iter().all(|t| (1..=22).contains(&t.article)));
+        assert!(parse_types("[[type]]\ncode = \"a\"\nname = \"甲\"\narticle = 1\n[[type]]\ncode = \"a\"\nname = \"乙\"\narticle = 2\n").is_err());
+    }
+}

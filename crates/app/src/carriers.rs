@@ -163,6 +163,62 @@ pub(crate) async fn recognise_as(
     Ok(id)
 }
 
+/// Withdraws a carrier's recognition (退出, e.g. after the exit rule or 合同考核): it frees the
+/// type's place; the institution is notified. The reason is required; `confirmed` must be set
+/// (the act cannot be undone).
+pub async fn withdraw(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+    confirmed: bool,
+) -> AppResult<()> {
+    access::require(actor, Area::Carriers)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::field("reason", "请写明撤销认定的原因"));
+    }
+    if !confirmed {
+        return Err(AppError::field(
+            "confirm",
+            "撤销认定后不能恢复，请勾选确认后再提交",
+        ));
+    }
+    let mut work = UnitOfWork::begin(app).await?;
+    let now = work.now();
+    let carrier = zijin_store::carriers::get_for_update(work.tx(), id)
+        .await?
+        .ok_or(AppError::NotFound("载体"))?;
+    if !carrier.recognised {
+        return Err(AppError::WrongState("该载体已撤销认定".into()));
+    }
+    let on = crate::applications::beijing_date(now);
+    zijin_store::carriers::withdraw(work.tx(), id, on, reason, now).await?;
+    let kind = carrier_type(&carrier.carrier_type)
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|| carrier.carrier_type.clone());
+    zijin_store::notifications::notify(
+        work.tx(),
+        carrier.institution_id,
+        &format!("“{}”（{kind}）已被撤销认定：{reason}", carrier.name),
+        "/carriers",
+        &zijin_store::timestamp(now),
+    )
+    .await?;
+    work.audit(Change {
+        actor: actor.audit_name(),
+        action: "carrier.withdraw",
+        entity: "carrier",
+        entity_id: id.to_string(),
+        before: Some(json!({ "status": "recognised", "name": carrier.name })),
+        after: Some(
+            json!({ "status": "withdrawn", "reason": reason, "withdrawn_on": on.to_string() }),
+        ),
+    });
+    work.commit().await?;
+    Ok(())
+}
+
 /// One type's place in the directory: its recognised carriers and its quota's use.
 #[derive(Debug, Clone)]
 pub struct TypeDirectory {

@@ -126,3 +126,39 @@ pub async fn recognised<'e>(
     .map(from_row)
     .collect()
 }
+
+/// A carrier by id, locked for a change in `tx`.
+pub async fn get_for_update(tx: &mut WriteTx, id: i64) -> StoreResult<Option<StoredCarrier>> {
+    sqlx::query("UPDATE carriers SET updated_at = updated_at WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Withdraws a recognition (退出): the carrier no longer counts against the quota.
+pub async fn withdraw(
+    tx: &mut WriteTx,
+    id: i64,
+    on: NaiveDate,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE carriers SET status = 'withdrawn', withdrawn_on = $2, withdraw_reason = $3, \
+         updated_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(on.format("%Y-%m-%d").to_string())
+    .bind(reason)
+    .bind(timestamp(at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

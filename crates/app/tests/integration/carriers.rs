@@ -75,6 +75,47 @@ async fn recognitions_stay_within_the_quota_when_they_arrive_at_once() {
             .unwrap();
         assert_eq!(poc.carriers.len(), 10);
         assert_eq!(poc.carriers[0].name, "测试研究院0概念验证中心");
+        // A withdrawal (reason and confirmation required) frees a place, and the institution
+        // hears of it.
+        let first = poc.carriers[0].id;
+        assert!(matches!(
+            carriers::withdraw(app, &admin, first, "", true).await,
+            Err(AppError::Validation(_))
+        ));
+        assert!(matches!(
+            carriers::withdraw(app, &admin, first, "连续两年考核不合格", false).await,
+            Err(AppError::Validation(_))
+        ));
+        carriers::withdraw(app, &admin, first, "连续两年考核不合格", true)
+            .await
+            .unwrap();
+        assert!(
+            refusal(
+                carriers::withdraw(app, &admin, first, "再次撤销", true)
+                    .await
+                    .unwrap_err()
+            )
+            .contains("已撤销")
+        );
+        // The one of the three refused for want of a place gets it now; the other two
+        // already have theirs.
+        let mut landed = 0;
+        for credit in &codes[8..] {
+            if carriers::recognise(app, &admin, credit, "poc-center", "")
+                .await
+                .is_ok()
+            {
+                landed += 1;
+            }
+        }
+        assert_eq!(landed, 1);
+        let notices: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE message LIKE '%撤销认定%'",
+        )
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+        assert_eq!(notices, 1);
         // A type without a quota takes the eleventh; an unknown type is named as such.
         carriers::recognise(app, &admin, &codes[10], "科技服务机构", "")
             .await
@@ -90,6 +131,13 @@ async fn recognitions_stay_within_the_quota_when_they_arrive_at_once() {
             .unwrap();
         assert!(poc.carriers.iter().all(|c| c.district == "jiangning"));
         assert!(!poc.carriers.is_empty() && poc.carriers.len() < 10);
+        let all = carriers::directory(app, None).await.unwrap();
+        let poc = all.iter().find(|t| t.kind.code == "poc-center").unwrap();
+        assert_eq!(
+            poc.carriers.len(),
+            10,
+            "still within the quota after the exit"
+        );
         // Only the bureau recognises.
         let visitor = carriers::recognise(app, &Actor::Anonymous, &codes[10], "中试平台", "").await;
         assert!(visitor.is_err());

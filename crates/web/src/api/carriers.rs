@@ -2,18 +2,22 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zijin_app::carriers;
 use zijin_domain::{Coded, District};
 
+use super::{ApiJson, Caller, path_id};
 use crate::AppState;
-use crate::error::ApiError;
-use crate::extract::Query;
-use crate::routes::{Routes, get};
+use crate::error::{ApiError, Problem};
+use crate::extract::{Path, Query};
+use crate::routes::{Routes, get, post};
 
 pub fn router() -> Routes {
-    Routes::new().route("/carriers", get(directory))
+    Routes::new()
+        .route("/carriers", get(directory).post(recognise))
+        .route("/carriers/{id}/withdraw", post(withdraw))
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -80,4 +84,72 @@ pub async fn directory(
             })
             .collect(),
     ))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecogniseRequest {
+    /// The institution's 统一社会信用代码 (18 characters).
+    pub credit_code: String,
+    /// The carrier type's code (e.g. `poc-center`) or name (e.g. 概念验证中心).
+    pub carrier_type: String,
+    /// The carrier's name; default: the institution's name and the type's.
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Recognised {
+    pub id: i64,
+}
+
+/// Recognise (认定) a carrier (admins). 409 with the reason beyond the type's quota, or when the
+/// institution already has a recognised carrier of the type.
+#[utoipa::path(post, path = "/api/v1/carriers", tag = "carriers", request_body = RecogniseRequest,
+    responses((status = 201, body = Recognised), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "the quota is taken, or the institution has one"), (status = 422, body = Problem)))]
+pub async fn recognise(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<RecogniseRequest>,
+) -> Result<(StatusCode, Json<Recognised>), ApiError> {
+    let id = carriers::recognise(
+        &state.app,
+        &caller.actor,
+        &request.credit_code,
+        &request.carrier_type,
+        &request.name,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Recognised { id })))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct WithdrawRequest {
+    pub reason: String,
+    /// Must be true: a withdrawal cannot be undone.
+    pub confirm: bool,
+}
+
+/// Withdraw a carrier's recognition (admins): it frees the type's place; the institution is
+/// notified.
+#[utoipa::path(post, path = "/api/v1/carriers/{id}/withdraw", tag = "carriers", params(("id" = i64, Path)), request_body = WithdrawRequest,
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "already withdrawn"), (status = 422, body = Problem)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<WithdrawRequest>,
+) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id, "载体")?;
+    carriers::withdraw(
+        &state.app,
+        &caller.actor,
+        id,
+        &request.reason,
+        request.confirm,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -77,6 +77,7 @@ pub(crate) fn router() -> Routes {
         contracts::cancel, contracts::receipt, contracts::import_file, contract_stats::statistics,
         contract_stats::ranking_of, contract_stats::freeze,
         tech_managers::directory, tech_managers::own, tech_managers::save, carriers::directory,
+        carriers::recognise, carriers::withdraw,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"), (name = "contracts", description = "技术合同登记、统计与高校院所排行榜"), (name = "carriers", description = "载体：认定与名录"))

@@ -6,19 +6,92 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
-use zijin_app::carriers;
+use zijin_app::access::{self, Area};
+use zijin_app::{AppError, carriers};
 use zijin_domain::{Coded, District};
 
-use super::html;
+use super::{back_with_error, html};
 use crate::AppState;
 use crate::error::PageError;
-use crate::extract::Query;
-use crate::routes::{Routes, get};
+use crate::extract::{Form, Path, Query};
+use crate::routes::{Routes, get, post};
 use crate::session::Visitor;
 use crate::views::{options, page_context, ser};
 
 pub fn router() -> Routes {
-    Routes::new().route("/carriers", get(directory))
+    Routes::new()
+        .route("/carriers", get(directory).post(recognise))
+        .route("/carriers/{id}/withdraw", post(withdraw))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RecogniseForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    credit_code: String,
+    carrier_type: String,
+    name: String,
+}
+
+async fn recognise(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<RecogniseForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    match carriers::recognise(
+        &state.app,
+        &visitor.actor,
+        &form.credit_code,
+        &form.carrier_type,
+        &form.name,
+    )
+    .await
+    {
+        Ok(_) => Ok(crate::flash::redirect_with_notice("/carriers", "已认定")),
+        Err(AppError::WrongState(reason)) => {
+            Ok(crate::flash::redirect_with_error("/carriers", &reason))
+        }
+        Err(error) => back_with_error("/carriers", error),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WithdrawForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    reason: String,
+    confirm: String,
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<WithdrawForm>,
+) -> Result<Response, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound("载体"))?;
+    match carriers::withdraw(
+        &state.app,
+        &visitor.actor,
+        id,
+        &form.reason,
+        form.confirm == "yes",
+    )
+    .await
+    {
+        Ok(()) => Ok(crate::flash::redirect_with_notice(
+            "/carriers",
+            "已撤销认定，名额已释放",
+        )),
+        Err(AppError::WrongState(reason)) => {
+            Ok(crate::flash::redirect_with_error("/carriers", &reason))
+        }
+        Err(error) => back_with_error("/carriers", error),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -47,12 +120,17 @@ async fn directory(
         "carriers.html",
         context! {
             district => district.unwrap_or_default(),
+            manage => access::may(&visitor.actor, Area::Carriers),
+            type_options => carriers::types().iter().map(|t| context! { code => t.code.clone(), label => t.name.clone() }).collect::<Vec<_>>(),
+            notice => crate::flash::notice_or_error(visitor.flash.as_deref()).0,
+            flash => crate::flash::notice_or_error(visitor.flash.as_deref()).1,
             districts => ser(options::<District>()),
             types => types.iter().map(|t| context! {
                 name => t.kind.name.clone(),
                 article => t.kind.article,
                 quota => t.kind.quota,
                 carriers => t.carriers.iter().map(|c| context! {
+                    id => c.id,
                     name => c.name.clone(),
                     institution => c.institution_name.clone(),
                     district => district_label(&c.district),

@@ -17,6 +17,9 @@ use crate::access::{self, Area};
 use crate::unit::UnitOfWork;
 use crate::{Actor, App, AppError, AppResult};
 
+/// The most characters of a carrier's name.
+pub const NAME_MAX_CHARS: usize = 100;
+
 /// The carrier types file shipped with the platform.
 const TYPES_FILE: &str = include_str!("../../../config/carrier-types.toml");
 
@@ -87,6 +90,15 @@ pub(crate) async fn recognise_as(
     is_demo: bool,
 ) -> AppResult<i64> {
     access::require(actor, Area::Carriers)?;
+    if type_code.trim().is_empty() {
+        return Err(AppError::field("type", "请选择载体类型"));
+    }
+    if name.trim().chars().count() > NAME_MAX_CHARS {
+        return Err(AppError::field(
+            "name",
+            format!("载体名称不能超过 {NAME_MAX_CHARS} 字"),
+        ));
+    }
     let kind = carrier_type(type_code).ok_or_else(|| {
         AppError::field(
             "type",
@@ -118,7 +130,7 @@ pub(crate) async fn recognise_as(
         zijin_store::carriers::recognised_of(&mut **work.tx(), institution.id, &kind.code).await?
     {
         return Err(AppError::WrongState(format!(
-            "{}已有已认定的{}：{}",
+            "{}已有一个已认定的{}（{}），同一机构的同一类载体只认定一个",
             institution.details.name, kind.name, existing.name
         )));
     }

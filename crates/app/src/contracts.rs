@@ -98,16 +98,43 @@ pub async fn broker_people(app: &App) -> AppResult<Vec<(i64, String)>> {
     Ok(people)
 }
 
-/// The 技术经理人 named as broker: an account flagged as technology manager and not disabled.
-async fn broker_person(app: &App, id: Option<i64>) -> AppResult<Option<zijin_domain::User>> {
-    let Some(id) = id else {
-        return Ok(None);
+/// The brokers a submission names, checked: the 技术经理人 must be an account flagged as
+/// technology manager and not disabled; when they act for a 技术转移机构, that is the broker
+/// institution (taken when none was chosen, refused when another was). Returns the
+/// institution, the person's account id and name.
+async fn brokers_of(
+    app: &App,
+    submission: &Submission,
+) -> AppResult<(Option<i64>, Option<i64>, String)> {
+    let Some(id) = submission.broker_user_id else {
+        return Ok((submission.broker_institution_id, None, String::new()));
     };
-    zijin_store::users::get(app.store().pool(), id)
+    let user = zijin_store::users::get(app.store().pool(), id)
         .await?
         .filter(|user| user.is_tech_manager && !user.disabled)
-        .map(Some)
-        .ok_or_else(|| AppError::field("broker_user", "请选择一位在册的技术经理人"))
+        .ok_or_else(|| AppError::field("broker_user", "请选择一位在册的技术经理人"))?;
+    let employer = match user.role {
+        zijin_domain::UserRole::InstitutionUser(employer) => {
+            zijin_store::institutions::get(app.store().pool(), employer)
+                .await?
+                .filter(|i| i.details.kind == InstitutionType::ServiceOrganization)
+        }
+        _ => None,
+    };
+    let institution = match (submission.broker_institution_id, employer) {
+        (Some(chosen), Some(employer)) if chosen != employer.id => {
+            return Err(AppError::field(
+                "broker_user",
+                format!(
+                    "{}是{}的技术经理人，与所选技术转移机构不一致",
+                    user.display_name, employer.details.name
+                ),
+            ));
+        }
+        (None, Some(employer)) => Some(employer.id),
+        (chosen, _) => chosen,
+    };
+    Ok((institution, Some(user.id), user.display_name))
 }
 
 /// A blank form with the seller filled in from the actor's institution.
@@ -246,11 +273,7 @@ pub async fn submit(app: &App, actor: &Actor, submission: Submission) -> AppResu
         }
         None => (None, None),
     };
-    let broker = broker_person(app, submission.broker_user_id).await?;
-    let broker_name = broker
-        .as_ref()
-        .map(|user| user.display_name.clone())
-        .unwrap_or_default();
+    let (broker_institution_id, broker_user_id, broker_name) = brokers_of(app, &submission).await?;
     let accepted_on = app.today();
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
@@ -262,9 +285,9 @@ pub async fn submit(app: &App, actor: &Actor, submission: Submission) -> AppResu
             status: ContractStatus::Submitted,
             registry_id: Some(registry.id),
             seller_institution_id: Some(institution_id),
-            broker_institution_id: submission.broker_institution_id,
+            broker_institution_id,
             broker_name: &broker_name,
-            broker_user_id: broker.as_ref().map(|user| user.id),
+            broker_user_id,
             match_id,
             achievement_id,
             source: ContractSource::Platform,
@@ -431,6 +454,7 @@ pub async fn edit(app: &App, actor: &Actor, id: i64, submission: Submission) -> 
     let details = submission.form.validate().map_err(AppError::Validation)?;
     check_signed(app, &details)?;
     let file = check_file(&submission.file)?;
+    let (broker_institution_id, broker_user_id, broker_name) = brokers_of(app, &submission).await?;
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
     let (contract, capabilities) = locked(&mut work, actor, id).await?;
@@ -447,6 +471,14 @@ pub async fn edit(app: &App, actor: &Actor, id: i64, submission: Submission) -> 
         ));
     }
     store::update_details(work.tx(), id, &details, now).await?;
+    store::set_brokers(
+        work.tx(),
+        id,
+        broker_institution_id,
+        broker_user_id,
+        &broker_name,
+    )
+    .await?;
     if let Some(file) = &file {
         store::put_file(work.tx(), id, file, now).await?;
     }
@@ -479,7 +511,7 @@ pub async fn edit(app: &App, actor: &Actor, id: i64, submission: Submission) -> 
         work.tx(),
         id,
         now,
-        &actor.audit_name(),
+        &actor_label(actor),
         act,
         "",
         Some(before),

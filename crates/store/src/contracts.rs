@@ -337,6 +337,27 @@ pub async fn update_details(
     replace_deductions(tx, id, &d.deductions).await
 }
 
+/// The brokers of a waiting contract, as its seller corrects them.
+pub async fn set_brokers(
+    tx: &mut WriteTx,
+    id: i64,
+    institution_id: Option<i64>,
+    user_id: Option<i64>,
+    name: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE tech_contracts SET broker_institution_id = $2, broker_user_id = $3, broker_name = $4 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(institution_id)
+    .bind(user_id)
+    .bind(name)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// The registry's decision and dates.
 #[derive(Debug, Clone)]
 pub struct StatusChange<'a> {

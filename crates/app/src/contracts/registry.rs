@@ -279,7 +279,7 @@ pub async fn amend(
         work.tx(),
         id,
         now,
-        &actor.audit_name(),
+        &actor_label(actor),
         act,
         &why,
         Some(before_text),

@@ -50,7 +50,7 @@ async fn recognitions_stay_within_the_quota_when_they_arrive_at_once() {
         let twice = carriers::recognise(app, &admin, &codes[0], "poc-center", "第二中心")
             .await
             .unwrap_err();
-        assert!(refusal(twice).contains("已有已认定的概念验证中心"));
+        assert!(refusal(twice).contains("已有一个已认定的概念验证中心"));
         // Three at once for the last two places: two land, one is refused with the reason.
         let (a, b, c) = tokio::join!(
             carriers::recognise(app, &admin, &codes[8], "poc-center", ""),

@@ -277,6 +277,50 @@ async fn the_example_broker_award_is_drafted_per_person_within_the_cap() {
         brokered_2025(&w, &app_2025, b, 300_000, false).await;
         brokered_2025(&w, &app_2025, b, 1_000_000, true).await;
         brokered_2025(&w, &app_2025, c, 800_000, true).await;
+        // The person's 技术转移机构 is taken as the broker institution; another one is refused.
+        let taken: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM tech_contracts WHERE broker_institution_id = $1",
+        )
+        .bind(center)
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+        assert_eq!(taken, 5);
+        let elsewhere = institution(
+            &w.context,
+            "另一技术转移公司",
+            "服务机构",
+            &code("91320102MA1FFFFF0"),
+            "玄武区",
+        )
+        .await;
+        let mut mismatched = super::contracts::submission(&w, "500000");
+        mismatched.broker_institution_id = Some(elsewhere);
+        mismatched.broker_user_id = Some(a);
+        let refused = contracts::submit(&app, &w.seller, mismatched)
+            .await
+            .unwrap_err();
+        assert!(
+            format!("{refused:?}").contains("与所选技术转移机构不一致"),
+            "{refused:?}"
+        );
+        // A waiting contract's seller may correct its 技术经理人; the history names the seller.
+        let mut waiting = super::contracts::submission(&w, "500000");
+        waiting.broker_user_id = Some(a);
+        let id = contracts::submit(&app, &w.seller, waiting).await.unwrap();
+        let mut corrected = super::contracts::submission(&w, "500000");
+        corrected.broker_user_id = Some(b);
+        contracts::edit(&app, &w.seller, id, corrected)
+            .await
+            .unwrap();
+        let view = contracts::get(&app, &w.seller, id).await.unwrap();
+        assert_eq!(view.contract.broker_user_id, Some(b));
+        assert_eq!(view.contract.broker_name, "manager-b");
+        assert!(
+            view.history.iter().all(|h| !h.actor.starts_with("user:")),
+            "{:?}",
+            view.history
+        );
         // The award is never filed: the pass drafts it.
         let first = call(
             &app,

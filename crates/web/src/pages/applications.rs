@@ -264,7 +264,12 @@ pub(super) async fn render_application(
             // the article by its number (its text is on the measure's page).
             trace => view.trace.iter().map(|s| {
                 let whom = row.beneficiary_name.as_deref().unwrap_or(&row.institution_name);
-                let words = |text: &str| readable(text, measure, &row.beneficiary, whom);
+                let person = row.beneficiary_name.is_some();
+                let words = |text: &str| {
+                    let text = readable(text, measure, &row.beneficiary, whom);
+                    // A person is a 受益人, not a 受益单位.
+                    if person { text.replace("受益单位", "受益人") } else { text }
+                };
                 context! {
                     step => s.step.clone(), formula => words(&s.formula), value => words(&s.value),
                     source => s.source.split('：').next().unwrap_or_default().to_string(),

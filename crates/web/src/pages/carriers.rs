@@ -49,7 +49,10 @@ async fn recognise(
     )
     .await
     {
-        Ok(_) => Ok(crate::flash::redirect_with_notice("/carriers", "已认定")),
+        Ok(_) => Ok(crate::flash::redirect_with_notice(
+            "/carriers",
+            "已认定，已列入载体名录",
+        )),
         Err(AppError::WrongState(reason)) => {
             Ok(crate::flash::redirect_with_error("/carriers", &reason))
         }
@@ -85,7 +88,7 @@ async fn withdraw(
     {
         Ok(()) => Ok(crate::flash::redirect_with_notice(
             "/carriers",
-            "已撤销认定，名额已释放",
+            "已撤销认定，该载体不再列入名录",
         )),
         Err(AppError::WrongState(reason)) => {
             Ok(crate::flash::redirect_with_error("/carriers", &reason))

@@ -411,11 +411,10 @@ async fn edit_form(
         return Err(AppError::WrongState("该合同当前不能修改".into()).into());
     }
     let mut values = FormValues::from_input(&input_of(&view.contract.details));
-    values.registry = view
-        .contract
-        .registry_id
-        .map(|r| r.to_string())
-        .unwrap_or_default();
+    let id_text = |id: Option<i64>| id.map(|r| r.to_string()).unwrap_or_default();
+    values.registry = id_text(view.contract.registry_id);
+    values.broker_institution = id_text(view.contract.broker_institution_id);
+    values.broker_user = id_text(view.contract.broker_user_id);
     render_form(
         &state,
         &visitor,

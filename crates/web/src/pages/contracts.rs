@@ -204,6 +204,14 @@ async fn detail(
         .collect();
     let today = state.app.today();
     let overdue = c.status == ContractStatus::Submitted && c.due_on.is_some_and(|d| d < today);
+    let broker_institution = match c.broker_institution_id {
+        Some(id) => contracts::brokers(&state.app)
+            .await?
+            .into_iter()
+            .find(|(b, _)| *b == id)
+            .map(|(_, name)| name),
+        None => None,
+    };
     let (notice, flash) = crate::flash::notice_or_error(visitor.flash.as_deref());
     let base = page_context(&state.app, &visitor, &d.title).await;
     Ok(html(
@@ -227,6 +235,7 @@ async fn detail(
             accepted_on => c.accepted_on.map(|v| v.to_string()),
             refusal_reason => c.refusal_reason.clone(),
             broker => c.broker_name.clone(),
+            broker_institution => broker_institution,
             match_id => c.match_id,
             history, receipts,
             received => view.received.shown(),

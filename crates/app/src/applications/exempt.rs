@@ -182,8 +182,15 @@ pub async fn run(
     store::keep_policy_version(work.tx(), &hash, &sources, &at).await?;
     let mut report = ExemptReport::default();
     let candidates = candidates(&mut work, measure, year, &mut report).await?;
-    let registry_fed = super::registry_facts::fed_by_registry(measure_id)
-        || super::registry_facts::pays_people(measure_id);
+    // The year whose data the pass pays: the year before for registry-fed measures, this
+    // year's achievements for `a18-empowerment`.
+    let data_year = if super::registry_facts::fed_by_registry(measure_id)
+        || super::registry_facts::pays_people(measure_id)
+    {
+        year - 1
+    } else {
+        year
+    };
     let year_began = crate::auth::beijing_day_start(&format!("{year:04}-01-01"))
         .ok_or_else(|| AppError::Internal(format!("年份无效：{year}")))?;
     for Candidate {
@@ -214,21 +221,20 @@ pub async fn run(
             report.skipped.push((name, "已有本措施的申报".into()));
             continue;
         }
-        // A registry-fed award pays for the year before once, whichever call it came in.
-        if registry_fed
-            && store::live_application_since(
-                &mut **work.tx(),
-                measure_id,
-                institution.id,
-                person_id,
-                &year_began,
-            )
-            .await?
-            .is_some()
+        // A year's data is paid once, whichever call of the year it came in.
+        if store::live_application_since(
+            &mut **work.tx(),
+            measure_id,
+            institution.id,
+            person_id,
+            &year_began,
+        )
+        .await?
+        .is_some()
         {
             report.skipped.push((
                 name,
-                format!("{}年度的数据已在本年度另一批申报中使用", year - 1),
+                format!("{data_year}年度的数据已在本年度另一批申报中使用"),
             ));
             continue;
         }

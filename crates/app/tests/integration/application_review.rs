@@ -504,6 +504,31 @@ async fn exempt_pass_drafts_from_the_data_and_confirmation_goes_to_final() {
         assert!(
             again.drafted.is_empty() && again.skipped.iter().any(|(_, why)| why.contains("已有"))
         );
+        // Nor does a pass in another call of the same year: this year's achievements are paid
+        // once.
+        let second = CallInput {
+            title: "2026年度赋权改革资助（第二批）".into(),
+            measures: vec![MEASURE.into()],
+            opens: "2026-11-28T08:00:00+08:00".into(),
+            closes: "2026-12-18T17:00:00+08:00".into(),
+            budgets: BTreeMap::from([(MEASURE.to_string(), "2000000".to_string())]),
+            ..Default::default()
+        };
+        let second = calls::create(&app, &p.admin, &second)
+            .await
+            .unwrap()
+            .call
+            .id;
+        let elsewhere = exempt::run(&app, &p.admin, second, MEASURE).await.unwrap();
+        assert!(elsewhere.drafted.is_empty(), "{:?}", elsewhere.drafted);
+        assert!(
+            elsewhere
+                .skipped
+                .iter()
+                .any(|(name, why)| name == "南京试点大学" && why.contains("2026年度的数据")),
+            "{:?}",
+            elsewhere.skipped
+        );
 
         let view = applications::get(&app, &staff, id).await.unwrap();
         assert_eq!(view.application.origin, ApplicationOrigin::Exempt);

@@ -87,15 +87,11 @@ pub async fn brokers(app: &App) -> AppResult<Vec<(i64, String)>> {
 
 /// The 技术经理人 a contract may name as broker: (account id, "姓名（所属机构）").
 pub async fn broker_people(app: &App) -> AppResult<Vec<(i64, String)>> {
-    let mut people = Vec::new();
-    for user in
-        zijin_store::users::designated(app.store().pool(), zijin_domain::Designation::TechManager)
-            .await?
-    {
-        let scope = crate::users::role_binding(app, &user).await.scope;
-        people.push((user.id, format!("{}（{scope}）", user.display_name)));
-    }
-    Ok(people)
+    Ok(crate::matchmaking::tech_manager::choices(app)
+        .await?
+        .into_iter()
+        .map(|choice| (choice.user_id, choice.label))
+        .collect())
 }
 
 /// The brokers a submission names, checked: the 技术经理人 must be an account flagged as

@@ -11,7 +11,7 @@
 mod detail;
 mod listing;
 mod steps;
-mod tech_manager;
+pub(crate) mod tech_manager;
 mod thread;
 
 pub use detail::{MatchDetail, PartyContact, detail, summary};

@@ -21,6 +21,12 @@ pub struct TechManagerChoice {
 /// The accounts that may be assigned (flagged, not disabled), for admins.
 pub async fn tech_managers(app: &App, actor: &Actor) -> AppResult<Vec<TechManagerChoice>> {
     access::require(actor, Area::AllMatches)?;
+    choices(app).await
+}
+
+/// The flagged, enabled 技术经理人 with their labels, for whoever may choose one (an admin
+/// assigning a match, a seller naming a contract's broker).
+pub(crate) async fn choices(app: &App) -> AppResult<Vec<TechManagerChoice>> {
     let mut choices = Vec::new();
     for user in users::designated(app.store.pool(), zijin_domain::Designation::TechManager).await? {
         let scope = crate::users::role_binding(app, &user).await.scope;

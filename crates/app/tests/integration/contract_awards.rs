@@ -11,7 +11,7 @@ use zijin_app::contracts::{self, Decision, ListQuery, Submission, import};
 use zijin_app::{Actor, App};
 use zijin_testkit::BACKENDS;
 
-use super::contracts::{HEADER, World, account, code, form, institution, row, world};
+use super::contracts::{HEADER, World, code, form, institution, row, world};
 
 /// The shipped policies with the example supplement loaded.
 fn with_example(app: &App) -> App {
@@ -230,25 +230,8 @@ async fn the_example_broker_award_is_drafted_per_person_within_the_cap() {
     for backend in BACKENDS {
         let w = world(backend).await;
         let app = with_example(&w.context.app);
-        let center = institution(
-            &w.context,
-            "南京测试技术转移中心",
-            "服务机构",
-            &code("52320102MJ1EEEEE0"),
-            "玄武区",
-        )
-        .await;
-        let mut managers = Vec::new();
-        for name in ["manager-a", "manager-b", "manager-c"] {
-            let Actor::User(user) = account(&w.context, name, "institution", Some(center)).await
-            else {
-                unreachable!()
-            };
-            zijin_app::users::set_tech_manager(&app, &w.admin, user.id, true)
-                .await
-                .unwrap();
-            managers.push(Actor::User(user));
-        }
+        let (center, managers) =
+            super::contracts::managers(&w, ["manager-a", "manager-b", "manager-c"]).await;
         let id_of = |a: &Actor| a.user().unwrap().id;
         let (a, b, c) = (
             id_of(&managers[0]),

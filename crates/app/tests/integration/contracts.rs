@@ -78,6 +78,35 @@ pub(super) async fn account(
     )
 }
 
+/// A 技术转移中心 with three accounts flagged 技术经理人 (as they are after the flag): the
+/// center's id and the accounts.
+pub(super) async fn managers(w: &World, names: [&str; 3]) -> (i64, Vec<Actor>) {
+    let app = &w.context.app;
+    let center = institution(
+        &w.context,
+        "南京测试技术转移中心",
+        "服务机构",
+        &code("52320102MJ1EEEEE0"),
+        "玄武区",
+    )
+    .await;
+    let mut people = Vec::new();
+    for name in names {
+        let Actor::User(user) = account(&w.context, name, "institution", Some(center)).await else {
+            unreachable!()
+        };
+        users::set_tech_manager(app, &w.admin, user.id, true)
+            .await
+            .unwrap();
+        let user = zijin_store::users::get(app.store().pool(), user.id)
+            .await
+            .unwrap()
+            .unwrap();
+        people.push(Actor::User(user));
+    }
+    (center, people)
+}
+
 pub(super) async fn world(backend: zijin_app::Backend) -> World {
     let context = TestContext::new(backend).await;
     let university_code = code("12320102MB1AAAAA0");

@@ -4,11 +4,11 @@
 //! registered contracts they brokered read from the registry.
 
 use zijin_app::contracts::{self, Decision};
-use zijin_app::{Actor, AppError, tech_managers};
+use zijin_app::{AppError, tech_managers};
 use zijin_domain::TechManagerProfileInput;
 use zijin_testkit::BACKENDS;
 
-use super::contracts::{account, code, institution, submission, world};
+use super::contracts::{submission, world};
 
 fn profile(number: &str, listed: bool) -> TechManagerProfileInput {
     TechManagerProfileInput {
@@ -32,29 +32,7 @@ async fn a_managers_profile_and_the_directory() {
     for backend in BACKENDS {
         let w = world(backend).await;
         let app = &w.context.app;
-        let center = institution(
-            &w.context,
-            "南京测试技术转移中心",
-            "服务机构",
-            &code("52320102MJ1EEEEE0"),
-            "玄武区",
-        )
-        .await;
-        let mut people = Vec::new();
-        for name in ["zhou", "qian", "sun"] {
-            let Actor::User(user) = account(&w.context, name, "institution", Some(center)).await
-            else {
-                unreachable!()
-            };
-            zijin_app::users::set_tech_manager(app, &w.admin, user.id, true)
-                .await
-                .unwrap();
-            let user = zijin_store::users::get(app.store().pool(), user.id)
-                .await
-                .unwrap()
-                .unwrap();
-            people.push(Actor::User(user));
-        }
+        let (_, people) = super::contracts::managers(&w, ["zhou", "qian", "sun"]).await;
         // An account that is not flagged keeps no profile.
         assert!(matches!(
             tech_managers::save_profile(app, &w.seller, &profile("JS-0001", true)).await,

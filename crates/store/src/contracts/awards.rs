@@ -1,73 +1,9 @@
 //! The sums of registered contracts the contract-based awards read (art. 3 and the example
-//! supplement): 技术交易额 per party, registry and 技术转移机构, and payments received.
+//! supplement): 技术交易额 per party, registry, 技术转移机构 and 技术经理人, and payments received.
 
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
 
 use crate::StoreResult;
-
-/// Registered contracts of a year with the sums the awards read, per party credit code:
-/// (credit code, 技术交易额 in fen, 到账 in fen within the year) of buyers or sellers.
-pub async fn technology_by_party<'e>(
-    db: impl Executor<'e, Database = Any>,
-    side: Side,
-    year: i32,
-) -> StoreResult<Vec<(String, i64)>> {
-    let column = match side {
-        Side::Seller => "seller_credit_code",
-        Side::Buyer => "buyer_credit_code",
-    };
-    let sql = format!(
-        "SELECT {column} AS code, CAST(SUM(technology_fen) AS BIGINT) AS fen FROM tech_contracts \
-         WHERE status = 'registered' AND stat_year = $1 GROUP BY {column}"
-    );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(i64::from(year))
-        .fetch_all(db)
-        .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("code")?, row.try_get("fen")?)))
-        .collect()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Seller,
-    Buyer,
-}
-
-/// Registered contracts registered by each registry in a year: (registry institution id, 技术交易额).
-pub async fn technology_by_registry<'e>(
-    db: impl Executor<'e, Database = Any>,
-    year: i32,
-) -> StoreResult<Vec<(i64, i64)>> {
-    let rows = sqlx::query(
-        "SELECT registry_id, CAST(SUM(technology_fen) AS BIGINT) AS fen FROM tech_contracts \
-         WHERE status = 'registered' AND stat_year = $1 AND registry_id IS NOT NULL GROUP BY registry_id",
-    )
-    .bind(i64::from(year))
-    .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("registry_id")?, row.try_get("fen")?)))
-        .collect()
-}
-
-/// Registered contracts brokered by each 技术转移机构 in a year: (institution id, 技术交易额).
-pub async fn technology_by_broker_institution<'e>(
-    db: impl Executor<'e, Database = Any>,
-    year: i32,
-) -> StoreResult<Vec<(i64, i64)>> {
-    let rows = sqlx::query(
-        "SELECT broker_institution_id AS id, CAST(SUM(technology_fen) AS BIGINT) AS fen FROM tech_contracts \
-         WHERE status = 'registered' AND stat_year = $1 AND broker_institution_id IS NOT NULL GROUP BY broker_institution_id",
-    )
-    .bind(i64::from(year))
-    .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("id")?, row.try_get("fen")?)))
-        .collect()
-}
 
 /// Registered contracts of `year` between unrelated parties brokered by each 技术经理人:
 /// (the manager's account id, 技术交易额 in fen), for the broker award of the example

@@ -56,6 +56,7 @@ pub const OBJECT_KINDS: &[(&str, &str)] = &[
     ("technical-field", "技术领域"),
     ("contract", "技术合同"),
     ("ranking", "排行榜"),
+    ("carrier", "载体"),
     ("audit", "审计日志"),
 ];
 
@@ -131,7 +132,7 @@ fn verb(action: &str) -> &'static str {
         "experts-assign" => "指派了评审专家：",
         "expert-score" => "提交了专家评分：",
         "expert-conflict" => "声明了回避：",
-        "exempt-pass" => "免审通过了",
+        "exempt-pass" => "运行了免申即享：",
         "batch" => "生成了",
         "paid" => "登记拨付了",
         "objection" => "提出了异议：",
@@ -153,6 +154,9 @@ fn verb(action: &str) -> &'static str {
         "cancel" => "注销了",
         "receipt" => "登记了到账：",
         "freeze" => "发布并冻结了",
+        "recognise" => "认定了",
+        "withdraw" => "撤销了认定：",
+        "profile" => "更新了技术经理人资料：",
         _ => "操作了",
     }
 }

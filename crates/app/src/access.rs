@@ -158,8 +158,14 @@ pub enum Area {
     ContractImport,
     /// Freeze a year's university transfer ranking (admins).
     RankingFreeze,
-    /// Recognise carriers (载体认定) within their types' quotas (admins).
+    /// Recognise carriers (载体认定) within their types' quotas, decide applications for
+    /// recognition, evaluate a year and confirm it (admins).
     Carriers,
+    /// Apply for the recognition of one's institution's carriers and file their yearly
+    /// 绩效报告 (institution users).
+    OwnCarriers,
+    /// Score carriers' reports and read a year's evaluation (reviewers and admins).
+    CarrierScoring,
 }
 
 impl Area {
@@ -193,6 +199,8 @@ impl Area {
         Area::ContractImport,
         Area::RankingFreeze,
         Area::Carriers,
+        Area::OwnCarriers,
+        Area::CarrierScoring,
     ];
 }
 
@@ -206,6 +214,8 @@ pub fn may(actor: &Actor, area: Area) -> bool {
         }
         Area::ReviewQueue => matches!(who, Admin | Reviewer),
         Area::Inbox => !matches!(who, Anonymous),
+        Area::OwnCarriers => matches!(who, InstitutionUser(_)),
+        Area::CarrierScoring => matches!(who, Admin | Reviewer),
         // Registrars take no part in 申报 (their work is the contract registry).
         Area::Applications => !matches!(who, Anonymous | ContractRegistrar(_)),
         Area::Import => matches!(who, Admin | InstitutionUser(_)),
@@ -495,8 +505,14 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
         menu.push(entry("/tech-manager/matches", "我负责的对接"));
         menu.push(entry("/tech-manager/profile", "技术经理人资料"));
     }
+    if may(actor, Area::OwnCarriers) {
+        menu.push(entry("/my/carriers", "我的载体"));
+    }
     if may(actor, Area::ReviewQueue) {
         menu.push(entry("/review", "待审核"));
+    }
+    if may(actor, Area::CarrierScoring) {
+        menu.push(entry("/carriers/evaluation", "载体绩效评价"));
     }
     if may(actor, Area::ImportAndPublish) {
         menu.push(entry("/import", "批量导入"));
@@ -705,6 +721,8 @@ mod tests {
                     "/district" => Area::DistrictReport,
                     "/tech-manager/matches" | "/tech-manager/profile" => Area::TechManagerMatches,
                     "/applications" => Area::Applications,
+                    "/my/carriers" => Area::OwnCarriers,
+                    "/carriers/evaluation" => Area::CarrierScoring,
                     other => panic!("menu entry without an area: {other}"),
                 };
                 assert!(may(&actor, area), "{actor:?} is offered {}", entry.href);

@@ -15,6 +15,7 @@ pub mod files;
 pub mod filing;
 pub mod notice;
 pub mod payments;
+pub mod carrier_facts;
 pub mod registry_facts;
 pub mod replay;
 pub mod review;

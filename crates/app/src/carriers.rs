@@ -17,6 +17,10 @@ use crate::access::{self, Area};
 use crate::unit::UnitOfWork;
 use crate::{Actor, App, AppError, AppResult};
 
+pub mod evaluation;
+pub mod recognition;
+pub mod reports;
+
 /// The most characters of a carrier's name.
 pub const NAME_MAX_CHARS: usize = 100;
 
@@ -90,16 +94,35 @@ pub(crate) async fn recognise_as(
     is_demo: bool,
 ) -> AppResult<i64> {
     access::require(actor, Area::Carriers)?;
-    if type_code.trim().is_empty() {
-        return Err(AppError::field("type", "请选择载体类型"));
-    }
     if name.trim().chars().count() > NAME_MAX_CHARS {
         return Err(AppError::field(
             "name",
             format!("载体名称不能超过 {NAME_MAX_CHARS} 字"),
         ));
     }
-    let kind = carrier_type(type_code).ok_or_else(|| {
+    let kind = known_type(type_code)?;
+    let code = zijin_domain::CreditCode::parse(credit_code)
+        .map_err(|error| AppError::field("credit_code", error.to_string()))?;
+    let mut work = UnitOfWork::begin(app).await?;
+    let institution = zijin_store::institutions::get_by_credit_code(&mut **work.tx(), &code)
+        .await?
+        .ok_or_else(|| {
+            AppError::field(
+                "credit_code",
+                format!("平台上没有统一社会信用代码为 {} 的机构", code.as_str()),
+            )
+        })?;
+    let id = recognise_in(&mut work, actor, &institution, kind, name, is_demo).await?;
+    work.commit().await?;
+    Ok(id)
+}
+
+/// Looks up a type by code or name, or says which there are.
+fn known_type(type_code: &str) -> AppResult<&'static CarrierType> {
+    if type_code.trim().is_empty() {
+        return Err(AppError::field("type", "请选择载体类型"));
+    }
+    carrier_type(type_code).ok_or_else(|| {
         AppError::field(
             "type",
             format!(
@@ -112,19 +135,20 @@ pub(crate) async fn recognise_as(
                     .join("、")
             ),
         )
-    })?;
-    let code = zijin_domain::CreditCode::parse(credit_code)
-        .map_err(|error| AppError::field("credit_code", error.to_string()))?;
-    let mut work = UnitOfWork::begin(app).await?;
+    })
+}
+
+/// Recognises a carrier in `work` (the caller commits): under the type's lock, refused when the
+/// institution has one of the type or the quota is taken.
+pub(crate) async fn recognise_in(
+    work: &mut UnitOfWork,
+    actor: &Actor,
+    institution: &zijin_domain::Institution,
+    kind: &'static CarrierType,
+    name: &str,
+    is_demo: bool,
+) -> AppResult<i64> {
     let now = work.now();
-    let institution = zijin_store::institutions::get_by_credit_code(&mut **work.tx(), &code)
-        .await?
-        .ok_or_else(|| {
-            AppError::field(
-                "credit_code",
-                format!("平台上没有统一社会信用代码为 {} 的机构", code.as_str()),
-            )
-        })?;
     zijin_store::carriers::lock_type(work.tx(), &kind.code).await?;
     if let Some(existing) =
         zijin_store::carriers::recognised_of(&mut **work.tx(), institution.id, &kind.code).await?
@@ -171,7 +195,6 @@ pub(crate) async fn recognise_as(
             "recognised_on": on.to_string(),
         })),
     });
-    work.commit().await?;
     Ok(id)
 }
 

@@ -7,6 +7,7 @@
 pub mod application;
 pub mod audit;
 pub mod calendar;
+pub mod carrier_evaluation;
 pub mod contract;
 pub mod credit_code;
 pub mod district;
@@ -26,6 +27,7 @@ pub use application::{
 };
 pub use audit::{AuditKey, AuditKeyError, AuditRecord, GENESIS_HASH, hmac_sha256};
 pub use calendar::{CalendarError, WorkCalendar};
+pub use carrier_evaluation::{Grade, IndicatorSource, Metric};
 pub use contract::{
     ContractDetails, ContractField, ContractInput, ContractKind, ContractStatus, ContractType,
     Deduction, IpType, NumberInputs, NumberScheme, Party, PartyNature, Place, RegionCode,

@@ -57,8 +57,10 @@ fn every_funding_clause_of_the_seed_is_encoded_with_its_id() {
     let set = shipped();
     let ids: BTreeSet<&str> = set.measures.iter().map(|m| m.id.as_str()).collect();
     let expected: BTreeSet<&str> = [
+        "a01-performance",
         "a03-transfer-org",
         "a03-service-org",
+        "a04-innovation-harbor",
         "a06-incubator",
         "a07-consortium",
         "a08-jiebang",
@@ -77,6 +79,7 @@ fn every_funding_clause_of_the_seed_is_encoded_with_its_id() {
         "a17-ip-aid-fund",
         "a18-empowerment",
         "a18-revenue-share",
+        "a20-tech-manager",
         "a21-international",
     ]
     .into_iter()

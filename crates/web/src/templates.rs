@@ -37,6 +37,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("rankings.html", include_str!("../templates/rankings.html")),
     ("carriers.html", include_str!("../templates/carriers.html")),
+    ("my_carriers.html", include_str!("../templates/my_carriers.html")),
+    ("carrier_report.html", include_str!("../templates/carrier_report.html")),
+    (
+        "carrier_evaluation.html",
+        include_str!("../templates/carrier_evaluation.html"),
+    ),
     (
         "tech_managers.html",
         include_str!("../templates/tech_managers.html"),

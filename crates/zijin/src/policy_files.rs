@@ -9,7 +9,9 @@ use zijin_policy::{PolicySet, SourceFile};
 
 /// The policy directory shipped in the repository, compiled in.
 const EMBEDDED: &[(&str, &str)] = &[
+    ("policy/a01.toml", include_str!("../../../policy/a01.toml")),
     ("policy/a03.toml", include_str!("../../../policy/a03.toml")),
+    ("policy/a04.toml", include_str!("../../../policy/a04.toml")),
     ("policy/a06.toml", include_str!("../../../policy/a06.toml")),
     ("policy/a07.toml", include_str!("../../../policy/a07.toml")),
     ("policy/a08.toml", include_str!("../../../policy/a08.toml")),
@@ -20,6 +22,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("policy/a15.toml", include_str!("../../../policy/a15.toml")),
     ("policy/a17.toml", include_str!("../../../policy/a17.toml")),
     ("policy/a18.toml", include_str!("../../../policy/a18.toml")),
+    ("policy/a20.toml", include_str!("../../../policy/a20.toml")),
     ("policy/a21.toml", include_str!("../../../policy/a21.toml")),
 ];
 

@@ -17,6 +17,10 @@
 //! - `a03-x2021-broker-award` (the same example): per 技术经理人, by the 技术交易额 of the
 //!   registered contracts of the year before they brokered (related parties excluded); the
 //!   draft is the person's, confirmed by their institution, and the cap holds per person.
+//!   `a20-tech-manager` (art. 20) is drafted the same way.
+//! - the carriers' performance awards (`a01-performance`, `a03-service-org`,
+//!   `a04-innovation-harbor`, `a06-incubator`, `a15-finance-station`; see `carrier_facts`):
+//!   institutions whose carrier of the measure's types has a confirmed grade of the year before.
 
 use serde_json::{Map, Value, json};
 use zijin_domain::{
@@ -37,6 +41,12 @@ pub const EXEMPT_MEASURES: &[&str] = &[
     "a03-transfer-org",
     super::registry_facts::BUYER_SUBSIDY,
     super::registry_facts::BROKER_AWARD,
+    super::registry_facts::TECH_MANAGER_AWARD,
+    "a01-performance",
+    "a03-service-org",
+    "a04-innovation-harbor",
+    "a06-incubator",
+    "a15-finance-station",
 ];
 
 /// What one pass did, institution by institution.
@@ -108,8 +118,12 @@ async fn candidates(
         return Ok(found);
     }
     let registry_fed = super::registry_facts::fed_by_registry(&measure.id);
+    let grade_fed = super::carrier_facts::fed_by_grade(&measure.id);
     for institution in zijin_store::institutions::all(&mut **work.tx()).await? {
-        let facts = if registry_fed {
+        let facts = if grade_fed {
+            super::carrier_facts::grade_facts(work.tx(), &measure.id, &institution, year - 1)
+                .await?
+        } else if registry_fed {
             super::registry_facts::exempt_facts(work.tx(), &measure.id, &institution, year - 1)
                 .await?
         } else {
@@ -121,6 +135,7 @@ async fn candidates(
         // The registry's roles (输出方, 吸纳方 …) are the applicants of a registry-fed measure,
         // not institution types.
         if !registry_fed
+            && !grade_fed
             && !measure.applicants.is_empty()
             && !measure
                 .applicants
@@ -186,6 +201,7 @@ pub async fn run(
     // year's achievements for `a18-empowerment`.
     let data_year = if super::registry_facts::fed_by_registry(measure_id)
         || super::registry_facts::pays_people(measure_id)
+        || super::carrier_facts::fed_by_grade(measure_id)
     {
         year - 1
     } else {

@@ -149,6 +149,14 @@ pub async fn draft(
         &mut input_facts,
     )
     .await?;
+    super::carrier_facts::overlay(
+        work.tx(),
+        measure_id,
+        &institution,
+        last_year,
+        &mut input_facts,
+    )
+    .await?;
     let input = &ApplicationInput {
         facts: input_facts,
         ..input.clone()
@@ -222,6 +230,20 @@ pub async fn update(
     let account = input.account()?;
     let (mut work, row, measure) = own_editable(app, actor, id, "不能修改").await?;
     let mut typed = input.facts.clone();
+    if super::carrier_facts::fed_by_grade(&row.measure_id) {
+        let institution = zijin_store::institutions::get(&mut **work.tx(), row.institution_id)
+            .await?
+            .ok_or(AppError::NotFound("机构"))?;
+        let last_year = chrono::Datelike::year(&beijing_date(work.now())) - 1;
+        super::carrier_facts::overlay(
+            work.tx(),
+            &row.measure_id,
+            &institution,
+            last_year,
+            &mut typed,
+        )
+        .await?;
+    }
     if super::registry_facts::fed_by_registry(&row.measure_id) {
         let institution = zijin_store::institutions::get(&mut **work.tx(), row.institution_id)
             .await?

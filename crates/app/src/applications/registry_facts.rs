@@ -24,8 +24,12 @@ pub const BROKER_AWARD: &str = "a03-x2021-broker-award";
 /// Whether a measure pays people (技术经理人) rather than institutions: its applications are
 /// drafted per person by a 免申即享 pass and confirmed by the person's institution.
 pub fn pays_people(measure_id: &str) -> bool {
-    measure_id == BROKER_AWARD
+    measure_id == BROKER_AWARD || measure_id == TECH_MANAGER_AWARD
 }
+
+/// 技术经理人绩效奖励 (art. 20): per person, by the 技术交易额 they brokered, like the example's
+/// broker award, from the 技术经理人 registry.
+pub const TECH_MANAGER_AWARD: &str = "a20-tech-manager";
 
 /// A person a people-paying measure may be drafted for: their account, the institution that
 /// confirms for them (`Err` with the reason when there is none), and the facts.

@@ -8,6 +8,7 @@
 mod application_review;
 mod applications;
 mod auth;
+mod carrier_work;
 mod carriers;
 mod contract_stats;
 mod contracts;
@@ -49,6 +50,7 @@ pub(crate) fn router() -> Routes {
         .merge(contracts::router())
         .merge(tech_managers::router())
         .merge(carriers::router())
+        .merge(carrier_work::router())
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { ApiError(Failure::new(ErrorKind::NotFound, "没有这个接口")) })
 }
@@ -78,9 +80,12 @@ pub(crate) fn router() -> Routes {
         contract_stats::ranking_of, contract_stats::freeze,
         tech_managers::directory, tech_managers::own, tech_managers::save, carriers::directory,
         carriers::recognise, carriers::withdraw,
+        carrier_work::list_applications, carrier_work::apply, carrier_work::decide,
+        carrier_work::report, carrier_work::save_report, carrier_work::score,
+        carrier_work::year_results, carrier_work::evaluate, carrier_work::confirm,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"), (name = "contracts", description = "技术合同登记、统计与高校院所排行榜"), (name = "carriers", description = "载体：认定与名录"))
+    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"), (name = "contracts", description = "技术合同登记、统计与高校院所排行榜"), (name = "carriers", description = "载体：认定、名录、绩效报告与年度评价"))
 )]
 pub struct ApiDoc;
 

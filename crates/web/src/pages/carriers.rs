@@ -117,13 +117,31 @@ async fn directory(
 ) -> Result<Response, PageError> {
     let district = District::from_code(&filter.district).map(|d| d.code());
     let types = carriers::directory(&state.app, district).await?;
+    let manage = access::may(&visitor.actor, Area::Carriers);
+    let applications = if manage {
+        carriers::recognition::list(&state.app, &visitor.actor)
+            .await?
+            .into_iter()
+            .filter(|a| a.status == "submitted")
+            .collect()
+    } else {
+        Vec::new()
+    };
     let base = page_context(&state.app, &visitor, "载体名录").await;
     Ok(html(
         StatusCode::OK,
         "carriers.html",
         context! {
             district => district.unwrap_or_default(),
-            manage => access::may(&visitor.actor, Area::Carriers),
+            manage,
+            applications => applications.iter().map(|a| context! {
+                id => a.id,
+                institution => a.institution_name.clone(),
+                district => district_label(&a.district),
+                kind => carriers::carrier_type(&a.carrier_type).map(|t| t.name.clone()).unwrap_or_default(),
+                name => a.name.clone(),
+                description => a.description.clone(),
+            }).collect::<Vec<_>>(),
             type_options => carriers::types().iter().map(|t| context! { code => t.code.clone(), label => t.name.clone() }).collect::<Vec<_>>(),
             notice => crate::flash::notice_or_error(visitor.flash.as_deref()).0,
             flash => crate::flash::notice_or_error(visitor.flash.as_deref()).1,

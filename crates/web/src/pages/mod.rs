@@ -5,6 +5,7 @@ mod applications;
 mod audit;
 mod auth;
 mod calls;
+mod carrier_work;
 mod carriers;
 mod contract_form;
 mod contract_stats;
@@ -64,6 +65,7 @@ pub fn router() -> Routes {
         .merge(contract_stats::router())
         .merge(tech_managers::router())
         .merge(carriers::router())
+        .merge(carrier_work::router())
         .route("/static/app.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
 }

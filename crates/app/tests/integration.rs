@@ -768,6 +768,8 @@ async fn scale_multiplies(backend: zijin_app::Backend) {
 mod application_review;
 #[path = "integration/applications.rs"]
 mod applications;
+#[path = "integration/carrier_evaluation.rs"]
+mod carrier_evaluation;
 #[path = "integration/carriers.rs"]
 mod carriers;
 #[path = "integration/contract_awards.rs"]

@@ -417,7 +417,7 @@ mod tests {
         inputs.scores.insert("ability".into(), d("21.5"));
         let outcome = score(&s, &inputs);
         let points: Vec<String> = outcome.indicators.iter().map(|r| r.points.to_string()).collect();
-        assert_eq!(points, ["30.00", "30.00", "21.50"]);
+        assert_eq!(points, ["30", "30", "21.5"]);
         assert_eq!(outcome.total, d("81.5"));
         assert_eq!(outcome.grade, Grade::Good);
         assert!(outcome.indicators[0].explanation.contains("按比例得 30 分"));

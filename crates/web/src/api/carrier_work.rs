@@ -147,6 +147,7 @@ pub async fn decide(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<DecisionRequest>,
 ) -> Result<Json<DecisionOut>, ApiError> {
+    zijin_app::access::require(&caller.actor, zijin_app::access::Area::Carriers)?;
     let id = path_id(&id, "认定申请")?;
     let recognise = match request.decision.as_str() {
         "recognise" => true,

@@ -142,6 +142,7 @@ async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, PageError> {
     visitor.check_csrf(&form.csrf)?;
+    access::require(&visitor.actor, Area::Carriers)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound("认定申请"))?;
     let recognise = match form.decision.as_str() {
         "recognise" => true,

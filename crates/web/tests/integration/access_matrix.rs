@@ -280,6 +280,25 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("GET", "/api/v1/carriers", "/api/v1/carriers", Empty, "200 200 200 200 200 200 200 200"),
     ("POST", "/carriers", "/carriers", Form, "L 403 403 403 403 403 303 403"),
     ("POST", "/carriers/{id}/withdraw", "/carriers/999999/withdraw", FormWith(&[("reason", "考核不合格"), ("confirm", "yes")]), "L 403 403 403 403 403 404 403"),
+    // Carriers' applications, reports and the year's evaluation (the owner runs {carrier}).
+    ("GET", "/my/carriers", "/my/carriers", Empty, "L 200 200 403 403 403 403 403"),
+    ("POST", "/my/carriers", "/my/carriers", Form, "L 303 303 403 403 403 403 403"),
+    ("POST", "/carriers/applications/{id}/decision", "/carriers/applications/999999/decision", FormWith(&[("decision", "recognise"), ("confirm", "yes")]), "L 403 403 403 403 403 404 403"),
+    ("GET", "/carriers/{id}/reports/{year}", "/carriers/{carrier}/reports/2026", Empty, "L 200 403 200 403 403 200 403"),
+    ("POST", "/carriers/{id}/reports/{year}", "/carriers/{carrier}/reports/2026", Form, "L 303 403 403 403 403 403 403"),
+    ("POST", "/carriers/{id}/reports/{year}/scores", "/carriers/{carrier}/reports/2026/scores", Form, "L 403 403 303 403 403 303 403"),
+    ("GET", "/carriers/evaluation", "/carriers/evaluation?year=2026", Empty, "L 403 403 200 403 403 200 403"),
+    ("POST", "/carriers/evaluation", "/carriers/evaluation", FormWith(&[("year", "2026")]), "L 403 403 403 403 403 303 403"),
+    ("POST", "/carriers/evaluation/confirm", "/carriers/evaluation/confirm", FormWith(&[("year", "2025")]), "L 403 403 403 403 403 303 403"),
+    ("GET", "/api/v1/carriers/applications", "/api/v1/carriers/applications", Empty, "L 200 200 403 403 403 200 403"),
+    ("POST", "/api/v1/carriers/applications", "/api/v1/carriers/applications", Json("{}"), "L 422 422 403 403 403 403 403"),
+    ("POST", "/api/v1/carriers/applications/{id}/decision", "/api/v1/carriers/applications/999999/decision", Json(r#"{"decision": "recognise", "confirm": true}"#), "L 403 403 403 403 403 404 403"),
+    ("GET", "/api/v1/carriers/{id}/reports/{year}", "/api/v1/carriers/{carrier}/reports/2026", Empty, "L 200 403 200 403 403 200 403"),
+    ("PUT", "/api/v1/carriers/{id}/reports/{year}", "/api/v1/carriers/{carrier}/reports/2026", Json("{}"), "L 204 403 403 403 403 403 403"),
+    ("PUT", "/api/v1/carriers/{id}/reports/{year}/scores", "/api/v1/carriers/{carrier}/reports/2026/scores", Json("{}"), "L 403 403 422 403 403 422 403"),
+    ("GET", "/api/v1/carriers/evaluation/{year}", "/api/v1/carriers/evaluation/2026", Empty, "L 403 403 200 403 403 200 403"),
+    ("POST", "/api/v1/carriers/evaluation/{year}", "/api/v1/carriers/evaluation/2026", Json("{}"), "L 403 403 403 403 403 200 403"),
+    ("POST", "/api/v1/carriers/evaluation/{year}/confirm", "/api/v1/carriers/evaluation/2025/confirm", Json("{}"), "L 403 403 403 403 403 422 403"),
     ("POST", "/api/v1/carriers", "/api/v1/carriers", Json("{}"), "L 403 403 403 403 403 422 403"),
     ("POST", "/api/v1/carriers/{id}/withdraw", "/api/v1/carriers/999999/withdraw", Json(r#"{"reason": "考核不合格", "confirm": true}"#), "L 403 403 403 403 403 404 403"),
     ("GET", "/stats/contracts", "/stats/contracts", Empty, "200 200 200 200 200 200 200 200"),
@@ -316,6 +335,7 @@ struct Fixture {
     measure: String,
     call: i64,
     application: i64,
+    carrier: i64,
 }
 
 impl Fixture {
@@ -330,6 +350,7 @@ impl Fixture {
             .replace("{measure}", &self.measure)
             .replace("{call}", &self.call.to_string())
             .replace("{application}", &self.application.to_string())
+            .replace("{carrier}", &self.carrier.to_string())
     }
 }
 
@@ -566,6 +587,16 @@ async fn people_and_records(server: &TestServer) -> (Vec<Actor>, Fixture) {
         .await
         .unwrap();
     let owner_user = actors[1].user().unwrap().id;
+    // The owner's institution runs a recognised 科技服务机构.
+    let carrier = zijin_app::carriers::recognise(
+        app,
+        &system,
+        &code("91320115MA1AAAAA0"),
+        "service-org",
+        "",
+    )
+    .await
+    .unwrap();
     (
         actors,
         Fixture {
@@ -579,6 +610,7 @@ async fn people_and_records(server: &TestServer) -> (Vec<Actor>, Fixture) {
             measure,
             call,
             application,
+            carrier,
         },
     )
 }

@@ -1408,5 +1408,37 @@ async fn carriers_are_recognised_within_the_quota() {
         let reason = text(&beyond.stderr);
         assert!(reason.contains("概念验证中心的认定名额已满"), "{reason}");
         assert!(reason.contains("10 家"), "{reason}");
+        // This year's evaluation: nobody reported yet, so every centre is 不合格 with only the
+        // platform's figures counted, each indicator explained.
+        let evaluated = zijin(
+            &database,
+            &["carriers", "evaluate", "--year", "2026", "--json"],
+            "",
+        );
+        assert!(evaluated.status.success(), "{}", text(&evaluated.stderr));
+        let rows: serde_json::Value = serde_json::from_slice(&evaluated.stdout).unwrap();
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 10);
+        for row in rows {
+            assert_eq!(row["type"], "概念验证中心");
+            assert_eq!(row["grade"], "不合格");
+            assert_eq!(row["total"], 0.0);
+            assert!(row["carrier"].as_str().unwrap().ends_with("概念验证中心"));
+            let indicators = row["indicators"].as_array().unwrap();
+            assert_eq!(indicators.len(), 10);
+            for i in indicators {
+                assert!(i["name"].is_string() && i["points"].is_number() && i["source"].is_string(), "{i}");
+            }
+            let signed = indicators.iter().find(|i| i["name"] == "供需对接达成签约").unwrap();
+            assert_eq!(signed["value"], 0.0);
+            assert!(signed["source"].as_str().unwrap().contains("供需对接"));
+        }
+        let plain = zijin(&database, &["carriers", "evaluate", "--year", "2026"], "");
+        assert!(plain.status.success());
+        assert!(text(&plain.stderr).contains("共评价 10 家载体（待确认）"), "{}", text(&plain.stderr));
+        assert!(text(&plain.stdout).contains("不合格"));
+        let wrong = zijin(&database, &["carriers", "evaluate", "--year", "1999"], "");
+        assert_eq!(wrong.status.code(), Some(2));
+        assert!(text(&wrong.stderr).contains("评价年度应在 2000 年至"), "{}", text(&wrong.stderr));
     }
 }

@@ -618,13 +618,13 @@ mod tests {
         let file = evaluation_file();
         assert_eq!(file.exit_after_failures, 2);
         for t in types() {
-            let scheme = scheme_for(&t.code, 2025).unwrap_or_else(|| panic!("{}", t.name));
+            let scheme = scheme_for(&t.code, 2024).unwrap_or_else(|| panic!("{}", t.name));
             let blocks: Vec<&str> = scheme.indicators.iter().map(|i| i.block.as_str()).collect();
             for block in ["基础条件", "服务绩效", "服务能力", "规范管理", "社会信誉"] {
                 assert!(blocks.contains(&block), "{} lacks {block}", scheme.name);
             }
         }
-        assert!(scheme_for("transfer-org", 2024).is_none(), "no scheme before 2025");
+        assert!(scheme_for("transfer-org", 2023).is_none(), "no scheme before 2024");
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub async fn recognise(
     type_code: &str,
     name: &str,
 ) -> AppResult<i64> {
-    recognise_as(app, actor, credit_code, type_code, name, false).await
+    recognise_as(app, actor, credit_code, type_code, name, None).await
 }
 
 pub(crate) async fn recognise_as(
@@ -91,7 +91,7 @@ pub(crate) async fn recognise_as(
     credit_code: &str,
     type_code: &str,
     name: &str,
-    is_demo: bool,
+    demo_since: Option<chrono::NaiveDate>,
 ) -> AppResult<i64> {
     access::require(actor, Area::Carriers)?;
     if name.trim().chars().count() > NAME_MAX_CHARS {
@@ -112,7 +112,7 @@ pub(crate) async fn recognise_as(
                 format!("平台上没有统一社会信用代码为 {} 的机构", code.as_str()),
             )
         })?;
-    let id = recognise_in(&mut work, actor, &institution, kind, name, is_demo).await?;
+    let id = recognise_in(&mut work, actor, &institution, kind, name, demo_since).await?;
     work.commit().await?;
     Ok(id)
 }
@@ -146,7 +146,7 @@ pub(crate) async fn recognise_in(
     institution: &zijin_domain::Institution,
     kind: &'static CarrierType,
     name: &str,
-    is_demo: bool,
+    demo_since: Option<chrono::NaiveDate>,
 ) -> AppResult<i64> {
     let now = work.now();
     zijin_store::carriers::lock_type(work.tx(), &kind.code).await?;
@@ -171,14 +171,15 @@ pub(crate) async fn recognise_in(
         "" => format!("{}{}", institution.details.name, kind.name),
         given => given.to_string(),
     };
-    let on = crate::applications::beijing_date(now);
+    // Demo carriers are dated back (so the demo has past years to evaluate) and marked.
+    let on = demo_since.unwrap_or_else(|| crate::applications::beijing_date(now));
     let id = zijin_store::carriers::insert(
         work.tx(),
         institution.id,
         &kind.code,
         &name,
         on,
-        is_demo,
+        demo_since.is_some(),
         now,
     )
     .await?;

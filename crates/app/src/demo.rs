@@ -527,7 +527,7 @@ pub async fn seed(
     past_calls::seed(app, &people, &institutions).await?;
     applications::seed(app, &people, &institutions).await?;
     created.extend(contracts::seed(app).await?);
-    carriers::seed(app, &institutions).await?;
+    carriers::seed(app, &institutions, &university, &enterprise).await?;
     Ok(DemoSummary {
         seeded: true,
         institutions: total,

@@ -272,8 +272,9 @@ fn two_places(value: Decimal) -> Decimal {
     value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
-fn shown(value: Decimal) -> String {
-    value.normalize().to_string()
+/// A figure as people read it: at most two decimals, thousands separated.
+pub fn shown(value: Decimal) -> String {
+    crate::group_thousands(&two_places(value).normalize().to_string())
 }
 
 /// Scores one carrier's year with a scheme.

@@ -176,6 +176,16 @@ pub fn evaluation_file() -> &'static EvaluationFile {
     })
 }
 
+/// The first year any scheme applies to.
+pub fn first_year() -> i32 {
+    evaluation_file()
+        .schemes
+        .iter()
+        .map(|s| chrono::Datelike::year(&s.from))
+        .min()
+        .unwrap_or(2024)
+}
+
 /// The scheme that evaluates a type's year: the latest in force on the year's last day.
 pub fn scheme_for(type_code: &str, year: i32) -> Option<&'static Scheme> {
     let last_day = NaiveDate::from_ymd_opt(year, 12, 31)?;

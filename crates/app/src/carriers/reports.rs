@@ -93,7 +93,10 @@ pub async fn view(app: &App, actor: &Actor, carrier_id: i64, year: i32) -> AppRe
                 }
                 _ => Decimal::from(raw),
             };
-            platform.insert(i.code.clone(), format!("{} {}", value.normalize(), i.unit));
+            platform.insert(
+                i.code.clone(),
+                format!("{} {}", zijin_domain::carrier_evaluation::shown(value), i.unit),
+            );
         }
     }
     let submitted = report.as_ref().is_some_and(|r| r.submitted);
@@ -314,4 +317,38 @@ pub async fn own_carriers(app: &App, actor: &Actor) -> AppResult<Vec<StoredCarri
     access::require(actor, Area::OwnCarriers)?;
     let institution = access::require_own_institution(actor)?;
     Ok(zijin_store::carriers::of_institution(app.store().pool(), institution).await?)
+}
+
+/// Writes a demo carrier's report of a year (submitted or a draft) and, when given, the
+/// reviewers' scores, as the demo's 评审 would have: in one audited unit of work.
+pub(crate) async fn demo_report(
+    app: &App,
+    report: &StoredReport,
+    scores: Option<&BTreeMap<String, String>>,
+) -> AppResult<()> {
+    let mut work = UnitOfWork::begin(app).await?;
+    let now = work.now();
+    store::save_report(work.tx(), report, now).await?;
+    if let Some(scores) = scores {
+        store::save_scores(
+            work.tx(),
+            report.carrier_id,
+            report.year,
+            scores,
+            "演示评审意见：材料齐全，运行规范",
+            None,
+            now,
+        )
+        .await?;
+    }
+    work.audit(Change {
+        actor: Actor::System("demo").audit_name(),
+        action: "carrier.report_submit",
+        entity: "carrier",
+        entity_id: report.carrier_id.to_string(),
+        before: None,
+        after: Some(json!({ "year": report.year, "reported": report.reported, "scores": scores })),
+    });
+    work.commit().await?;
+    Ok(())
 }

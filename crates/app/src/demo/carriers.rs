@@ -1,14 +1,24 @@
-//! Demo carriers (issue 19): some of the demo institutions run recognised carriers, so the
-//! directory shows every kind and the quotas in use.
+//! Demo carriers (issue 19): some of the demo institutions run recognised carriers (dated back
+//! to mid-2023), so the directory shows every kind and the quotas in use; their 2024 and 2025
+//! reports are filed and scored and both years confirmed — the exit rule withdraws the carriers
+//! that reported neither year — while 2026's reports are coming in; two applications for
+//! recognition wait for the bureau.
 
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use zijin_domain::carrier_evaluation::IndicatorSource;
 use zijin_domain::{InstitutionDetails, InstitutionType};
+use zijin_store::carriers::evaluation::StoredReport;
 
-use crate::{Actor, App, AppResult};
+use crate::carriers::{evaluation, recognition, reports};
+use crate::{Actor, App, AppResult, access};
 
 /// (institution type, carrier type code, how many) recognised from the demo institutions.
 const PLAN: &[(InstitutionType, &str, usize)] = &[
     (InstitutionType::University, "university-science-park", 3),
     (InstitutionType::University, "transfer-center", 4),
+    (InstitutionType::University, "innovation-harbor", 2),
     (InstitutionType::University, "poc-center", 3),
     (InstitutionType::ResearchInstitute, "poc-center", 2),
     (
@@ -20,6 +30,8 @@ const PLAN: &[(InstitutionType, &str, usize)] = &[
     (InstitutionType::NewRdInstitution, "pilot-platform", 2),
     (InstitutionType::Enterprise, "pilot-platform", 2),
     (InstitutionType::ServiceOrganization, "transfer-org", 3),
+    (InstitutionType::ServiceOrganization, "service-org", 2),
+    (InstitutionType::ServiceOrganization, "ip-operation", 1),
     (
         InstitutionType::ServiceOrganization,
         "benchmark-incubator",
@@ -28,8 +40,66 @@ const PLAN: &[(InstitutionType, &str, usize)] = &[
     (InstitutionType::FinancialInstitution, "finance-station", 2),
 ];
 
-pub(super) async fn seed(app: &App, institutions: &[(i64, InstitutionDetails)]) -> AppResult<()> {
+/// How well the k-th carrier does in a year (2024: 85–99; later: 70–99), deterministic.
+fn quality(k: usize, year: i32) -> i64 {
+    let spread = (k * 37 + year as usize * 11) as i64;
+    if year <= 2024 {
+        85 + spread % 15
+    } else {
+        70 + spread % 30
+    }
+}
+
+/// The k-th carrier's report of a year: every reported value at `quality`% of its full marks,
+/// and the reviewers' points likewise (to the half point).
+fn report_of(
+    k: usize,
+    carrier: &zijin_store::carriers::StoredCarrier,
+    year: i32,
+    submitted: bool,
+) -> Option<(StoredReport, BTreeMap<String, String>)> {
+    let scheme = evaluation::scheme_for(&carrier.carrier_type, year)?;
+    let q = rust_decimal::Decimal::from(quality(k, year)) / rust_decimal::Decimal::ONE_HUNDRED;
+    let mut report = StoredReport {
+        carrier_id: carrier.id,
+        year,
+        submitted,
+        summary: format!("{}{year}年度工作总结（演示）", carrier.name),
+        ..StoredReport::default()
+    };
+    let mut scores = BTreeMap::new();
+    for i in &scheme.indicators {
+        match i.source {
+            IndicatorSource::Report => {
+                let full = i.full_at.unwrap_or_default();
+                report
+                    .reported
+                    .insert(i.code.clone(), (full * q).round().normalize().to_string());
+                if !i.evidence.is_empty() {
+                    report
+                        .evidence
+                        .insert(i.code.clone(), format!("{}（演示）", i.evidence));
+                }
+            }
+            IndicatorSource::Review => {
+                let half = (i.points * q * rust_decimal::Decimal::TWO).round()
+                    / rust_decimal::Decimal::TWO;
+                scores.insert(i.code.clone(), half.normalize().to_string());
+            }
+            IndicatorSource::Platform(_) => {}
+        }
+    }
+    Some((report, scores))
+}
+
+pub(super) async fn seed(
+    app: &App,
+    institutions: &[(i64, InstitutionDetails)],
+    university: &Actor,
+    enterprise: &Actor,
+) -> AppResult<()> {
     let system = Actor::System("demo");
+    let since = NaiveDate::from_ymd_opt(2023, 6, 15);
     for (kind, carrier_type, count) in PLAN {
         for (_, details) in institutions
             .iter()
@@ -43,10 +113,60 @@ pub(super) async fn seed(app: &App, institutions: &[(i64, InstitutionDetails)]) 
                 details.credit_code.as_str(),
                 carrier_type,
                 "",
-                true,
+                since,
             )
             .await?;
         }
+    }
+    let carriers = zijin_store::carriers::recognised(app.store().pool()).await?;
+    // 2024 and 2025: reported and scored, then confirmed. Every eleventh carrier reports neither
+    // year and leaves by the exit rule; a few others skip 2025 only.
+    for year in [2024, 2025] {
+        for (k, carrier) in carriers.iter().enumerate() {
+            if k % 11 == 3 || (year == 2025 && k % 13 == 5) {
+                continue;
+            }
+            if let Some((report, scores)) = report_of(k, carrier, year, true) {
+                reports::demo_report(app, &report, Some(&scores)).await?;
+            }
+        }
+        evaluation::evaluate(app, &system, year).await?;
+        evaluation::confirm(app, &system, year, true).await?;
+    }
+    // 2026: half the carriers have submitted (not yet scored); the university account's
+    // carrier has a draft.
+    let own = access::own_institution_id(university);
+    for (k, carrier) in carriers.iter().enumerate().filter(|(k, _)| k % 2 == 0) {
+        if Some(carrier.institution_id) == own {
+            continue;
+        }
+        if let Some((report, _)) = report_of(k, carrier, 2026, true) {
+            reports::demo_report(app, &report, None).await?;
+        }
+    }
+    if let Some((k, carrier)) = carriers
+        .iter()
+        .enumerate()
+        .find(|(_, c)| Some(c.institution_id) == own && c.recognised)
+        && let Some((mut report, _)) = report_of(k, carrier, 2026, false)
+    {
+        report.reported.pop_first();
+        reports::demo_report(app, &report, None).await?;
+    }
+    // Two applications for recognition wait for the bureau.
+    for (actor, kind, description) in [
+        (
+            university,
+            "pilot-platform",
+            "依托学校化工学科建设中试基地，中试车间 3,000 平方米，专职工程师 15 人，2025 年为 23 家企业完成中试验证。",
+        ),
+        (
+            enterprise,
+            "public-service-platform",
+            "面向集成电路企业提供芯片测试与失效分析服务，检测设备原值 4,200 万元，年服务企业 160 家次。",
+        ),
+    ] {
+        recognition::apply(app, actor, kind, "", description).await?;
     }
     Ok(())
 }

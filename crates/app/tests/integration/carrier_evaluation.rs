@@ -118,8 +118,8 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
         assert!(reports::save(app, &stranger, park, 2026, &incomplete).await.is_err());
         let complete = reports::ReportInput {
             // `sold` is a platform indicator: a value typed for it is not kept.
-            values: map(&[("staff", "10"), ("tenants", "30"), ("incubated", "20"), ("sold", "999")]),
-            evidence: map(&[("staff", "人员名单.pdf"), ("tenants", "入驻协议.pdf"), ("incubated", "营业执照.pdf")]),
+            values: map(&[("staff", "10"), ("tenants", "30"), ("incubated", "20"), ("graduated", "12"), ("sold", "999")]),
+            evidence: map(&[("staff", "人员名单.pdf"), ("tenants", "入驻协议.pdf"), ("incubated", "营业执照.pdf"), ("graduated", "落地证明.pdf")]),
             summary: "全年孵化企业 20 家".into(),
             submit: true,
         };
@@ -133,7 +133,7 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
         assert!(!view.may_edit);
         // The owner may not score; a score beyond the indicator's points is refused.
         assert!(reports::score(app, &w.seller, park, 2026, &map(&[]), "").await.is_err());
-        let over = map(&[("ability", "11"), ("management", "20"), ("reputation", "10")]);
+        let over = map(&[("ability", "16"), ("management", "20"), ("reputation", "10")]);
         assert!(matches!(
             reports::score(app, admin, park, 2026, &over, "").await,
             Err(AppError::Validation(_))
@@ -141,16 +141,16 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
         let scores = map(&[("ability", "10"), ("management", "20"), ("reputation", "10")]);
         reports::score(app, admin, park, 2026, &scores, "运行规范").await.unwrap();
 
-        // 5 + 5 (reported, at full marks) + 0.2 (1 of 50 contracts) + 0.22 (90 of 5,000 万元
-        // × 12) + 10 (20 of 20 incubated) + 40 (scores) = 60.42: 合格.
+        // 5 + 5 (reported, at full marks) + 0.16 (1 of 50 contracts × 8) + 0.18 (90 of 5,000
+        // 万元 × 10) + 6 + 9 (incubated, graduated: full marks) + 40 (scores) = 65.34: 合格.
         let year = evaluation::evaluate(app, admin, 2026).await.unwrap();
         assert_eq!(year.results.len(), 2);
         let result = year.results.iter().find(|r| r.carrier.id == park).unwrap();
-        assert_eq!(result.total.normalize().to_string(), "60.42");
+        assert_eq!(result.total.normalize().to_string(), "65.34");
         assert_eq!(result.grade, Grade::Pass);
         let amount = result.indicators.iter().find(|i| i.code == "sold-amount").unwrap();
         assert_eq!(amount.value.as_deref(), Some("90"));
-        assert_eq!(amount.points, "0.22");
+        assert_eq!(amount.points, "0.18");
         assert!(amount.source.contains("技术合同登记"), "{}", amount.source);
         let json = result.to_json();
         assert_eq!(json["grade"], "合格");

@@ -345,7 +345,7 @@ async fn year_page(
         "carrier_evaluation.html",
         context! {
             notice, flash, year, chart,
-            years => (2025..=current).rev().collect::<Vec<_>>(),
+            years => (evaluation::first_year()..=current).rev().collect::<Vec<_>>(),
             manage => access::may(&visitor.actor, Area::Carriers),
             confirmed_at => view.confirmed_at.as_deref().map(shown_time),
             year_over => year < current,
@@ -362,7 +362,7 @@ async fn year_page(
                 indicators => r.indicators.iter().map(|i| context! {
                     name => i.name.clone(),
                     block => i.block.clone(),
-                    value => i.value.clone().map(|v| format!("{v} {}", i.unit)),
+                    value => i.value.as_deref().and_then(|v| v.parse().ok()).map(|v| format!("{} {}", zijin_domain::carrier_evaluation::shown(v), i.unit)),
                     points => i.points.clone(),
                     max_points => i.max_points.clone(),
                     source => i.source.clone(),

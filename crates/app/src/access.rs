@@ -166,6 +166,11 @@ pub enum Area {
     OwnCarriers,
     /// Score carriers' reports and read a year's evaluation (reviewers and admins).
     CarrierScoring,
+    /// Apply to list one's institution's innovative products in the 创新产品应用推荐目录
+    /// (institution users).
+    OwnProducts,
+    /// Review products and publish the catalogue's batches (admins).
+    Catalogue,
 }
 
 impl Area {
@@ -201,6 +206,8 @@ impl Area {
         Area::Carriers,
         Area::OwnCarriers,
         Area::CarrierScoring,
+        Area::OwnProducts,
+        Area::Catalogue,
     ];
 }
 
@@ -214,7 +221,7 @@ pub fn may(actor: &Actor, area: Area) -> bool {
         }
         Area::ReviewQueue => matches!(who, Admin | Reviewer),
         Area::Inbox => !matches!(who, Anonymous),
-        Area::OwnCarriers => matches!(who, InstitutionUser(_)),
+        Area::OwnCarriers | Area::OwnProducts => matches!(who, InstitutionUser(_)),
         Area::CarrierScoring => matches!(who, Admin | Reviewer),
         // Registrars take no part in 申报 (their work is the contract registry).
         Area::Applications => !matches!(who, Anonymous | ContractRegistrar(_)),
@@ -240,7 +247,8 @@ pub fn may(actor: &Actor, area: Area) -> bool {
         | Area::Ledger
         | Area::ContractImport
         | Area::RankingFreeze
-        | Area::Carriers => matches!(who, Admin),
+        | Area::Carriers
+        | Area::Catalogue => matches!(who, Admin),
     }
 }
 
@@ -508,6 +516,9 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
     if may(actor, Area::OwnCarriers) {
         menu.push(entry("/my/carriers", "我的载体"));
     }
+    if may(actor, Area::OwnProducts) {
+        menu.push(entry("/my/products", "创新产品申报"));
+    }
     if may(actor, Area::ReviewQueue) {
         menu.push(entry("/review", "待审核"));
     }
@@ -722,6 +733,7 @@ mod tests {
                     "/tech-manager/matches" | "/tech-manager/profile" => Area::TechManagerMatches,
                     "/applications" => Area::Applications,
                     "/my/carriers" => Area::OwnCarriers,
+                    "/my/products" => Area::OwnProducts,
                     "/carriers/evaluation" => Area::CarrierScoring,
                     other => panic!("menu entry without an area: {other}"),
                 };

@@ -9,6 +9,7 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod carriers;
+pub mod catalogue;
 mod clock;
 pub mod contracts;
 pub mod demo;

@@ -772,6 +772,8 @@ mod applications;
 mod carrier_evaluation;
 #[path = "integration/carriers.rs"]
 mod carriers;
+#[path = "integration/catalogue.rs"]
+mod catalogue;
 #[path = "integration/contract_awards.rs"]
 mod contract_awards;
 #[path = "integration/contracts.rs"]

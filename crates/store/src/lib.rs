@@ -10,6 +10,7 @@ pub mod applications;
 pub mod attachments;
 pub mod audit;
 pub mod carriers;
+pub mod catalogue;
 pub mod contracts;
 pub mod districts;
 pub mod experts;

@@ -38,6 +38,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("rankings.html", include_str!("../templates/rankings.html")),
     ("carriers.html", include_str!("../templates/carriers.html")),
     ("my_carriers.html", include_str!("../templates/my_carriers.html")),
+    ("catalogue.html", include_str!("../templates/catalogue.html")),
+    (
+        "catalogue_entries.html",
+        include_str!("../templates/catalogue_entries.html"),
+    ),
+    (
+        "catalogue_batch.html",
+        include_str!("../templates/catalogue_batch.html"),
+    ),
+    ("my_products.html", include_str!("../templates/my_products.html")),
     ("carrier_report.html", include_str!("../templates/carrier_report.html")),
     (
         "carrier_evaluation.html",

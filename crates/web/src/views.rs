@@ -161,6 +161,7 @@ pub fn nav_for(actor: &Actor) -> Vec<NavItem> {
                 item("/stats/contracts", "技术合同统计"),
                 item("/rankings", "高校院所排行榜"),
                 item("/carriers", "载体名录"),
+                item("/catalogue", "创新产品目录"),
                 item("/brokers", "技术经理人"),
             ],
         },

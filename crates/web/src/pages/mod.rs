@@ -7,6 +7,7 @@ mod auth;
 mod calls;
 mod carrier_work;
 mod carriers;
+mod catalogue;
 mod contract_form;
 mod contract_stats;
 mod contracts;
@@ -66,6 +67,7 @@ pub fn router() -> Routes {
         .merge(tech_managers::router())
         .merge(carriers::router())
         .merge(carrier_work::router())
+        .merge(catalogue::router())
         .route("/static/app.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
 }

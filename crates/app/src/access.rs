@@ -97,6 +97,29 @@ fn allow(actor: &Actor, allowed: bool) -> AppResult<()> {
     if allowed { Ok(()) } else { Err(refusal(actor)) }
 }
 
+/// Whether the actor may read the confirmed 融资白名单: the bureau, and the users of a 金融机构
+/// (`own_kind`: the type of the actor's institution, when they are an institution's user).
+pub fn may_read_white_list(actor: &Actor, own_kind: Option<zijin_domain::InstitutionType>) -> bool {
+    match standing(actor) {
+        Standing::Admin => true,
+        Standing::InstitutionUser(_) => {
+            own_kind == Some(zijin_domain::InstitutionType::FinancialInstitution)
+        }
+        _ => false,
+    }
+}
+
+/// Refuses whoever may not read the confirmed 融资白名单 (looks up the actor's institution).
+pub async fn require_white_list_reader(app: &crate::App, actor: &Actor) -> AppResult<()> {
+    let kind = match own_institution_id(actor) {
+        Some(id) => zijin_store::institutions::get(app.store().pool(), id)
+            .await?
+            .map(|i| i.details.kind),
+        None => None,
+    };
+    allow(actor, may_read_white_list(actor, kind))
+}
+
 /// A part of the platform, beyond single records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
@@ -171,6 +194,9 @@ pub enum Area {
     OwnProducts,
     /// Review products and publish the catalogue's batches (admins).
     Catalogue,
+    /// Compute and confirm the 融资白名单 (admins; 金融机构 users read the confirmed list, see
+    /// [`may_read_white_list`]).
+    WhiteList,
 }
 
 impl Area {
@@ -208,6 +234,7 @@ impl Area {
         Area::CarrierScoring,
         Area::OwnProducts,
         Area::Catalogue,
+        Area::WhiteList,
     ];
 }
 
@@ -248,7 +275,8 @@ pub fn may(actor: &Actor, area: Area) -> bool {
         | Area::ContractImport
         | Area::RankingFreeze
         | Area::Carriers
-        | Area::Catalogue => matches!(who, Admin),
+        | Area::Catalogue
+        | Area::WhiteList => matches!(who, Admin),
     }
 }
 

@@ -30,6 +30,7 @@ pub mod search;
 pub mod tech_managers;
 mod unit;
 pub mod users;
+pub mod white_list;
 
 use std::sync::Arc;
 

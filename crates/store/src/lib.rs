@@ -29,6 +29,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod tech_managers;
 pub mod users;
+pub mod white_list;
 
 use std::ops::{Deref, DerefMut};
 use std::str::FromStr;

@@ -136,6 +136,7 @@ const SECTIONS: &[(&str, &str, Option<Guide>)] = &[
     ("/my/carriers", "我的载体", None),
     ("/catalogue", "创新产品应用推荐目录", None),
     ("/my/products", "创新产品申报", None),
+    ("/white-list", "企业融资白名单", None),
     ("/brokers", "技术经理人", None),
     ("/tech-manager/profile", "技术经理人资料", None),
     ("/policy", "政策计算器", None),

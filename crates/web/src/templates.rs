@@ -48,6 +48,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/catalogue_batch.html"),
     ),
     ("my_products.html", include_str!("../templates/my_products.html")),
+    ("white_list.html", include_str!("../templates/white_list.html")),
+    (
+        "white_list_rows.html",
+        include_str!("../templates/white_list_rows.html"),
+    ),
     ("carrier_report.html", include_str!("../templates/carrier_report.html")),
     (
         "carrier_evaluation.html",

@@ -212,11 +212,24 @@ pub async fn page_context(app: &App, visitor: &Visitor, title: &str) -> Value {
             0
         }
     };
+    let mut nav = nav_for(&visitor.actor);
+    // The 融资白名单 is for the bureau and 金融机构 users (whose institution type decides).
+    if visitor.actor.user().is_some()
+        && zijin_app::access::require_white_list_reader(app, &visitor.actor)
+            .await
+            .is_ok()
+    {
+        nav.push(NavItem {
+            href: "/white-list",
+            label: "融资白名单",
+            children: Vec::new(),
+        });
+    }
     context! {
         title,
         unread,
         user => ser(&user),
-        nav => ser(nav_for(&visitor.actor)),
+        nav => ser(nav),
         csrf => visitor.csrf.clone(),
         current_path => visitor.path.clone(),
         footer => ser(&visitor.config.site.footer),

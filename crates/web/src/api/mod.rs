@@ -11,6 +11,7 @@ mod auth;
 mod carrier_work;
 mod carriers;
 mod catalogue;
+mod white_list;
 mod contract_stats;
 mod contracts;
 mod institutions;
@@ -53,6 +54,7 @@ pub(crate) fn router() -> Routes {
         .merge(carriers::router())
         .merge(carrier_work::router())
         .merge(catalogue::router())
+        .merge(white_list::router())
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { ApiError(Failure::new(ErrorKind::NotFound, "没有这个接口")) })
 }
@@ -87,9 +89,10 @@ pub(crate) fn router() -> Routes {
         carrier_work::year_results, carrier_work::evaluate, carrier_work::confirm,
         catalogue::list_catalogues, catalogue::one_catalogue, catalogue::publish,
         catalogue::list_products, catalogue::apply, catalogue::decide,
+        white_list::latest, white_list::candidates, white_list::confirm, white_list::add_incubatee,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"), (name = "contracts", description = "技术合同登记、统计与高校院所排行榜"), (name = "carriers", description = "载体：认定、名录、绩效报告与年度评价"), (name = "catalogue", description = "创新产品应用推荐目录"))
+    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"), (name = "contracts", description = "技术合同登记、统计与高校院所排行榜"), (name = "carriers", description = "载体：认定、名录、绩效报告与年度评价"), (name = "catalogue", description = "创新产品应用推荐目录"), (name = "white-list", description = "企业融资白名单"))
 )]
 pub struct ApiDoc;
 

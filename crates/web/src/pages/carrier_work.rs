@@ -67,6 +67,17 @@ async fn my_carriers(State(state): State<AppState>, visitor: Visitor) -> Result<
     let own = reports::own_carriers(&state.app, &visitor.actor).await?;
     let applications = recognition::list(&state.app, &visitor.actor).await?;
     let year = this_year(&state);
+    let mut incubatees = Vec::new();
+    for c in &own {
+        incubatees.push(
+            zijin_app::white_list::incubatees(&state.app, &visitor.actor, c.id)
+                .await?
+                .into_iter()
+                .map(|(name, since)| format!("{name}（{since}起）"))
+                .collect::<Vec<_>>()
+                .join("、"),
+        );
+    }
     let base = page_context(&state.app, &visitor, "我的载体").await;
     let (notice, flash) = crate::flash::notice_or_error(visitor.flash.as_deref());
     Ok(html(
@@ -76,8 +87,9 @@ async fn my_carriers(State(state): State<AppState>, visitor: Visitor) -> Result<
             notice, flash,
             last_year => year - 1,
             this_year => year,
-            carriers => own.iter().map(|c| context! {
+            carriers => own.iter().zip(&incubatees).map(|(c, incubatees)| context! {
                 id => c.id,
+                incubatees => incubatees.clone(),
                 name => c.name.clone(),
                 kind => carriers::carrier_type(&c.carrier_type).map(|t| t.name.clone()).unwrap_or_default(),
                 recognised => c.recognised,

@@ -8,6 +8,7 @@ mod calls;
 mod carrier_work;
 mod carriers;
 mod catalogue;
+mod white_list;
 mod contract_form;
 mod contract_stats;
 mod contracts;
@@ -68,6 +69,7 @@ pub fn router() -> Routes {
         .merge(carriers::router())
         .merge(carrier_work::router())
         .merge(catalogue::router())
+        .merge(white_list::router())
         .route("/static/app.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
 }

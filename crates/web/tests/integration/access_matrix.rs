@@ -313,6 +313,15 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("GET", "/api/v1/products", "/api/v1/products", Empty, "L 200 200 403 403 403 200 403"),
     ("POST", "/api/v1/products", "/api/v1/products", Json("{}"), "L 422 422 403 403 403 403 403"),
     ("POST", "/api/v1/products/{id}/decision", "/api/v1/products/999999/decision", Json(r#"{"decision": "approve"}"#), "L 403 403 403 403 403 404 403"),
+    // 融资白名单: the bureau and 金融机构 users (none of the matrix's institutions is one; see
+    // the white-list test); incubatees are registered by the carrier's institution.
+    ("GET", "/white-list", "/white-list", Empty, "L 403 403 403 403 403 200 403"),
+    ("POST", "/white-list", "/white-list", Form, "L 403 403 403 403 403 303 403"),
+    ("POST", "/carriers/{id}/incubatees", "/carriers/{carrier}/incubatees", Form, "L 303 403 403 403 403 403 403"),
+    ("GET", "/api/v1/white-list", "/api/v1/white-list", Empty, "L 403 403 403 403 403 404 403"),
+    ("GET", "/api/v1/white-list/candidates", "/api/v1/white-list/candidates", Empty, "L 403 403 403 403 403 200 403"),
+    ("POST", "/api/v1/white-list", "/api/v1/white-list", Json("{}"), "L 403 403 403 403 403 422 403"),
+    ("POST", "/api/v1/carriers/{id}/incubatees", "/api/v1/carriers/{carrier}/incubatees", Json("{}"), "L 422 403 403 403 403 403 403"),
     ("POST", "/api/v1/carriers", "/api/v1/carriers", Json("{}"), "L 403 403 403 403 403 422 403"),
     ("POST", "/api/v1/carriers/{id}/withdraw", "/api/v1/carriers/999999/withdraw", Json(r#"{"reason": "考核不合格", "confirm": true}"#), "L 403 403 403 403 403 404 403"),
     ("GET", "/stats/contracts", "/stats/contracts", Empty, "200 200 200 200 200 200 200 200"),

@@ -446,3 +446,44 @@ mod tests {
         assert!(first_to_market(day(2025, 2, 28), leap));
     }
 }
+
+/// Demo products: applied for by `institution_id` (no account needed), marked as demo; the
+/// bureau's part (review, publication) goes through [`decide`] and [`publish`].
+pub(crate) async fn demo_product(
+    app: &App,
+    institution_id: i64,
+    input: &ProductInput,
+) -> AppResult<i64> {
+    let fields = zijin_store::records::technical_fields(app.store().pool()).await?;
+    let field = fields
+        .iter()
+        .find(|f| f.code == input.field || f.label == input.field)
+        .ok_or_else(|| AppError::Internal(format!("演示产品的技术领域无效：{}", input.field)))?;
+    let mut work = UnitOfWork::begin(app).await?;
+    let now = work.now();
+    let id = store::insert(
+        work.tx(),
+        &store::NewProduct {
+            institution_id,
+            name: &input.name,
+            field: &field.code,
+            first_market_on: &input.first_market_on,
+            certificates: &input.certificates,
+            description: &input.description,
+            submitted_by: None,
+            is_demo: true,
+        },
+        now,
+    )
+    .await?;
+    work.audit(Change {
+        actor: Actor::System("demo").audit_name(),
+        action: "product.apply",
+        entity: "product",
+        entity_id: id.to_string(),
+        before: None,
+        after: Some(json!({ "name": input.name, "first_market_on": input.first_market_on })),
+    });
+    work.commit().await?;
+    Ok(id)
+}

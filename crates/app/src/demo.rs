@@ -126,6 +126,7 @@ const DEMO_BODIES: &[(&str, InstitutionType, District)] = &[
         Jiangning,
     ),
     ("南京仙林生物医药研究院有限公司", NewRdInstitution, Qixia),
+    ("紫金科创银行南京科技支行", FinancialInstitution, Xuanwu),
 ];
 
 const NAME_PREFIXES: &[&str] = &[
@@ -375,6 +376,7 @@ pub async fn seed(
 
     let university_id = ids[0];
     let enterprise_id = ids[REAL_INSTITUTIONS.len() + DEMO_BODIES.len()];
+    let bank_id = ids[REAL_INSTITUTIONS.len() + DEMO_BODIES.len() - 1];
     let accounts = [
         (
             "admin",
@@ -422,6 +424,18 @@ pub async fn seed(
             format!(
                 "机构用户，所属机构：{}",
                 all[REAL_INSTITUTIONS.len() + DEMO_BODIES.len()].0.name
+            ),
+        ),
+        (
+            "bank",
+            "科技支行 客户经理",
+            Role::InstitutionUser,
+            "",
+            "",
+            Some(bank_id),
+            format!(
+                "金融机构用户，所属机构：{}；可查看企业融资白名单",
+                DEMO_BODIES[DEMO_BODIES.len() - 1].0
             ),
         ),
         (
@@ -528,6 +542,7 @@ pub async fn seed(
     applications::seed(app, &people, &institutions).await?;
     created.extend(contracts::seed(app).await?);
     carriers::seed(app, &institutions, &university, &enterprise).await?;
+    carriers::seed_finance(app, &institutions).await?;
     Ok(DemoSummary {
         seeded: true,
         institutions: total,

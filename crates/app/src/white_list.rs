@@ -329,3 +329,21 @@ mod tests {
         assert!(parse_criteria(&CRITERIA_FILE.replace("min_criteria = 1", "min_criteria = 9")).is_err());
     }
 }
+
+/// Demo incubatees: registered for a carrier without its institution's account.
+pub(crate) async fn demo_incubatee(app: &App, carrier_id: i64, institution_id: i64) -> AppResult<()> {
+    let mut work = UnitOfWork::begin(app).await?;
+    let now = work.now();
+    let since = crate::applications::beijing_date(now).format("%Y-%m-%d").to_string();
+    zijin_store::white_list::add_incubatee(work.tx(), carrier_id, institution_id, &since, now).await?;
+    work.audit(Change {
+        actor: Actor::System("demo").audit_name(),
+        action: "carrier.add_incubatee",
+        entity: "carrier",
+        entity_id: carrier_id.to_string(),
+        before: None,
+        after: Some(json!({ "incubatee": institution_id, "since": since })),
+    });
+    work.commit().await?;
+    Ok(())
+}

@@ -170,3 +170,71 @@ pub(super) async fn seed(
     }
     Ok(())
 }
+
+/// Innovative products (fictitious) the demo enterprises list: name, field, first market date,
+/// certificates, description.
+const PRODUCTS: &[(&str, &str, &str, &[&str], &str)] = &[
+    ("高精度工业视觉检测一体机", "high-end-equipment", "2025-04-18", &["CNAS 检测报告", "软件著作权登记证书"], "面向汽车零部件产线的缺陷检测设备，检出率 99.6%，替代进口同类设备。"),
+    ("低温型磷酸铁锂储能电池模组", "new-energy", "2024-09-02", &["国家电池质量检验检测中心检测报告", "首台（套）重大技术装备认定证书"], "零下 30℃ 容量保持率 85%，已在电网侧储能电站示范应用。"),
+    ("医用一次性内窥镜", "biomedicine", "2023-06-20", &["医疗器械注册证（二类）", "ISO 13485 证书"], "一次性使用，避免交叉感染，成本较复用内窥镜降低 40%。"),
+    ("城市道路病害智能巡检系统", "software", "2025-11-03", &["软件产品证书", "第三方测评报告"], "车载摄像头与边缘计算结合，自动识别裂缝、坑槽等 12 类病害。"),
+    ("高纯电子级氢氟酸", "new-materials", "2022-03-15", &["SEMI G5 等级检测报告"], "满足 12 英寸晶圆清洗要求，已进入两家晶圆厂供应链。"),
+    ("农业病虫害识别与精准施药无人机", "modern-agriculture", "2024-05-26", &["农机推广鉴定证书", "CCC 认证"], "识别 38 种常见病虫害，施药量减少 30%。"),
+    ("工业余热有机朗肯循环发电机组", "energy-saving", "2025-08-08", &["节能产品认证证书", "性能测试报告"], "回收 80–150℃ 低温余热发电，投资回收期约 3 年。"),
+    ("国产化工业控制安全网关", "information-communication", "2026-02-28", &["网络安全专用产品安全检测证书"], "支持主流工控协议深度解析，已用于水务、燃气行业。"),
+    ("可降解骨科固定螺钉", "biomedicine", "2026-07-12", &["医疗器械注册证（三类）"], "植入后 18–24 个月逐步降解，免二次手术取出。"),
+    ("氢燃料电池空压机", "new-energy", "2025-12-20", &["型式试验报告"], "无油离心式，功率密度较上一代提高 25%。"),
+];
+
+/// The catalogue (two batches published, two products waiting for review), incubatees of the
+/// science parks, and a confirmed 融资白名单.
+pub(super) async fn seed_finance(
+    app: &App,
+    institutions: &[(i64, InstitutionDetails)],
+) -> AppResult<()> {
+    use crate::catalogue::{self, ProductInput};
+    let system = Actor::System("demo");
+    let enterprises: Vec<i64> = institutions
+        .iter()
+        .filter(|(_, d)| d.kind == InstitutionType::Enterprise)
+        .map(|(id, _)| *id)
+        .collect();
+    if enterprises.len() < PRODUCTS.len() + 12 {
+        return Ok(());
+    }
+    let mut ids = Vec::new();
+    for (k, (name, field, first, certificates, description)) in PRODUCTS.iter().enumerate() {
+        let input = ProductInput {
+            name: (*name).into(),
+            field: (*field).into(),
+            first_market_on: (*first).into(),
+            certificates: certificates.iter().map(|c| c.to_string()).collect(),
+            description: (*description).into(),
+        };
+        ids.push(catalogue::demo_product(app, enterprises[k], &input).await?);
+    }
+    for id in &ids[..5] {
+        catalogue::decide(app, &system, *id, true, "").await?;
+    }
+    catalogue::publish(app, &system, true).await?;
+    for id in &ids[5..8] {
+        catalogue::decide(app, &system, *id, true, "").await?;
+    }
+    catalogue::publish(app, &system, true).await?;
+    // Incubatees: each science park and incubator registers a few enterprises.
+    let carriers = zijin_store::carriers::recognised(app.store().pool()).await?;
+    let mut next = PRODUCTS.len();
+    for carrier in carriers.iter().filter(|c| {
+        matches!(
+            c.carrier_type.as_str(),
+            "university-science-park" | "benchmark-incubator"
+        )
+    }) {
+        for _ in 0..3 {
+            crate::white_list::demo_incubatee(app, carrier.id, enterprises[next]).await?;
+            next += 1;
+        }
+    }
+    crate::white_list::confirm(app, &system, true).await?;
+    Ok(())
+}

@@ -161,6 +161,20 @@ pub(crate) async fn apply_as(
     }
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
+    let same = store::products(&mut **work.tx(), Some(institution_id))
+        .await?
+        .into_iter()
+        .find(|p| p.name == name && p.status != "refused");
+    if let Some(same) = same {
+        return Err(AppError::WrongState(format!(
+            "本单位已申报过“{name}”（{}），不能重复申报",
+            if same.catalogue_id.is_some() {
+                "已列入目录"
+            } else {
+                status_label(&same.status)
+            }
+        )));
+    }
     let first_text = first.format("%Y-%m-%d").to_string();
     let id = store::insert(
         work.tx(),

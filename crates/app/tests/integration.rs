@@ -760,7 +760,7 @@ async fn scale_multiplies(backend: zijin_app::Backend) {
     assert_eq!(enterprises, 600);
     assert_eq!(
         summary.institutions as i64,
-        600 + demo::real_institution_count() as i64 + 7
+        600 + demo::real_institution_count() as i64 + 8
     );
 }
 

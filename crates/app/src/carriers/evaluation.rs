@@ -296,7 +296,7 @@ fn to_rows(outcome: &engine::Outcome) -> Vec<IndicatorRow> {
             block: r.block.clone(),
             value: r.value.map(|v| v.normalize().to_string()),
             unit: r.unit.clone(),
-            points: r.points.to_string(),
+            points: r.points.normalize().to_string(),
             max_points: r.max_points.normalize().to_string(),
             source: r.source.label().to_string(),
             source_kind: match r.source {
@@ -434,6 +434,22 @@ pub async fn evaluate(app: &App, actor: &Actor, year: i32) -> AppResult<YearEval
     })
 }
 
+fn result_of_row(row: StoredEvaluation, carrier: StoredCarrier) -> AppResult<CarrierResult> {
+    let indicators: Vec<IndicatorRow> = serde_json::from_str(&row.result)
+        .map_err(|_| AppError::Internal(format!("载体评价结果无效：{}", row.carrier_id)))?;
+    Ok(CarrierResult {
+        type_name: type_name(&carrier.carrier_type),
+        total: row
+            .total
+            .parse()
+            .map_err(|_| AppError::Internal(format!("载体评价总分无效：{}", row.total)))?,
+        grade: Grade::from_code(&row.grade)
+            .ok_or_else(|| AppError::Internal(format!("载体评价等次无效：{}", row.grade)))?,
+        indicators,
+        carrier,
+    })
+}
+
 /// The recorded results of a year (provisional or confirmed), by carrier.
 pub async fn stored_results(app: &App, year: i32) -> AppResult<Vec<CarrierResult>> {
     let pool = app.store().pool();
@@ -442,21 +458,21 @@ pub async fn stored_results(app: &App, year: i32) -> AppResult<Vec<CarrierResult
         let Some(carrier) = zijin_store::carriers::get(pool, row.carrier_id).await? else {
             continue;
         };
-        let indicators: Vec<IndicatorRow> = serde_json::from_str(&row.result)
-            .map_err(|_| AppError::Internal(format!("载体评价结果无效：{}", row.carrier_id)))?;
-        out.push(CarrierResult {
-            type_name: type_name(&carrier.carrier_type),
-            total: row
-                .total
-                .parse()
-                .map_err(|_| AppError::Internal(format!("载体评价总分无效：{}", row.total)))?,
-            grade: Grade::from_code(&row.grade)
-                .ok_or_else(|| AppError::Internal(format!("载体评价等次无效：{}", row.grade)))?,
-            indicators,
-            carrier,
-        });
+        out.push(result_of_row(row, carrier)?);
     }
     Ok(out)
+}
+
+/// One carrier's recorded result of a year, if evaluated.
+pub(crate) async fn stored_result(
+    app: &App,
+    carrier: &StoredCarrier,
+    year: i32,
+) -> AppResult<Option<CarrierResult>> {
+    match store::result_of(app.store().pool(), carrier.id, year).await? {
+        Some(row) => Ok(Some(result_of_row(row, carrier.clone())?)),
+        None => Ok(None),
+    }
 }
 
 /// The year's results as recorded, and whether confirmed (for the page; reviewers see it too).
@@ -471,6 +487,27 @@ pub async fn year_view(app: &App, actor: &Actor, year: i32) -> AppResult<YearEva
         results: stored_results(app, year).await?,
         confirmed_at,
     })
+}
+
+/// The year's submitted reports no reviewer has scored yet (carrier id, carrier, institution).
+pub async fn awaiting_scores(
+    app: &App,
+    actor: &Actor,
+    year: i32,
+) -> AppResult<Vec<(i64, String, String)>> {
+    access::require(actor, Area::CarrierScoring)?;
+    let pool = app.store().pool();
+    let reports = store::reports_of_year(pool, year).await?;
+    let mut out = Vec::new();
+    for carrier in zijin_store::carriers::recognised(pool).await? {
+        if reports
+            .get(&carrier.id)
+            .is_some_and(|r| r.submitted && r.scored_at.is_none())
+        {
+            out.push((carrier.id, carrier.name, carrier.institution_name));
+        }
+    }
+    Ok(out)
 }
 
 /// What confirming a year did.

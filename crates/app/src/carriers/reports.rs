@@ -34,6 +34,8 @@ pub struct ReportView {
     pub may_edit: bool,
     pub may_score: bool,
     pub year_confirmed: bool,
+    /// The carrier's recorded result of the year (provisional or confirmed), when evaluated.
+    pub result: Option<super::evaluation::CarrierResult>,
 }
 
 fn is_owner(actor: &Actor, carrier: &StoredCarrier) -> bool {
@@ -47,17 +49,16 @@ async fn carrier_and_scheme(
     carrier_id: i64,
     year: i32,
 ) -> AppResult<(StoredCarrier, &'static Scheme)> {
-    check_year(app, year)?;
+    if matches!(actor, Actor::Anonymous) {
+        return Err(AppError::Unauthenticated);
+    }
     let carrier = zijin_store::carriers::get(app.store().pool(), carrier_id)
         .await?
         .ok_or(AppError::NotFound("载体"))?;
     if !is_owner(actor, &carrier) && !access::may(actor, Area::CarrierScoring) {
-        return Err(if matches!(actor, Actor::Anonymous) {
-            AppError::Unauthenticated
-        } else {
-            AppError::Forbidden
-        });
+        return Err(AppError::Forbidden);
     }
+    check_year(app, year)?;
     let scheme = scheme_for(&carrier.carrier_type, year).ok_or_else(|| {
         AppError::WrongState(format!("{year}年度没有适用于该类载体的绩效评价方案"))
     })?;
@@ -100,7 +101,9 @@ pub async fn view(app: &App, actor: &Actor, carrier_id: i64, year: i32) -> AppRe
         }
     }
     let submitted = report.as_ref().is_some_and(|r| r.submitted);
+    let result = super::evaluation::stored_result(app, &carrier, year).await?;
     Ok(ReportView {
+        result,
         type_name: carrier_type(&carrier.carrier_type)
             .map(|t| t.name.clone())
             .unwrap_or_default(),
@@ -125,8 +128,23 @@ pub struct ReportInput {
     pub submit: bool,
 }
 
+/// A typed figure: full-width digits (as Chinese input methods give them) read as ASCII,
+/// thousands separators dropped; plain decimals only (no exponent).
 fn parse_amount(text: &str) -> Option<Decimal> {
-    let value: Decimal = text.trim().replace([',', '，'], "").parse().ok()?;
+    let ascii: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | '，'))
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' => '.',
+            other => other,
+        })
+        .collect();
+    if ascii.is_empty() || !ascii.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    let value: Decimal = ascii.parse().ok()?;
     (value >= Decimal::ZERO && value.scale() <= 2 && value < Decimal::from(1_000_000_000_i64))
         .then_some(value)
 }

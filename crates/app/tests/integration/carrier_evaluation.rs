@@ -98,7 +98,7 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
         // Submitting needs every reported value and its evidence; each problem names its
         // indicator.
         let incomplete = reports::ReportInput {
-            values: map(&[("staff", "10"), ("tenants", "-3")]),
+            values: map(&[("staff", "１０"), ("tenants", "-3"), ("graduated", "1e5")]),
             submit: true,
             ..Default::default()
         };
@@ -110,6 +110,8 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
         };
         let messages: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
         assert!(messages.iter().any(|m| m.contains("在园（在港）企业") && m.contains("-3")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("毕业或落地转化企业") && m.contains("1e5")), "{messages:?}");
+        assert!(!messages.iter().any(|m| m.contains("专职成果转化人员") && m.contains("不小于零")), "full-width digits are read: {messages:?}");
         assert!(messages.iter().any(|m| m.contains("请填写“当年新孵化企业”")), "{messages:?}");
         assert!(messages.iter().any(|m| m.contains("须附证明材料：人员名单")), "{messages:?}");
         // Another institution may not file it.
@@ -156,6 +158,9 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
         assert_eq!(json["grade"], "合格");
         assert_eq!(json["type"], "大学科技园");
         assert_eq!(json["indicators"][3]["value"], 90.0);
+        // The carrier's institution sees its result on its report.
+        let seen = reports::view(app, &w.seller, park, 2026).await.unwrap().result.unwrap();
+        assert_eq!((seen.total, seen.grade), (result.total, Grade::Pass));
         let never = year.results.iter().find(|r| r.carrier.id == silent).unwrap();
         assert_eq!(never.grade, Grade::Fail);
         assert!(never.indicators.iter().any(|i| i.explanation == "未提交绩效报告，不计分"));

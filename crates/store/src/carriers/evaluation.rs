@@ -343,6 +343,22 @@ pub async fn results_of_year<'e>(
         .collect()
 }
 
+/// One carrier's recorded result of a year.
+pub async fn result_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    carrier_id: i64,
+    year: i32,
+) -> StoreResult<Option<StoredEvaluation>> {
+    sqlx::query("SELECT * FROM carrier_evaluations WHERE carrier_id = $1 AND year = $2")
+        .bind(carrier_id)
+        .bind(i64::from(year))
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(evaluation_from_row)
+        .transpose()
+}
+
 /// A carrier's confirmed results, latest year first.
 pub async fn confirmed_of<'e>(
     db: impl Executor<'e, Database = Any>,

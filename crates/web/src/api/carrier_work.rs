@@ -188,6 +188,8 @@ pub struct ReportIndicatorOut {
     pub reported: Option<String>,
     pub evidence: Option<String>,
     pub score: Option<String>,
+    /// The points earned in the recorded evaluation of the year, when evaluated.
+    pub earned: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -202,6 +204,9 @@ pub struct ReportOut {
     pub summary: String,
     pub score_comment: String,
     pub year_confirmed: bool,
+    /// The recorded result (provisional until the year is confirmed): total and grade.
+    pub total: Option<String>,
+    pub grade: Option<String>,
     pub indicators: Vec<ReportIndicatorOut>,
 }
 
@@ -241,6 +246,11 @@ pub async fn report(
         summary: stored.summary.clone(),
         score_comment: stored.score_comment.clone(),
         year_confirmed: view.year_confirmed,
+        total: view.result.as_ref().map(|r| r.total.normalize().to_string()),
+        grade: view.result.as_ref().map(|r| {
+            use zijin_domain::Coded;
+            r.grade.label().to_string()
+        }),
         indicators: view
             .scheme
             .indicators
@@ -264,6 +274,12 @@ pub async fn report(
                 reported: stored.reported.get(&i.code).cloned(),
                 evidence: stored.evidence.get(&i.code).cloned(),
                 score: stored.scores.get(&i.code).cloned(),
+                earned: view.result.as_ref().and_then(|r| {
+                    r.indicators
+                        .iter()
+                        .find(|x| x.code == i.code)
+                        .map(|x| x.points.clone())
+                }),
             })
             .collect(),
     }))

@@ -29,6 +29,7 @@ pub struct CarrierParams {
 
 #[derive(Serialize, ToSchema)]
 pub struct CarrierOut {
+    pub id: i64,
     pub name: String,
     pub institution: String,
     /// District code and label.
@@ -74,6 +75,7 @@ pub async fn directory(
                     .carriers
                     .iter()
                     .map(|c| CarrierOut {
+                        id: c.id,
                         name: c.name.clone(),
                         institution: c.institution_name.clone(),
                         district: c.district.clone(),

@@ -94,6 +94,7 @@ async fn my_carriers(State(state): State<AppState>, visitor: Visitor) -> Result<
                 kind => carriers::carrier_type(&c.carrier_type).map(|t| t.name.clone()).unwrap_or_default(),
                 recognised => c.recognised,
                 on => c.recognised_on.format("%Y-%m-%d").to_string(),
+                first_year => chrono::Datelike::year(&c.recognised_on),
             }).collect::<Vec<_>>(),
             applications => applications.iter().map(|a| context! {
                 kind => carriers::carrier_type(&a.carrier_type).map(|t| t.name.clone()).unwrap_or_default(),
@@ -226,6 +227,10 @@ async fn report(
             may_edit => view.may_edit,
             may_score => view.may_score,
             confirmed => view.year_confirmed,
+            result => view.result.as_ref().map(|r| context! {
+                total => r.total.normalize().to_string(),
+                grade => r.grade.label(),
+            }),
             summary => stored.summary.clone(),
             comment => stored.score_comment.clone(),
             submitted_at => stored.submitted_at.as_deref().map(shown_time),
@@ -235,7 +240,9 @@ async fn report(
                 block => i.block.clone(),
                 unit => i.unit.clone(),
                 points => i.points.normalize().to_string(),
-                full_at => i.full_at.map(|f| f.normalize().to_string()),
+                full_at => i.full_at.map(zijin_domain::carrier_evaluation::shown),
+                earned => view.result.as_ref().and_then(|r| r.indicators.iter().find(|x| x.code == i.code)).map(|x| format!("{} / {}", x.points, x.max_points)),
+                explanation => view.result.as_ref().and_then(|r| r.indicators.iter().find(|x| x.code == i.code)).map(|x| x.explanation.clone()),
                 evidence_needed => i.evidence.clone(),
                 kind => match i.source { IndicatorSource::Platform(_) => "platform", IndicatorSource::Report => "report", IndicatorSource::Review => "review" },
                 source => i.source.label(),
@@ -342,6 +349,7 @@ async fn year_page(
     access::require(&visitor.actor, Area::CarrierScoring)?;
     let year = chosen_year(&state, &query.year)?;
     let view = evaluation::year_view(&state.app, &visitor.actor, year).await?;
+    let awaiting = evaluation::awaiting_scores(&state.app, &visitor.actor, year).await?;
     let chart = charts::bars(
         &format!("{year}年度载体绩效评价等次分布"),
         &evaluation::grade_counts(&view.results)
@@ -361,6 +369,9 @@ async fn year_page(
             manage => access::may(&visitor.actor, Area::Carriers),
             confirmed_at => view.confirmed_at.as_deref().map(shown_time),
             year_over => year < current,
+            awaiting => awaiting.iter().map(|(id, carrier, institution)| context! {
+                id => id, carrier => carrier.clone(), institution => institution.clone(),
+            }).collect::<Vec<_>>(),
             exit_rule => evaluation::evaluation_file().exit_after_failures,
             results => view.results.iter().map(|r| context! {
                 id => r.carrier.id,

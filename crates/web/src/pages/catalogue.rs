@@ -273,6 +273,9 @@ async fn apply(
             "/my/products",
             "已提交，市科技局审核通过后列入下一批目录",
         )),
+        Err(AppError::WrongState(reason)) => {
+            Ok(crate::flash::redirect_with_error("/my/products", &reason))
+        }
         Err(error) => back_with_error("/my/products", error),
     }
 }

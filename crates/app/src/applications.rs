@@ -9,13 +9,13 @@
 //! - `replay`: a decision evaluated again with the policy files it used and with today's.
 
 pub mod calls;
+pub mod carrier_facts;
 pub mod exempt;
 pub mod experts;
 pub mod files;
 pub mod filing;
 pub mod notice;
 pub mod payments;
-pub mod carrier_facts;
 pub mod registry_facts;
 pub mod replay;
 pub mod review;

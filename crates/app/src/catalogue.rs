@@ -13,8 +13,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use zijin_store::audit::Change;
-use zijin_store::catalogue::{self as store, StoredCatalogue, StoredEntry};
 pub use zijin_store::catalogue::StoredProduct;
+use zijin_store::catalogue::{self as store, StoredCatalogue, StoredEntry};
 
 use crate::access::{self, Area};
 use crate::unit::UnitOfWork;
@@ -111,9 +111,7 @@ pub(crate) async fn apply_as(
             "first_market_on",
             "首次投放市场日期应写作 YYYY-MM-DD，例如 2025-09-01",
         ),
-        Ok(date) if date > today => {
-            errors.add("first_market_on", "首次投放市场日期不能晚于今天")
-        }
+        Ok(date) if date > today => errors.add("first_market_on", "首次投放市场日期不能晚于今天"),
         Ok(date) if date.year() < 1980 => {
             errors.add("first_market_on", "首次投放市场日期过早，请核对")
         }
@@ -243,7 +241,10 @@ pub async fn decide(
         work.tx(),
         product.institution_id,
         &if approve {
-            format!("“{}”已通过审核，将列入下一批创新产品应用推荐目录", product.name)
+            format!(
+                "“{}”已通过审核，将列入下一批创新产品应用推荐目录",
+                product.name
+            )
         } else {
             format!("“{}”未列入创新产品应用推荐目录：{reason}", product.name)
         },
@@ -261,7 +262,9 @@ pub async fn decide(
         entity: "product",
         entity_id: id.to_string(),
         before: Some(json!({ "status": "submitted" })),
-        after: Some(json!({ "status": if approve { "approved" } else { "refused" }, "reason": reason })),
+        after: Some(
+            json!({ "status": if approve { "approved" } else { "refused" }, "reason": reason }),
+        ),
     });
     work.commit().await?;
     Ok(())
@@ -296,8 +299,9 @@ pub async fn publish(app: &App, actor: &Actor, confirmed: bool) -> AppResult<i64
     let title = format!("南京市创新产品应用推荐目录（第{batch}批）");
     let mut entries = Vec::new();
     for p in &ready {
-        let first = NaiveDate::parse_from_str(&p.first_market_on, "%Y-%m-%d")
-            .map_err(|_| AppError::Internal(format!("首次投放市场日期无效：{}", p.first_market_on)))?;
+        let first = NaiveDate::parse_from_str(&p.first_market_on, "%Y-%m-%d").map_err(|_| {
+            AppError::Internal(format!("首次投放市场日期无效：{}", p.first_market_on))
+        })?;
         let snapshot = EntrySnapshot {
             name: p.name.clone(),
             company: p.institution_name.clone(),
@@ -413,7 +417,11 @@ fn rows(batch: &Batch) -> Vec<Vec<String>> {
 }
 
 pub fn export_xlsx(batch: &Batch) -> AppResult<Vec<u8>> {
-    crate::exports::table_xlsx(&format!("第{}批", batch.catalogue.batch), &HEADERS, &rows(batch))
+    crate::exports::table_xlsx(
+        &format!("第{}批", batch.catalogue.batch),
+        &HEADERS,
+        &rows(batch),
+    )
 }
 
 pub async fn export_pdf(batch: &Batch) -> AppResult<Vec<u8>> {
@@ -442,23 +450,6 @@ pub async fn export_pdf(batch: &Batch) -> AppResult<Vec<u8>> {
         date: on.map(|d| (d.year() as u16, d.month() as u8, d.day() as u8)),
     };
     crate::exports::render_pdf(publication, "创新产品应用推荐目录").await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn first_to_market_means_within_three_years_before_publication() {
-        let on = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
-        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert!(first_to_market(day(2023, 12, 4), on));
-        assert!(!first_to_market(day(2023, 12, 3), on));
-        assert!(first_to_market(day(2026, 12, 4), on));
-        assert!(!first_to_market(day(2026, 12, 5), on));
-        let leap = NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();
-        assert!(first_to_market(day(2025, 2, 28), leap));
-    }
 }
 
 /// Demo products: applied for by `institution_id` (no account needed), marked as demo; the
@@ -500,4 +491,21 @@ pub(crate) async fn demo_product(
     });
     work.commit().await?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_to_market_means_within_three_years_before_publication() {
+        let on = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert!(first_to_market(day(2023, 12, 4), on));
+        assert!(!first_to_market(day(2023, 12, 3), on));
+        assert!(first_to_market(day(2026, 12, 4), on));
+        assert!(!first_to_market(day(2026, 12, 5), on));
+        let leap = NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();
+        assert!(first_to_market(day(2025, 2, 28), leap));
+    }
 }

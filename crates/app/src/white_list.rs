@@ -75,7 +75,8 @@ pub fn parse_criteria(text: &str) -> Result<Criteria, String> {
     for c in raw.criterion {
         let test = match (c.kind.as_str(), &c.tag, &c.min) {
             ("tag", Some(tag), None) => Test::Tag(
-                InstitutionTag::from_code(tag).ok_or_else(|| format!("{}：没有这个资质标签：{tag}", c.name))?,
+                InstitutionTag::from_code(tag)
+                    .ok_or_else(|| format!("{}：没有这个资质标签：{tag}", c.name))?,
             ),
             ("contracts", None, Some(min)) => Test::Contracts(
                 min.parse::<Decimal>()
@@ -270,7 +271,10 @@ pub async fn add_incubatee(
         .ok_or_else(|| {
             AppError::field(
                 "credit_code",
-                format!("平台上没有统一社会信用代码为 {} 的机构，请该企业先注册", code.as_str()),
+                format!(
+                    "平台上没有统一社会信用代码为 {} 的机构，请该企业先注册",
+                    code.as_str()
+                ),
             )
         })?;
     if enterprise.details.kind != InstitutionType::Enterprise {
@@ -279,8 +283,12 @@ pub async fn add_incubatee(
             format!("{}不是企业，不能登记为在孵企业", enterprise.details.name),
         ));
     }
-    let since = crate::applications::beijing_date(now).format("%Y-%m-%d").to_string();
-    if !zijin_store::white_list::add_incubatee(work.tx(), carrier_id, enterprise.id, &since, now).await? {
+    let since = crate::applications::beijing_date(now)
+        .format("%Y-%m-%d")
+        .to_string();
+    if !zijin_store::white_list::add_incubatee(work.tx(), carrier_id, enterprise.id, &since, now)
+        .await?
+    {
         return Err(AppError::WrongState(format!(
             "{}已登记为本载体的在孵企业",
             enterprise.details.name
@@ -299,7 +307,11 @@ pub async fn add_incubatee(
 }
 
 /// A carrier's incubatees (its institution, and the bureau): (name, since).
-pub async fn incubatees(app: &App, actor: &Actor, carrier_id: i64) -> AppResult<Vec<(String, String)>> {
+pub async fn incubatees(
+    app: &App,
+    actor: &Actor,
+    carrier_id: i64,
+) -> AppResult<Vec<(String, String)>> {
     let carrier = zijin_store::carriers::get(app.store().pool(), carrier_id)
         .await?
         .ok_or(AppError::NotFound("载体"))?;
@@ -308,34 +320,28 @@ pub async fn incubatees(app: &App, actor: &Actor, carrier_id: i64) -> AppResult<
     {
         return Err(AppError::Forbidden);
     }
-    Ok(zijin_store::white_list::incubatees_of(app.store().pool(), carrier_id)
-        .await?
-        .into_iter()
-        .map(|(_, name, since)| (name, since))
-        .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_shipped_criteria_read_and_bad_ones_are_refused() {
-        let c = criteria();
-        assert_eq!(c.min_criteria, 1);
-        assert!(c.criteria.iter().any(|c| c.test == Test::Tag(InstitutionTag::HighTechEnterprise)));
-        assert!(parse_criteria(&CRITERIA_FILE.replace("tag = \"high-tech\"", "tag = \"卓越\"")).unwrap_err().contains("卓越"));
-        assert!(parse_criteria(&CRITERIA_FILE.replace("min = \"1000000\"", "min = \"-5\"")).is_err());
-        assert!(parse_criteria(&CRITERIA_FILE.replace("min_criteria = 1", "min_criteria = 9")).is_err());
-    }
+    Ok(
+        zijin_store::white_list::incubatees_of(app.store().pool(), carrier_id)
+            .await?
+            .into_iter()
+            .map(|(_, name, since)| (name, since))
+            .collect(),
+    )
 }
 
 /// Demo incubatees: registered for a carrier without its institution's account.
-pub(crate) async fn demo_incubatee(app: &App, carrier_id: i64, institution_id: i64) -> AppResult<()> {
+pub(crate) async fn demo_incubatee(
+    app: &App,
+    carrier_id: i64,
+    institution_id: i64,
+) -> AppResult<()> {
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
-    let since = crate::applications::beijing_date(now).format("%Y-%m-%d").to_string();
-    zijin_store::white_list::add_incubatee(work.tx(), carrier_id, institution_id, &since, now).await?;
+    let since = crate::applications::beijing_date(now)
+        .format("%Y-%m-%d")
+        .to_string();
+    zijin_store::white_list::add_incubatee(work.tx(), carrier_id, institution_id, &since, now)
+        .await?;
     work.audit(Change {
         actor: Actor::System("demo").audit_name(),
         action: "carrier.add_incubatee",
@@ -346,4 +352,31 @@ pub(crate) async fn demo_incubatee(app: &App, carrier_id: i64, institution_id: i
     });
     work.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_criteria_read_and_bad_ones_are_refused() {
+        let c = criteria();
+        assert_eq!(c.min_criteria, 1);
+        assert!(
+            c.criteria
+                .iter()
+                .any(|c| c.test == Test::Tag(InstitutionTag::HighTechEnterprise))
+        );
+        assert!(
+            parse_criteria(&CRITERIA_FILE.replace("tag = \"high-tech\"", "tag = \"卓越\""))
+                .unwrap_err()
+                .contains("卓越")
+        );
+        assert!(
+            parse_criteria(&CRITERIA_FILE.replace("min = \"1000000\"", "min = \"-5\"")).is_err()
+        );
+        assert!(
+            parse_criteria(&CRITERIA_FILE.replace("min_criteria = 1", "min_criteria = 9")).is_err()
+        );
+    }
 }

@@ -796,7 +796,7 @@ mod queue;
 mod semantic;
 #[path = "integration/tech_managers.rs"]
 mod tech_managers;
-#[path = "integration/white_list.rs"]
-mod white_list;
 #[path = "integration/two_lists.rs"]
 mod two_lists;
+#[path = "integration/white_list.rs"]
+mod white_list;

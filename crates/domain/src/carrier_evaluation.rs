@@ -205,10 +205,7 @@ impl Scheme {
                 }
                 (_, Some(full)) if full > Decimal::ZERO => {}
                 _ => {
-                    return Err(format!(
-                        "{}：指标“{}”应设大于零的满分值",
-                        self.name, i.name
-                    ));
+                    return Err(format!("{}：指标“{}”应设大于零的满分值", self.name, i.name));
                 }
             }
             sum += i.points;
@@ -288,7 +285,11 @@ pub fn score(scheme: &Scheme, inputs: &Inputs) -> Outcome {
                     (
                         None,
                         points,
-                        format!("评审评分 {} 分（满分 {} 分）", shown(points), shown(i.points)),
+                        format!(
+                            "评审评分 {} 分（满分 {} 分）",
+                            shown(points),
+                            shown(i.points)
+                        ),
                     )
                 }
                 None => (None, Decimal::ZERO, "尚未评分，不计分".to_string()),
@@ -369,7 +370,12 @@ mod tests {
         text.parse().unwrap()
     }
 
-    fn indicator(code: &str, source: IndicatorSource, points: &str, full: Option<&str>) -> Indicator {
+    fn indicator(
+        code: &str,
+        source: IndicatorSource,
+        points: &str,
+        full: Option<&str>,
+    ) -> Indicator {
         Indicator {
             code: code.into(),
             name: format!("指标{code}"),
@@ -417,7 +423,11 @@ mod tests {
         inputs.reported.insert("staff".into(), d("25"));
         inputs.scores.insert("ability".into(), d("21.5"));
         let outcome = score(&s, &inputs);
-        let points: Vec<String> = outcome.indicators.iter().map(|r| r.points.to_string()).collect();
+        let points: Vec<String> = outcome
+            .indicators
+            .iter()
+            .map(|r| r.points.to_string())
+            .collect();
         assert_eq!(points, ["30", "30", "21.5"]);
         assert_eq!(outcome.total, d("81.5"));
         assert_eq!(outcome.grade, Grade::Good);

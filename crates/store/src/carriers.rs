@@ -249,9 +249,7 @@ pub async fn applications<'e>(
             .await?
         }
     };
-    rows.iter()
-    .map(application_from_row)
-    .collect()
+    rows.iter().map(application_from_row).collect()
 }
 
 /// An application locked for a decision in `tx`.
@@ -263,13 +261,15 @@ pub async fn application_for_update(
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_APPLICATION} WHERE a.id = $1")))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .as_ref()
-        .map(application_from_row)
-        .transpose()
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT_APPLICATION} WHERE a.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .as_ref()
+    .map(application_from_row)
+    .transpose()
 }
 
 /// Records the decision on an application: recognised (with the carrier made) or refused.

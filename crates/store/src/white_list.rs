@@ -74,7 +74,13 @@ pub async fn incubatees_of<'e>(
     .fetch_all(db)
     .await?
     .iter()
-    .map(|row| Ok((row.try_get("id")?, row.try_get("name")?, row.try_get("since")?)))
+    .map(|row| {
+        Ok((
+            row.try_get("id")?,
+            row.try_get("name")?,
+            row.try_get("since")?,
+        ))
+    })
     .collect()
 }
 

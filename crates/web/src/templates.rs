@@ -37,8 +37,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("rankings.html", include_str!("../templates/rankings.html")),
     ("carriers.html", include_str!("../templates/carriers.html")),
-    ("my_carriers.html", include_str!("../templates/my_carriers.html")),
-    ("catalogue.html", include_str!("../templates/catalogue.html")),
+    (
+        "my_carriers.html",
+        include_str!("../templates/my_carriers.html"),
+    ),
+    (
+        "catalogue.html",
+        include_str!("../templates/catalogue.html"),
+    ),
     (
         "catalogue_entries.html",
         include_str!("../templates/catalogue_entries.html"),
@@ -47,13 +53,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         "catalogue_batch.html",
         include_str!("../templates/catalogue_batch.html"),
     ),
-    ("my_products.html", include_str!("../templates/my_products.html")),
-    ("white_list.html", include_str!("../templates/white_list.html")),
+    (
+        "my_products.html",
+        include_str!("../templates/my_products.html"),
+    ),
+    (
+        "white_list.html",
+        include_str!("../templates/white_list.html"),
+    ),
     (
         "white_list_rows.html",
         include_str!("../templates/white_list_rows.html"),
     ),
-    ("carrier_report.html", include_str!("../templates/carrier_report.html")),
+    (
+        "carrier_report.html",
+        include_str!("../templates/carrier_report.html"),
+    ),
     (
         "carrier_evaluation.html",
         include_str!("../templates/carrier_evaluation.html"),

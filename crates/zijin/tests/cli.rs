@@ -1427,18 +1427,32 @@ async fn carriers_are_recognised_within_the_quota() {
             let indicators = row["indicators"].as_array().unwrap();
             assert_eq!(indicators.len(), 10);
             for i in indicators {
-                assert!(i["name"].is_string() && i["points"].is_number() && i["source"].is_string(), "{i}");
+                assert!(
+                    i["name"].is_string() && i["points"].is_number() && i["source"].is_string(),
+                    "{i}"
+                );
             }
-            let signed = indicators.iter().find(|i| i["name"] == "供需对接达成签约").unwrap();
+            let signed = indicators
+                .iter()
+                .find(|i| i["name"] == "供需对接达成签约")
+                .unwrap();
             assert_eq!(signed["value"], 0.0);
             assert!(signed["source"].as_str().unwrap().contains("供需对接"));
         }
         let plain = zijin(&database, &["carriers", "evaluate", "--year", "2026"], "");
         assert!(plain.status.success());
-        assert!(text(&plain.stderr).contains("共评价 10 家载体（待确认）"), "{}", text(&plain.stderr));
+        assert!(
+            text(&plain.stderr).contains("共评价 10 家载体（待确认）"),
+            "{}",
+            text(&plain.stderr)
+        );
         assert!(text(&plain.stdout).contains("不合格"));
         let wrong = zijin(&database, &["carriers", "evaluate", "--year", "1999"], "");
         assert_eq!(wrong.status.code(), Some(2));
-        assert!(text(&wrong.stderr).contains("评价年度应在 2000 年至"), "{}", text(&wrong.stderr));
+        assert!(
+            text(&wrong.stderr).contains("评价年度应在 2000 年至"),
+            "{}",
+            text(&wrong.stderr)
+        );
     }
 }

@@ -265,7 +265,9 @@ pub struct YearEvaluation {
     pub confirmed_at: Option<String>,
 }
 
-fn year_bounds(year: i32) -> AppResult<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+fn year_bounds(
+    year: i32,
+) -> AppResult<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
     let start = |y: i32| {
         crate::auth::beijing_day_start(&format!("{y:04}-01-01"))
             .and_then(|t| zijin_store::parse_timestamp(&t).ok())
@@ -342,8 +344,8 @@ fn inputs_of(
 
 /// The carriers a year evaluates: recognised now and recognised by the year's end.
 async fn carriers_of_year(app: &App, year: i32) -> AppResult<Vec<StoredCarrier>> {
-    let last_day = NaiveDate::from_ymd_opt(year, 12, 31)
-        .ok_or_else(|| AppError::field("year", "年份无效"))?;
+    let last_day =
+        NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| AppError::field("year", "年份无效"))?;
     Ok(zijin_store::carriers::recognised(app.store().pool())
         .await?
         .into_iter()
@@ -409,7 +411,10 @@ pub async fn evaluate(app: &App, actor: &Actor, year: i32) -> AppResult<YearEval
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
     // Confirmed meanwhile by another request: keep what was confirmed.
-    if store::year_confirmed(&mut **work.tx(), year).await?.is_some() {
+    if store::year_confirmed(&mut **work.tx(), year)
+        .await?
+        .is_some()
+    {
         drop(work);
         return Box::pin(evaluate(app, actor, year)).await;
     }
@@ -521,7 +526,12 @@ pub struct Confirmation {
 /// Confirms a year's results (the bureau; cannot be undone): the grades are final, feed the
 /// performance awards and, under the exit rule, a carrier with the configured number of
 /// 不合格 in a row is withdrawn, its place freed and its institution notified.
-pub async fn confirm(app: &App, actor: &Actor, year: i32, confirmed: bool) -> AppResult<Confirmation> {
+pub async fn confirm(
+    app: &App,
+    actor: &Actor,
+    year: i32,
+    confirmed: bool,
+) -> AppResult<Confirmation> {
     access::require(actor, Area::Carriers)?;
     check_year(app, year)?;
     if !confirmed {
@@ -566,7 +576,8 @@ pub async fn confirm(app: &App, actor: &Actor, year: i32, confirmed: bool) -> Ap
         if !engine::exits(&grades, rule) {
             continue;
         }
-        let Some(carrier) = zijin_store::carriers::get_for_update(work.tx(), row.carrier_id).await?
+        let Some(carrier) =
+            zijin_store::carriers::get_for_update(work.tx(), row.carrier_id).await?
         else {
             continue;
         };
@@ -603,9 +614,11 @@ pub async fn confirm(app: &App, actor: &Actor, year: i32, confirmed: bool) -> Ap
                 json!({ "status": "withdrawn", "reason": reason, "withdrawn_on": on.to_string() }),
             ),
         });
-        report
-            .withdrawn
-            .push((carrier.name.clone(), carrier.institution_name.clone(), reason));
+        report.withdrawn.push((
+            carrier.name.clone(),
+            carrier.institution_name.clone(),
+            reason,
+        ));
     }
     store::record_withdrawn(work.tx(), year, report.withdrawn.len() as i64).await?;
     work.audit(Change {
@@ -667,21 +680,37 @@ mod tests {
         for t in types() {
             let scheme = scheme_for(&t.code, 2024).unwrap_or_else(|| panic!("{}", t.name));
             let blocks: Vec<&str> = scheme.indicators.iter().map(|i| i.block.as_str()).collect();
-            for block in ["基础条件", "服务绩效", "服务能力", "规范管理", "社会信誉"] {
+            for block in ["基础条件", "服务绩效", "服务能力", "规范管理", "社会信誉"]
+            {
                 assert!(blocks.contains(&block), "{} lacks {block}", scheme.name);
             }
         }
-        assert!(scheme_for("transfer-org", 2023).is_none(), "no scheme before 2024");
+        assert!(
+            scheme_for("transfer-org", 2023).is_none(),
+            "no scheme before 2024"
+        );
     }
 
     #[test]
     fn a_broken_file_is_refused_with_the_reason() {
         let bad_metric = EVALUATION_FILE.replacen("brokered_contracts", "brokered_deals", 1);
-        assert!(parse_evaluation(&bad_metric).unwrap_err().contains("brokered_deals"));
-        let bad_sum = EVALUATION_FILE.replacen("points = \"5\", full_at = \"10\"", "points = \"6\", full_at = \"10\"", 1);
+        assert!(
+            parse_evaluation(&bad_metric)
+                .unwrap_err()
+                .contains("brokered_deals")
+        );
+        let bad_sum = EVALUATION_FILE.replacen(
+            "points = \"5\", full_at = \"10\"",
+            "points = \"6\", full_at = \"10\"",
+            1,
+        );
         assert!(parse_evaluation(&bad_sum).unwrap_err().contains("101"));
         let uncovered = EVALUATION_FILE.replacen("types = [\"finance-station\"]", "types = []", 1);
-        assert!(parse_evaluation(&uncovered).unwrap_err().contains("科创金融服务驿站"));
+        assert!(
+            parse_evaluation(&uncovered)
+                .unwrap_err()
+                .contains("科创金融服务驿站")
+        );
     }
 
     #[test]

@@ -156,7 +156,17 @@ pub async fn decide(
         .await?
         .ok_or(AppError::NotFound("机构"))?;
     let carrier = if recognise {
-        Some(recognise_in(&mut work, actor, &institution, kind, &application.name, None).await?)
+        Some(
+            recognise_in(
+                &mut work,
+                actor,
+                &institution,
+                kind,
+                &application.name,
+                None,
+            )
+            .await?,
+        )
     } else {
         None
     };

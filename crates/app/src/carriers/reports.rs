@@ -96,7 +96,11 @@ pub async fn view(app: &App, actor: &Actor, carrier_id: i64, year: i32) -> AppRe
             };
             platform.insert(
                 i.code.clone(),
-                format!("{} {}", zijin_domain::carrier_evaluation::shown(value), i.unit),
+                format!(
+                    "{} {}",
+                    zijin_domain::carrier_evaluation::shown(value),
+                    i.unit
+                ),
             );
         }
     }
@@ -164,7 +168,9 @@ pub async fn save(
         return Err(AppError::Forbidden);
     }
     if !carrier.recognised {
-        return Err(AppError::WrongState("该载体已撤销认定，不能再报送绩效报告".into()));
+        return Err(AppError::WrongState(
+            "该载体已撤销认定，不能再报送绩效报告".into(),
+        ));
     }
     let mut errors = zijin_domain::FieldErrors::new();
     let mut values = BTreeMap::new();
@@ -220,14 +226,19 @@ pub async fn save(
     // Under the carrier's row lock: a second submission at the same moment waits and sees the
     // first.
     zijin_store::carriers::get_for_update(work.tx(), carrier_id).await?;
-    if store::year_confirmed(&mut **work.tx(), year).await?.is_some() {
+    if store::year_confirmed(&mut **work.tx(), year)
+        .await?
+        .is_some()
+    {
         return Err(AppError::WrongState(format!(
             "{year}年度的评价结果已确认，不能再报送"
         )));
     }
     let before = store::report(&mut **work.tx(), carrier_id, year).await?;
     if before.as_ref().is_some_and(|r| r.submitted) {
-        return Err(AppError::WrongState("本年度绩效报告已提交，不能再修改".into()));
+        return Err(AppError::WrongState(
+            "本年度绩效报告已提交，不能再修改".into(),
+        ));
     }
     let report = StoredReport {
         carrier_id,
@@ -249,7 +260,9 @@ pub async fn save(
         entity: "carrier",
         entity_id: carrier_id.to_string(),
         before: before.map(|r| json!({ "reported": r.reported })),
-        after: Some(json!({ "year": year, "reported": report.reported, "evidence": report.evidence })),
+        after: Some(
+            json!({ "year": year, "reported": report.reported, "evidence": report.evidence }),
+        ),
     });
     work.commit().await?;
     Ok(())
@@ -291,7 +304,10 @@ pub async fn score(
         }
     }
     if comment.trim().chars().count() > SUMMARY_MAX_CHARS {
-        errors.add("comment", format!("评审意见不能超过 {SUMMARY_MAX_CHARS} 字"));
+        errors.add(
+            "comment",
+            format!("评审意见不能超过 {SUMMARY_MAX_CHARS} 字"),
+        );
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -299,7 +315,10 @@ pub async fn score(
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
     zijin_store::carriers::get_for_update(work.tx(), carrier_id).await?;
-    if store::year_confirmed(&mut **work.tx(), year).await?.is_some() {
+    if store::year_confirmed(&mut **work.tx(), year)
+        .await?
+        .is_some()
+    {
         return Err(AppError::WrongState(format!(
             "{year}年度的评价结果已确认，不能再评分"
         )));

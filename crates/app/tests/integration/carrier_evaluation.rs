@@ -109,39 +109,107 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
             panic!("expected field errors")
         };
         let messages: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
-        assert!(messages.iter().any(|m| m.contains("在园（在港）企业") && m.contains("-3")), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("毕业或落地转化企业") && m.contains("1e5")), "{messages:?}");
-        assert!(!messages.iter().any(|m| m.contains("专职成果转化人员") && m.contains("不小于零")), "full-width digits are read: {messages:?}");
-        assert!(messages.iter().any(|m| m.contains("请填写“当年新孵化企业”")), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("须附证明材料：人员名单")), "{messages:?}");
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("在园（在港）企业") && m.contains("-3")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("毕业或落地转化企业") && m.contains("1e5")),
+            "{messages:?}"
+        );
+        assert!(
+            !messages
+                .iter()
+                .any(|m| m.contains("专职成果转化人员") && m.contains("不小于零")),
+            "full-width digits are read: {messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("请填写“当年新孵化企业”")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("须附证明材料：人员名单")),
+            "{messages:?}"
+        );
         // Another institution may not file it.
-        let elsewhere = institution(&w.context, "别家研究院", "科研院所", &code("12320115MB1HHHHH0"), "江宁区").await;
+        let elsewhere = institution(
+            &w.context,
+            "别家研究院",
+            "科研院所",
+            &code("12320115MB1HHHHH0"),
+            "江宁区",
+        )
+        .await;
         let stranger = account(&w.context, "stranger", "institution", Some(elsewhere)).await;
-        assert!(reports::save(app, &stranger, park, 2026, &incomplete).await.is_err());
+        assert!(
+            reports::save(app, &stranger, park, 2026, &incomplete)
+                .await
+                .is_err()
+        );
         let complete = reports::ReportInput {
             // `sold` is a platform indicator: a value typed for it is not kept.
-            values: map(&[("staff", "10"), ("tenants", "30"), ("incubated", "20"), ("graduated", "12"), ("sold", "999")]),
-            evidence: map(&[("staff", "人员名单.pdf"), ("tenants", "入驻协议.pdf"), ("incubated", "营业执照.pdf"), ("graduated", "落地证明.pdf")]),
+            values: map(&[
+                ("staff", "10"),
+                ("tenants", "30"),
+                ("incubated", "20"),
+                ("graduated", "12"),
+                ("sold", "999"),
+            ]),
+            evidence: map(&[
+                ("staff", "人员名单.pdf"),
+                ("tenants", "入驻协议.pdf"),
+                ("incubated", "营业执照.pdf"),
+                ("graduated", "落地证明.pdf"),
+            ]),
             summary: "全年孵化企业 20 家".into(),
             submit: true,
         };
-        reports::save(app, &w.seller, park, 2026, &complete).await.unwrap();
-        let again = reports::save(app, &w.seller, park, 2026, &complete).await.unwrap_err();
+        reports::save(app, &w.seller, park, 2026, &complete)
+            .await
+            .unwrap();
+        let again = reports::save(app, &w.seller, park, 2026, &complete)
+            .await
+            .unwrap_err();
         assert!(matches!(again, AppError::WrongState(ref m) if m.contains("已提交")));
         let view = reports::view(app, &w.seller, park, 2026).await.unwrap();
         let stored = view.report.as_ref().unwrap();
         assert!(!stored.reported.contains_key("sold"));
-        assert_eq!(view.platform.get("sold-amount").map(String::as_str), Some("90 万元"));
+        assert_eq!(
+            view.platform.get("sold-amount").map(String::as_str),
+            Some("90 万元")
+        );
         assert!(!view.may_edit);
         // The owner may not score; a score beyond the indicator's points is refused.
-        assert!(reports::score(app, &w.seller, park, 2026, &map(&[]), "").await.is_err());
-        let over = map(&[("ability", "16"), ("management", "20"), ("reputation", "10")]);
+        assert!(
+            reports::score(app, &w.seller, park, 2026, &map(&[]), "")
+                .await
+                .is_err()
+        );
+        let over = map(&[
+            ("ability", "16"),
+            ("management", "20"),
+            ("reputation", "10"),
+        ]);
         assert!(matches!(
             reports::score(app, admin, park, 2026, &over, "").await,
             Err(AppError::Validation(_))
         ));
-        let scores = map(&[("ability", "10"), ("management", "20"), ("reputation", "10")]);
-        reports::score(app, admin, park, 2026, &scores, "运行规范").await.unwrap();
+        let scores = map(&[
+            ("ability", "10"),
+            ("management", "20"),
+            ("reputation", "10"),
+        ]);
+        reports::score(app, admin, park, 2026, &scores, "运行规范")
+            .await
+            .unwrap();
 
         // 5 + 5 (reported, at full marks) + 0.16 (1 of 50 contracts × 8) + 0.18 (90 of 5,000
         // 万元 × 10) + 6 + 9 (incubated, graduated: full marks) + 40 (scores) = 65.34: 合格.
@@ -150,7 +218,11 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
         let result = year.results.iter().find(|r| r.carrier.id == park).unwrap();
         assert_eq!(result.total.normalize().to_string(), "65.34");
         assert_eq!(result.grade, Grade::Pass);
-        let amount = result.indicators.iter().find(|i| i.code == "sold-amount").unwrap();
+        let amount = result
+            .indicators
+            .iter()
+            .find(|i| i.code == "sold-amount")
+            .unwrap();
         assert_eq!(amount.value.as_deref(), Some("90"));
         assert_eq!(amount.points, "0.18");
         assert!(amount.source.contains("技术合同登记"), "{}", amount.source);
@@ -159,14 +231,29 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
         assert_eq!(json["type"], "大学科技园");
         assert_eq!(json["indicators"][3]["value"], 90.0);
         // The carrier's institution sees its result on its report.
-        let seen = reports::view(app, &w.seller, park, 2026).await.unwrap().result.unwrap();
+        let seen = reports::view(app, &w.seller, park, 2026)
+            .await
+            .unwrap()
+            .result
+            .unwrap();
         assert_eq!((seen.total, seen.grade), (result.total, Grade::Pass));
-        let never = year.results.iter().find(|r| r.carrier.id == silent).unwrap();
+        let never = year
+            .results
+            .iter()
+            .find(|r| r.carrier.id == silent)
+            .unwrap();
         assert_eq!(never.grade, Grade::Fail);
-        assert!(never.indicators.iter().any(|i| i.explanation == "未提交绩效报告，不计分"));
+        assert!(
+            never
+                .indicators
+                .iter()
+                .any(|i| i.explanation == "未提交绩效报告，不计分")
+        );
 
         // The year is not over: it cannot be confirmed yet.
-        let early = evaluation::confirm(app, admin, 2026, true).await.unwrap_err();
+        let early = evaluation::confirm(app, admin, 2026, true)
+            .await
+            .unwrap_err();
         assert!(matches!(early, AppError::WrongState(ref m) if m.contains("尚未结束")));
         w.context.clock.advance(Duration::days(45)); // 2027-01-12
         assert!(matches!(
@@ -183,7 +270,11 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
         let done = landed.into_iter().find_map(Result::ok).unwrap();
         assert!(done.withdrawn.is_empty(), "one 不合格 is not yet an exit");
         // A confirmed year is frozen: a report, a score or a new evaluation changes nothing.
-        assert!(reports::score(app, admin, park, 2026, &scores, "").await.is_err());
+        assert!(
+            reports::score(app, admin, park, 2026, &scores, "")
+                .await
+                .is_err()
+        );
         let frozen = evaluation::evaluate(app, admin, 2026).await.unwrap();
         assert!(frozen.confirmed_at.is_some());
         assert_eq!(frozen.results.len(), 2);
@@ -220,9 +311,19 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
         )
         .await
         .unwrap();
-        assert_eq!(filed.application.amount_fen, 10_000_000, "{:?}", filed.application);
+        assert_eq!(
+            filed.application.amount_fen, 10_000_000,
+            "{:?}",
+            filed.application
+        );
         // An institution without a confirmed grade of such a carrier cannot file it.
-        let registrar_inst = account(&w.context, "registry-staff", "institution", Some(w.registry)).await;
+        let registrar_inst = account(
+            &w.context,
+            "registry-staff",
+            "institution",
+            Some(w.registry),
+        )
+        .await;
         let refused = zijin_app::applications::filing::draft(
             app,
             &registrar_inst,
@@ -234,7 +335,10 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
         )
         .await
         .unwrap_err();
-        assert!(format!("{refused:?}").contains("绩效评价结果"), "{refused:?}");
+        assert!(
+            format!("{refused:?}").contains("绩效评价结果"),
+            "{refused:?}"
+        );
 
         // 2027: nobody reports. Confirming it withdraws the 技术转移机构 (不合格 in 2026 and
         // 2027) and notifies its institution; the park (合格, then 不合格) stays.
@@ -242,11 +346,20 @@ async fn a_year_is_evaluated_from_platform_figures_reports_and_scores_then_confi
         evaluation::evaluate(app, admin, 2027).await.unwrap();
         let done = evaluation::confirm(app, admin, 2027, true).await.unwrap();
         assert_eq!(done.withdrawn.len(), 1, "{:?}", done.withdrawn);
-        assert!(done.withdrawn[0].2.contains("2026、2027年度"), "{:?}", done.withdrawn);
+        assert!(
+            done.withdrawn[0].2.contains("2026、2027年度"),
+            "{:?}",
+            done.withdrawn
+        );
         let directory = carriers::directory(app, None).await.unwrap();
-        let recognised: Vec<i64> = directory.iter().flat_map(|t| t.carriers.iter().map(|c| c.id)).collect();
+        let recognised: Vec<i64> = directory
+            .iter()
+            .flat_map(|t| t.carriers.iter().map(|c| c.id))
+            .collect();
         assert!(recognised.contains(&park) && !recognised.contains(&silent));
         // The place is free again: the registry may be recognised anew.
-        carriers::recognise(app, admin, &silent_code, "transfer-org", "").await.unwrap();
+        carriers::recognise(app, admin, &silent_code, "transfer-org", "")
+            .await
+            .unwrap();
     }
 }

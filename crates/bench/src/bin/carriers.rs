@@ -171,12 +171,30 @@ async fn seed(context: &TestContext, carriers: usize, contracts: usize) {
 async fn per_carrier(context: &TestContext, institution_id: i64, code: &str) {
     let pool = context.app.store().pool();
     let queries: [(&str, bool); 6] = [
-        ("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(technology_fen), 0) AS BIGINT) AS fen FROM tech_contracts WHERE status = 'registered' AND stat_year = 2026 AND broker_institution_id = $1", true),
-        ("SELECT COUNT(*) AS n FROM tech_contracts WHERE status = 'registered' AND stat_year = 2026 AND registry_id = $1", true),
-        ("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(technology_fen), 0) AS BIGINT) AS fen FROM tech_contracts WHERE status = 'registered' AND stat_year = 2026 AND seller_credit_code = $1", false),
-        ("SELECT COUNT(*) AS n FROM matches m JOIN achievements a ON a.id = m.achievement_id WHERE m.stage = 'signed' AND a.institution_id = $1", true),
-        ("SELECT COUNT(*) AS n FROM list_entries e JOIN achievements a ON a.id = e.record_id AND e.kind = 'achievement' WHERE a.institution_id = $1", true),
-        ("SELECT COUNT(*) AS n FROM applications WHERE institution_id = $1", true),
+        (
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(technology_fen), 0) AS BIGINT) AS fen FROM tech_contracts WHERE status = 'registered' AND stat_year = 2026 AND broker_institution_id = $1",
+            true,
+        ),
+        (
+            "SELECT COUNT(*) AS n FROM tech_contracts WHERE status = 'registered' AND stat_year = 2026 AND registry_id = $1",
+            true,
+        ),
+        (
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(technology_fen), 0) AS BIGINT) AS fen FROM tech_contracts WHERE status = 'registered' AND stat_year = 2026 AND seller_credit_code = $1",
+            false,
+        ),
+        (
+            "SELECT COUNT(*) AS n FROM matches m JOIN achievements a ON a.id = m.achievement_id WHERE m.stage = 'signed' AND a.institution_id = $1",
+            true,
+        ),
+        (
+            "SELECT COUNT(*) AS n FROM list_entries e JOIN achievements a ON a.id = e.record_id AND e.kind = 'achievement' WHERE a.institution_id = $1",
+            true,
+        ),
+        (
+            "SELECT COUNT(*) AS n FROM applications WHERE institution_id = $1",
+            true,
+        ),
     ];
     for (sql, by_id) in queries {
         let query = sqlx::query(sql);

@@ -381,16 +381,14 @@ pub async fn year_confirmed<'e>(
     db: impl Executor<'e, Database = Any>,
     year: i32,
 ) -> StoreResult<Option<(String, String)>> {
-    Ok(sqlx::query(
-        "SELECT confirmed_by, confirmed_at FROM carrier_evaluation_years WHERE year = $1",
-    )
-    .bind(i64::from(year))
-    .fetch_optional(db)
-    .await?
-    .map(|row| -> StoreResult<(String, String)> {
-        Ok((row.try_get("confirmed_by")?, row.try_get("confirmed_at")?))
-    })
-    .transpose()?)
+    sqlx::query("SELECT confirmed_by, confirmed_at FROM carrier_evaluation_years WHERE year = $1")
+        .bind(i64::from(year))
+        .fetch_optional(db)
+        .await?
+        .map(|row| -> StoreResult<(String, String)> {
+            Ok((row.try_get("confirmed_by")?, row.try_get("confirmed_at")?))
+        })
+        .transpose()
 }
 
 /// Confirms a year: `false` when it already was (by another request, perhaps at the same
@@ -456,11 +454,15 @@ pub async fn confirmed_grade<'e>(
     for t in types {
         query = query.bind(*t);
     }
-    Ok(query
+    query
         .fetch_optional(db)
         .await?
         .map(|row| -> StoreResult<(i64, String, String)> {
-            Ok((row.try_get("id")?, row.try_get("name")?, row.try_get("grade")?))
+            Ok((
+                row.try_get("id")?,
+                row.try_get("name")?,
+                row.try_get("grade")?,
+            ))
         })
-        .transpose()?)
+        .transpose()
 }

@@ -20,10 +20,7 @@ use crate::routes::{Routes, get, post, put};
 
 pub fn router() -> Routes {
     Routes::new()
-        .route(
-            "/carriers/applications",
-            get(list_applications).post(apply),
-        )
+        .route("/carriers/applications", get(list_applications).post(apply))
         .route("/carriers/applications/{id}/decision", post(decide))
         .route(
             "/carriers/{id}/reports/{year}",
@@ -246,7 +243,10 @@ pub async fn report(
         summary: stored.summary.clone(),
         score_comment: stored.score_comment.clone(),
         year_confirmed: view.year_confirmed,
-        total: view.result.as_ref().map(|r| r.total.normalize().to_string()),
+        total: view
+            .result
+            .as_ref()
+            .map(|r| r.total.normalize().to_string()),
         grade: view.result.as_ref().map(|r| {
             use zijin_domain::Coded;
             r.grade.label().to_string()

@@ -11,7 +11,6 @@ mod auth;
 mod carrier_work;
 mod carriers;
 mod catalogue;
-mod white_list;
 mod contract_stats;
 mod contracts;
 mod institutions;
@@ -22,6 +21,7 @@ mod reference;
 mod search;
 mod tech_managers;
 mod users;
+mod white_list;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};

@@ -10,9 +10,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
+use zijin_app::AppError;
 use zijin_app::access::{self, Area};
 use zijin_app::carriers::{self, evaluation, recognition, reports};
-use zijin_app::AppError;
 use zijin_domain::Coded;
 use zijin_domain::carrier_evaluation::IndicatorSource;
 
@@ -29,7 +29,10 @@ pub fn router() -> Routes {
     Routes::new()
         .route("/my/carriers", get(my_carriers).post(apply))
         .route("/carriers/applications/{id}/decision", post(decide))
-        .route("/carriers/{id}/reports/{year}", get(report).post(save_report))
+        .route(
+            "/carriers/{id}/reports/{year}",
+            get(report).post(save_report),
+        )
         .route("/carriers/{id}/reports/{year}/scores", post(score))
         .route("/carriers/evaluation", get(year_page).post(run_evaluation))
         .route("/carriers/evaluation/confirm", post(confirm))
@@ -37,9 +40,7 @@ pub fn router() -> Routes {
 
 /// This year, Beijing time.
 pub(crate) fn this_year(state: &AppState) -> i32 {
-    chrono::Datelike::year(&zijin_app::applications::beijing_date(
-        state.app.now(),
-    ))
+    chrono::Datelike::year(&zijin_app::applications::beijing_date(state.app.now()))
 }
 
 /// A stored UTC timestamp shown in Beijing time, to the minute.
@@ -63,7 +64,10 @@ struct ApplyForm {
     description: String,
 }
 
-async fn my_carriers(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+async fn my_carriers(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
     let own = reports::own_carriers(&state.app, &visitor.actor).await?;
     let applications = recognition::list(&state.app, &visitor.actor).await?;
     let year = this_year(&state);

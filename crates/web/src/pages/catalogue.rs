@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
+use zijin_app::AppError;
 use zijin_app::access::{self, Area};
 use zijin_app::catalogue::{self, ProductInput};
-use zijin_app::AppError;
 
 use super::{back_with_error, html};
 use crate::AppState;
@@ -55,7 +55,10 @@ async fn field_label(state: &AppState, code: &str) -> String {
         .unwrap_or_else(|| code.to_string())
 }
 
-async fn catalogues(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+async fn catalogues(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
     let all = catalogue::catalogues(&state.app).await?;
     let latest = match all.first() {
         Some(c) => Some(batch_context(&catalogue::batch(&state.app, c.id).await?)),
@@ -130,7 +133,10 @@ async fn batch_file(
             let bytes = catalogue::export_pdf(&batch).await?;
             Ok((
                 [
-                    (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "application/pdf".to_string(),
+                    ),
                     (
                         axum::http::header::CONTENT_DISPOSITION,
                         crate::download::content_disposition(&format!("{name}.pdf")),
@@ -214,7 +220,10 @@ async fn decide(
     }
 }
 
-async fn my_products(State(state): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+async fn my_products(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
     access::require(&visitor.actor, Area::OwnProducts)?;
     let own = catalogue::products(&state.app, &visitor.actor).await?;
     let fields = zijin_app::records::technical_fields(&state.app).await?;

@@ -8,7 +8,6 @@ mod calls;
 mod carrier_work;
 mod carriers;
 mod catalogue;
-mod white_list;
 mod contract_form;
 mod contract_stats;
 mod contracts;
@@ -28,6 +27,7 @@ mod review;
 mod search;
 mod tech_managers;
 mod users;
+mod white_list;
 
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};

@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
+use zijin_app::AppError;
 use zijin_app::access::{self, Area};
 use zijin_app::white_list::{self, Candidate};
-use zijin_app::AppError;
 use zijin_domain::Coded;
 
 use super::{back_with_error, html};
@@ -49,7 +49,9 @@ async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Respons
     let confirmed = white_list::latest(&state.app, &visitor.actor).await?;
     let manage = access::may(&visitor.actor, Area::WhiteList);
     let candidates = if manage {
-        Some(rows(&white_list::candidates(&state.app, &visitor.actor).await?))
+        Some(rows(
+            &white_list::candidates(&state.app, &visitor.actor).await?,
+        ))
     } else {
         None
     };

@@ -611,15 +611,10 @@ async fn people_and_records(server: &TestServer) -> (Vec<Actor>, Fixture) {
         .unwrap();
     let owner_user = actors[1].user().unwrap().id;
     // The owner's institution runs a recognised 科技服务机构.
-    let carrier = zijin_app::carriers::recognise(
-        app,
-        &system,
-        &code("91320115MA1AAAAA0"),
-        "service-org",
-        "",
-    )
-    .await
-    .unwrap();
+    let carrier =
+        zijin_app::carriers::recognise(app, &system, &code("91320115MA1AAAAA0"), "service-org", "")
+            .await
+            .unwrap();
     (
         actors,
         Fixture {

@@ -46,6 +46,34 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, for the OpenAPI document's list of stable codes.
+    pub const ALL: &'static [ErrorKind] = &[
+        Self::Validation,
+        Self::Duplicate,
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::LoginFailed,
+        Self::LoginThrottled,
+        Self::AccountDisabled,
+        Self::TooManyRequests,
+        Self::CsrfFailed,
+        Self::InvalidJson,
+        Self::UnsupportedMediaType,
+        Self::InvalidForm,
+        Self::PayloadTooLarge,
+        Self::Busy,
+        Self::ExportBusy,
+        Self::Internal,
+        Self::InvalidQuery,
+        Self::MethodNotAllowed,
+        Self::BadRequest,
+        Self::Unavailable,
+        Self::WrongState,
+        Self::CallClosed,
+        Self::BudgetExceeded,
+    ];
+
     /// Status, stable code (for scripts) and Chinese title (for people).
     pub fn spec(self) -> (StatusCode, &'static str, &'static str) {
         match self {

@@ -574,7 +574,7 @@ fn policy_check_and_test_report_problems_by_file_line_and_column() {
     let root = repository();
     let checked = policy(&root, &["check"], "");
     assert!(checked.status.success(), "{}", text(&checked.stderr));
-    assert!(text(&checked.stdout).contains("21 项措施"));
+    assert!(text(&checked.stdout).contains("24 项措施"));
     assert!(text(&checked.stdout).contains("a10-pov-center 的 rate（建设投入资助比例）"));
     let tested = policy(&root, &["test"], "");
     assert!(tested.status.success(), "{}", text(&tested.stdout));

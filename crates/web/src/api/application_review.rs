@@ -414,6 +414,7 @@ pub async fn exempt_pass(
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct InboxParams {
     /// Page, 30 messages a page (default 1).

@@ -558,6 +558,7 @@ pub async fn decide_application(
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct LedgerParams {
     /// The beneficiary's unified social credit code (18 characters).

@@ -21,6 +21,7 @@ pub fn router() -> Routes {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct CarrierParams {
     /// A district code (e.g. `jiangning`); all districts when absent.

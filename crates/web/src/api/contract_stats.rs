@@ -17,6 +17,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{Path, Query};
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct StatsQuery {
     pub year: Option<i32>,

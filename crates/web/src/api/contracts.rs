@@ -173,6 +173,7 @@ pub struct ContractPage {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ContractQuery {
     /// submitted, returned, registered, refused, cancelled.

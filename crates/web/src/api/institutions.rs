@@ -22,6 +22,7 @@ pub fn router() -> Routes {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListParams {
     /// Part of the name.

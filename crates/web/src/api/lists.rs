@@ -54,6 +54,7 @@ pub async fn issues(
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct EntryParams {
     /// Technical field code.

@@ -34,6 +34,7 @@ pub fn router() -> Routes {
 /// Filter and order of a listing; every parameter is optional. Bad values are refused with
 /// `validation_failed` and a Chinese message per parameter.
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct MatchParams {
     /// `score` (匹配度, best first) or `recent` (latest move first; the default).

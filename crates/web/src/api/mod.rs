@@ -17,6 +17,7 @@ mod institutions;
 mod lists;
 mod matches;
 mod notices;
+mod openapi_doc;
 mod reference;
 mod search;
 mod tech_managers;
@@ -98,9 +99,17 @@ pub struct ApiDoc;
 
 /// The OpenAPI 3 document of this API.
 pub fn openapi_document() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|_| "{}".into())
+    let generated = ApiDoc::openapi();
+    let mut document = match serde_json::to_value(&generated) {
+        Ok(value) => value,
+        // The document is built from static declarations; this cannot fail in a tested build.
+        Err(error) => panic!("the OpenAPI document does not serialise: {error}"),
+    };
+    openapi_doc::complete(&mut document);
+    match serde_json::to_string_pretty(&document) {
+        Ok(text) => text,
+        Err(error) => panic!("the OpenAPI document does not serialise: {error}"),
+    }
 }
 
 async fn openapi_json() -> Response {

@@ -40,6 +40,7 @@ pub async fn reference() -> Json<Reference> {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct AuditParams {
     pub actor: Option<String>,

@@ -19,6 +19,7 @@ pub fn router() -> Routes {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct SearchParams {
     /// What to look for: words, or a need in plain language (up to 500 characters).

@@ -25,6 +25,7 @@ pub fn router() -> Routes {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct PageParams {
     pub page: Option<String>,

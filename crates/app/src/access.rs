@@ -197,6 +197,8 @@ pub enum Area {
     /// Compute and confirm the 融资白名单 (admins; 金融机构 users read the confirmed list, see
     /// [`may_read_white_list`]).
     WhiteList,
+    /// Issue, list and revoke API keys for other systems (admins).
+    ApiKeys,
 }
 
 impl Area {
@@ -235,6 +237,7 @@ impl Area {
         Area::OwnProducts,
         Area::Catalogue,
         Area::WhiteList,
+        Area::ApiKeys,
     ];
 }
 
@@ -276,7 +279,8 @@ pub fn may(actor: &Actor, area: Area) -> bool {
         | Area::RankingFreeze
         | Area::Carriers
         | Area::Catalogue
-        | Area::WhiteList => matches!(who, Admin),
+        | Area::WhiteList
+        | Area::ApiKeys => matches!(who, Admin),
     }
 }
 
@@ -575,6 +579,9 @@ pub fn menu(actor: &Actor) -> Vec<MenuEntry> {
     if may(actor, Area::Audit) {
         menu.push(admin("/admin/audit", "审计日志"));
     }
+    if may(actor, Area::ApiKeys) {
+        menu.push(admin("/admin/api-keys", "API 密钥"));
+    }
     if may(actor, Area::DistrictReport) {
         menu.push(entry(
             "/district",
@@ -756,6 +763,7 @@ mod tests {
                     "/manage/institutions" => Area::ManageInstitutions,
                     "/admin/users" => Area::Users,
                     "/admin/audit" => Area::Audit,
+                    "/admin/api-keys" => Area::ApiKeys,
                     "/admin/matches" => Area::MatchFunnel,
                     "/district" => Area::DistrictReport,
                     "/tech-manager/matches" | "/tech-manager/profile" => Area::TechManagerMatches,

@@ -5,6 +5,7 @@
 //! entry in that same transaction, so a change and its audit record land together or not at all.
 
 pub mod access;
+pub mod api_keys;
 pub mod applications;
 pub mod audit;
 pub mod auth;

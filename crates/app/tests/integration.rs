@@ -764,6 +764,8 @@ async fn scale_multiplies(backend: zijin_app::Backend) {
     );
 }
 
+#[path = "integration/api_keys.rs"]
+mod api_keys;
 #[path = "integration/application_review.rs"]
 mod application_review;
 #[path = "integration/applications.rs"]

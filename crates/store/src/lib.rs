@@ -5,6 +5,7 @@
 //! (integers, text). Each backend has its own migration directory because DDL differs.
 //! Every write goes through [`Store::begin_write`] so the audit chain stays serial.
 
+pub mod api_keys;
 pub mod application_files;
 pub mod applications;
 pub mod attachments;

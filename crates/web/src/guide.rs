@@ -145,6 +145,7 @@ const SECTIONS: &[(&str, &str, Option<Guide>)] = &[
     ("/manage/institutions", "机构管理", None),
     ("/admin/users", "用户管理", None),
     ("/admin/audit", "审计日志", None),
+    ("/admin/api-keys", "API 密钥", None),
     ("/admin/fields", "技术领域", None),
     ("/admin/matches", "对接漏斗", None),
     ("/district", "区域概况", None),

@@ -65,6 +65,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "white_list_rows.html",
         include_str!("../templates/white_list_rows.html"),
     ),
+    ("api_keys.html", include_str!("../templates/api_keys.html")),
     (
         "carrier_report.html",
         include_str!("../templates/carrier_report.html"),

@@ -10,6 +10,8 @@ use zijin_testkit::{BACKENDS, TestServer, spawn_app};
 
 #[path = "integration/access_matrix.rs"]
 mod access_matrix;
+#[path = "integration/api_keys.rs"]
+mod api_keys;
 #[path = "integration/applications.rs"]
 mod applications;
 #[path = "integration/busy.rs"]

@@ -5,6 +5,7 @@
 //! every request that changes something must also send the session's CSRF token in the
 //! `X-CSRF-Token` header.
 
+mod api_keys;
 mod application_review;
 mod applications;
 mod auth;
@@ -53,6 +54,7 @@ pub(crate) fn router() -> Routes {
         .merge(contracts::router())
         .merge(tech_managers::router())
         .merge(carriers::router())
+        .merge(api_keys::router())
         .merge(carrier_work::router())
         .merge(catalogue::router())
         .merge(white_list::router())
@@ -91,9 +93,10 @@ pub(crate) fn router() -> Routes {
         catalogue::list_catalogues, catalogue::one_catalogue, catalogue::publish,
         catalogue::list_products, catalogue::apply, catalogue::decide,
         white_list::latest, white_list::candidates, white_list::confirm, white_list::add_incubatee,
+        api_keys::list, api_keys::issue, api_keys::revoke,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"), (name = "contracts", description = "技术合同登记、统计与高校院所排行榜"), (name = "carriers", description = "载体：认定、名录、绩效报告与年度评价"), (name = "catalogue", description = "创新产品应用推荐目录"), (name = "white-list", description = "企业融资白名单"))
+    tags((name = "auth", description = "登录与会话"), (name = "institutions", description = "机构"), (name = "users", description = "用户"), (name = "reference", description = "代码表与审计"), (name = "lists", description = "两项清单：科技成果与技术需求"), (name = "matches", description = "对接：推荐、洽谈、联系方式与技术经理人"), (name = "search", description = "检索：按文字与语义"), (name = "applications", description = "申报：申报通知、申报、审核与资助台账"), (name = "contracts", description = "技术合同登记、统计与高校院所排行榜"), (name = "carriers", description = "载体：认定、名录、绩效报告与年度评价"), (name = "catalogue", description = "创新产品应用推荐目录"), (name = "white-list", description = "企业融资白名单"), (name = "api-keys", description = "其他系统的 API 密钥"))
 )]
 pub struct ApiDoc;
 
@@ -131,6 +134,42 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // A system with an API key: `Authorization: Bearer zjk_…`, no session, no CSRF token.
+        if let Some(token) = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        {
+            use zijin_app::api_keys::{self, KeyRefusal};
+            let refusal = match api_keys::authenticate(
+                &state.app,
+                token,
+                parts.method.as_str(),
+                parts.uri.path(),
+            )
+            .await?
+            {
+                Ok(user) => {
+                    return Ok(Caller {
+                        actor: Actor::User(user),
+                        session_token: None,
+                    });
+                }
+                Err(KeyRefusal::Invalid(message)) => {
+                    Failure::new(ErrorKind::Unauthenticated, message)
+                }
+                Err(KeyRefusal::OutOfScope(message)) => Failure::new(ErrorKind::Forbidden, message),
+                Err(KeyRefusal::TooMany) => Failure::new(
+                    ErrorKind::TooManyRequests,
+                    format!(
+                        "该 API 密钥每分钟最多 {} 次请求，请稍后再试",
+                        api_keys::PER_MINUTE
+                    ),
+                ),
+            };
+            return Err(ApiError(refusal));
+        }
         let jar = axum_extra::extract::CookieJar::from_headers(&parts.headers);
         let mut caller = Caller {
             actor: Actor::Anonymous,

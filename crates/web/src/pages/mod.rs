@@ -1,5 +1,6 @@
 //! Server-rendered pages, one module per feature.
 
+mod api_keys;
 mod application_review;
 mod applications;
 mod audit;
@@ -70,6 +71,7 @@ pub fn router() -> Routes {
         .merge(carrier_work::router())
         .merge(catalogue::router())
         .merge(white_list::router())
+        .merge(api_keys::router())
         .route("/static/app.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
 }

@@ -145,6 +145,12 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("POST", "/account/email", "/account/email", FormWith(&[("email", "not-an-address")]), "L 422 422 422 422 422 422 422"),
     ("GET", "/admin/audit", "/admin/audit", Empty, "L 403 403 403 403 403 200 403"),
     ("GET", "/admin/audit/export.xlsx", "/admin/audit/export.xlsx", Empty, "L 403 403 403 403 403 200 403"),
+    ("GET", "/admin/api-keys", "/admin/api-keys", Empty, "L 403 403 403 403 403 200 403"),
+    ("POST", "/admin/api-keys", "/admin/api-keys", Form, "L 403 403 403 403 403 303 403"),
+    ("POST", "/admin/api-keys/{id}/revoke", "/admin/api-keys/999999/revoke", FormWith(&[("confirm", "yes")]), "L 403 403 403 403 403 404 403"),
+    ("GET", "/api/v1/api-keys", "/api/v1/api-keys", Empty, "L 403 403 403 403 403 200 403"),
+    ("POST", "/api/v1/api-keys", "/api/v1/api-keys", Json("{}"), "L 403 403 403 403 403 422 403"),
+    ("POST", "/api/v1/api-keys/{id}/revoke", "/api/v1/api-keys/999999/revoke", Json(r#"{"confirm": true}"#), "L 403 403 403 403 403 404 403"),
     ("GET", "/guide", "/guide", Empty, "200 200 200 200 200 200 200 200"),
     // The API.
     ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", Empty, "200 200 200 200 200 200 200 200"),

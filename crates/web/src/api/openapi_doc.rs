@@ -1,9 +1,9 @@
 //! Completes the generated OpenAPI document so that clients and validators can rely on it
 //! (issue 20): every response has a description; every error response is
-//! `application/problem+json` with the `Problem` schema; operations that take a body document
-//! the answers any body can get (400 invalid JSON, 413, 415, 422), operations that change
-//! something the sign-in and CSRF answers (401, 403); the `Problem.code` property lists every
-//! stable code with its status and Chinese title.
+//! `application/problem+json` with the `Problem` schema; every operation documents the answers
+//! any request can get (401, 403; 404 for an id in the path; 400 and 422 for a query or a body;
+//! 413 and 415 for a body); the `Problem.code` property lists every stable code with its status
+//! and Chinese title.
 
 use serde_json::{Map, Value, json};
 
@@ -37,8 +37,12 @@ fn problem_content() -> Value {
 }
 
 /// Completes one operation's responses.
-fn complete_operation(method: &str, operation: &mut Map<String, Value>) {
+fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
     let has_body = operation.contains_key("requestBody");
+    let has_query = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
     let Some(responses) = operation
         .entry("responses")
         .or_insert_with(|| json!({}))
@@ -46,12 +50,18 @@ fn complete_operation(method: &str, operation: &mut Map<String, Value>) {
     else {
         return;
     };
-    let mut extra: Vec<&str> = Vec::new();
+    // Every operation may meet a caller who is not signed in or may not (401, 403); an unknown id
+    // in the path is 404; a query or body that does not parse is 400, one that does not pass the
+    // checks 422; a body may be too large (413) or not JSON (415).
+    let mut extra: Vec<&str> = vec!["401", "403"];
+    if path.contains('{') {
+        extra.push("404");
+    }
+    if has_query {
+        extra.extend(["400", "422"]);
+    }
     if has_body {
         extra.extend(["400", "413", "415", "422"]);
-    }
-    if method != "get" {
-        extra.extend(["401", "403"]);
     }
     for status in extra {
         responses
@@ -130,13 +140,13 @@ pub fn complete(document: &mut Value) {
         unique_operation_ids(paths);
     }
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
-        for item in paths.values_mut() {
+        for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else {
                 continue;
             };
             for method in ["get", "put", "post", "delete", "patch"] {
                 if let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) {
-                    complete_operation(method, operation);
+                    complete_operation(path, operation);
                 }
             }
         }

@@ -169,27 +169,28 @@ pub async fn issue(app: &App, actor: &Actor, input: &IssueInput) -> AppResult<(i
     Ok((id, token))
 }
 
-fn view(app: &App, key: StoredKey) -> KeyView {
+fn view(app: &App, key: StoredKey) -> AppResult<KeyView> {
     let today = crate::applications::beijing_date(app.now())
         .format("%Y-%m-%d")
         .to_string();
-    let scopes = serde_json::from_str(&key.scopes).unwrap_or_default();
+    let scopes = serde_json::from_str(&key.scopes)
+        .map_err(|_| AppError::Internal(format!("API 密钥的权限范围无效：{}", key.id)))?;
     let active = key.revoked_at.is_none() && key.expires_on >= today;
-    KeyView {
+    Ok(KeyView {
         key,
         scopes,
         active,
-    }
+    })
 }
 
 /// Every key (admins).
 pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<KeyView>> {
     access::require(actor, Area::ApiKeys)?;
-    Ok(store::all(app.store().pool())
+    store::all(app.store().pool())
         .await?
         .into_iter()
         .map(|k| view(app, k))
-        .collect())
+        .collect()
 }
 
 /// Revokes a key (admins; cannot be undone, so `confirmed` must be set).
@@ -244,7 +245,7 @@ pub async fn authenticate(
     let Some(key) = store::by_hash(pool, &hash(token.trim())).await? else {
         return Ok(Err(KeyRefusal::Invalid("API 密钥无效".into())));
     };
-    let view = view(app, key);
+    let view = view(app, key)?;
     if view.key.revoked_at.is_some() {
         return Ok(Err(KeyRefusal::Invalid("API 密钥已吊销".into())));
     }

@@ -284,6 +284,9 @@ pub async fn publish(app: &App, actor: &Actor, confirmed: bool) -> AppResult<i64
     let mut work = UnitOfWork::begin(app).await?;
     let now = work.now();
     let on = crate::applications::beijing_date(now);
+    // Before reading what is ready: a publication at the same moment waits here, then finds
+    // the products published.
+    store::lock_ready(work.tx()).await?;
     let ready: Vec<StoredProduct> = store::products(&mut **work.tx(), None)
         .await?
         .into_iter()

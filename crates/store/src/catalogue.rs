@@ -257,6 +257,19 @@ pub async fn publish(
     Ok(id)
 }
 
+/// Locks the approved products not yet published for the rest of the transaction, so a second
+/// publication waits for the first and then finds them published (PostgreSQL row locks; SQLite
+/// takes its write lock at the transaction's start).
+pub async fn lock_ready(tx: &mut WriteTx) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE catalogue_products SET status = status \
+         WHERE status = 'approved' AND catalogue_id IS NULL",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// The last batch number published (0 when none).
 pub async fn last_batch<'e>(db: impl Executor<'e, Database = Any>) -> StoreResult<i64> {
     Ok(

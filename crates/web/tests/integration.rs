@@ -1554,6 +1554,27 @@ async fn the_two_lists_through_the_api() {
         assert_eq!(entries["page"], 1);
         assert!(entries["next_after"].is_null() && entries["previous_before"].is_null());
         let record_id = entries["items"][0]["record_id"].as_i64().unwrap();
+        // A published issue is frozen: its answer carries an ETag, and asking again with it gets
+        // 304 and no body.
+        let url = server.url(&format!("/api/v1/lists/{}/achievements", issue.id));
+        let first = client().get(&url).send().await.unwrap();
+        let tag = first.headers()["etag"].to_str().unwrap().to_string();
+        assert!(tag.starts_with('"') && tag.len() > 10, "{tag}");
+        let again = client()
+            .get(&url)
+            .header("if-none-match", &tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert!(again.text().await.unwrap().is_empty());
+        let other = client()
+            .get(&url)
+            .header("if-none-match", "\"something-else\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::OK);
         let after: Value = client()
             .get(server.url(&format!(
                 "/api/v1/lists/{}/achievements?after={record_id}",

@@ -74,35 +74,39 @@ pub struct BatchOut {
 
 /// One published batch with its entries.
 #[utoipa::path(get, path = "/api/v1/catalogues/{id}", tag = "catalogue", params(("id" = i64, Path)),
-    responses((status = 200, body = BatchOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = BatchOut, description = "the batch, with its ETag"), (status = 304, description = "未改变（If-None-Match 与 ETag 相同）"), (status = 404, body = Problem)))]
 pub async fn one_catalogue(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
-) -> Result<Json<BatchOut>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let id = path_id(&id, "目录")?;
     let batch = catalogue::batch(&state.app, id).await?;
-    Ok(Json(BatchOut {
-        catalogue: CatalogueOut {
-            id: batch.catalogue.id,
-            title: batch.catalogue.title,
-            batch: batch.catalogue.batch,
-            published_on: batch.catalogue.published_on,
+    super::etag::json_with_etag(
+        &headers,
+        &BatchOut {
+            catalogue: CatalogueOut {
+                id: batch.catalogue.id,
+                title: batch.catalogue.title,
+                batch: batch.catalogue.batch,
+                published_on: batch.catalogue.published_on,
+            },
+            entries: batch
+                .entries
+                .into_iter()
+                .map(|(e, single_source)| EntryOut {
+                    name: e.name,
+                    company: e.company,
+                    district: e.district,
+                    field: e.field,
+                    first_market_on: e.first_market_on,
+                    certificates: e.certificates,
+                    description: e.description,
+                    single_source,
+                })
+                .collect(),
         },
-        entries: batch
-            .entries
-            .into_iter()
-            .map(|(e, single_source)| EntryOut {
-                name: e.name,
-                company: e.company,
-                district: e.district,
-                field: e.field,
-                first_market_on: e.first_market_on,
-                certificates: e.certificates,
-                description: e.description,
-                single_source,
-            })
-            .collect(),
-    }))
+    )
 }
 
 #[derive(Deserialize, ToSchema, Default)]

@@ -110,21 +110,25 @@ pub struct RankingOut {
 /// A year's university transfer ranking: the frozen snapshot, or the current computation.
 #[utoipa::path(get, path = "/api/v1/rankings/{year}", tag = "contracts",
     params(("year" = i32, Path, description = "the year")),
-    responses((status = 200, body = RankingOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = RankingOut, description = "the ranking, with its ETag"), (status = 304, description = "未改变（If-None-Match 与 ETag 相同）"), (status = 404, body = Problem)))]
 pub async fn ranking_of(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Path(year): Path<String>,
-) -> Result<Json<RankingOut>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let year: i32 = year
         .trim()
         .parse()
         .map_err(|_| AppError::NotFound("年度"))?;
     let shown = ranking::shown(&state.app, year).await?;
-    Ok(Json(RankingOut {
-        frozen_at: shown.frozen_at.map(zijin_store_free_timestamp),
-        ranking: serde_json::to_value(&shown.ranking)
-            .map_err(|e| AppError::Internal(e.to_string()))?,
-    }))
+    super::etag::json_with_etag(
+        &headers,
+        &RankingOut {
+            frozen_at: shown.frozen_at.map(zijin_store_free_timestamp),
+            ranking: serde_json::to_value(&shown.ranking)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        },
+    )
 }
 
 fn zijin_store_free_timestamp(at: chrono::DateTime<chrono::Utc>) -> String {

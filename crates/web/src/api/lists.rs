@@ -123,13 +123,14 @@ fn kind_of(raw: &str) -> Result<RecordKind, ApiError> {
 
 /// One list of a published issue, with the public filters.
 #[utoipa::path(get, path = "/api/v1/lists/{id}/{kind}", tag = "lists", params(("id" = i64, Path), ("kind" = String, Path, description = "achievements or demands"), EntryParams),
-    responses((status = 200, body = EntryPage), (status = 404, body = Problem)))]
+    responses((status = 200, body = EntryPage, description = "the page of entries, with its ETag"), (status = 304, description = "未改变（If-None-Match 与 ETag 相同）"), (status = 404, body = Problem)))]
 pub async fn entries(
     State(state): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     Path((id, kind)): Path<(String, String)>,
     Query(params): Query<EntryParams>,
-) -> Result<Json<EntryPage>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let id = path_id(&id, "清单期次")?;
     let kind = kind_of(&kind)?;
     let filter = IssueFilter {
@@ -166,29 +167,32 @@ pub async fn entries(
         .has_previous
         .then(|| paged.items.first().map(|e| e.record_id))
         .flatten();
-    Ok(Json(EntryPage {
-        items: paged
-            .items
-            .into_iter()
-            .map(|e| EntryView {
-                record_id: e.record_id,
-                title: e.title,
-                field: e.field,
-                district: e.district,
-                institution_kind: e.institution_kind,
-                trl: e.trl,
-                modes: e.modes,
-                priority: e.priority,
-                snapshot: serde_json::from_str(&e.snapshot).unwrap_or_default(),
-            })
-            .collect(),
-        total: paged.total,
-        total_is_lower_bound: paged.total_is_lower_bound,
-        page: paged.page,
-        per_page: paged.per_page,
-        next_after,
-        previous_before,
-    }))
+    super::etag::json_with_etag(
+        &headers,
+        &EntryPage {
+            items: paged
+                .items
+                .into_iter()
+                .map(|e| EntryView {
+                    record_id: e.record_id,
+                    title: e.title,
+                    field: e.field,
+                    district: e.district,
+                    institution_kind: e.institution_kind,
+                    trl: e.trl,
+                    modes: e.modes,
+                    priority: e.priority,
+                    snapshot: serde_json::from_str(&e.snapshot).unwrap_or_default(),
+                })
+                .collect(),
+            total: paged.total,
+            total_is_lower_bound: paged.total_is_lower_bound,
+            page: paged.page,
+            per_page: paged.per_page,
+            next_after,
+            previous_before,
+        },
+    )
 }
 
 /// An achievement as its institution drafts it. Lists accept codes or Chinese labels.

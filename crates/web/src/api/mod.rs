@@ -14,6 +14,7 @@ mod carriers;
 mod catalogue;
 mod contract_stats;
 mod contracts;
+mod etag;
 mod institutions;
 mod lists;
 mod matches;

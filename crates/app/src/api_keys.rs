@@ -15,8 +15,10 @@ use crate::access::{self, Area};
 use crate::unit::UnitOfWork;
 use crate::{Actor, App, AppError, AppResult};
 
-/// Requests a key may make in one minute.
+/// Requests a key may make in one minute unless the admin sets another limit.
 pub const PER_MINUTE: i64 = 120;
+/// The highest per-minute limit a key may have.
+pub const MAX_PER_MINUTE: i64 = 100_000;
 /// The longest a key may live.
 pub const MAX_DAYS: i64 = 730;
 
@@ -77,6 +79,8 @@ pub struct IssueInput {
     pub scopes: Vec<String>,
     /// YYYY-MM-DD, the last day the key works.
     pub expires_on: String,
+    /// Requests a minute (empty: [`PER_MINUTE`]).
+    pub per_minute: Option<i64>,
 }
 
 /// A key as listed (never its token).
@@ -132,6 +136,13 @@ pub async fn issue(app: &App, actor: &Actor, input: &IssueInput) -> AppResult<(i
         Ok(_) => {}
         Err(_) => errors.add("expires_on", "有效期写作 YYYY-MM-DD，例如 2027-12-31"),
     }
+    let per_minute = input.per_minute.unwrap_or(PER_MINUTE);
+    if !(1..=MAX_PER_MINUTE).contains(&per_minute) {
+        errors.add(
+            "per_minute",
+            format!("每分钟请求上限应在 1 到 {MAX_PER_MINUTE} 之间"),
+        );
+    }
     let Some(user) = user.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
@@ -152,6 +163,7 @@ pub async fn issue(app: &App, actor: &Actor, input: &IssueInput) -> AppResult<(i
             token_hash: &hash(&token),
             prefix: &prefix,
             expires_on: &expires_on,
+            per_minute,
             created_by: &actor.audit_name(),
         },
         now,
@@ -163,7 +175,7 @@ pub async fn issue(app: &App, actor: &Actor, input: &IssueInput) -> AppResult<(i
         entity: "api_key",
         entity_id: id.to_string(),
         before: None,
-        after: Some(json!({ "account": user.username, "note": note, "scopes": scopes, "expires_on": expires_on, "prefix": prefix })),
+        after: Some(json!({ "account": user.username, "note": note, "scopes": scopes, "expires_on": expires_on, "per_minute": per_minute, "prefix": prefix })),
     });
     work.commit().await?;
     Ok((id, token))
@@ -230,8 +242,8 @@ pub enum KeyRefusal {
     Invalid(String),
     /// The request is outside the key's scopes (403).
     OutOfScope(String),
-    /// Over the per-minute limit (429).
-    TooMany,
+    /// Over the key's per-minute limit (429).
+    TooMany(i64),
 }
 
 /// The account a bearer token acts as for `method` `path`, counting the request.
@@ -262,8 +274,8 @@ pub async fn authenticate(
     let minute = now.format("%Y-%m-%dT%H:%M").to_string();
     let count = store::count_use(work.tx(), view.key.id, &minute, now).await?;
     work.commit().await?;
-    if count > PER_MINUTE {
-        return Ok(Err(KeyRefusal::TooMany));
+    if count > view.key.per_minute {
+        return Ok(Err(KeyRefusal::TooMany(view.key.per_minute)));
     }
     let needed = scope_for(method, path);
     if !view.scopes.iter().any(|s| s == "all" || s == needed) {

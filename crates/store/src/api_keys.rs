@@ -18,6 +18,8 @@ pub struct StoredKey {
     pub prefix: String,
     /// YYYY-MM-DD (Beijing), the last day the key works.
     pub expires_on: String,
+    /// Requests a minute.
+    pub per_minute: i64,
     pub created_at: String,
     pub revoked_at: Option<String>,
     pub last_used_at: Option<String>,
@@ -33,6 +35,7 @@ fn key(row: &AnyRow) -> StoreResult<StoredKey> {
         scopes: row.try_get("scopes")?,
         prefix: row.try_get("prefix")?,
         expires_on: row.try_get("expires_on")?,
+        per_minute: row.try_get("per_minute")?,
         created_at: row.try_get("created_at")?,
         revoked_at: row.try_get("revoked_at")?,
         last_used_at: row.try_get("last_used_at")?,
@@ -50,13 +53,14 @@ pub struct NewKey<'a> {
     pub token_hash: &'a str,
     pub prefix: &'a str,
     pub expires_on: &'a str,
+    pub per_minute: i64,
     pub created_by: &'a str,
 }
 
 pub async fn insert(tx: &mut WriteTx, new: &NewKey<'_>, at: DateTime<Utc>) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO api_keys (user_id, note, scopes, token_hash, prefix, expires_on, created_by, \
-         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+         created_at, per_minute) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(new.user_id)
     .bind(new.note)
@@ -66,6 +70,7 @@ pub async fn insert(tx: &mut WriteTx, new: &NewKey<'_>, at: DateTime<Utc>) -> St
     .bind(new.expires_on)
     .bind(new.created_by)
     .bind(timestamp(at))
+    .bind(new.per_minute)
     .fetch_one(&mut **tx)
     .await?)
 }

@@ -1,6 +1,6 @@
 //! API keys (issue 20), on both backends: issuing checks its input in words; a key works for its
-//! account within its scopes, at most 120 requests a minute (counted in the database, also when
-//! requests arrive at once), until it expires or is revoked.
+//! account within its scopes, at most its per-minute limit (120 unless set; counted in the
+//! database, also when requests arrive at once), until it expires or is revoked.
 
 use chrono::Duration;
 use zijin_app::AppError;
@@ -22,6 +22,7 @@ async fn keys_work_within_their_scopes_limit_and_lifetime() {
                 note: String::new(),
                 scopes: vec!["everything".into()],
                 expires_on: "2020-01-01".into(),
+                per_minute: Some(0),
             },
         )
         .await
@@ -29,7 +30,10 @@ async fn keys_work_within_their_scopes_limit_and_lifetime() {
             panic!("expected field errors")
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["username", "note", "scopes", "expires_on"]);
+        assert_eq!(
+            fields,
+            ["username", "note", "scopes", "expires_on", "per_minute"]
+        );
         assert!(matches!(
             api_keys::issue(app, &w.seller, &IssueInput::default()).await,
             Err(AppError::Forbidden)
@@ -43,6 +47,7 @@ async fn keys_work_within_their_scopes_limit_and_lifetime() {
                 note: "高校技术转移系统同步成果".into(),
                 scopes: vec!["lists:read".into(), "提交和修改本单位的成果与需求".into()],
                 expires_on: "2026-12-31".into(),
+                per_minute: None,
             },
         )
         .await
@@ -87,7 +92,7 @@ async fn keys_work_within_their_scopes_limit_and_lifetime() {
             api_keys::authenticate(app, &token, "GET", "/api/v1/lists")
                 .await
                 .unwrap(),
-            Err(KeyRefusal::TooMany)
+            Err(KeyRefusal::TooMany(120))
         );
         // The next minute counts afresh.
         w.context.clock.advance(Duration::seconds(61));
@@ -118,5 +123,42 @@ async fn keys_work_within_their_scopes_limit_and_lifetime() {
             api_keys::revoke(app, &w.admin, id, true).await,
             Err(AppError::WrongState(_))
         ));
+    }
+}
+
+#[tokio::test]
+async fn a_key_has_its_own_per_minute_limit() {
+    for backend in BACKENDS {
+        let w = world(backend).await;
+        let app = &w.context.app;
+        let (_, token) = api_keys::issue(
+            app,
+            &w.admin,
+            &IssueInput {
+                username: "seller".into(),
+                note: "省级平台同步".into(),
+                scopes: vec!["all".into()],
+                expires_on: "2026-12-31".into(),
+                per_minute: Some(3),
+            },
+        )
+        .await
+        .unwrap();
+        for _ in 0..3 {
+            assert!(
+                api_keys::authenticate(app, &token, "GET", "/api/v1/lists")
+                    .await
+                    .unwrap()
+                    .is_ok()
+            );
+        }
+        assert_eq!(
+            api_keys::authenticate(app, &token, "GET", "/api/v1/lists")
+                .await
+                .unwrap(),
+            Err(KeyRefusal::TooMany(3))
+        );
+        let listed = api_keys::list(app, &w.admin).await.unwrap();
+        assert_eq!(listed[0].key.per_minute, 3);
     }
 }

@@ -11,6 +11,7 @@ use super::{ApiJson, Caller, path_id};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Path;
+use crate::extract::Query;
 use crate::routes::{Routes, get, post};
 
 pub fn router() -> Routes {
@@ -30,6 +31,8 @@ pub struct KeyOut {
     /// The token's first characters, to tell keys apart.
     pub prefix: String,
     pub expires_on: String,
+    /// Requests a minute the key may make.
+    pub per_minute: i64,
     pub created_at: String,
     pub revoked: bool,
     pub active: bool,
@@ -38,13 +41,17 @@ pub struct KeyOut {
 }
 
 /// Every API key (admins); tokens are never shown again.
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys",
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", params(super::paging::Cursor),
     responses((status = 200, body = Vec<KeyOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<KeyOut>>, ApiError> {
-    Ok(Json(
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
+    super::paging::page(
+        &uri,
+        &cursor,
         api_keys::list(&state.app, &caller.actor)
             .await?
             .into_iter()
@@ -55,6 +62,7 @@ pub async fn list(
                 scopes: v.scopes,
                 prefix: v.key.prefix,
                 expires_on: v.key.expires_on,
+                per_minute: v.key.per_minute,
                 created_at: v.key.created_at,
                 revoked: v.key.revoked_at.is_some(),
                 active: v.active,
@@ -62,7 +70,8 @@ pub async fn list(
                 uses: v.key.uses,
             })
             .collect(),
-    ))
+        |k| k.id.to_string(),
+    )
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -76,6 +85,8 @@ pub struct IssueRequest {
     pub scopes: Vec<String>,
     /// The last day the key works, YYYY-MM-DD (at most two years ahead).
     pub expires_on: String,
+    /// Requests a minute (1–100000; default 120).
+    pub per_minute: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -98,6 +109,7 @@ pub async fn issue(
         note: request.note,
         scopes: request.scopes,
         expires_on: request.expires_on,
+        per_minute: request.per_minute,
     };
     let (id, token) = api_keys::issue(&state.app, &caller.actor, &input).await?;
     Ok((StatusCode::CREATED, Json(IssuedOut { id, token })))

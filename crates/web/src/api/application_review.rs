@@ -223,16 +223,20 @@ pub struct CandidateOut {
 
 /// The experts the admin may assign to an application at 专家评审 (empty at other steps).
 #[utoipa::path(get, path = "/api/v1/applications/{id}/expert-candidates", tag = "applications",
-    params(("id" = i64, Path, description = "the application")),
+    params(super::paging::Cursor, ("id" = i64, Path, description = "the application")),
     responses((status = 200, body = Vec<CandidateOut>), (status = 401, body = Problem), (status = 404, body = Problem)))]
 pub async fn expert_candidates(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Vec<CandidateOut>>, ApiError> {
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
     let id = path_id(&id, "申报")?;
     let list = experts::candidates(&state.app, &caller.actor, id).await?;
-    Ok(Json(
+    super::paging::page(
+        &uri,
+        &cursor,
         list.into_iter()
             .map(|(user, reason)| CandidateOut {
                 id: user.id,
@@ -241,11 +245,13 @@ pub async fn expert_candidates(
                 reason,
             })
             .collect(),
-    ))
+        |c| c.id.to_string(),
+    )
 }
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = ExpertAssignRequest)]
 pub struct AssignRequest {
     /// The experts' user ids; afterwards at least three without a conflict are assigned.
     pub experts: Vec<i64>,
@@ -320,6 +326,7 @@ pub async fn declare_conflict(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = ApprovalConfirmRequest)]
 pub struct ConfirmRequest {
     /// The 科研诚信承诺书 is accepted (required).
     pub integrity_accepted: bool,
@@ -490,17 +497,21 @@ pub struct TodoOut {
 }
 
 /// 我的待办: what waits on the caller in the applications path, with counts.
-#[utoipa::path(get, path = "/api/v1/todo", tag = "applications",
+#[utoipa::path(get, path = "/api/v1/todo", tag = "applications", params(super::paging::Cursor),
     responses((status = 200, body = Vec<TodoOut>), (status = 401, body = Problem)))]
 pub async fn my_todo(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<TodoOut>>, ApiError> {
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
     if caller.actor.user().is_none() {
         return Err(zijin_app::AppError::Unauthenticated.into());
     }
     let items = todo::todo(&state.app, &caller.actor).await?;
-    Ok(Json(
+    super::paging::page(
+        &uri,
+        &cursor,
         items
             .into_iter()
             .map(|t| TodoOut {
@@ -509,5 +520,6 @@ pub async fn my_todo(
                 href: t.href,
             })
             .collect(),
-    ))
+        |t| t.href.clone(),
+    )
 }

@@ -122,11 +122,20 @@ impl CallOut {
 }
 
 /// Every call for applications, the latest closing first (public: 通知公告).
-#[utoipa::path(get, path = "/api/v1/calls", tag = "applications",
+#[utoipa::path(get, path = "/api/v1/calls", tag = "applications", params(super::paging::Cursor),
     responses((status = 200, body = Vec<CallOut>)))]
-pub async fn list_calls(State(state): State<AppState>) -> Result<Json<Vec<CallOut>>, ApiError> {
+pub async fn list_calls(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
     let calls = calls::list(&state.app).await?;
-    Ok(Json(calls.iter().map(CallOut::new).collect()))
+    super::paging::page(
+        &uri,
+        &cursor,
+        calls.iter().map(CallOut::new).collect(),
+        |c| c.id.to_string(),
+    )
 }
 
 /// One call (public).
@@ -484,14 +493,18 @@ pub struct ApplicationItem {
 /// The caller's applications (institution users), or the applications waiting for the
 /// caller's review step (district officers, unit reviewers, admins at 市级核定), longest
 /// waiting first.
-#[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
+#[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(super::paging::Cursor),
     responses((status = 200, body = Vec<ApplicationItem>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list_applications(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<ApplicationItem>>, ApiError> {
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
     let rows = applications::list(&state.app, &caller.actor).await?;
-    Ok(Json(
+    super::paging::page(
+        &uri,
+        &cursor,
         rows.iter()
             .map(|row| ApplicationItem {
                 id: row.id,
@@ -507,7 +520,8 @@ pub async fn list_applications(
                 updated_at_text: display_time(&row.updated_at),
             })
             .collect(),
-    ))
+        |a| a.id.to_string(),
+    )
 }
 
 /// Submit a draft, or a corrected returned application, within the call's time.
@@ -526,6 +540,7 @@ pub async fn submit_application(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = ApplicationDecisionRequest)]
 pub struct DecisionRequest {
     /// approve (通过/核定), return (退回修改) or reject (不予通过).
     pub decision: String,

@@ -16,6 +16,7 @@ use super::{ApiJson, Caller, path_id};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Path;
+use crate::extract::Query;
 use crate::routes::{Routes, get, post, put};
 
 pub fn router() -> Routes {
@@ -52,14 +53,18 @@ pub struct CarrierApplicationOut {
 }
 
 /// Applications for the recognition of carriers: the bureau sees all, an institution its own.
-#[utoipa::path(get, path = "/api/v1/carriers/applications", tag = "carriers",
+#[utoipa::path(get, path = "/api/v1/carriers/applications", tag = "carriers", params(super::paging::Cursor),
     responses((status = 200, body = Vec<CarrierApplicationOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list_applications(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<CarrierApplicationOut>>, ApiError> {
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
     let found = recognition::list(&state.app, &caller.actor).await?;
-    Ok(Json(
+    super::paging::page(
+        &uri,
+        &cursor,
         found
             .into_iter()
             .map(|a| CarrierApplicationOut {
@@ -77,7 +82,8 @@ pub async fn list_applications(
                 carrier_id: a.carrier_id,
             })
             .collect(),
-    ))
+        |a| a.id.to_string(),
+    )
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -92,6 +98,7 @@ pub struct ApplyRequest {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = CarrierApplicationCreated)]
 pub struct Created {
     pub id: i64,
 }
@@ -118,6 +125,7 @@ pub async fn apply(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = CarrierDecisionRequest)]
 pub struct DecisionRequest {
     /// `recognise` or `refuse`.
     pub decision: String,
@@ -128,6 +136,7 @@ pub struct DecisionRequest {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = CarrierDecisionOut)]
 pub struct DecisionOut {
     /// The carrier recognised; none when refused.
     pub carrier_id: Option<i64>,
@@ -379,6 +388,7 @@ pub struct CarrierResultOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = CarrierYearOut)]
 pub struct YearOut {
     pub year: i32,
     pub confirmed: bool,
@@ -460,6 +470,7 @@ pub async fn evaluate(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = EvaluationConfirmRequest)]
 pub struct ConfirmRequest {
     /// Must be true: confirmation is final and applies the exit rule.
     pub confirm: bool,

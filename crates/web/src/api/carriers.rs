@@ -52,19 +52,23 @@ pub struct CarrierTypeOut {
 }
 
 /// The recognised carriers (载体), by type, with each type's article and quota.
-#[utoipa::path(get, path = "/api/v1/carriers", tag = "carriers", params(CarrierParams),
+#[utoipa::path(get, path = "/api/v1/carriers", tag = "carriers", params(super::paging::Cursor, CarrierParams),
     responses((status = 200, body = Vec<CarrierTypeOut>)))]
 pub async fn directory(
     State(state): State<AppState>,
     Query(params): Query<CarrierParams>,
-) -> Result<Json<Vec<CarrierTypeOut>>, ApiError> {
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
     let district = params
         .district
         .as_deref()
         .and_then(District::from_code)
         .map(|d| d.code());
     let types = carriers::directory(&state.app, district).await?;
-    Ok(Json(
+    super::paging::page(
+        &uri,
+        &cursor,
         types
             .iter()
             .map(|t| CarrierTypeOut {
@@ -86,7 +90,8 @@ pub async fn directory(
                     .collect(),
             })
             .collect(),
-    ))
+        |t| t.code.clone(),
+    )
 }
 
 #[derive(Deserialize, ToSchema, Default)]

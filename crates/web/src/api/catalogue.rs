@@ -12,6 +12,7 @@ use super::{ApiJson, Caller, path_id};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Path;
+use crate::extract::Query;
 use crate::routes::{Routes, get, post};
 
 pub fn router() -> Routes {
@@ -33,12 +34,16 @@ pub struct CatalogueOut {
 }
 
 /// The published batches of the catalogue, newest first.
-#[utoipa::path(get, path = "/api/v1/catalogues", tag = "catalogue",
+#[utoipa::path(get, path = "/api/v1/catalogues", tag = "catalogue", params(super::paging::Cursor),
     responses((status = 200, body = Vec<CatalogueOut>)))]
 pub async fn list_catalogues(
     State(state): State<AppState>,
-) -> Result<Json<Vec<CatalogueOut>>, ApiError> {
-    Ok(Json(
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
+    super::paging::page(
+        &uri,
+        &cursor,
         catalogue::catalogues(&state.app)
             .await?
             .into_iter()
@@ -49,7 +54,8 @@ pub async fn list_catalogues(
                 published_on: c.published_on,
             })
             .collect(),
-    ))
+        |c| c.id.to_string(),
+    )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -66,6 +72,7 @@ pub struct EntryOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = CatalogueBatchOut)]
 pub struct BatchOut {
     #[serde(flatten)]
     pub catalogue: CatalogueOut,
@@ -117,6 +124,7 @@ pub struct PublishRequest {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ProductCreated)]
 pub struct Created {
     pub id: i64,
 }
@@ -153,13 +161,17 @@ pub struct ProductOut {
 }
 
 /// Products applied for: the bureau sees all, an institution its own.
-#[utoipa::path(get, path = "/api/v1/products", tag = "catalogue",
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalogue", params(super::paging::Cursor),
     responses((status = 200, body = Vec<ProductOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list_products(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<ProductOut>>, ApiError> {
-    Ok(Json(
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
+    super::paging::page(
+        &uri,
+        &cursor,
         catalogue::products(&state.app, &caller.actor)
             .await?
             .into_iter()
@@ -177,7 +189,8 @@ pub async fn list_products(
                 catalogue_id: p.catalogue_id,
             })
             .collect(),
-    ))
+        |p| p.id.to_string(),
+    )
 }
 
 #[derive(Deserialize, ToSchema, Default)]

@@ -166,6 +166,8 @@ impl ContractOut {
 
 #[derive(Serialize, ToSchema)]
 pub struct ContractPage {
+    /// The next page's address (also in the `Link: rel="next"` header); null on the last page.
+    pub next: Option<String>,
     pub items: Vec<ContractOut>,
     pub total: i64,
     pub page: i64,
@@ -193,8 +195,9 @@ pub struct ContractQuery {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
+    uri: axum::http::Uri,
     Query(query): Query<ContractQuery>,
-) -> Result<Json<ContractPage>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let given = |value: &Option<String>| {
         value
             .as_deref()
@@ -243,12 +246,15 @@ pub async fn list(
         query.page.unwrap_or(1),
     )
     .await?;
-    Ok(Json(ContractPage {
+    let next = super::paging::numbered_next(&uri, paged.page, paged.per_page, paged.total);
+    let body = ContractPage {
+        next: next.clone(),
         items: paged.items.iter().map(ContractOut::new).collect(),
         total: paged.total,
         page: paged.page,
         per_page: paged.per_page,
-    }))
+    };
+    Ok(super::paging::with_next(body, next.as_deref()))
 }
 
 /// The form of a contract, as the registration form has it. Amounts are yuan (or 万元 with
@@ -378,6 +384,7 @@ pub async fn one(
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
+#[schema(as = ContractDecisionRequest)]
 pub struct DecisionRequest {
     /// register (登记), return (退回补正) or refuse (未予登记).
     pub decision: String,
@@ -386,6 +393,7 @@ pub struct DecisionRequest {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ContractDecisionOut)]
 pub struct DecisionOut {
     pub status: String,
     pub registration_number: Option<String>,

@@ -40,6 +40,8 @@ pub struct ListParams {
 
 #[derive(Serialize, ToSchema)]
 pub struct InstitutionPage {
+    /// The next page's address (also in the `Link: rel="next"` header); null on the last page.
+    pub next: Option<String>,
     pub items: Vec<InstitutionView>,
     pub total: i64,
     pub page: i64,
@@ -59,8 +61,9 @@ fn unknown_code(field: &str, value: &str) -> ApiError {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
+    uri: axum::http::Uri,
     Query(params): Query<ListParams>,
-) -> Result<Json<InstitutionPage>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let parse = |value: &Option<String>| {
         value
             .as_deref()
@@ -97,7 +100,9 @@ pub async fn list(
         params.per_page.unwrap_or(20),
     )
     .await?;
-    Ok(Json(InstitutionPage {
+    let next = super::paging::numbered_next(&uri, paged.page, paged.per_page, paged.total);
+    let body = InstitutionPage {
+        next: next.clone(),
         items: paged
             .items
             .iter()
@@ -106,7 +111,8 @@ pub async fn list(
         total: paged.total,
         page: paged.page,
         per_page: paged.per_page,
-    }))
+    };
+    Ok(super::paging::with_next(body, next.as_deref()))
 }
 
 /// One institution.
@@ -194,6 +200,7 @@ pub async fn update(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = InstitutionProfileRequest)]
 pub struct ProfileRequest {
     pub address: String,
     pub contact_name: String,

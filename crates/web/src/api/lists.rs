@@ -34,13 +34,17 @@ pub struct IssueView {
 }
 
 /// Published list issues (两项清单), newest first; admins also see unpublished ones.
-#[utoipa::path(get, path = "/api/v1/lists", tag = "lists", responses((status = 200, body = [IssueView])))]
+#[utoipa::path(get, path = "/api/v1/lists", tag = "lists", params(super::paging::Cursor), responses((status = 200, body = [IssueView])))]
 pub async fn issues(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<IssueView>>, ApiError> {
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
     let issues = lists::issues(&state.app, &caller.actor).await?;
-    Ok(Json(
+    super::paging::page(
+        &uri,
+        &cursor,
         issues
             .into_iter()
             .map(|i| IssueView {
@@ -50,7 +54,8 @@ pub async fn issues(
                 published_at: i.published_at,
             })
             .collect(),
-    ))
+        |i| i.id.to_string(),
+    )
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -106,6 +111,9 @@ pub struct EntryPage {
     pub per_page: i64,
     /// `after` for the next page, when there is one.
     pub next_after: Option<i64>,
+    /// The next page's address (`after` the last entry; also in the `Link: rel="next"`
+    /// header); null on the last page.
+    pub next: Option<String>,
     /// `before` for the previous page, when there is one.
     pub previous_before: Option<i64>,
 }
@@ -127,6 +135,7 @@ fn kind_of(raw: &str) -> Result<RecordKind, ApiError> {
 pub async fn entries(
     State(state): State<AppState>,
     caller: Caller,
+    uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
     Path((id, kind)): Path<(String, String)>,
     Query(params): Query<EntryParams>,
@@ -167,7 +176,8 @@ pub async fn entries(
         .has_previous
         .then(|| paged.items.first().map(|e| e.record_id))
         .flatten();
-    super::etag::json_with_etag(
+    let next = next_after.map(|after| super::paging::address(&uri, "after", &after.to_string()));
+    let mut response = super::etag::json_with_etag(
         &headers,
         &EntryPage {
             items: paged
@@ -190,9 +200,16 @@ pub async fn entries(
             page: paged.page,
             per_page: paged.per_page,
             next_after,
+            next: next.clone(),
             previous_before,
         },
-    )
+    )?;
+    if let Some(link) = next.as_deref().and_then(super::paging::link) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LINK, link);
+    }
+    Ok(response)
 }
 
 /// An achievement as its institution drafts it. Lists accept codes or Chinese labels.

@@ -61,6 +61,8 @@ pub struct MatchListView {
     pub items: Vec<MatchView>,
     /// The listing stopped at its limit (500); narrow the filter.
     pub truncated: bool,
+    /// The next page's address (also in the `Link: rel="next"` header); null on the last page.
+    pub next: Option<String>,
     /// The newest notifications of the institution (我的对接) or the technology manager.
     pub notifications: Vec<NotificationView>,
 }
@@ -70,15 +72,24 @@ async fn listing(
     caller: &Caller,
     listing: MatchListing,
     params: &MatchParams,
-) -> Result<Json<MatchListView>, ApiError> {
+    uri: &axum::http::Uri,
+    cursor: &super::paging::Cursor,
+) -> Result<axum::response::Response, ApiError> {
     let query = MatchQuery {
         sort: &params.sort,
         stage: &params.stage,
         record: &params.record,
     };
     let list: MatchList = matchmaking::list(&state.app, &caller.actor, listing, &query).await?;
-    Ok(Json(MatchListView {
-        items: list.matches.iter().map(MatchView::new).collect(),
+    let (items, next) = super::paging::slice(
+        uri,
+        cursor,
+        list.matches.iter().map(MatchView::new).collect(),
+        |m| m.id.to_string(),
+    )?;
+    let body = MatchListView {
+        items,
+        next: next.clone(),
         truncated: list.truncated,
         notifications: list
             .notifications
@@ -90,40 +101,55 @@ async fn listing(
                 created_at_text: display_time(&n.created_at),
             })
             .collect(),
-    }))
+    };
+    Ok(super::paging::with_next(body, next.as_deref()))
 }
 
 /// 我的对接: the matches of the caller's institution's records (institution users).
-#[utoipa::path(get, path = "/api/v1/my/matches", tag = "matches", params(MatchParams),
+#[utoipa::path(get, path = "/api/v1/my/matches", tag = "matches", params(MatchParams, super::paging::Cursor),
     responses((status = 200, body = MatchListView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem, description = "a bad filter")))]
 pub async fn mine(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<MatchParams>,
-) -> Result<Json<MatchListView>, ApiError> {
-    listing(&state, &caller, MatchListing::Own, &params).await
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
+    listing(&state, &caller, MatchListing::Own, &params, &uri, &cursor).await
 }
 
 /// 我负责的对接: the matches assigned to the caller as technology manager (技术经理人).
-#[utoipa::path(get, path = "/api/v1/tech-manager/matches", tag = "matches", params(MatchParams),
+#[utoipa::path(get, path = "/api/v1/tech-manager/matches", tag = "matches", params(MatchParams, super::paging::Cursor),
     responses((status = 200, body = MatchListView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn assigned(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<MatchParams>,
-) -> Result<Json<MatchListView>, ApiError> {
-    listing(&state, &caller, MatchListing::Assigned, &params).await
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
+    listing(
+        &state,
+        &caller,
+        MatchListing::Assigned,
+        &params,
+        &uri,
+        &cursor,
+    )
+    .await
 }
 
 /// Every match of the platform (admins).
-#[utoipa::path(get, path = "/api/v1/matches", tag = "matches", params(MatchParams),
+#[utoipa::path(get, path = "/api/v1/matches", tag = "matches", params(MatchParams, super::paging::Cursor),
     responses((status = 200, body = MatchListView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn all(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<MatchParams>,
-) -> Result<Json<MatchListView>, ApiError> {
-    listing(&state, &caller, MatchListing::All, &params).await
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
+    listing(&state, &caller, MatchListing::All, &params, &uri, &cursor).await
 }
 
 /// One match with its thread; for a side once both sides marked interest (and for its
@@ -226,6 +252,7 @@ pub async fn transition(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = MatchAssignRequest)]
 pub struct AssignRequest {
     /// The account to assign (flagged as technology manager).
     pub user_id: Option<i64>,

@@ -20,6 +20,7 @@ mod lists;
 mod matches;
 mod notices;
 mod openapi_doc;
+mod paging;
 mod reference;
 mod search;
 mod tech_managers;
@@ -161,12 +162,9 @@ impl FromRequestParts<AppState> for Caller {
                     Failure::new(ErrorKind::Unauthenticated, message)
                 }
                 Err(KeyRefusal::OutOfScope(message)) => Failure::new(ErrorKind::Forbidden, message),
-                Err(KeyRefusal::TooMany) => Failure::new(
+                Err(KeyRefusal::TooMany(limit)) => Failure::new(
                     ErrorKind::TooManyRequests,
-                    format!(
-                        "该 API 密钥每分钟最多 {} 次请求，请稍后再试",
-                        api_keys::PER_MINUTE
-                    ),
+                    format!("该 API 密钥每分钟最多 {limit} 次请求，请稍后再试"),
                 ),
             };
             return Err(ApiError(refusal));
@@ -212,10 +210,44 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(ApiError(json_failure(&rejection))),
+        let mut value = match axum::Json::<serde_json::Value>::from_request(request, state).await {
+            Ok(axum::Json(value)) => value,
+            Err(rejection) => return Err(ApiError(json_failure(&rejection))),
+        };
+        integral_numbers(&mut value);
+        serde_path_to_error::deserialize::<_, T>(value)
+            .map(ApiJson)
+            .map_err(|error| {
+                // serde's own words are English; only the field it names is passed on.
+                let path = error.path().to_string();
+                let text = if path == "." {
+                    format!("body: {}", error.inner())
+                } else {
+                    format!("body: {path}: {}", error.inner())
+                };
+                ApiError(crate::extract::json_data_failure(&text))
+            })
+    }
+}
+
+/// JSON has one kind of number: `3.0` is the integer 3 to a JSON Schema validator and to most
+/// clients' serialisers (JavaScript's among them). serde would refuse it for an integer field, so
+/// whole numbers written with a fraction are turned into integers before the body is read.
+fn integral_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f >= i64::MIN as f64
+                && f < i64::MAX as f64
+            {
+                *n = serde_json::Number::from(f as i64);
+            }
         }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        _ => {}
     }
 }
 
@@ -229,10 +261,7 @@ fn json_failure(rejection: &JsonRejection) -> Failure {
             ErrorKind::InvalidJson,
             "请求体不是有效的 JSON，请检查括号、引号和逗号",
         ),
-        JsonRejection::JsonDataError(error) => {
-            // serde's own words are English; only the field it names is passed on.
-            crate::extract::json_data_failure(&error.body_text())
-        }
+        JsonRejection::JsonDataError(error) => crate::extract::json_data_failure(&error.body_text()),
         JsonRejection::BytesRejection(bytes) => crate::extract::body_failure(bytes.status()),
         _ => Failure::new(ErrorKind::InvalidJson, "请求体不是有效的 JSON"),
     }

@@ -237,6 +237,7 @@ pub struct PaymentOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = PaymentBatchOut)]
 pub struct BatchOut {
     pub batch: i64,
     pub payments: Vec<PaymentOut>,

@@ -43,6 +43,16 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
         .get("parameters")
         .and_then(Value::as_array)
         .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+    // A list that pages (by cursor, by `after` or by number) names its next page in `Link`.
+    let pages = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| {
+            ps.iter().any(|p| {
+                p["in"] == "query"
+                    && matches!(p["name"].as_str(), Some("cursor" | "after" | "page"))
+            })
+        });
     let Some(responses) = operation
         .entry("responses")
         .or_insert_with(|| json!({}))
@@ -72,6 +82,16 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
         let Some(response) = response.as_object_mut() else {
             continue;
         };
+        if pages && status == "200" {
+            response.insert(
+                "headers".into(),
+                json!({ "Link": {
+                    "description": "下一页的地址（RFC 8288，rel=\"next\"）；最后一页没有此头",
+                    "required": false,
+                    "schema": { "type": "string" }
+                } }),
+            );
+        }
         let described = response
             .get("description")
             .and_then(Value::as_str)

@@ -86,6 +86,8 @@ pub struct AuditChangeView {
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditPage {
+    /// The next page's address (also in the `Link: rel="next"` header); null on the last page.
+    pub next: Option<String>,
     pub items: Vec<AuditEntryView>,
     pub total: i64,
     pub page: i64,
@@ -98,8 +100,9 @@ pub struct AuditPage {
 pub async fn audit_log(
     State(state): State<AppState>,
     caller: Caller,
+    uri: axum::http::Uri,
     Query(params): Query<AuditParams>,
-) -> Result<Json<AuditPage>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let filter = audit::ListFilter {
         actor: params.actor,
         entity: params.entity,
@@ -117,7 +120,9 @@ pub async fn audit_log(
     )
     .await?;
     let described = audit::describe(&state.app, &paged.items).await?;
-    Ok(Json(AuditPage {
+    let next = super::paging::numbered_next(&uri, paged.page, paged.per_page, paged.total);
+    let body = AuditPage {
+        next: next.clone(),
         items: paged
             .items
             .into_iter()
@@ -149,5 +154,6 @@ pub async fn audit_log(
         total: paged.total,
         page: paged.page,
         per_page: paged.per_page,
-    }))
+    };
+    Ok(super::paging::with_next(body, next.as_deref()))
 }

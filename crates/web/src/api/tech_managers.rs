@@ -10,6 +10,7 @@ use zijin_domain::{Coded, Money, TechManagerProfileInput};
 use super::{ApiJson, Caller};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
+use crate::extract::Query;
 use crate::routes::{Routes, get};
 
 pub fn router() -> Routes {
@@ -61,6 +62,7 @@ fn profile_out(p: &StoredProfile, own: bool) -> ProfileOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = BrokerYearOut)]
 pub struct YearOut {
     pub year: i32,
     /// Registered contracts brokered (登记日期 in the year).
@@ -80,13 +82,17 @@ pub struct DirectoryEntryOut {
 
 /// The public directory of 技术经理人 who agreed to be listed, with the contracts they brokered
 /// and the matches they saw to 签约 this year and last, from the registry and the matches.
-#[utoipa::path(get, path = "/api/v1/brokers", tag = "matches",
+#[utoipa::path(get, path = "/api/v1/brokers", tag = "matches", params(super::paging::Cursor),
     responses((status = 200, body = Vec<DirectoryEntryOut>)))]
 pub async fn directory(
     State(state): State<AppState>,
-) -> Result<Json<Vec<DirectoryEntryOut>>, ApiError> {
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
     let entries = tech_managers::directory(&state.app).await?;
-    Ok(Json(
+    super::paging::page(
+        &uri,
+        &cursor,
         entries
             .iter()
             .map(|e| DirectoryEntryOut {
@@ -105,7 +111,8 @@ pub async fn directory(
                     .collect(),
             })
             .collect(),
-    ))
+        |e| e.profile.name.clone(),
+    )
 }
 
 /// One's own 技术经理人 profile (accounts flagged 技术经理人); `null` before it is saved.
@@ -121,6 +128,7 @@ pub async fn own(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = TechManagerProfileRequest)]
 pub struct ProfileRequest {
     /// junior, intermediate or senior (or the Chinese label).
     pub certificate_level: String,

@@ -33,6 +33,8 @@ pub struct PageParams {
 
 #[derive(Serialize, ToSchema)]
 pub struct UserPage {
+    /// The next page's address (also in the `Link: rel="next"` header); null on the last page.
+    pub next: Option<String>,
     pub items: Vec<UserView>,
     pub total: i64,
     pub page: i64,
@@ -45,8 +47,9 @@ pub struct UserPage {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
+    uri: axum::http::Uri,
     Query(params): Query<PageParams>,
-) -> Result<Json<UserPage>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let paged = use_cases::list(
         &state.app,
         &caller.actor,
@@ -63,12 +66,15 @@ pub async fn list(
                 .with_throttle(&throttled),
         );
     }
-    Ok(Json(UserPage {
+    let next = super::paging::numbered_next(&uri, paged.page, paged.per_page, paged.total);
+    let body = UserPage {
+        next: next.clone(),
         items,
         total: paged.total,
         page: paged.page,
         per_page: paged.per_page,
-    }))
+    };
+    Ok(super::paging::with_next(body, next.as_deref()))
 }
 
 /// A new account. `role` is `admin`, `reviewer` (with `responsible_unit`), `district` (with

@@ -13,6 +13,7 @@ use super::{ApiJson, Caller, path_id};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::Path;
+use crate::extract::Query;
 use crate::routes::{Routes, get, post};
 
 pub fn router() -> Routes {
@@ -82,29 +83,36 @@ pub async fn latest(
 }
 
 /// The enterprises the criteria select now (admins).
-#[utoipa::path(get, path = "/api/v1/white-list/candidates", tag = "white-list",
+#[utoipa::path(get, path = "/api/v1/white-list/candidates", tag = "white-list", params(super::paging::Cursor),
     responses((status = 200, body = Vec<EnterpriseOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn candidates(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<EnterpriseOut>>, ApiError> {
-    Ok(Json(
+    uri: axum::http::Uri,
+    Query(cursor): Query<super::paging::Cursor>,
+) -> Result<axum::response::Response, ApiError> {
+    super::paging::page(
+        &uri,
+        &cursor,
         white_list::candidates(&state.app, &caller.actor)
             .await?
             .into_iter()
             .map(out)
             .collect(),
-    ))
+        |e| e.institution_id.to_string(),
+    )
 }
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = WhiteListConfirmRequest)]
 pub struct ConfirmRequest {
     /// Must be true: the list is then open to 金融机构 users.
     pub confirm: bool,
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = IncubateeCreated)]
 pub struct Created {
     pub id: i64,
 }

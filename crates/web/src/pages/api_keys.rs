@@ -50,6 +50,7 @@ async fn render(
             notice, flash, issued,
             scopes => api_keys::SCOPES.iter().map(|(code, label)| context! { code => *code, label => *label }).collect::<Vec<_>>(),
             per_minute => api_keys::PER_MINUTE,
+            max_per_minute => api_keys::MAX_PER_MINUTE,
             keys => keys.iter().map(|k| context! {
                 id => k.key.id,
                 account => k.key.username.clone(),
@@ -61,6 +62,7 @@ async fn render(
                 active => k.active,
                 last_used => k.key.last_used_at.as_deref().map(shown_time).unwrap_or_else(|| "从未使用".into()),
                 uses => k.key.uses,
+                limit => k.key.per_minute,
             }).collect::<Vec<_>>(),
             ..base
         },
@@ -95,6 +97,11 @@ async fn issue(
             .map(|(_, v)| v.clone())
             .collect(),
         expires_on: single("expires_on"),
+        // Not a whole number: out of range, so the form names the field.
+        per_minute: match single("per_minute").trim() {
+            "" => None,
+            text => Some(text.parse().unwrap_or(-1)),
+        },
     };
     match api_keys::issue(&state.app, &visitor.actor, &input).await {
         // The token is on this answer only (never in a redirect, a cookie or the log).

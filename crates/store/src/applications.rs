@@ -580,7 +580,7 @@ pub async fn page_applications(
         .fetch_one(db)
         .await?
         .try_get("n")?;
-    let offset = (page - 1) * APPLICATION_PAGE;
+    let offset = (page.max(1) - 1).saturating_mul(APPLICATION_PAGE);
     let sql = format!(
         "{SELECT_APPLICATION}{} ORDER BY {order} LIMIT {APPLICATION_PAGE} OFFSET {offset}",
         conditions.where_clause()

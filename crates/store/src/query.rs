@@ -116,7 +116,11 @@ pub(crate) async fn fetch_page<'e, T>(
     );
     let rows = sqlx::query_with(
         AssertSqlSafe(sql),
-        where_.arguments(&[Value::Int(per_page), Value::Int((page - 1) * per_page)]),
+        // A page far beyond the end is empty, never an overflow.
+        where_.arguments(&[
+            Value::Int(per_page),
+            Value::Int((page.max(1) - 1).saturating_mul(per_page)),
+        ]),
     )
     .fetch_all(db)
     .await?;

@@ -81,7 +81,7 @@ pub async fn list<'e>(
         .try_get("n")?;
     let rows = sqlx::query("SELECT * FROM users ORDER BY id LIMIT $1 OFFSET $2")
         .bind(per_page)
-        .bind((page - 1) * per_page)
+        .bind((page.max(1) - 1).saturating_mul(per_page))
         .fetch_all(db)
         .await?;
     Ok(Paged {

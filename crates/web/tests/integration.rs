@@ -24,6 +24,8 @@ mod daily;
 mod deal;
 #[path = "integration/hardening.rs"]
 mod hardening;
+#[path = "integration/paging.rs"]
+mod paging;
 #[path = "integration/refusals.rs"]
 mod refusals;
 #[path = "integration/tech_managers.rs"]

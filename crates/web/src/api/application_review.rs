@@ -15,7 +15,7 @@ use zijin_app::notifications;
 use super::applications::ApplicationOut;
 use super::{ApiJson, Caller, path_id};
 use crate::AppState;
-use crate::error::{ApiError, ErrorKind, Failure, Problem};
+use crate::error::{ApiError, Problem};
 use crate::extract::{Path, Query};
 use crate::routes::{Routes, get, post};
 
@@ -129,8 +129,15 @@ impl ExpertReviewOut {
     }
 }
 
-fn upload_problem(message: &str) -> ApiError {
-    ApiError(Failure::new(ErrorKind::PayloadTooLarge, message))
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The document's name, as the call lists it (e.g. 营业执照).
+    requirement: String,
+    /// The file: a PDF or an image, at most 10 MB.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
 }
 
 /// Attach a file (PDF or image, at most 10 MB, recognised by content) as one of the call's
@@ -138,7 +145,7 @@ fn upload_problem(message: &str) -> ApiError {
 /// application may be changed.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/files", tag = "applications",
     params(("id" = i64, Path, description = "the application")),
-    request_body(content_type = "multipart/form-data", description = "fields `requirement` and `file`"),
+    request_body(content_type = "multipart/form-data", content = UploadForm, description = "fields `requirement` and `file`"),
     responses((status = 201, body = FileOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "wrong_state: submitted already"), (status = 413, body = Problem), (status = 422, body = Problem, description = "not a PDF or image, empty, or not a document the call asks for")))]
 pub async fn upload_file(
     State(state): State<AppState>,
@@ -146,14 +153,21 @@ pub async fn upload_file(
     Path(id): Path<String>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
+    // Who may upload is known before the body is read.
+    if caller.actor.user().is_none() {
+        return Err(zijin_app::AppError::Unauthenticated.into());
+    }
     let id = path_id(&id, "申报")?;
-    let too_large = || upload_problem("附件不能超过 10 MB，或上传的不是 multipart/form-data");
-    let mut multipart = multipart.map_err(|_| too_large())?;
+    let mut multipart = multipart.map_err(|_| super::not_multipart("requirement 和 file"))?;
     let (mut requirement, mut file) = (String::new(), None);
-    while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| super::multipart_problem(e.status()))?
+    {
         let name = field.name().unwrap_or_default().to_string();
         let filename = field.file_name().unwrap_or("附件").to_string();
-        let bytes = field.bytes().await.map_err(|_| too_large())?;
+        let bytes = field.bytes().await.map_err(|e| super::multipart_problem(e.status()))?;
         match name.as_str() {
             "requirement" => requirement = String::from_utf8_lossy(&bytes).into_owned(),
             "file" => file = Some((filename, bytes)),
@@ -229,7 +243,7 @@ pub async fn expert_candidates(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     let id = path_id(&id, "申报")?;
@@ -502,7 +516,7 @@ pub struct TodoOut {
 pub async fn my_todo(
     State(state): State<AppState>,
     caller: Caller,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     if caller.actor.user().is_none() {

@@ -126,7 +126,7 @@ impl CallOut {
     responses((status = 200, body = Vec<CallOut>)))]
 pub async fn list_calls(
     State(state): State<AppState>,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     let calls = calls::list(&state.app).await?;
@@ -498,7 +498,7 @@ pub struct ApplicationItem {
 pub async fn list_applications(
     State(state): State<AppState>,
     caller: Caller,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     let rows = applications::list(&state.app, &caller.actor).await?;

@@ -58,7 +58,7 @@ pub struct CarrierApplicationOut {
 pub async fn list_applications(
     State(state): State<AppState>,
     caller: Caller,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     let found = recognition::list(&state.app, &caller.actor).await?;

@@ -57,7 +57,7 @@ pub struct CarrierTypeOut {
 pub async fn directory(
     State(state): State<AppState>,
     Query(params): Query<CarrierParams>,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     let district = params

@@ -38,7 +38,7 @@ pub struct CatalogueOut {
     responses((status = 200, body = Vec<CatalogueOut>)))]
 pub async fn list_catalogues(
     State(state): State<AppState>,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     super::paging::page(
@@ -166,7 +166,7 @@ pub struct ProductOut {
 pub async fn list_products(
     State(state): State<AppState>,
     caller: Caller,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     super::paging::page(

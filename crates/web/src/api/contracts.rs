@@ -15,7 +15,7 @@ use zijin_domain::{Coded, ContractField, ContractInput, ContractKind, ContractSt
 
 use super::{ApiJson, Caller, path_id};
 use crate::AppState;
-use crate::error::{ApiError, ErrorKind, Failure, Problem};
+use crate::error::{ApiError, Problem};
 use crate::extract::{Path, Query};
 use crate::routes::{Routes, get, post};
 
@@ -195,7 +195,7 @@ pub struct ContractQuery {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(query): Query<ContractQuery>,
 ) -> Result<axum::response::Response, ApiError> {
     let given = |value: &Option<String>| {
@@ -323,10 +323,6 @@ impl ContractRequest {
     }
 }
 
-fn upload_problem(detail: &str) -> ApiError {
-    ApiError(Failure::new(ErrorKind::PayloadTooLarge, detail))
-}
-
 /// Submit a contract for registration as its seller (institution users): multipart with a
 /// `contract` part (the JSON form), `registry` (the 合同登记机构's id), optional `match`,
 /// `broker_institution`, `broker_user` (the account id of a 技术经理人), and the `file` (合同文本, PDF or image).
@@ -339,14 +335,19 @@ pub async fn create(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
     zijin_app::access::require(&caller.actor, zijin_app::access::Area::OwnContracts)?;
-    let too_large = || upload_problem("合同文本不能超过 10 MB，或上传的不是 multipart/form-data");
-    let mut multipart = multipart.map_err(|_| too_large())?;
+    let mut multipart = multipart.map_err(|_| super::not_multipart("contract、registry 和 file"))?;
     let mut request = ContractRequest::default();
     let mut submission = Submission::default();
-    while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| super::multipart_problem(e.status()))? {
         let name = field.name().unwrap_or_default().to_string();
         let filename = field.file_name().unwrap_or("合同文本").to_string();
-        let bytes = field.bytes().await.map_err(|_| too_large())?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| super::multipart_problem(e.status()))?;
         let text = || String::from_utf8_lossy(&bytes).trim().to_string();
         match name.as_str() {
             "contract" => {
@@ -540,12 +541,17 @@ pub async fn import_file(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
     zijin_app::access::require(&caller.actor, zijin_app::access::Area::ContractImport)?;
-    let too_large = || upload_problem("文件过大，或上传的不是 multipart/form-data");
-    let mut multipart = multipart.map_err(|_| too_large())?;
+    let mut multipart = multipart.map_err(|_| super::not_multipart("file"))?;
     let mut file = None;
-    while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| super::multipart_problem(e.status()))? {
         let name = field.name().unwrap_or_default().to_string();
-        let bytes = field.bytes().await.map_err(|_| too_large())?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| super::multipart_problem(e.status()))?;
         if name == "file" {
             file = Some(bytes);
         }

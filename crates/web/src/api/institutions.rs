@@ -61,7 +61,7 @@ fn unknown_code(field: &str, value: &str) -> ApiError {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(params): Query<ListParams>,
 ) -> Result<axum::response::Response, ApiError> {
     let parse = |value: &Option<String>| {

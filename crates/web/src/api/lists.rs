@@ -38,7 +38,7 @@ pub struct IssueView {
 pub async fn issues(
     State(state): State<AppState>,
     caller: Caller,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     let issues = lists::issues(&state.app, &caller.actor).await?;
@@ -135,7 +135,7 @@ fn kind_of(raw: &str) -> Result<RecordKind, ApiError> {
 pub async fn entries(
     State(state): State<AppState>,
     caller: Caller,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     headers: axum::http::HeaderMap,
     Path((id, kind)): Path<(String, String)>,
     Query(params): Query<EntryParams>,

@@ -112,7 +112,7 @@ pub async fn mine(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<MatchParams>,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     listing(&state, &caller, MatchListing::Own, &params, &uri, &cursor).await
@@ -125,7 +125,7 @@ pub async fn assigned(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<MatchParams>,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     listing(
@@ -146,7 +146,7 @@ pub async fn all(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<MatchParams>,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     listing(&state, &caller, MatchListing::All, &params, &uri, &cursor).await

@@ -267,6 +267,26 @@ fn json_failure(rejection: &JsonRejection) -> Failure {
     }
 }
 
+/// A multipart body that is not multipart at all (415).
+pub fn not_multipart(parts: &str) -> ApiError {
+    ApiError(Failure::new(
+        ErrorKind::UnsupportedMediaType,
+        format!("请以 multipart/form-data 上传（字段 {parts}）"),
+    ))
+}
+
+/// A multipart body that cannot be read: too large (413) or not well formed (400).
+pub fn multipart_problem(status: axum::http::StatusCode) -> ApiError {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError(Failure::new(ErrorKind::PayloadTooLarge, "文件不能超过 10 MB"))
+    } else {
+        ApiError(Failure::new(
+            ErrorKind::BadRequest,
+            "上传的内容不是有效的 multipart/form-data",
+        ))
+    }
+}
+
 /// The id in a path, or a 404 problem.
 pub fn path_id(raw: &str, what: &'static str) -> Result<i64, ApiError> {
     raw.parse()

@@ -39,6 +39,11 @@ fn problem_content() -> Value {
 /// Completes one operation's responses.
 fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
     let has_body = operation.contains_key("requestBody");
+    // A cursor names an item; when the item has left the list the answer is 404, as for an id.
+    let has_cursor = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query" && p["name"] == "cursor"));
     let has_query = operation
         .get("parameters")
         .and_then(Value::as_array)
@@ -63,8 +68,9 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
     // Every operation may meet a caller who is not signed in or may not (401, 403); an unknown id
     // in the path is 404; a query or body that does not parse is 400, one that does not pass the
     // checks 422; a body may be too large (413) or not JSON (415).
-    let mut extra: Vec<&str> = vec!["401", "403"];
-    if path.contains('{') {
+    // Any request with an API key may be over the key's limit (429).
+    let mut extra: Vec<&str> = vec!["401", "403", "429"];
+    if path.contains('{') || has_cursor {
         extra.push("404");
     }
     if has_query {

@@ -86,7 +86,8 @@ pub fn link(address: &str) -> Option<HeaderValue> {
 
 /// The address of the next numbered page of a self-paged list, when there is one.
 pub fn numbered_next(uri: &Uri, page: i64, per_page: i64, total: i64) -> Option<String> {
-    (page.max(1) * per_page < total).then(|| address(uri, "page", &(page.max(1) + 1).to_string()))
+    let page = page.max(1);
+    (page.saturating_mul(per_page) < total).then(|| address(uri, "page", &(page + 1).to_string()))
 }
 
 /// The page of `items` (already in the list's order) after the cursor, and the next page's

@@ -100,7 +100,7 @@ pub struct AuditPage {
 pub async fn audit_log(
     State(state): State<AppState>,
     caller: Caller,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(params): Query<AuditParams>,
 ) -> Result<axum::response::Response, ApiError> {
     let filter = audit::ListFilter {

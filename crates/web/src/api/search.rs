@@ -82,6 +82,9 @@ pub struct SearchView {
     pub suggestions: Vec<String>,
     /// Where the semantic model stands, in Chinese (语义检索已启用, 正在下载语义模型 …).
     pub semantic: String,
+    /// Why nothing was searched, when the query holds no word to search for (only punctuation,
+    /// emoji or function words such as “的”“和”); null otherwise.
+    pub notice: Option<String>,
 }
 
 const PER_PAGE: usize = 20;
@@ -91,7 +94,6 @@ const PER_PAGE: usize = 20;
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
     responses(
         (status = 200, body = SearchView),
-        (status = 422, description = "检索词为空或只有标点、虚词（`validation_failed`）", body = crate::error::Problem),
         (status = 400, description = "参数无法读取（`invalid_query`）", body = crate::error::Problem),
         (status = 503, description = "检索服务未启用（`unavailable`）", body = crate::error::Problem),
     ))]
@@ -132,17 +134,34 @@ pub async fn search(
             request.filters.insert(name.to_string(), value.clone());
         }
     }
-    let found = search.search(&caller.actor, request).await?;
+    let semantic = match search.model_state() {
+        ModelState::Ready => "语义检索已启用".to_string(),
+        other => other.label(),
+    };
+    let found = match search.search(&caller.actor, request).await {
+        Ok(found) => found,
+        // Nothing to search for is an empty result with the reason, not an error: any text is
+        // a valid query.
+        Err(zijin_app::AppError::Validation(errors)) => {
+            return Ok(Json(SearchView {
+                total: 0,
+                page,
+                hits: Vec::new(),
+                facets: BTreeMap::new(),
+                suggestions: Vec::new(),
+                semantic,
+                notice: errors.iter().next().map(|e| e.message.clone()),
+            }));
+        }
+        Err(other) => return Err(other.into()),
+    };
     let suggestions = if found.total == 0 {
         search.suggestions(&params.q, 8).await?
     } else {
         Vec::new()
     };
-    let semantic = match search.model_state() {
-        ModelState::Ready => "语义检索已启用".to_string(),
-        other => other.label(),
-    };
     Ok(Json(SearchView {
+        notice: None,
         total: found.total,
         page,
         hits: found

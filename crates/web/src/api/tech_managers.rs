@@ -86,7 +86,7 @@ pub struct DirectoryEntryOut {
     responses((status = 200, body = Vec<DirectoryEntryOut>)))]
 pub async fn directory(
     State(state): State<AppState>,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     let entries = tech_managers::directory(&state.app).await?;

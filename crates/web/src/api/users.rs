@@ -47,7 +47,7 @@ pub struct UserPage {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(params): Query<PageParams>,
 ) -> Result<axum::response::Response, ApiError> {
     let paged = use_cases::list(

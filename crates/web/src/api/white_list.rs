@@ -88,7 +88,7 @@ pub async fn latest(
 pub async fn candidates(
     State(state): State<AppState>,
     caller: Caller,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(cursor): Query<super::paging::Cursor>,
 ) -> Result<axum::response::Response, ApiError> {
     super::paging::page(

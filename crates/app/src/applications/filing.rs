@@ -227,8 +227,9 @@ pub async fn update(
     id: i64,
     input: &ApplicationInput,
 ) -> AppResult<super::ApplicationView> {
-    let account = input.account()?;
+    // Who may change it is decided before the input is judged.
     let (mut work, row, measure) = own_editable(app, actor, id, "不能修改").await?;
+    let account = input.account()?;
     let mut typed = input.facts.clone();
     if super::carrier_facts::fed_by_grade(&row.measure_id) {
         let institution = zijin_store::institutions::get(&mut **work.tx(), row.institution_id)

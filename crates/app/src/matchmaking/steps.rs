@@ -64,7 +64,8 @@ async fn move_match(
     let stage = stage_of(&row)?;
     let next = stage
         .apply(step)
-        .map_err(|message| AppError::field("stage", message))?;
+        // The input is fine; the match is not at a stage that allows the step (409).
+        .map_err(AppError::WrongState)?;
     let (text, confirmed) = confirmation.unwrap_or(("", false));
     let reason = match step {
         MatchStep::Terminate => Some(TerminationReason::parse(text, confirmed)?),

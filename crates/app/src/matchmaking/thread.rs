@@ -27,10 +27,11 @@ pub async fn post_message(app: &App, actor: &Actor, id: i64, body: &str) -> AppR
     let text = MessageText::parse(body)?;
     let stage = stage_of(&row)?;
     if !stage.is_open() {
-        return Err(AppError::field(
-            "body",
-            format!("对接已{}，不能再留言", stage.label()),
-        ));
+        // The message is fine; the match is closed (409).
+        return Err(AppError::WrongState(format!(
+            "对接已{}，不能再留言",
+            stage.label()
+        )));
     }
     let (role, institution, author) = match voice {
         MatchVoice::Side(MatchSide::Demand) => (

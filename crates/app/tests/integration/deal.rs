@@ -430,12 +430,12 @@ async fn ending_needs_a_reason_and_a_confirmation_and_a_closed_match_takes_no_me
         );
 
         // Closed: no more messages, steps or assignments.
-        let Err(AppError::Validation(errors)) =
+        let Err(AppError::WrongState(reason)) =
             matchmaking::post_message(app, &p.university, d.match_id, "还能谈吗").await
         else {
             panic!("{backend:?}: posted to a closed match")
         };
-        assert!(errors.get("body").unwrap().contains("终止"), "{errors}");
+        assert!(reason.contains("终止"), "{reason}");
         assert!(
             matchmaking::take_step(app, &p.university, d.match_id, MatchStep::Interest)
                 .await

@@ -76,6 +76,7 @@ pub async fn list(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(example = json!({"username": "university", "note": "南京大学技术转移系统同步成果", "scopes": ["lists:read", "records:write"], "expires_on": "2027-12-31", "per_minute": 600}))]
 pub struct IssueRequest {
     /// The account the key acts as (an institution's user or a system account).
     pub username: String,
@@ -119,6 +120,7 @@ pub async fn issue(
 #[serde(default, deny_unknown_fields)]
 pub struct RevokeRequest {
     /// Must be true: a revoked key stops working at once, for good.
+    #[schema(schema_with = super::codes::confirmed, required = true)]
     pub confirm: bool,
 }
 

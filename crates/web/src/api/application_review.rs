@@ -129,8 +129,9 @@ impl ExpertReviewOut {
     }
 }
 
-/// The multipart form of an upload.
-#[derive(ToSchema)]
+/// The multipart form of an upload (no other parts).
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// The document's name, as the call lists it (e.g. 营业执照).
@@ -167,11 +168,21 @@ pub async fn upload_file(
     {
         let name = field.name().unwrap_or_default().to_string();
         let filename = field.file_name().unwrap_or("附件").to_string();
-        let bytes = field.bytes().await.map_err(|e| super::multipart_problem(e.status()))?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| super::multipart_problem(e.status()))?;
         match name.as_str() {
             "requirement" => requirement = String::from_utf8_lossy(&bytes).into_owned(),
             "file" => file = Some((filename, bytes)),
-            _ => {}
+            // As a JSON body with a field it does not know: refused, naming the part.
+            _ => {
+                return Err(zijin_app::AppError::field(
+                    "file",
+                    "上传表单只有 requirement 和 file 两个字段",
+                )
+                .into());
+            }
         }
     }
     let (filename, bytes) = file.unwrap_or_default();
@@ -190,7 +201,9 @@ pub async fn upload_file(
 /// Download an application's file (whoever may read the application).
 #[utoipa::path(get, path = "/api/v1/application-files/{id}", tag = "applications",
     params(("id" = i64, Path, description = "the file")),
-    responses((status = 200, description = "the file's bytes", content_type = "application/octet-stream"), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "the file's bytes (a PDF or an image, as recognised when it was uploaded)",
+        content((String = "application/pdf"), (String = "image/png"), (String = "image/jpeg"), (String = "image/gif"), (String = "image/webp"))),
+        (status = 401, body = Problem), (status = 404, body = Problem)))]
 pub async fn download_file(
     State(state): State<AppState>,
     caller: Caller,
@@ -319,6 +332,7 @@ pub async fn score(
 #[serde(default, deny_unknown_fields)]
 pub struct ConflictRequest {
     /// Why the expert stands down (回避), up to 500 characters.
+    #[schema(schema_with = super::codes::required_text, required = true)]
     pub reason: String,
 }
 

@@ -23,6 +23,7 @@ pub fn router() -> Routes {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"username": "university", "password": "Zijin-demo-2026"}))]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
@@ -86,6 +87,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Us
 pub struct PasswordChangeRequest {
     pub current_password: String,
     /// At least 10 characters, no leading or trailing spaces, not the user name, not common.
+    #[schema(schema_with = super::codes::new_password, required = true)]
     pub new_password: String,
 }
 

@@ -128,10 +128,12 @@ pub async fn apply(
 #[schema(as = CarrierDecisionRequest)]
 pub struct DecisionRequest {
     /// `recognise` or `refuse`.
+    #[schema(schema_with = super::codes::recognition_decision, required = true)]
     pub decision: String,
     /// Required when refusing.
     pub reason: String,
     /// Must be true: a decision cannot be undone.
+    #[schema(schema_with = super::codes::confirmed, required = true)]
     pub confirm: bool,
 }
 
@@ -473,6 +475,7 @@ pub async fn evaluate(
 #[schema(as = EvaluationConfirmRequest)]
 pub struct ConfirmRequest {
     /// Must be true: confirmation is final and applies the exit rule.
+    #[schema(schema_with = super::codes::confirmed, required = true)]
     pub confirm: bool,
 }
 

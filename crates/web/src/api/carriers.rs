@@ -134,8 +134,10 @@ pub async fn recognise(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct WithdrawRequest {
+    #[schema(schema_with = super::codes::required_text, required = true)]
     pub reason: String,
     /// Must be true: a withdrawal cannot be undone.
+    #[schema(schema_with = super::codes::confirmed, required = true)]
     pub confirm: bool,
 }
 

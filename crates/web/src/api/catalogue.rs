@@ -120,6 +120,7 @@ pub async fn one_catalogue(
 #[serde(default, deny_unknown_fields)]
 pub struct PublishRequest {
     /// Must be true: a published batch cannot change.
+    #[schema(schema_with = super::codes::confirmed, required = true)]
     pub confirm: bool,
 }
 
@@ -228,6 +229,7 @@ pub async fn apply(
 #[serde(default, deny_unknown_fields)]
 pub struct ProductDecision {
     /// `approve` or `refuse`.
+    #[schema(schema_with = super::codes::product_decision, required = true)]
     pub decision: String,
     /// Required when refusing.
     pub reason: String,

@@ -139,6 +139,7 @@ fn zijin_store_free_timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
 #[serde(default)]
 pub struct FreezeRequest {
     /// Must be true: a frozen ranking cannot be changed.
+    #[schema(schema_with = super::codes::confirmed, required = true)]
     pub confirm: bool,
 }
 

@@ -179,10 +179,13 @@ pub struct ContractPage {
 #[serde(default)]
 pub struct ContractQuery {
     /// submitted, returned, registered, refused, cancelled.
+    #[param(schema_with = super::codes::contract_status_filter)]
     pub status: Option<String>,
     pub year: Option<i32>,
     /// development, transfer, license, consulting, service.
+    #[param(schema_with = super::codes::contract_kind_filter)]
     pub kind: Option<String>,
+    #[param(schema_with = super::codes::contract_field_filter)]
     pub field: Option<String>,
     /// Words in the title, the parties' names or the number.
     pub q: Option<String>,
@@ -323,11 +326,42 @@ impl ContractRequest {
     }
 }
 
+/// The multipart form of a contract's submission (no other parts).
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ContractUpload {
+    /// The form, as JSON (see ContractRequest).
+    contract: String,
+    /// The 合同登记机构's id.
+    registry: i64,
+    /// The match that led to the contract, if any.
+    #[schema(rename = "match")]
+    match_id: Option<i64>,
+    /// The broker institution's id, if any.
+    broker_institution: Option<i64>,
+    /// The 技术经理人's account id, if any.
+    broker_user: Option<i64>,
+    /// 合同文本: a PDF or an image, at most 10 MB.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// The multipart form of an import (no other parts).
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ImportUpload {
+    /// The national system's export: .xlsx, or UTF-8 .csv with its 17 Chinese headers.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// Submit a contract for registration as its seller (institution users): multipart with a
 /// `contract` part (the JSON form), `registry` (the 合同登记机构's id), optional `match`,
 /// `broker_institution`, `broker_user` (the account id of a 技术经理人), and the `file` (合同文本, PDF or image).
 #[utoipa::path(post, path = "/api/v1/contracts", tag = "contracts",
-    request_body(content_type = "multipart/form-data", description = "parts `contract` (JSON of ContractRequest), `registry`, `file`, optional `match`, `broker_institution`, `broker_user`"),
+    request_body(content_type = "multipart/form-data", content = ContractUpload, description = "parts `contract` (JSON of ContractRequest), `registry`, `file`, optional `match`, `broker_institution`, `broker_user`"),
     responses((status = 201, body = ContractOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem, description = "the match is not the caller's"), (status = 413, body = Problem), (status = 422, body = Problem, description = "the form, the registry or the file refused, by field")))]
 pub async fn create(
     State(state): State<AppState>,
@@ -335,13 +369,15 @@ pub async fn create(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
     zijin_app::access::require(&caller.actor, zijin_app::access::Area::OwnContracts)?;
-    let mut multipart = multipart.map_err(|_| super::not_multipart("contract、registry 和 file"))?;
+    let mut multipart =
+        multipart.map_err(|_| super::not_multipart("contract、registry 和 file"))?;
     let mut request = ContractRequest::default();
     let mut submission = Submission::default();
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| super::multipart_problem(e.status()))? {
+        .map_err(|e| super::multipart_problem(e.status()))?
+    {
         let name = field.name().unwrap_or_default().to_string();
         let filename = field.file_name().unwrap_or("合同文本").to_string();
         let bytes = field
@@ -360,7 +396,15 @@ pub async fn create(
             "broker_institution" => submission.broker_institution_id = text().parse().ok(),
             "broker_user" => submission.broker_user_id = crate::views::chosen_id(&text()),
             "file" if !bytes.is_empty() => submission.file = Some((filename, bytes.to_vec())),
-            _ => {}
+            "file" => {}
+            // As a JSON body with a field it does not know: refused, naming the part.
+            _ => {
+                return Err(AppError::field(
+                    "contract",
+                    "表单只有 contract、registry、match、broker_institution、broker_user 和 file 这些字段",
+                )
+                .into());
+            }
         }
     }
     submission.form = request.input();
@@ -388,6 +432,7 @@ pub async fn one(
 #[schema(as = ContractDecisionRequest)]
 pub struct DecisionRequest {
     /// register (登记), return (退回补正) or refuse (未予登记).
+    #[schema(schema_with = super::codes::registration_decision, required = true)]
     pub decision: String,
     /// Why, for return and refuse.
     pub reason: String,
@@ -459,6 +504,7 @@ pub async fn change(
 pub struct CancelRequest {
     pub reason: String,
     /// Must be true: 注销 cannot be undone.
+    #[schema(schema_with = super::codes::confirmed, required = true)]
     pub confirm: bool,
 }
 
@@ -492,6 +538,7 @@ pub async fn cancel(
 #[serde(default)]
 pub struct ReceiptRequest {
     /// YYYY-MM-DD.
+    #[schema(format = Date, required = true)]
     pub received_on: String,
     /// Yuan (or 万元 with the suffix 万).
     pub amount: String,
@@ -533,7 +580,7 @@ pub struct ImportOut {
 /// .csv as the body, or a multipart `file` part. All rows or none; refused rows come back as
 /// `errors` of the problem, each naming the row and column.
 #[utoipa::path(post, path = "/api/v1/contracts/import", tag = "contracts",
-    request_body(content_type = "multipart/form-data", description = "part `file`: .xlsx or UTF-8 .csv with the export's 17 Chinese headers"),
+    request_body(content_type = "multipart/form-data", content = ImportUpload, description = "part `file`: .xlsx or UTF-8 .csv with the export's 17 Chinese headers"),
     responses((status = 201, body = ImportOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem, description = "rows refused: nothing was written")))]
 pub async fn import_file(
     State(state): State<AppState>,
@@ -546,15 +593,17 @@ pub async fn import_file(
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| super::multipart_problem(e.status()))? {
+        .map_err(|e| super::multipart_problem(e.status()))?
+    {
         let name = field.name().unwrap_or_default().to_string();
         let bytes = field
             .bytes()
             .await
             .map_err(|e| super::multipart_problem(e.status()))?;
-        if name == "file" {
-            file = Some(bytes);
+        if name != "file" {
+            return Err(AppError::field("file", "导入表单只有 file 一个字段").into());
         }
+        file = Some(bytes);
     }
     let bytes = file
         .filter(|b| !b.is_empty())

@@ -28,10 +28,13 @@ pub struct ListParams {
     /// Part of the name.
     pub q: Option<String>,
     /// Type code, e.g. `university`.
+    #[param(schema_with = super::codes::institution_type_filter)]
     pub kind: Option<String>,
     /// District code, e.g. `jiangning`.
+    #[param(schema_with = super::codes::district_filter)]
     pub district: Option<String>,
     /// Tag code, e.g. `high-tech`.
+    #[param(schema_with = super::codes::institution_tag_filter)]
     pub tag: Option<String>,
     pub page: Option<String>,
     /// 1–200, default 20.
@@ -135,10 +138,18 @@ pub async fn get_one(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct InstitutionRequest {
+    #[schema(schema_with = super::codes::required_text, required = true)]
     pub name: String,
+    #[schema(schema_with = super::codes::institution_type, required = true)]
     pub kind: String,
+    #[schema(
+        required = true,
+        pattern = r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}\s*$"
+    )]
     pub credit_code: String,
+    #[schema(schema_with = super::codes::district, required = true)]
     pub district: String,
+    #[schema(schema_with = super::codes::institution_tags)]
     pub tags: Vec<String>,
     pub address: String,
     pub contact_name: String,

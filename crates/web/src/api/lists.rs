@@ -215,6 +215,7 @@ pub async fn entries(
 /// An achievement as its institution drafts it. Lists accept codes or Chinese labels.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(example = json!({"title": "宽温域锂离子电池电解液", "summary": "一种在零下40摄氏度仍保持八成容量的电解液配方，已完成中试。", "field": "新能源", "keywords": ["电解液", "锂电池"], "trl": "6", "ip_items": ["ZL202110012345.6"], "transfer_modes": ["licence", "joint-development"], "price": "面议", "contact_name": "李老师", "contact_phone": "025-83590000", "source_flags": []}))]
 pub struct AchievementRequest {
     pub title: String,
     pub summary: String,
@@ -235,6 +236,7 @@ pub struct AchievementRequest {
 /// A demand as its enterprise drafts it.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(example = json!({"title": "寻求低温锂电池电解液技术", "description": "我公司生产储能电池，冬季容量衰减严重，希望合作开发耐低温电解液。", "field": "新能源", "keywords": ["电解液", "低温"], "cooperation_modes": ["joint-development"], "budget_min": "50万", "budget_max": "200万", "wanted_trl": "中试", "deadline": "2027-06-30", "contact_name": "王经理", "contact_phone": "13812345678"}))]
 pub struct DemandRequest {
     pub title: String,
     pub description: String,

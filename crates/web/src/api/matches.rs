@@ -38,10 +38,13 @@ pub fn router() -> Routes {
 #[serde(default)]
 pub struct MatchParams {
     /// `score` (匹配度, best first) or `recent` (latest move first; the default).
+    #[param(schema_with = super::codes::match_sort)]
     pub sort: String,
     /// A stage: recommended, interested, negotiating, signed, terminated.
+    #[param(schema_with = super::codes::match_stage_filter)]
     pub stage: String,
     /// One of the caller's institution's records, `achievement-12` or `demand-7` (我的对接 only).
+    #[param(pattern = r"^((achievement|demand)-[1-9][0-9]{0,17})?$")]
     pub record: String,
 }
 
@@ -171,8 +174,10 @@ pub async fn one(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(example = json!({"body": "贵方的电解液在零下30摄氏度的循环寿命如何？能否提供中试数据？"}))]
 pub struct MessageRequest {
     /// 1 to 2000 characters; lines allowed.
+    #[schema(schema_with = super::codes::message_text, required = true)]
     pub body: String,
 }
 
@@ -199,8 +204,10 @@ pub async fn post_message(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(example = json!({"action": "terminate", "reason": "预算不足，暂不推进", "confirm": true}))]
 pub struct MatchTransitionRequest {
     /// interest (有意向, a side only), negotiate, sign or terminate.
+    #[schema(schema_with = super::codes::match_action, required = true)]
     pub action: String,
     /// Why the match ends (required to terminate).
     pub reason: String,

@@ -12,6 +12,7 @@ mod auth;
 mod carrier_work;
 mod carriers;
 mod catalogue;
+mod codes;
 mod contract_stats;
 mod contracts;
 mod etag;
@@ -261,7 +262,9 @@ fn json_failure(rejection: &JsonRejection) -> Failure {
             ErrorKind::InvalidJson,
             "请求体不是有效的 JSON，请检查括号、引号和逗号",
         ),
-        JsonRejection::JsonDataError(error) => crate::extract::json_data_failure(&error.body_text()),
+        JsonRejection::JsonDataError(error) => {
+            crate::extract::json_data_failure(&error.body_text())
+        }
         JsonRejection::BytesRejection(bytes) => crate::extract::body_failure(bytes.status()),
         _ => Failure::new(ErrorKind::InvalidJson, "请求体不是有效的 JSON"),
     }
@@ -278,7 +281,10 @@ pub fn not_multipart(parts: &str) -> ApiError {
 /// A multipart body that cannot be read: too large (413) or not well formed (400).
 pub fn multipart_problem(status: axum::http::StatusCode) -> ApiError {
     if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError(Failure::new(ErrorKind::PayloadTooLarge, "文件不能超过 10 MB"))
+        ApiError(Failure::new(
+            ErrorKind::PayloadTooLarge,
+            "文件不能超过 10 MB",
+        ))
     } else {
         ApiError(Failure::new(
             ErrorKind::BadRequest,

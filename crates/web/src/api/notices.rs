@@ -187,6 +187,7 @@ pub async fn object(
 pub struct RulingRequest {
     /// upheld (成立: the application leaves the list, its reservation is released) or
     /// dismissed (不成立).
+    #[schema(schema_with = super::codes::objection_ruling, required = true)]
     pub ruling: String,
     /// Required.
     pub reason: String,
@@ -307,8 +308,10 @@ pub async fn one_batch(
 #[serde(default, deny_unknown_fields)]
 pub struct PaidRequest {
     /// YYYY-MM-DD.
+    #[schema(format = Date, required = true)]
     pub paid_on: String,
     /// The voucher number, 1–50 characters.
+    #[schema(required = true, pattern = r"\S", max_length = 50)]
     pub voucher: String,
 }
 

@@ -36,14 +36,39 @@ fn problem_content() -> Value {
     json!({ "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } })
 }
 
-/// Completes one operation's responses.
-fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
+/// A carrier evaluation's year runs from 2000 to this year (Beijing time), as
+/// `carriers::evaluation::check_year` enforces; the document is made when it is served.
+fn bound_years(path: &str, operation: &mut Map<String, Value>) {
+    if !path.starts_with("/api/v1/carriers/") {
+        return;
+    }
+    let this_year =
+        chrono::Datelike::year(&(chrono::Utc::now() + chrono::Duration::hours(8)).date_naive());
+    for parameter in operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if parameter["in"] == "path" && parameter["name"] == "year" {
+            parameter["schema"] = json!({ "type": "integer", "format": "int32", "minimum": 2000, "maximum": this_year });
+            parameter["description"] = Value::String(format!("评价年度（2000–{this_year}）"));
+        }
+    }
+}
+
+/// Completes one operation's responses (`changes`: a POST, PUT or DELETE).
+fn complete_operation(path: &str, changes: bool, operation: &mut Map<String, Value>) {
+    bound_years(path, operation);
     let has_body = operation.contains_key("requestBody");
     // A cursor names an item; when the item has left the list the answer is 404, as for an id.
     let has_cursor = operation
         .get("parameters")
         .and_then(Value::as_array)
-        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query" && p["name"] == "cursor"));
+        .is_some_and(|ps| {
+            ps.iter()
+                .any(|p| p["in"] == "query" && p["name"] == "cursor")
+        });
     let has_query = operation
         .get("parameters")
         .and_then(Value::as_array)
@@ -78,6 +103,10 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
     }
     if has_body {
         extra.extend(["400", "413", "415", "422"]);
+    }
+    // A change may find its object in a state that does not allow it (409, the reason in detail).
+    if changes {
+        extra.push("409");
     }
     for status in extra {
         responses
@@ -160,8 +189,39 @@ fn unique_operation_ids(paths: &mut Map<String, Value>) {
     }
 }
 
+/// A field read leniently by serde has the empty string as its default; where the field's own
+/// schema refuses it (a date, a pattern, a list of values) the default is dropped (the field is
+/// required).
+fn drop_refused_defaults(document: &mut Value) {
+    let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for schema in schemas.values_mut() {
+        let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for property in properties.values_mut() {
+            let refuses_empty = property["format"] == "date"
+                || property.get("pattern").is_some()
+                || property["enum"]
+                    .as_array()
+                    .is_some_and(|values| !values.contains(&Value::from("")));
+            if refuses_empty
+                && property["default"] == ""
+                && let Some(property) = property.as_object_mut()
+            {
+                property.remove("default");
+            }
+        }
+    }
+}
+
 /// Completes a generated document in place.
 pub fn complete(document: &mut Value) {
+    drop_refused_defaults(document);
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
         unique_operation_ids(paths);
     }
@@ -172,7 +232,7 @@ pub fn complete(document: &mut Value) {
             };
             for method in ["get", "put", "post", "delete", "patch"] {
                 if let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) {
-                    complete_operation(path, operation);
+                    complete_operation(path, method != "get", operation);
                 }
             }
         }

@@ -65,7 +65,7 @@ pub fn address(uri: &Uri, name: &str, value: &str) -> String {
         .query()
         .map(|q| {
             form_urlencoded::parse(q.as_bytes())
-                .filter(|(k, _)| k != "cursor" && k != "after" && k != "page")
+                .filter(|(k, _)| !matches!(k.as_ref(), "cursor" | "after" | "before" | "page"))
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect()
         })

@@ -82,9 +82,12 @@ pub async fn list(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct NewUserRequest {
+    #[schema(required = true, pattern = r"^[A-Za-z0-9_.-]{3,32}$")]
     pub username: String,
     pub display_name: String,
+    #[schema(schema_with = super::codes::new_password, required = true)]
     pub password: String,
+    #[schema(schema_with = super::codes::role, required = true)]
     pub role: String,
     pub responsible_unit: String,
     pub district: String,
@@ -119,6 +122,7 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordResetRequest {
     /// At least 10 characters, no leading or trailing spaces, not the user name, not common.
+    #[schema(schema_with = super::codes::new_password, required = true)]
     pub new_password: String,
 }
 

@@ -108,6 +108,7 @@ pub async fn candidates(
 #[schema(as = WhiteListConfirmRequest)]
 pub struct ConfirmRequest {
     /// Must be true: the list is then open to 金融机构 users.
+    #[schema(schema_with = super::codes::confirmed, required = true)]
     pub confirm: bool,
 }
 

@@ -109,6 +109,11 @@ async fn outcome<'f, T>(
             let retry = retry(errors);
             render(state, visitor, id, StatusCode::UNPROCESSABLE_ENTITY, retry).await
         }
+        Err(AppError::WrongState(message)) => {
+            let mut errors = FieldErrors::new();
+            errors.add("stage", message);
+            render(state, visitor, id, StatusCode::CONFLICT, retry(errors)).await
+        }
         Err(other) => Err(other.into()),
     }
 }

@@ -471,7 +471,7 @@ async fn technology_managers_and_the_api() {
                 .unwrap(),
         )
         .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(status, StatusCode::CONFLICT);
         assert!(body["detail"].as_str().unwrap().contains("不能再留言"));
 
         // The manager's API listing; the admin's flag endpoint.

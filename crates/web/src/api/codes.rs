@@ -1,0 +1,171 @@
+//! Request schemas that say what the server enforces (issue 20): a code field lists the codes
+//! (and the Chinese labels, which the server also accepts) of its enumeration, taken from the
+//! domain's own lists so that the document cannot drift from them; a filter also takes the
+//! empty string (no filter); a confirmation must be `true`; a required text must hold a
+//! non-space character. Used as `#[schema(schema_with = …)]` / `#[param(schema_with = …)]`.
+
+use serde_json::Value;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use zijin_domain::Coded;
+
+fn listed(what: &str, values: Vec<Value>, described: String) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values))
+        .description(Some(format!("{what}：{described}")))
+        .into()
+}
+
+fn coded<T: Coded>(what: &str, filter: bool) -> RefOr<Schema> {
+    let mut values: Vec<Value> = Vec::new();
+    if filter {
+        values.push(Value::from(""));
+    }
+    values.extend(T::ALL.iter().map(|v| Value::from(v.code())));
+    values.extend(T::ALL.iter().map(|v| Value::from(v.label())));
+    let described = T::ALL
+        .iter()
+        .map(|v| format!("`{}` {}", v.code(), v.label()))
+        .collect::<Vec<_>>()
+        .join("，");
+    let tail = if filter {
+        "（代码或中文名称均可；空字符串表示不筛选）"
+    } else {
+        "（代码或中文名称均可）"
+    };
+    listed(what, values, format!("{described}{tail}"))
+}
+
+/// A word from a fixed list (the decision words of the review forms, and the like).
+fn words(what: &str, list: &[(&str, &str)]) -> RefOr<Schema> {
+    listed(
+        what,
+        list.iter().map(|(code, _)| Value::from(*code)).collect(),
+        list.iter()
+            .map(|(code, label)| format!("`{code}` {label}"))
+            .collect::<Vec<_>>()
+            .join("，"),
+    )
+}
+
+pub fn district_filter() -> RefOr<Schema> {
+    coded::<zijin_domain::District>("区", true)
+}
+pub fn institution_type_filter() -> RefOr<Schema> {
+    coded::<zijin_domain::InstitutionType>("机构类型", true)
+}
+pub fn institution_tag_filter() -> RefOr<Schema> {
+    coded::<zijin_domain::InstitutionTag>("机构标签", true)
+}
+pub fn contract_status_filter() -> RefOr<Schema> {
+    coded::<zijin_domain::ContractStatus>("合同状态", true)
+}
+pub fn contract_kind_filter() -> RefOr<Schema> {
+    coded::<zijin_domain::ContractKind>("合同类型", true)
+}
+pub fn contract_field_filter() -> RefOr<Schema> {
+    coded::<zijin_domain::ContractField>("技术领域", true)
+}
+pub fn match_stage_filter() -> RefOr<Schema> {
+    coded::<zijin_domain::MatchStage>("对接阶段", true)
+}
+pub fn match_sort() -> RefOr<Schema> {
+    coded::<zijin_domain::MatchSort>("排序方式", true)
+}
+
+/// An institution's tags: codes or labels, each once at most.
+pub fn institution_tags() -> RefOr<Schema> {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(coded::<zijin_domain::InstitutionTag>("机构标签", false))
+        .description(Some("机构标签（资质），可多选"))
+        .into()
+}
+
+pub fn role() -> RefOr<Schema> {
+    coded::<zijin_domain::Role>("角色", false)
+}
+pub fn institution_type() -> RefOr<Schema> {
+    coded::<zijin_domain::InstitutionType>("机构类型", false)
+}
+pub fn district() -> RefOr<Schema> {
+    coded::<zijin_domain::District>("所在区", false)
+}
+
+/// A new password: at least 10 characters, no space at either end (the server also refuses
+/// the user name and common passwords, which a schema cannot say).
+pub fn new_password() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(10))
+        .pattern(Some(r"^\S.*\S$"))
+        .description(Some(
+            "至少 10 个字符，首尾不能是空格；不能与用户名相同，不能是常见密码",
+        ))
+        .into()
+}
+
+pub fn match_action() -> RefOr<Schema> {
+    words(
+        "操作",
+        &[
+            ("interest", "有意向"),
+            ("negotiate", "进入洽谈"),
+            ("sign", "签约"),
+            ("terminate", "终止（须写明原因并确认）"),
+        ],
+    )
+}
+pub fn recognition_decision() -> RefOr<Schema> {
+    words("决定", &[("recognise", "认定"), ("refuse", "不予认定")])
+}
+pub fn product_decision() -> RefOr<Schema> {
+    words("决定", &[("approve", "通过"), ("refuse", "不通过")])
+}
+pub fn registration_decision() -> RefOr<Schema> {
+    words(
+        "登记决定",
+        &[
+            ("register", "登记"),
+            ("return", "退回修改"),
+            ("refuse", "不予登记"),
+        ],
+    )
+}
+pub fn objection_ruling() -> RefOr<Schema> {
+    words(
+        "认定结果",
+        &[("upheld", "异议成立"), ("dismissed", "异议不成立")],
+    )
+}
+
+/// A confirmation of an act that cannot be undone: must be `true`.
+pub fn confirmed() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::Boolean)
+        .enum_values(Some([true]))
+        .description(Some("须为 true：此操作不能撤销，请确认"))
+        .into()
+}
+
+/// A text that must be written: at least one visible character, and no control characters
+/// other than line breaks and tabs (as `zijin_domain::validation` checks).
+const WRITTEN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+
+pub fn required_text() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(WRITTEN))
+        .description(Some("必填，不能只有空格，不能含控制字符"))
+        .into()
+}
+
+/// A message of a match's thread: written, at most 2,000 characters.
+pub fn message_text() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(WRITTEN))
+        .max_length(Some(2000))
+        .description(Some("留言内容：必填，最多 2000 字，不能含控制字符"))
+        .into()
+}

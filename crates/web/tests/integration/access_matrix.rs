@@ -107,7 +107,7 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     // A match: its two sides (here one institution holds both) and admins (read only) see it;
     // technology managers only the matches assigned to them (tested on their own).
     ("GET", "/matches/{id}", "/matches/{match}", Empty, "L 200 404 404 404 404 200 404"),
-    ("POST", "/matches/{id}/{step}", "/matches/{match}/sign", Form, "L 422 404 404 404 404 403 404"),
+    ("POST", "/matches/{id}/{step}", "/matches/{match}/sign", Form, "L 409 404 404 404 404 403 404"),
     ("POST", "/matches/{id}/messages", "/matches/{match}/messages", Form, "L 422 404 404 404 404 403 404"),
     ("POST", "/matches/{id}/tech-manager", "/matches/{match}/tech-manager", Form, "L 403 404 404 404 404 422 404"),
     ("GET", "/tech-manager/matches", "/tech-manager/matches", Empty, "L 403 403 403 403 403 403 403"),
@@ -188,7 +188,7 @@ const MATRIX: &[(&str, &str, &str, Body, &str)] = &[
     ("GET", "/api/v1/matches", "/api/v1/matches?stage=recommended", Empty, "L 403 403 403 403 403 200 403"),
     ("GET", "/api/v1/matches/{id}", "/api/v1/matches/{match}", Empty, "L 200 404 404 404 404 200 404"),
     ("POST", "/api/v1/matches/{id}/messages", "/api/v1/matches/{match}/messages", Json("{}"), "L 422 404 404 404 404 403 404"),
-    ("POST", "/api/v1/matches/{id}/transitions", "/api/v1/matches/{match}/transitions", Json(r#"{"action": "sign"}"#), "L 422 404 404 404 404 403 404"),
+    ("POST", "/api/v1/matches/{id}/transitions", "/api/v1/matches/{match}/transitions", Json(r#"{"action": "sign"}"#), "L 409 404 404 404 404 403 404"),
     ("POST", "/api/v1/matches/{id}/tech-manager", "/api/v1/matches/{match}/tech-manager", Json("{}"), "L 403 404 404 404 404 422 404"),
     // Applications (申报): calls are public; an application is read by its institution and
     // the reviewers of its route; each step is decided by its own role.

@@ -275,7 +275,9 @@ async fn a_match_leads_somewhere_through_the_pages() {
             .send()
             .await
             .unwrap();
-        assert_eq!(late.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // The match is closed: a conflict with its stage, shown on the page with the reason.
+        assert_eq!(late.status(), StatusCode::CONFLICT);
+        assert!(late.text().await.unwrap().contains("不能再留言"));
     }
 }
 

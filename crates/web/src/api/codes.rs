@@ -17,13 +17,31 @@ fn listed(what: &str, values: Vec<Value>, described: String) -> RefOr<Schema> {
         .into()
 }
 
+/// The characters Rust's `str::trim` removes (Unicode White_Space), for patterns.
+const SPACE: &str =
+    r"[ \t\n\r\u000B\u000C\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*";
+
+fn escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\^$.|?*+()[]{}".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}
+
+/// A code or a label, as `Coded::from_code` reads it: trimmed first (and, for a filter, empty
+/// after trimming means no filter) — a pattern, because the server accepts a padded code.
 fn coded<T: Coded>(what: &str, filter: bool) -> RefOr<Schema> {
-    let mut values: Vec<Value> = Vec::new();
-    if filter {
-        values.push(Value::from(""));
-    }
-    values.extend(T::ALL.iter().map(|v| Value::from(v.code())));
-    values.extend(T::ALL.iter().map(|v| Value::from(v.label())));
+    let words: Vec<String> = T::ALL
+        .iter()
+        .flat_map(|v| [escape(v.code()), escape(v.label())])
+        .collect();
+    let optional = if filter { "?" } else { "" };
+    let pattern = format!("^{SPACE}({}){optional}{SPACE}$", words.join("|"));
     let described = T::ALL
         .iter()
         .map(|v| format!("`{}` {}", v.code(), v.label()))
@@ -34,7 +52,11 @@ fn coded<T: Coded>(what: &str, filter: bool) -> RefOr<Schema> {
     } else {
         "（代码或中文名称均可）"
     };
-    listed(what, values, format!("{described}{tail}"))
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .description(Some(format!("{what}：{described}{tail}")))
+        .into()
 }
 
 /// A word from a fixed list (the decision words of the review forms, and the like).

@@ -99,7 +99,8 @@ pub fn match_sort() -> RefOr<Schema> {
 /// An institution's tags: codes or labels, each once at most.
 pub fn institution_tags() -> RefOr<Schema> {
     utoipa::openapi::schema::ArrayBuilder::new()
-        .items(coded::<zijin_domain::InstitutionTag>("机构标签", false))
+        // Empty entries are skipped, as a form's unticked boxes are.
+        .items(coded::<zijin_domain::InstitutionTag>("机构标签", true))
         .description(Some("机构标签（资质），可多选"))
         .into()
 }

@@ -290,6 +290,20 @@ pub fn require(actor: &Actor, area: Area) -> AppResult<()> {
 }
 
 /// The institution whose records the actor drafts, or the refusal.
+/// Technical demands are published by enterprises (and new R&D institutions, which also take
+/// up technology): any other institution is refused (403), whatever its users' roles.
+pub fn require_demand_publisher(kind: zijin_domain::InstitutionType) -> AppResult<()> {
+    use zijin_domain::InstitutionType;
+    if matches!(
+        kind,
+        InstitutionType::Enterprise | InstitutionType::NewRdInstitution
+    ) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 pub fn require_own_institution(actor: &Actor) -> AppResult<i64> {
     own_institution_id(actor).ok_or_else(|| refusal(actor))
 }

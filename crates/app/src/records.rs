@@ -4,7 +4,7 @@
 use serde_json::{Value as Json, json};
 use zijin_domain::{
     Achievement, AchievementDetails, AchievementInput, Coded, Demand, DemandDetails, DemandInput,
-    InstitutionType, IpItem, RecordKind, RecordStatus, TechnicalField, Transition,
+    IpItem, RecordKind, RecordStatus, TechnicalField, Transition,
 };
 use zijin_store::records::{self, RecordFilter};
 use zijin_store::{StoreError, audit, institutions};
@@ -118,15 +118,7 @@ pub async fn create_demand(app: &App, actor: &Actor, input: &DemandInput<'_>) ->
     let institution = institutions::get(app.store.pool(), institution_id)
         .await?
         .ok_or(AppError::NotFound("机构"))?;
-    if !matches!(
-        institution.details.kind,
-        InstitutionType::Enterprise | InstitutionType::NewRdInstitution
-    ) {
-        return Err(AppError::field(
-            "institution",
-            "技术需求由企业（或新型研发机构）发布",
-        ));
-    }
+    access::require_demand_publisher(institution.details.kind)?;
     let fields = technical_fields(app).await?;
     let details = DemandDetails::parse(input, &fields, app.today())?;
     let now = app.now();
@@ -529,7 +521,8 @@ async fn transition_in(
     }
     let next = status
         .apply(step)
-        .map_err(|error| AppError::field("status", error.to_string()))?;
+        // A step the record's status does not allow: the input is fine, the state is not (409).
+        .map_err(|error| AppError::WrongState(error.to_string()))?;
     let kept_comment = match step {
         Transition::Return => Some(comment),
         Transition::Approve if !comment.is_empty() => Some(comment),

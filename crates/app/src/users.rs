@@ -186,7 +186,7 @@ pub async fn unlock(app: &App, actor: &Actor, id: i64) -> AppResult<User> {
 pub async fn set_disabled(app: &App, actor: &Actor, id: i64, disabled: bool) -> AppResult<User> {
     actor.require_admin()?;
     if actor.user().is_some_and(|me| me.id == id) && disabled {
-        return Err(AppError::field("user", "不能停用自己的账号"));
+        return Err(AppError::WrongState("不能停用自己的账号".into()));
     }
     let action = if disabled {
         "user.disable"

@@ -285,7 +285,7 @@ async fn accounts_are_disabled_and_passwords_changed_with_sessions_ended() {
         let chief_id = chief.user().unwrap().id;
         assert!(matches!(
             users::set_disabled(&context.app, &chief, chief_id, true).await,
-            Err(AppError::Validation(_))
+            Err(AppError::WrongState(ref why)) if why.contains("不能停用自己的账号")
         ));
         users::set_disabled(&context.app, &chief, clerk.id, false)
             .await

@@ -109,7 +109,7 @@ pub async fn draft(
     let at = zijin_store::timestamp(now);
     let call = store::get_call_for_update(work.tx(), input.call)
         .await?
-        .ok_or_else(|| AppError::field("call", "没有这个申报通知"))?;
+        .ok_or(AppError::NotFound("申报通知"))?;
     require_open(&call, now)?;
     let measure_id = input.measure.trim();
     if !call.measures.iter().any(|(m, _)| m == measure_id) {

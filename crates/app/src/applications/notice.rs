@@ -185,17 +185,18 @@ pub async fn object(
             notice.ends_on
         )));
     }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    // An objection to an application the notice does not list names nothing that exists here.
     if let Some(application) = input.application {
         let listed = notices::entries(&mut **work.tx(), notice_id)
             .await?
             .iter()
             .any(|e| e.application_id == application && !e.withdrawn);
         if !listed {
-            errors.add("application", "所选项目不在本次公示名单中");
+            return Err(AppError::NotFound("本次公示名单中的所选项目"));
         }
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
     }
     let phone = input.phone.trim();
     let day_ago = zijin_store::timestamp(now - chrono::Duration::days(1));

@@ -355,9 +355,8 @@ pub async fn snapshot(app: &App, year: i32) -> AppResult<Option<Ranking>> {
 pub async fn freeze(app: &App, actor: &Actor, year: i32) -> AppResult<Ranking> {
     access::require(actor, Area::RankingFreeze)?;
     if year >= chrono::Datelike::year(&app.today()) {
-        return Err(AppError::field(
-            "year",
-            "只能发布已结束年度的排行榜：本年度的合同还在登记",
+        return Err(AppError::WrongState(
+            "只能发布已结束年度的排行榜：本年度的合同还在登记".into(),
         ));
     }
     let mut work = UnitOfWork::begin(app).await?;

@@ -86,7 +86,7 @@ async fn move_match(
                 MatchSide::Achievement => std::mem::replace(&mut row.achievement_interested, true),
             };
             if already {
-                return Err(AppError::field("stage", "已经表示过意向"));
+                return Err(AppError::WrongState("已经表示过意向".into()));
             }
             row.interested_at.get_or_insert_with(|| at.clone());
             match side {

@@ -50,15 +50,14 @@ pub async fn assign_tech_manager(app: &App, actor: &Actor, id: i64, choice: &str
     let facts = facts_of(&row)?;
     access::require_assign_tech_manager(actor, &facts)?;
     if !facts.stage.is_open() {
-        return Err(AppError::field(
-            "tech_manager",
-            "对接已签约或终止，不能再指派技术经理人",
+        return Err(AppError::WrongState(
+            "对接已签约或终止，不能再指派技术经理人".into(),
         ));
     }
     let manager = match choice.trim() {
         "" => return Err(AppError::field("tech_manager", "请选择技术经理人")),
         "none" if row.tech_manager_id.is_none() => {
-            return Err(AppError::field("tech_manager", "该对接尚未指派技术经理人"));
+            return Err(AppError::WrongState("该对接尚未指派技术经理人".into()));
         }
         "none" => None,
         raw => {
@@ -69,7 +68,9 @@ pub async fn assign_tech_manager(app: &App, actor: &Actor, id: i64, choice: &str
             };
             let user = user
                 .filter(|user| user.is_tech_manager && !user.disabled)
-                .ok_or_else(|| AppError::field("tech_manager", "请选择一位已登记的技术经理人"))?;
+                .ok_or(AppError::NotFound(
+                    "该技术经理人（须为已登记、未停用的技术经理人）",
+                ))?;
             Some(user)
         }
     };

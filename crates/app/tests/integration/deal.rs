@@ -443,7 +443,7 @@ async fn ending_needs_a_reason_and_a_confirmation_and_a_closed_match_takes_no_me
         );
         assert!(matches!(
             matchmaking::assign_tech_manager(app, &p.admin, d.match_id, "none").await,
-            Err(AppError::Validation(_))
+            Err(AppError::WrongState(_))
         ));
         let closed = matchmaking::detail(app, &p.university, d.match_id)
             .await
@@ -501,7 +501,7 @@ async fn admins_assign_tech_managers_who_move_the_matches_assigned_to_them() {
         let unflagged = p.other_university.user().unwrap().id.to_string();
         assert!(matches!(
             matchmaking::assign_tech_manager(app, &p.admin, d.match_id, &unflagged).await,
-            Err(AppError::Validation(_))
+            Err(AppError::NotFound(_))
         ));
         assert!(matches!(
             matchmaking::assign_tech_manager(app, &p.admin, d.match_id, "").await,

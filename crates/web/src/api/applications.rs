@@ -406,7 +406,7 @@ pub struct ApplicationRequest {
 /// Save a draft application of the caller's institution (institution users); the amount is
 /// computed at once against the stored ledger.
 #[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = ApplicationRequest,
-    responses((status = 201, body = ApplicationOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem, description = "call_closed: the call is not open"), (status = 422, body = Problem, description = "an unknown call or measure, or a fact missing or of the wrong kind")))]
+    responses((status = 201, body = ApplicationOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem, description = "no such call"), (status = 409, body = Problem, description = "call_closed: the call is not open"), (status = 422, body = Problem, description = "a measure the call does not hold, or a fact missing or of the wrong kind")))]
 pub async fn create_application(
     State(state): State<AppState>,
     caller: Caller,
@@ -543,8 +543,10 @@ pub async fn submit_application(
 #[schema(as = ApplicationDecisionRequest)]
 pub struct DecisionRequest {
     /// approve (通过/核定), return (退回修改) or reject (不予通过).
+    #[schema(schema_with = super::codes::application_decision, required = true)]
     pub decision: String,
     /// Required to return or reject, and to fix an amount below the computed one.
+    #[schema(max_length = 2000)]
     pub comment: String,
     /// At 市级核定 only: yuan as a decimal string, not above the computed amount (default: it).
     pub amount: Option<String>,
@@ -577,8 +579,13 @@ pub async fn decide_application(
 #[serde(default)]
 pub struct LedgerParams {
     /// The beneficiary's unified social credit code (18 characters).
+    #[param(
+        required = true,
+        pattern = r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}\s*$"
+    )]
     pub beneficiary: String,
     /// The year, by the Beijing date of the grant.
+    #[param(required = true, minimum = 2000, maximum = 2100)]
     pub year: i32,
 }
 

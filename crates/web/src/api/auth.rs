@@ -118,7 +118,7 @@ pub async fn change_password(
 pub struct EmailSetting {
     /// The address messages are mailed to when the platform sends mail; empty removes it.
     /// At most 254 characters, one `@`, a domain with a dot.
-    #[schema(max_length = 254, example = "keyanchu@example.edu.cn")]
+    #[schema(schema_with = super::codes::optional_email, required = true)]
     pub email: String,
 }
 

@@ -18,10 +18,10 @@ fn listed(what: &str, values: Vec<Value>, described: String) -> RefOr<Schema> {
 }
 
 /// The characters Rust's `str::trim` removes (Unicode White_Space), for patterns.
-const SPACE: &str =
+pub(crate) const SPACE: &str =
     r"[ \t\n\r\u000B\u000C\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*";
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
             let special = "\\^$.|?*+()[]{}".contains(c);
@@ -173,7 +173,7 @@ pub fn confirmed() -> RefOr<Schema> {
 
 /// A text that must be written: at least one visible character, and no control characters
 /// other than line breaks and tabs (as `zijin_domain::validation` checks).
-const WRITTEN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+pub(crate) const WRITTEN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
 
 pub fn required_text() -> RefOr<Schema> {
     ObjectBuilder::new()
@@ -191,4 +191,130 @@ pub fn message_text() -> RefOr<Schema> {
         .max_length(Some(2000))
         .description(Some("留言内容：必填，最多 2000 字，不能含控制字符"))
         .into()
+}
+
+pub fn application_decision() -> RefOr<Schema> {
+    coded::<zijin_domain::Decision>("审核意见", false)
+}
+pub fn record_action() -> RefOr<Schema> {
+    words(
+        "操作",
+        &[
+            ("submit", "提交审核"),
+            ("approve", "审核通过"),
+            ("return", "退回修改（须写明意见）"),
+            ("withdraw", "撤回（下架）"),
+            ("deal", "已成交"),
+        ],
+    )
+}
+
+/// A telephone number as `zijin_domain::phone_problem` accepts it: a mobile number (11 digits
+/// from 13–19) or a landline with its area code, a hyphen allowed, an extension after 转.
+const PHONE: &str = "1[3-9][0-9]{9}|(0[0-9]{2,3}-[0-9]{7,8}|0[12][0-9][0-9]{7,8}|0[03-9][0-9]{2}[0-9]{7,8})(转[0-9]{1,6})?";
+
+fn phone_schema(required: bool) -> RefOr<Schema> {
+    let optional = if required { "" } else { "?" };
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!("^{SPACE}({PHONE}){optional}{SPACE}$")))
+        .description(Some(format!(
+            "联系电话：11 位手机号，或带区号的固定电话（如 025-83590000，分机写在“转”后）{}",
+            if required { "" } else { "；可为空" }
+        )))
+        .into()
+}
+pub fn phone() -> RefOr<Schema> {
+    phone_schema(true)
+}
+pub fn optional_phone() -> RefOr<Schema> {
+    phone_schema(false)
+}
+
+/// An e-mail address as `zijin_domain::email_problem` accepts it (or empty: none).
+pub fn optional_email() -> RefOr<Schema> {
+    const LOCAL: &str = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]";
+    const LABEL: &str = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!(
+            r"^{SPACE}({LOCAL}(\.?{LOCAL}){{0,31}}@({LABEL}\.)+[A-Za-z]{{2,63}})?{SPACE}$"
+        )))
+        .max_length(Some(254))
+        .description(Some(
+            "电子邮箱，如 zhangsan@example.com；空字符串表示不再接收邮件",
+        ))
+        .into()
+}
+
+/// A character `str::trim` keeps at either end.
+pub(crate) const KEPT: &str =
+    r"[^ \t\n\r\u000B\u000C\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+
+/// A text the server trims and then counts: `min` (at least 2) to `max` characters.
+fn counted(min: u64, max: u64, described: &str) -> RefOr<Schema> {
+    let (low, high) = (min.saturating_sub(2), max.saturating_sub(2));
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!(
+            r"^{SPACE}{KEPT}[\s\S]{{{low},{high}}}{KEPT}{SPACE}$"
+        )))
+        .description(Some(described.to_string()))
+        .into()
+}
+
+pub fn objector_name() -> RefOr<Schema> {
+    counted(2, 20, "异议人的真实姓名，2 至 20 个字（匿名异议不予受理）")
+}
+pub fn objection_reason() -> RefOr<Schema> {
+    counted(10, 2_000, "异议的事实和理由，10 至 2,000 个字")
+}
+
+/// A reason the server trims and then requires: a character `str::trim` keeps.
+fn stated_text(max: Option<u64>, described: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(KEPT))
+        .max_length(max.map(|m| m as usize))
+        .description(Some(described.to_string()))
+        .into()
+}
+/// The reason of a contract's 注销 (at most 500 characters).
+pub fn contract_reason() -> RefOr<Schema> {
+    stated_text(Some(500), "理由：必填，最多 500 字")
+}
+/// The reason of a ruling on an objection.
+pub fn ruling_reason() -> RefOr<Schema> {
+    stated_text(None, "认定理由：必填")
+}
+
+/// An optional text of several lines (an institution's 简介): no control characters but line
+/// breaks and tabs, no direction controls, at most 2,000 characters.
+pub fn institution_description() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(
+            r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
+        ))
+        .max_length(Some(2000))
+        .description(Some("机构简介：最多 2,000 字，不能含控制字符"))
+        .into()
+}
+
+/// One optional line of text (an address, a contact's name): no control characters at all, no
+/// direction controls, at most `max` characters once trimmed.
+fn line(max: usize, described: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!(
+            r"^{SPACE}([^\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]{{0,{max}}}){SPACE}$"
+        )))
+        .description(Some(described.to_string()))
+        .into()
+}
+pub fn institution_address() -> RefOr<Schema> {
+    line(200, "地址：一行，最多 200 字")
+}
+pub fn institution_contact() -> RefOr<Schema> {
+    line(50, "联系人：一行，最多 50 字")
 }

@@ -502,6 +502,7 @@ pub async fn change(
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
 pub struct CancelRequest {
+    #[schema(schema_with = super::codes::contract_reason, required = true)]
     pub reason: String,
     /// Must be true: 注销 cannot be undone.
     #[schema(schema_with = super::codes::confirmed, required = true)]

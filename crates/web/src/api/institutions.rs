@@ -151,9 +151,13 @@ pub struct InstitutionRequest {
     pub district: String,
     #[schema(schema_with = super::codes::institution_tags)]
     pub tags: Vec<String>,
+    #[schema(schema_with = super::codes::institution_address)]
     pub address: String,
+    #[schema(schema_with = super::codes::institution_contact)]
     pub contact_name: String,
+    #[schema(schema_with = super::codes::optional_phone)]
     pub contact_phone: String,
+    #[schema(schema_with = super::codes::institution_description)]
     pub description: String,
 }
 
@@ -213,9 +217,13 @@ pub async fn update(
 #[serde(default, deny_unknown_fields)]
 #[schema(as = InstitutionProfileRequest)]
 pub struct ProfileRequest {
+    #[schema(schema_with = super::codes::institution_address)]
     pub address: String,
+    #[schema(schema_with = super::codes::institution_contact)]
     pub contact_name: String,
+    #[schema(schema_with = super::codes::optional_phone)]
     pub contact_phone: String,
+    #[schema(schema_with = super::codes::institution_description)]
     pub description: String,
 }
 

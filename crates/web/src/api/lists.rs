@@ -215,7 +215,7 @@ pub async fn entries(
 /// An achievement as its institution drafts it. Lists accept codes or Chinese labels.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
-#[schema(example = json!({"title": "宽温域锂离子电池电解液", "summary": "一种在零下40摄氏度仍保持八成容量的电解液配方，已完成中试。", "field": "新能源", "keywords": ["电解液", "锂电池"], "trl": "6", "ip_items": ["ZL202110012345.6"], "transfer_modes": ["licence", "joint-development"], "price": "面议", "contact_name": "李老师", "contact_phone": "025-83590000", "source_flags": []}))]
+#[schema(example = json!({"title": "宽温域锂离子电池电解液", "summary": "一种在零下40摄氏度仍保持八成容量的电解液配方，已完成中试。", "field": "新能源", "keywords": ["电解液", "锂电池"], "trl": "6", "ip_items": ["ZL202110012345.9"], "transfer_modes": ["licence", "joint-development"], "price": "面议", "contact_name": "李老师", "contact_phone": "025-83590000", "source_flags": []}))]
 pub struct AchievementRequest {
     pub title: String,
     pub summary: String,
@@ -229,6 +229,7 @@ pub struct AchievementRequest {
     /// Yuan as a decimal string; empty means 面议.
     pub price: String,
     pub contact_name: String,
+    #[schema(schema_with = super::codes::phone, required = true)]
     pub contact_phone: String,
     pub source_flags: Vec<String>,
 }
@@ -250,6 +251,7 @@ pub struct DemandRequest {
     /// YYYY-MM-DD, or empty.
     pub deadline: String,
     pub contact_name: String,
+    #[schema(schema_with = super::codes::phone, required = true)]
     pub contact_phone: String,
 }
 
@@ -349,9 +351,11 @@ pub async fn record(
 #[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
     /// submit, approve, return, withdraw or deal.
+    #[schema(schema_with = super::codes::record_action)]
     pub action: String,
     /// The reviewer's comment (required to return).
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub comment: String,
 }
 

@@ -21,6 +21,7 @@ mod lists;
 mod matches;
 mod notices;
 mod openapi_doc;
+mod openapi_rules;
 mod paging;
 mod reference;
 mod search;
@@ -112,6 +113,7 @@ pub fn openapi_document() -> String {
         Err(error) => panic!("the OpenAPI document does not serialise: {error}"),
     };
     openapi_doc::complete(&mut document);
+    openapi_rules::write_rules(&mut document);
     match serde_json::to_string_pretty(&document) {
         Ok(text) => text,
         Err(error) => panic!("the OpenAPI document does not serialise: {error}"),

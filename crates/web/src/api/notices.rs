@@ -147,10 +147,13 @@ pub struct ObjectionRequest {
     /// The application objected to (optional).
     pub application: Option<i64>,
     /// The objector's real name, 2–20 characters (anonymous objections are refused).
+    #[schema(schema_with = super::codes::objector_name, required = true)]
     pub name: String,
     /// A mobile number or a landline with its area code.
+    #[schema(schema_with = super::codes::phone, required = true)]
     pub phone: String,
     /// The facts and reasons, 10–2,000 characters.
+    #[schema(schema_with = super::codes::objection_reason, required = true)]
     pub reason: String,
 }
 
@@ -190,6 +193,7 @@ pub struct RulingRequest {
     #[schema(schema_with = super::codes::objection_ruling, required = true)]
     pub ruling: String,
     /// Required.
+    #[schema(schema_with = super::codes::ruling_reason, required = true)]
     pub reason: String,
 }
 

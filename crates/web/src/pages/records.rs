@@ -629,6 +629,9 @@ async fn step(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("{back}?done={step}&saved=1")).into_response()),
+        // A step the record's state no longer allows (another reviewer was first, say): back to
+        // the record, which shows its state, with the reason.
+        Err(AppError::WrongState(why)) => Ok(crate::flash::redirect_with_error(&back, &why)),
         Err(error) => back_with_error(&back, error),
     }
 }

@@ -138,13 +138,9 @@ pub async fn list(
             (Vec::new(), Vec::new())
         }
     };
+    // A record narrows whichever listing the caller may read (an institution's own, a
+    // technology manager's assigned, or all of them for the bureau); it widens none.
     let filter = MatchFilter::parse(query).map_err(AppError::Validation)?;
-    if filter.record.is_some() && listing != MatchListing::Own {
-        return Err(AppError::field(
-            "record",
-            "只有“我的对接”可以按本方成果或需求筛选",
-        ));
-    }
     store_filter.stage = filter.stage.map(|stage| stage.code().to_string());
     store_filter.record = filter.record;
     store_filter.sort = filter.sort;

@@ -526,6 +526,15 @@ async fn a_notice_takes_objections_and_an_upheld_one_releases_the_reservation() 
             phone: "13812345678".into(),
             reason: "该单位申报的赋权成果中有两项并未签订赋权协议。".into(),
         };
+        // An application the notice does not list names nothing here (404, as in the API).
+        let elsewhere = ObjectionInput {
+            application: Some(first + 10_000),
+            ..objection.clone()
+        };
+        assert!(matches!(
+            notice::object(&r.app, &address, id, &elsewhere).await,
+            Err(AppError::NotFound(_))
+        ));
         let objection_id = notice::object(&r.app, &address, id, &objection)
             .await
             .unwrap();

@@ -738,6 +738,26 @@ async fn my_matches_are_filtered_by_stage_and_record_and_sorted_by_score() {
             Some("南京测试科技有限公司")
         );
         assert_eq!(one.own_records.len(), 2);
+        // The bureau narrows all matches to the same record, and gets the same one.
+        let all_of_record = matchmaking::list(
+            app,
+            &p.admin,
+            MatchListing::All,
+            &MatchQuery {
+                record: &record,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            all_of_record
+                .matches
+                .iter()
+                .map(|m| m.row.id)
+                .collect::<Vec<_>>(),
+            one.matches.iter().map(|m| m.row.id).collect::<Vec<_>>()
+        );
         // Bad parameters: every one named, in Chinese.
         let Err(AppError::Validation(errors)) = list(MatchQuery {
             sort: "best",

@@ -22,6 +22,7 @@ use crate::extract::{Path, Query};
 pub struct StatsQuery {
     pub year: Option<i32>,
     /// A district's code; district officers always get their own.
+    #[param(schema_with = super::codes::district_filter)]
     pub district: Option<String>,
 }
 

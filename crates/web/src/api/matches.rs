@@ -43,7 +43,7 @@ pub struct MatchParams {
     /// A stage: recommended, interested, negotiating, signed, terminated.
     #[param(schema_with = super::codes::match_stage_filter)]
     pub stage: String,
-    /// One of the caller's institution's records, `achievement-12` or `demand-7` (我的对接 only).
+    /// A record, `achievement-12` or `demand-7`: only its matches (among those listed).
     #[param(pattern = r"^((achievement|demand)-[1-9][0-9]{0,17})?$")]
     pub record: String,
 }

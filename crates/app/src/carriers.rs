@@ -106,12 +106,7 @@ pub(crate) async fn recognise_as(
     let mut work = UnitOfWork::begin(app).await?;
     let institution = zijin_store::institutions::get_by_credit_code(&mut **work.tx(), &code)
         .await?
-        .ok_or_else(|| {
-            AppError::field(
-                "credit_code",
-                format!("平台上没有统一社会信用代码为 {} 的机构", code.as_str()),
-            )
-        })?;
+        .ok_or(AppError::NotFound("该统一社会信用代码的机构"))?;
     let id = recognise_in(&mut work, actor, &institution, kind, name, demo_since).await?;
     work.commit().await?;
     Ok(id)

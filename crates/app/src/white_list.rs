@@ -268,15 +268,10 @@ pub async fn add_incubatee(
     }
     let enterprise = zijin_store::institutions::get_by_credit_code(&mut **work.tx(), &code)
         .await?
-        .ok_or_else(|| {
-            AppError::field(
-                "credit_code",
-                format!(
-                    "平台上没有统一社会信用代码为 {} 的机构，请该企业先注册",
-                    code.as_str()
-                ),
-            )
-        })?;
+        // No institution holds the code: nothing to register (404); the enterprise signs up first.
+        .ok_or(AppError::NotFound(
+            "该统一社会信用代码的机构（请该企业先在平台注册）",
+        ))?;
     if enterprise.details.kind != InstitutionType::Enterprise {
         return Err(AppError::field(
             "credit_code",

@@ -96,6 +96,11 @@ async fn the_white_list_is_computed_from_the_platform_confirmed_and_read_by_bank
             white_list::add_incubatee(app, &w.seller, incubator, &code("12320115MB1YYYYY0")).await,
             Err(AppError::Validation(_))
         ));
+        // A valid code no institution holds names nothing to register (404).
+        assert!(matches!(
+            white_list::add_incubatee(app, &w.seller, incubator, &code("91320106MA1QQQQQ0")).await,
+            Err(AppError::NotFound(_))
+        ));
         white_list::add_incubatee(app, &w.seller, incubator, &incubatee_code)
             .await
             .unwrap();

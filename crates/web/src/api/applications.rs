@@ -576,13 +576,9 @@ pub async fn decide_application(
 
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
-#[serde(default)]
 pub struct LedgerParams {
     /// The beneficiary's unified social credit code (18 characters).
-    #[param(
-        required = true,
-        pattern = r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}\s*$"
-    )]
+    #[param(required = true, schema_with = super::codes::credit_code)]
     pub beneficiary: String,
     /// The year, by the Beijing date of the grant.
     #[param(required = true, minimum = 2000, maximum = 2100)]

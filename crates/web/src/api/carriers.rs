@@ -98,6 +98,7 @@ pub async fn directory(
 #[serde(default, deny_unknown_fields)]
 pub struct RecogniseRequest {
     /// The institution's 统一社会信用代码 (18 characters).
+    #[schema(schema_with = super::codes::credit_code, required = true)]
     pub credit_code: String,
     /// The carrier type's code (e.g. `poc-center`) or name (e.g. 概念验证中心).
     pub carrier_type: String,
@@ -114,6 +115,7 @@ pub struct Recognised {
 /// institution already has a recognised carrier of the type.
 #[utoipa::path(post, path = "/api/v1/carriers", tag = "carriers", request_body = RecogniseRequest,
     responses((status = 201, body = Recognised), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem, description = "no institution holds the credit code"),
         (status = 409, body = Problem, description = "the quota is taken, or the institution has one"), (status = 422, body = Problem)))]
 pub async fn recognise(
     State(state): State<AppState>,

@@ -115,15 +115,35 @@ pub fn district() -> RefOr<Schema> {
     coded::<zijin_domain::District>("所在区", false)
 }
 
-/// A new password: at least 10 characters, no space at either end (the server also refuses
-/// the user name and common passwords, which a schema cannot say).
+/// A new password, by the policy of `zijin_domain::Password` — its format is `password`,
+/// which tells a client (or a contract tester's generator) what may be sent; a pattern cannot
+/// count distinct characters or hold the list of common passwords.
 pub fn new_password() -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .min_length(Some(10))
-        .pattern(Some(r"^\S.*\S$"))
+        .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+            utoipa::openapi::schema::KnownFormat::Password,
+        )))
         .description(Some(
-            "至少 10 个字符，首尾不能是空格；不能与用户名相同，不能是常见密码",
+            "新密码：10 至 128 个字符，首尾不能是空格，不含控制字符，至少 4 种不同的字符；不能与用户名相同，不能是常见密码",
+        ))
+        .into()
+}
+
+/// The format of a unified social credit code.
+pub const CREDIT_CODE_FORMAT: &str = "unified-social-credit-code";
+
+/// A unified social credit code (GB 32100-2015): 18 characters of the digits and the capitals
+/// but I, O, Z, S, V, the 18th a check character computed from the other 17 — a rule a pattern
+/// cannot state, so the schema names it as a format (spaces around and lower case are read).
+pub fn credit_code() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(utoipa::openapi::schema::SchemaFormat::Custom(
+            CREDIT_CODE_FORMAT.into(),
+        )))
+        .description(Some(
+            "统一社会信用代码（GB 32100-2015）：18 位，数字和除 I、O、Z、S、V 以外的大写字母，第 18 位为按前 17 位计算的校验码",
         ))
         .into()
 }

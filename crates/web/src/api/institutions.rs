@@ -142,10 +142,7 @@ pub struct InstitutionRequest {
     pub name: String,
     #[schema(schema_with = super::codes::institution_type, required = true)]
     pub kind: String,
-    #[schema(
-        required = true,
-        pattern = r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}\s*$"
-    )]
+    #[schema(schema_with = super::codes::credit_code, required = true)]
     pub credit_code: String,
     #[schema(schema_with = super::codes::district, required = true)]
     pub district: String,

@@ -204,8 +204,25 @@ fn other_rules() -> Vec<(&'static str, Value)> {
     )]
 }
 
+/// Query parameters the server requires whose schema comes from `schema_with` (utoipa then
+/// leaves `required` unset): (path, parameter).
+const REQUIRED_PARAMETERS: &[(&str, &str)] = &[("/api/v1/ledger", "beneficiary")];
+
 /// Writes every rule into the document's component schemas.
 pub fn write_rules(document: &mut Value) {
+    for (path, name) in REQUIRED_PARAMETERS {
+        let pointer = format!("/paths/{}/get/parameters", path.replace('/', "~1"));
+        for parameter in document
+            .pointer_mut(&pointer)
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if parameter["name"] == *name {
+                parameter["required"] = Value::Bool(true);
+            }
+        }
+    }
     for (name, rule) in other_rules() {
         if let Some(list) = document
             .pointer_mut(&format!("/components/schemas/{name}"))
@@ -255,6 +272,22 @@ mod tests {
             for code in rule.when {
                 assert!(codes.contains(code), "{}: {code}", rule.schema);
             }
+        }
+    }
+
+    #[test]
+    fn the_ledger_asks_for_its_beneficiary() {
+        let document: Value =
+            serde_json::from_str(&super::super::openapi_document()).expect("document");
+        let parameters = document["paths"]["/api/v1/ledger"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters");
+        for (_, name) in REQUIRED_PARAMETERS {
+            let parameter = parameters
+                .iter()
+                .find(|p| p["name"] == *name)
+                .expect("parameter");
+            assert_eq!(parameter["required"], true, "{name}");
         }
     }
 

@@ -134,6 +134,7 @@ pub async fn confirm(
 #[serde(default, deny_unknown_fields)]
 pub struct IncubateeRequest {
     /// The enterprise's 统一社会信用代码.
+    #[schema(schema_with = super::codes::credit_code, required = true)]
     pub credit_code: String,
 }
 

@@ -338,3 +338,20 @@ pub fn institution_address() -> RefOr<Schema> {
 pub fn institution_contact() -> RefOr<Schema> {
     line(50, "联系人：一行，最多 50 字")
 }
+
+/// A required line of text (an institution's name) as `validation::required_line` reads it:
+/// trimmed, then no control or direction characters, at least one visible character, at most
+/// `max` characters.
+fn required_line(max: usize, described: &str) -> RefOr<Schema> {
+    const LINE: &str = r"[^\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]";
+    const VISIBLE: &str = r"[^\s\u0000-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]";
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!("^{SPACE}{LINE}*{VISIBLE}{LINE}*{SPACE}$")))
+        .max_length(Some(max))
+        .description(Some(described.to_string()))
+        .into()
+}
+pub fn institution_name() -> RefOr<Schema> {
+    required_line(100, "机构名称：必填，一行，最多 100 字")
+}

@@ -138,7 +138,7 @@ pub async fn get_one(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct InstitutionRequest {
-    #[schema(schema_with = super::codes::required_text, required = true)]
+    #[schema(schema_with = super::codes::institution_name, required = true)]
     pub name: String,
     #[schema(schema_with = super::codes::institution_type, required = true)]
     pub kind: String,

@@ -546,7 +546,7 @@ pub struct DecisionRequest {
     #[schema(schema_with = super::codes::application_decision, required = true)]
     pub decision: String,
     /// Required to return or reject, and to fix an amount below the computed one.
-    #[schema(max_length = 2000)]
+    #[schema(schema_with = super::codes::application_comment)]
     pub comment: String,
     /// At 市级核定 only: yuan as a decimal string, not above the computed amount (default: it).
     pub amount: Option<String>,

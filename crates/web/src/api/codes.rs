@@ -205,12 +205,12 @@ pub fn required_text() -> RefOr<Schema> {
 
 /// A message of a match's thread: written, at most 2,000 characters.
 pub fn message_text() -> RefOr<Schema> {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(WRITTEN))
-        .max_length(Some(2000))
-        .description(Some("留言内容：必填，最多 2000 字，不能含控制字符"))
-        .into()
+    trimmed_schema(
+        Kind::Lines,
+        2_000,
+        true,
+        "留言内容：必填，最多 2000 字，不能含控制字符",
+    )
 }
 
 pub fn application_decision() -> RefOr<Schema> {
@@ -254,13 +254,14 @@ pub fn optional_phone() -> RefOr<Schema> {
 /// An e-mail address as `zijin_domain::email_problem` accepts it (or empty: none).
 pub fn optional_email() -> RefOr<Schema> {
     const LOCAL: &str = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]";
-    const LABEL: &str = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    // At most 63 + 1 + 3 × 43 + 61 = 254 characters once trimmed, as the server allows (a
+    // `maxLength` would count the spaces the server trims).
+    const LABEL: &str = "[A-Za-z0-9]([A-Za-z0-9-]{0,40}[A-Za-z0-9])?";
     ObjectBuilder::new()
         .schema_type(Type::String)
         .pattern(Some(format!(
-            r"^{SPACE}({LOCAL}(\.?{LOCAL}){{0,31}}@({LABEL}\.)+[A-Za-z]{{2,63}})?{SPACE}$"
+            r"^{SPACE}({LOCAL}(\.?{LOCAL}){{0,31}}@({LABEL}\.){{1,3}}[A-Za-z]{{2,61}})?{SPACE}$"
         )))
-        .max_length(Some(254))
         .description(Some(
             "电子邮箱，如 zhangsan@example.com；空字符串表示不再接收邮件",
         ))
@@ -291,13 +292,15 @@ pub fn objection_reason() -> RefOr<Schema> {
 }
 
 /// A reason the server trims and then requires: a character `str::trim` keeps.
-fn stated_text(max: Option<u64>, described: &str) -> RefOr<Schema> {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(KEPT))
-        .max_length(max.map(|m| m as usize))
-        .description(Some(described.to_string()))
-        .into()
+fn stated_text(max: Option<usize>, described: &str) -> RefOr<Schema> {
+    match max {
+        Some(max) => trimmed_schema(Kind::Any, max, true, described),
+        None => ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(KEPT))
+            .description(Some(described.to_string()))
+            .into(),
+    }
 }
 /// The reason of a contract's 注销 (at most 500 characters).
 pub fn contract_reason() -> RefOr<Schema> {
@@ -311,14 +314,12 @@ pub fn ruling_reason() -> RefOr<Schema> {
 /// An optional text of several lines (an institution's 简介): no control characters but line
 /// breaks and tabs, no direction controls, at most 2,000 characters.
 pub fn institution_description() -> RefOr<Schema> {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(
-            r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
-        ))
-        .max_length(Some(2000))
-        .description(Some("机构简介：最多 2,000 字，不能含控制字符"))
-        .into()
+    trimmed_schema(
+        Kind::Lines,
+        2_000,
+        false,
+        "机构简介：最多 2,000 字，不能含控制字符",
+    )
 }
 
 /// One optional line of text (an address, a contact's name): no control characters at all, no
@@ -339,19 +340,85 @@ pub fn institution_contact() -> RefOr<Schema> {
     line(50, "联系人：一行，最多 50 字")
 }
 
-/// A required line of text (an institution's name) as `validation::required_line` reads it:
-/// trimmed, then no control or direction characters, at least one visible character, at most
-/// `max` characters.
-fn required_line(max: usize, described: &str) -> RefOr<Schema> {
-    const LINE: &str = r"[^\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]";
-    const VISIBLE: &str = r"[^\s\u0000-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]";
+/// An institution's name as `validation::required_line` reads it.
+pub fn institution_name() -> RefOr<Schema> {
+    trimmed_schema(Kind::Line, 100, true, "机构名称：必填，一行，最多 100 字")
+}
+
+/// Characters `str::trim` removes, as a class body (for classes that also exclude them).
+const TRIMMED: &str =
+    r" \t\n\r\u000B\u000C\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+/// Control characters but line breaks and tabs, and direction controls, as a class body.
+const CONTROLS_BUT_BREAKS: &str = r"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069";
+/// Every control character and the direction controls, as a class body.
+const CONTROLS: &str = r"\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069";
+/// Characters with no width that do not count as written, as a class body.
+const INVISIBLE: &str = r"\u00AD\u180E\u200B-\u200D\u2060\uFEFF";
+
+/// How a trimmed text may be written inside and at its two ends.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    /// Anything (the server only trims and counts).
+    Any,
+    /// Several lines: no control characters but line breaks and tabs, no direction controls,
+    /// a visible character.
+    Lines,
+    /// One line: no control characters at all, no direction controls, a visible character.
+    Line,
+}
+
+/// A pattern for a text the server trims and then counts (so a schema's `maxLength`, which
+/// counts the spaces around, would refuse what the server accepts): at most `max` characters
+/// once trimmed, none at all allowed when not `required`.
+pub(crate) fn trimmed(kind: Kind, max: usize, required: bool) -> String {
+    let (inner, end) = match kind {
+        Kind::Any => (r"[\s\S]".to_string(), KEPT.to_string()),
+        Kind::Lines => (
+            format!("[^{CONTROLS_BUT_BREAKS}]"),
+            format!("[^{TRIMMED}{CONTROLS}{INVISIBLE}]"),
+        ),
+        Kind::Line => (
+            format!("[^{CONTROLS}]"),
+            format!("[^{TRIMMED}{CONTROLS}{INVISIBLE}]"),
+        ),
+    };
+    let body = format!("{end}({inner}{{0,{}}}{end})?", max.saturating_sub(2));
+    if required {
+        format!("^{SPACE}{body}{SPACE}$")
+    } else {
+        format!("^{SPACE}({body})?{SPACE}$")
+    }
+}
+
+fn trimmed_schema(kind: Kind, max: usize, required: bool, described: &str) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .pattern(Some(format!("^{SPACE}{LINE}*{VISIBLE}{LINE}*{SPACE}$")))
-        .max_length(Some(max))
+        .pattern(Some(trimmed(kind, max, required)))
         .description(Some(described.to_string()))
         .into()
 }
-pub fn institution_name() -> RefOr<Schema> {
-    required_line(100, "机构名称：必填，一行，最多 100 字")
+
+/// A reviewer's comment on an application: at most 2,000 characters (required to return or
+/// reject, see `openapi_rules`).
+pub fn application_comment() -> RefOr<Schema> {
+    trimmed_schema(
+        Kind::Any,
+        2_000,
+        false,
+        "审核意见：最多 2,000 字；退回修改或不予通过时必填",
+    )
+}
+/// A reviewer's comment on a record: at most 1,000 characters (required to return).
+pub fn record_comment() -> RefOr<Schema> {
+    trimmed_schema(
+        Kind::Any,
+        1_000,
+        false,
+        "审核意见：最多 1,000 字；退回时必填",
+    )
+}
+
+/// A payment's voucher number: 1–50 characters once trimmed.
+pub fn voucher() -> RefOr<Schema> {
+    trimmed_schema(Kind::Any, 50, true, "凭证号：必填，最多 50 字")
 }

@@ -355,7 +355,7 @@ pub struct TransitionRequest {
     pub action: String,
     /// The reviewer's comment (required to return).
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[schema(schema_with = super::codes::record_comment)]
     pub comment: String,
 }
 

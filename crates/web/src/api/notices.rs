@@ -315,7 +315,7 @@ pub struct PaidRequest {
     #[schema(format = Date, required = true)]
     pub paid_on: String,
     /// The voucher number, 1–50 characters.
-    #[schema(required = true, pattern = r"\S", max_length = 50)]
+    #[schema(schema_with = super::codes::voucher, required = true)]
     pub voucher: String,
 }
 

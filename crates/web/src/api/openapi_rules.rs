@@ -9,16 +9,16 @@
 use serde_json::{Map, Value, json};
 use zijin_domain::Coded;
 
-use super::codes::{KEPT, SPACE, WRITTEN, escape};
+use super::codes::{KEPT, Kind, SPACE, escape, trimmed};
 
 /// How the server reads a needed text.
 enum Text {
     /// Trimmed, it must not be empty (control characters are kept as written); at most this
     /// many characters, if there is a limit.
-    Trimmed(Option<u64>),
+    Trimmed(Option<usize>),
     /// As `zijin_domain::validation::required_text`: a visible character, no control characters
     /// but line breaks and tabs, at most this many characters.
-    Written(u64),
+    Written(usize),
 }
 
 /// What a rule asks for once it applies.
@@ -142,14 +142,14 @@ fn apply(rule: &Rule, schema: &mut Map<String, Value>) {
         let (name, schema) = match need {
             Need::Text(name, Text::Written(most)) => (
                 *name,
-                json!({ "type": "string", "pattern": WRITTEN, "maxLength": most }),
+                json!({ "type": "string", "pattern": trimmed(Kind::Lines, *most, true) }),
             ),
-            Need::Text(name, Text::Trimmed(most)) => {
-                let mut text = json!({ "type": "string", "pattern": KEPT });
-                if let Some(most) = most {
-                    text["maxLength"] = json!(most);
-                }
-                (*name, text)
+            Need::Text(name, Text::Trimmed(Some(most))) => (
+                *name,
+                json!({ "type": "string", "pattern": trimmed(Kind::Any, *most, true) }),
+            ),
+            Need::Text(name, Text::Trimmed(None)) => {
+                (*name, json!({ "type": "string", "pattern": KEPT }))
             }
             Need::Confirmed(name) => (*name, json!({ "const": true })),
         };
@@ -302,9 +302,11 @@ mod tests {
         assert!(untouched.contains("register") && !untouched.contains("refuse"));
         assert!(touched.contains("return") && touched.contains("refuse"));
         assert_eq!(branches[1]["required"], json!(["decision", "reason"]));
-        assert_eq!(branches[1]["properties"]["reason"]["maxLength"], 500);
-        // A character `str::trim` keeps, anywhere: the reason is not only spaces.
-        assert_eq!(branches[1]["properties"]["reason"]["pattern"], KEPT);
+        // At most 500 characters once trimmed, and not only spaces.
+        assert_eq!(
+            branches[1]["properties"]["reason"]["pattern"],
+            trimmed(Kind::Any, 500, true)
+        );
     }
 
     fn regex_lite(pattern: &Value) -> String {

@@ -332,7 +332,7 @@ pub async fn score(
 #[serde(default, deny_unknown_fields)]
 pub struct ConflictRequest {
     /// Why the expert stands down (回避), up to 500 characters.
-    #[schema(schema_with = super::codes::required_text, required = true)]
+    #[schema(schema_with = super::codes::conflict_reason, required = true)]
     pub reason: String,
 }
 

@@ -136,7 +136,7 @@ pub async fn recognise(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct WithdrawRequest {
-    #[schema(schema_with = super::codes::required_text, required = true)]
+    #[schema(schema_with = super::codes::withdrawal_reason, required = true)]
     pub reason: String,
     /// Must be true: a withdrawal cannot be undone.
     #[schema(schema_with = super::codes::confirmed, required = true)]

@@ -191,18 +191,6 @@ pub fn confirmed() -> RefOr<Schema> {
         .into()
 }
 
-/// A text that must be written: at least one visible character, and no control characters
-/// other than line breaks and tabs (as `zijin_domain::validation` checks).
-pub(crate) const WRITTEN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
-
-pub fn required_text() -> RefOr<Schema> {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(WRITTEN))
-        .description(Some("必填，不能只有空格，不能含控制字符"))
-        .into()
-}
-
 /// A message of a match's thread: written, at most 2,000 characters.
 pub fn message_text() -> RefOr<Schema> {
     trimmed_schema(
@@ -421,4 +409,14 @@ pub fn record_comment() -> RefOr<Schema> {
 /// A payment's voucher number: 1–50 characters once trimmed.
 pub fn voucher() -> RefOr<Schema> {
     trimmed_schema(Kind::Any, 50, true, "凭证号：必填，最多 50 字")
+}
+
+/// The reason a carrier's recognition is withdrawn (required; the server trims it).
+pub fn withdrawal_reason() -> RefOr<Schema> {
+    stated_text(None, "撤销认定的原因：必填")
+}
+
+/// Why an expert stands down (回避): required, at most 500 characters once trimmed.
+pub fn conflict_reason() -> RefOr<Schema> {
+    stated_text(Some(500), "回避原因：必填，最多 500 字")
 }

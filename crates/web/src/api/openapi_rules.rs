@@ -28,13 +28,18 @@ enum Need {
     Confirmed(&'static str),
 }
 
+/// A code and each spelling the server reads for it.
+type Spelled = (&'static str, Vec<&'static str>);
+
 struct Rule {
     /// The component schema (its name in `#/components/schemas`).
     schema: &'static str,
     /// The field whose value decides whether the rule applies.
     field: &'static str,
-    /// Every accepted value of `field`: its code and each spelling the server reads.
-    spellings: fn() -> Vec<(&'static str, Vec<&'static str>)>,
+    /// Every accepted value of `field`: its code and each spelling the server reads; `None`
+    /// takes the codes of the field's own `enum` in the document (the decision words of
+    /// `codes`), so that the lists are written once.
+    spellings: Option<fn() -> Vec<Spelled>>,
     /// The codes the rule applies to.
     when: &'static [&'static str],
     needs: &'static [Need],
@@ -42,22 +47,18 @@ struct Rule {
     says: &'static str,
 }
 
-fn codes_and_labels<T: Coded>() -> Vec<(&'static str, Vec<&'static str>)> {
+fn codes_and_labels<T: Coded>() -> Vec<Spelled> {
     T::ALL
         .iter()
         .map(|v| (v.code(), vec![v.code(), v.label()]))
         .collect()
 }
 
-fn only_codes(codes: &'static [&'static str]) -> Vec<(&'static str, Vec<&'static str>)> {
-    codes.iter().map(|c| (*c, vec![*c])).collect()
-}
-
 const RULES: &[Rule] = &[
     Rule {
         schema: "ApplicationDecisionRequest",
         field: "decision",
-        spellings: codes_and_labels::<zijin_domain::Decision>,
+        spellings: Some(codes_and_labels::<zijin_domain::Decision>),
         when: &["return", "reject"],
         needs: &[Need::Text("comment", Text::Trimmed(Some(2_000)))],
         says: "退回修改或不予通过时必填",
@@ -65,7 +66,7 @@ const RULES: &[Rule] = &[
     Rule {
         schema: "CarrierDecisionRequest",
         field: "decision",
-        spellings: || only_codes(&["recognise", "refuse"]),
+        spellings: None,
         when: &["refuse"],
         needs: &[Need::Text("reason", Text::Trimmed(None))],
         says: "不予认定时必填",
@@ -73,7 +74,7 @@ const RULES: &[Rule] = &[
     Rule {
         schema: "ContractDecisionRequest",
         field: "decision",
-        spellings: || only_codes(&["register", "return", "refuse"]),
+        spellings: None,
         when: &["return", "refuse"],
         needs: &[Need::Text("reason", Text::Trimmed(Some(500)))],
         says: "退回补正或不予登记时必填",
@@ -81,7 +82,7 @@ const RULES: &[Rule] = &[
     Rule {
         schema: "ProductDecision",
         field: "decision",
-        spellings: || only_codes(&["approve", "refuse"]),
+        spellings: None,
         when: &["refuse"],
         needs: &[Need::Text("reason", Text::Trimmed(None))],
         says: "不予列入时必填",
@@ -89,7 +90,7 @@ const RULES: &[Rule] = &[
     Rule {
         schema: "MatchTransitionRequest",
         field: "action",
-        spellings: || only_codes(&["interest", "negotiate", "sign", "terminate"]),
+        spellings: None,
         when: &["terminate"],
         needs: &[
             Need::Text("reason", Text::Written(500)),
@@ -100,7 +101,7 @@ const RULES: &[Rule] = &[
     Rule {
         schema: "MatchTransitionRequest",
         field: "action",
-        spellings: || only_codes(&["interest", "negotiate", "sign", "terminate"]),
+        spellings: None,
         when: &["sign"],
         needs: &[Need::Confirmed("confirm")],
         says: "签约或终止时须为 true",
@@ -108,30 +109,56 @@ const RULES: &[Rule] = &[
     Rule {
         schema: "TransitionRequest",
         field: "action",
-        spellings: || only_codes(&["submit", "approve", "return", "withdraw", "deal"]),
+        spellings: None,
         when: &["return"],
         needs: &[Need::Text("comment", Text::Trimmed(Some(1_000)))],
         says: "退回时必填",
     },
 ];
 
-fn flat(values: &[&(&'static str, Vec<&'static str>)]) -> Vec<&'static str> {
+fn flat(values: &[&(String, Vec<String>)]) -> Vec<String> {
     values
         .iter()
-        .flat_map(|(_, spellings)| spellings.iter().copied())
+        .flat_map(|(_, spellings)| spellings.iter().cloned())
         .collect()
 }
 
+/// The rule's values: its own list, or the codes of the field's `enum` in `schema`.
+fn spellings_of(rule: &Rule, schema: &Map<String, Value>) -> Vec<(String, Vec<String>)> {
+    match rule.spellings {
+        Some(list) => list()
+            .into_iter()
+            .map(|(code, words)| {
+                (
+                    code.to_string(),
+                    words.into_iter().map(String::from).collect(),
+                )
+            })
+            .collect(),
+        None => schema
+            .get("properties")
+            .and_then(|p| p.get(rule.field))
+            .and_then(|f| f.get("enum"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|code| (code.to_string(), vec![code.to_string()]))
+            .collect(),
+    }
+}
+
 /// A pattern that holds exactly the given spellings, padded as the server trims.
-fn spelled(spellings: &[&str]) -> String {
+fn spelled(spellings: &[String]) -> String {
     let words: Vec<String> = spellings.iter().map(|s| escape(s)).collect();
     format!("^{SPACE}({}){SPACE}$", words.join("|"))
 }
 
 fn apply(rule: &Rule, schema: &mut Map<String, Value>) {
-    let all = (rule.spellings)();
-    let (touched, untouched): (Vec<_>, Vec<_>) =
-        all.iter().partition(|(code, _)| rule.when.contains(code));
+    let all = spellings_of(rule, schema);
+    let (touched, untouched): (Vec<_>, Vec<_>) = all
+        .iter()
+        .partition(|(code, _)| rule.when.contains(&code.as_str()));
     let mut properties = Map::new();
     properties.insert(
         rule.field.into(),
@@ -268,9 +295,13 @@ mod tests {
                 assert!(properties[*name].is_object(), "{}.{name}", rule.schema);
             }
             assert!(schema["allOf"].is_array(), "{}", rule.schema);
-            let codes: Vec<&str> = (rule.spellings)().iter().map(|(c, _)| *c).collect();
+            let object = schema.as_object().expect("object");
+            let codes: Vec<String> = spellings_of(rule, object)
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect();
             for code in rule.when {
-                assert!(codes.contains(code), "{}: {code}", rule.schema);
+                assert!(codes.iter().any(|c| c == code), "{}: {code}", rule.schema);
             }
         }
     }
@@ -293,7 +324,10 @@ mod tests {
 
     #[test]
     fn a_refusal_needs_its_reason_and_an_approval_does_not() {
-        let mut schema = json!({ "properties": { "decision": {}, "reason": {} } });
+        let mut schema = json!({ "properties": {
+            "decision": { "enum": ["register", "return", "refuse"] },
+            "reason": {}
+        } });
         let rule = &RULES[2];
         apply(rule, schema.as_object_mut().expect("object"));
         let branches = &schema["allOf"][0]["anyOf"];
